@@ -1,0 +1,73 @@
+//! The bazaar: what is on offer in the live drop(s) right now, and when the next drop opens.
+
+mod page;
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::AppError;
+use crate::ledger::Points;
+use crate::rewards::Category;
+use crate::store::StoreInfo;
+
+pub use page::BazaarPage;
+
+/// A drop as the bazaar shows it: its window, with times already written in the store's zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DropSummary {
+    pub id: i64,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub starts_label: String,
+    pub ends_label: String,
+}
+
+/// One reward on offer in a live drop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RewardCard {
+    pub drop_item_id: i64,
+    pub reward_id: i64,
+    pub title: String,
+    pub description: String,
+    pub category: Category,
+    pub cost: Points,
+    pub quantity: i32,
+    pub remaining: i32,
+    pub image_url: String,
+}
+
+/// How many live rewards each category holds, for the filter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryCount {
+    pub category: Category,
+    pub count: i64,
+}
+
+/// Everything the bazaar page shows, read in one call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BazaarView {
+    pub store: StoreInfo,
+    /// The server's clock when this was read; countdowns start from it.
+    pub now: DateTime<Utc>,
+    pub live: Vec<DropSummary>,
+    pub next: Option<DropSummary>,
+    /// The selected category, if the member filtered.
+    pub category: Option<Category>,
+    pub categories: Vec<CategoryCount>,
+    pub rewards: Vec<RewardCard>,
+}
+
+/// The live drops' rewards (optionally one category) and the next drop. Public: the bazaar is
+/// the program's shop window, so anyone may look.
+#[server(prefix = "/api/fn", endpoint = "bazaar", input = server_fn::codec::GetUrl)]
+pub async fn get_bazaar(category: Option<String>) -> Result<BazaarView, AppError> {
+    let caller = crate::auth::server::authorize(crate::auth::Policy::Anyone).await?;
+    server::bazaar(&caller.state.pool, category.as_deref())
+        .await
+        .map_err(crate::error::server::reply)
+}
+
+#[cfg(feature = "ssr")]
+pub mod server;

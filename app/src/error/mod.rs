@@ -1,0 +1,89 @@
+//! One error type for everything a member, staff user or integrator can be told.
+//!
+//! It crosses the wire typed (server functions encode it as JSON), so the browser gets the same
+//! variant the server produced and can show a specific message. Internal failures carry no
+//! detail: the detail goes to the server log, the person sees an opaque message.
+
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AppError {
+    /// The request itself was wrong; the message says what to change.
+    #[error("{message}")]
+    BadRequest { message: String },
+    /// A form field was wrong; `field` names the input so the UI can put the message beside it.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    #[error("{what} was not found.")]
+    NotFound { what: String },
+    #[error("Please sign in to continue.")]
+    Unauthenticated,
+    #[error("You don't have access to this.")]
+    Forbidden,
+    /// Anything the person cannot fix: database or programming errors. Logged on the server.
+    #[error("Something went wrong on our side. Please try again in a moment.")]
+    Internal,
+    /// The request never reached the server function (network down, server restarting).
+    #[error("We couldn't reach the bazaar. Check your connection and try again.")]
+    Unreachable,
+}
+
+impl AppError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::NotFound { what: what.into() }
+    }
+
+    /// The HTTP status this error maps to, shared by server functions and the JSON API.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::BadRequest { .. } => 400,
+            Self::Invalid { .. } => 422,
+            Self::NotFound { .. } => 404,
+            Self::Unauthenticated => 401,
+            Self::Forbidden => 403,
+            Self::Internal => 500,
+            Self::Unreachable => 503,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Malformed arguments are the caller's mistake; say which.
+            ServerFnErrorErr::Args(message) => {
+                Self::bad_request(format!("The request was not understood: {message}"))
+            }
+            ServerFnErrorErr::MissingArg(arg) => {
+                Self::bad_request(format!("The request is missing `{arg}`."))
+            }
+            // Client side: the request failed or what came back was not our answer (a proxy's
+            // error page, a dropped connection).
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Deserialization(_) => {
+                Self::Unreachable
+            }
+            _ => Self::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub mod server;

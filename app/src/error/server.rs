@@ -1,0 +1,58 @@
+//! Server-side halves of [`AppError`]: conversion from database errors and the HTTP mapping.
+
+use super::AppError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        tracing::error!(%error, "database error");
+        Self::Internal
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for AppError {
+    fn from(error: sqlx::migrate::MigrateError) -> Self {
+        tracing::error!(%error, "migration error");
+        Self::Internal
+    }
+}
+
+impl AppError {
+    pub fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// Logs an unexpected failure with its detail and returns the opaque error the caller sees.
+    pub fn internal(context: &str, detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "{context}");
+        Self::Internal
+    }
+}
+
+/// The name of the constraint a database error violated, if any. Errors are mapped by
+/// constraint name so that rewording a message in Postgres can never change behaviour.
+pub fn violated_constraint(error: &sqlx::Error) -> Option<&str> {
+    error.as_database_error().and_then(|e| e.constraint())
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status_code();
+        let body = serde_json::json!({
+            "error": self,
+            "message": self.to_string(),
+        });
+        (status, axum::Json(body)).into_response()
+    }
+}
+
+/// Sets the HTTP status of the current server-function (or page) response to match `error` and
+/// hands the error back, so a server function ends in `.map_err(reply)`: a failed call is then a
+/// 4xx/5xx on the wire, not a 200 (or a blanket 500) with an error body.
+pub fn reply(error: AppError) -> AppError {
+    if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        options.set_status(error.status_code());
+    }
+    error
+}

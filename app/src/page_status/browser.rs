@@ -1,0 +1,2 @@
+/// In the browser the page is already delivered; there is no status to set.
+pub fn set_page_status(_status: u16) {}

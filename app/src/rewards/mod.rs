@@ -1,0 +1,109 @@
+//! The reward catalog: what members can get for their points.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The kinds of reward a drop can hold. The database's `rewards_category_known` check lists the
+/// same slugs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Sample,
+    Experience,
+    Service,
+    Discount,
+    FreeShipping,
+    Gift,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "Unknown category \u{201c}{0}\u{201d}. Choose one of: samples, experiences, services, discounts, free shipping, gifts."
+)]
+pub struct UnknownCategory(pub String);
+
+impl Category {
+    pub const ALL: [Category; 6] = [
+        Category::Sample,
+        Category::Experience,
+        Category::Service,
+        Category::Discount,
+        Category::FreeShipping,
+        Category::Gift,
+    ];
+
+    /// The slug used in URLs and in the database.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Category::Sample => "sample",
+            Category::Experience => "experience",
+            Category::Service => "service",
+            Category::Discount => "discount",
+            Category::FreeShipping => "free_shipping",
+            Category::Gift => "gift",
+        }
+    }
+
+    /// The plural heading members see in the filter.
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::Sample => "Samples",
+            Category::Experience => "Experiences",
+            Category::Service => "Services",
+            Category::Discount => "Discounts",
+            Category::FreeShipping => "Free shipping",
+            Category::Gift => "Gifts",
+        }
+    }
+
+    /// The singular label on a reward card.
+    pub fn singular(self) -> &'static str {
+        match self {
+            Category::Sample => "Sample",
+            Category::Experience => "Experience",
+            Category::Service => "Service",
+            Category::Discount => "Discount",
+            Category::FreeShipping => "Free shipping",
+            Category::Gift => "Gift",
+        }
+    }
+}
+
+impl FromStr for Category {
+    type Err = UnknownCategory;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Category::ALL
+            .into_iter()
+            .find(|c| c.slug() == s)
+            .ok_or_else(|| UnknownCategory(s.to_owned()))
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.slug())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_category_parses_from_its_own_slug() {
+        for c in Category::ALL {
+            assert_eq!(c.slug().parse::<Category>(), Ok(c));
+        }
+    }
+
+    #[test]
+    fn unknown_category_names_the_choices() {
+        let err = "shoes".parse::<Category>().unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("Unknown category \u{201c}shoes\u{201d}")
+        );
+    }
+}

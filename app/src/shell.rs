@@ -1,0 +1,84 @@
+//! The HTML document, the app's routes, and layout pieces every page shares.
+
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+use crate::AppError;
+use crate::bazaar::BazaarPage;
+use crate::page_status::set_page_status;
+
+/// The document the server sends for every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="theme-color" content="#5b2a86" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/bazaar.css" />
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
+        <Meta name="description" content="Redeem your points for limited rewards in scheduled drops." />
+        <Title text="Rewards Bazaar" />
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <header class="site-header">
+                <a class="brand" href="/">
+                    <span class="brand-mark" aria-hidden="true">"✦"</span>
+                    " Rewards Bazaar"
+                </a>
+            </header>
+            <main id="main" tabindex="-1">
+                <Routes fallback=NotFound>
+                    // Async: the whole page is rendered before it is sent, so it is complete without
+                    // JavaScript and its status code reflects errors.
+                    <Route path=path!("/") view=BazaarPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <footer class="site-footer">
+                <p>"Rewards Bazaar · points never expire without warning · " <a href="/">"Bazaar"</a></p>
+            </footer>
+        </Router>
+    }
+}
+
+/// A message for something that went wrong, with a way back.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    set_page_status(error.status());
+    view! {
+        <div class="notice notice-error" role="alert">
+            <p>{error.to_string()}</p>
+            <p><a href="/">"Back to the bazaar"</a></p>
+        </div>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    set_page_status(404);
+    view! {
+        <Title text="Not found · Rewards Bazaar" />
+        <div class="notice">
+            <h1>"We couldn't find that page"</h1>
+            <p><a href="/">"Go to the bazaar"</a></p>
+        </div>
+    }
+}

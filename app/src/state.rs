@@ -1,0 +1,21 @@
+//! What every request handler and server function can reach on the server.
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+
+use crate::AppError;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: PgPool,
+}
+
+impl AppState {
+    /// The state provided to the current request by the router.
+    pub fn current() -> Result<Self, AppError> {
+        leptos::prelude::use_context::<Self>()
+            .ok_or_else(|| AppError::internal("request context", "AppState was not provided"))
+    }
+}

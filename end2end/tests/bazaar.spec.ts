@@ -1,0 +1,76 @@
+import { test, expect } from '@playwright/test';
+
+test('the bazaar shows the live drop, its rewards and a countdown to the next drop', async ({ page }) => {
+  const response = await page.goto('/');
+  expect(response?.status()).toBe(200);
+  await expect(page.getByRole('heading', { level: 1, name: /Bazaar/ })).toBeVisible();
+  await expect(page.getByText('Live now')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Welcome drop' })).toBeVisible();
+  const rewards = page.getByRole('list').filter({ has: page.locator('.reward-card') });
+  await expect(rewards.getByRole('listitem').first()).toBeVisible();
+  expect(await rewards.getByRole('listitem').count()).toBeGreaterThan(10);
+  // Each card shows a cost and what is left.
+  const card = rewards.getByRole('listitem').first();
+  await expect(card).toContainText(/\d pts/);
+  await expect(card).toContainText(/left|Sold out/);
+  // The next scheduled drop and how long until it opens.
+  await expect(page.getByText(/Next drop:/)).toBeVisible();
+  await expect(page.getByRole('timer').last()).toHaveText(/^(\d+d )?\d\d:\d\d:\d\d$/);
+});
+
+test('the category filter narrows the rewards to one category', async ({ page }) => {
+  await page.goto('/');
+  const filter = page.getByRole('navigation', { name: 'Reward categories' });
+  await filter.getByRole('link', { name: /Gifts/ }).click();
+  await expect(page).toHaveURL(/\?category=gift$/);
+  await expect(page.getByRole('heading', { level: 2, name: 'Gifts' })).toBeVisible();
+  await expect(filter.getByRole('link', { name: /Gifts/ })).toHaveAttribute('aria-current', 'page');
+  const categories = await page.locator('.reward-card .reward-category').allTextContents();
+  expect(categories.length).toBeGreaterThan(0);
+  expect(new Set(categories)).toEqual(new Set(['Gift']));
+  await filter.getByRole('link', { name: /^All/ }).click();
+  await expect(page.getByRole('heading', { level: 2, name: 'All rewards' })).toBeVisible();
+});
+
+test('an unknown category in a link gets a clear message and a way back', async ({ page }) => {
+  const response = await page.goto('/?category=shoes');
+  expect(response?.status()).toBe(400);
+  await expect(page.getByRole('alert')).toContainText('Unknown category “shoes”. Choose one of');
+  await expect(page.getByRole('link', { name: 'Back to the bazaar' })).toBeVisible();
+});
+
+test('the page is complete without JavaScript @nojs', async ({ page }) => {
+  await page.goto('/');
+  // Server-rendered: the rewards and the countdown text are in the HTML itself.
+  await expect(page.locator('.reward-card').first()).toBeVisible();
+  await expect(page.getByRole('timer').first()).toHaveText(/\d\d:\d\d:\d\d/);
+  await expect(page.locator('body')).not.toHaveAttribute('data-hydrated', /.*/);
+});
+
+test('after hydration the filter calls a server function instead of reloading the page @js', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
+  // A full page load would wipe this marker; a client-side navigation keeps it.
+  await page.evaluate(() => ((window as any).__still_here = true));
+  const serverFnCall = page.waitForResponse((r) => r.url().includes('/api/fn/bazaar') && r.status() === 200);
+  await page.getByRole('navigation', { name: 'Reward categories' }).getByRole('link', { name: /Samples/ }).click();
+  await serverFnCall;
+  await expect(page.getByRole('heading', { level: 2, name: 'Samples' })).toBeVisible();
+  expect(await page.evaluate(() => (window as any).__still_here)).toBe(true);
+});
+
+test('the countdown ticks in the browser @js', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
+  const timer = page.getByRole('timer').first();
+  const before = await timer.textContent();
+  await expect(timer).not.toHaveText(before ?? '', { timeout: 3_000 });
+});
+
+test('the countdown does not tick without JavaScript @nojs', async ({ page }) => {
+  await page.goto('/');
+  const timer = page.getByRole('timer').first();
+  const before = await timer.textContent();
+  await page.waitForTimeout(1_500);
+  await expect(timer).toHaveText(before ?? '');
+});

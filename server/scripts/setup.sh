@@ -1,0 +1,121 @@
+# Shared set-up for the README's two commands (sourced, not run). Every step checks first and
+# installs only what is missing, saying what it does; a second run skips straight to the work.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+
+CARGO_LEPTOS_VERSION="0.3.10"
+# The wasm-bindgen CLI must be exactly the version the app links, or hydration breaks.
+WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)"
+
+export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
+# The committed .sqlx cache checks every query at compile time without a database.
+export SQLX_OFFLINE=true
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-auto}"
+
+say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+ok() { printf '    %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+APT_UPDATED=""
+apt_install() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "Installing Debian packages: ${missing[*]}"
+  if [ -z "$APT_UPDATED" ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+ensure_build_tools() {
+  if command -v cc >/dev/null && command -v make >/dev/null && command -v perl >/dev/null; then
+    ok "C toolchain: present"
+  else
+    apt_install build-essential perl
+  fi
+  if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    ok "wasm32 target: present"
+  else
+    say "Adding the wasm32-unknown-unknown Rust target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+    ok "cargo-leptos $CARGO_LEPTOS_VERSION: present"
+  else
+    # A dev-profile build of the tool takes ~10 minutes on 2 cores instead of ~38 for release;
+    # it only orchestrates builds, so its own speed does not matter.
+    say "Building cargo-leptos $CARGO_LEPTOS_VERSION from crates.io (first run only, ~10 min on 2 cores)"
+    cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION" --debug
+  fi
+  if wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+    ok "wasm-bindgen $WASM_BINDGEN_VERSION: present"
+  else
+    # Not --locked: the CLI's lockfile pins a crate version the registry no longer serves.
+    say "Building wasm-bindgen-cli $WASM_BINDGEN_VERSION from crates.io (first run only, ~6 min on 2 cores)"
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --debug
+  fi
+}
+
+ensure_node() {
+  local major=0
+  if command -v node >/dev/null; then major="$(node -p 'process.versions.node.split(".")[0]')"; fi
+  if [ "$major" -ge 18 ] && command -v npm >/dev/null; then
+    ok "Node.js $(node --version): present"
+  else
+    apt_install nodejs npm
+  fi
+  # npm's binaryen provides wasm-opt (Debian's older binaryen breaks hydration); Playwright
+  # drives Debian's Chromium.
+  if [ -f end2end/node_modules/.package-lock.json ] && [ end2end/node_modules/.package-lock.json -nt end2end/package-lock.json ]; then
+    ok "end2end Node packages: present"
+  else
+    say "Installing end2end Node packages (npm ci)"
+    (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+ensure_postgres() {
+  if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; then
+    ok "PostgreSQL server binaries: present"
+  else
+    apt_install postgresql
+  fi
+}
+
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then
+    ok "Chromium: present"
+  else
+    apt_install chromium
+  fi
+}
+
+build_release() {
+  say "Building the portal (release: server and size-optimised WebAssembly)"
+  cargo leptos build --release
+  wasm_size
+}
+
+wasm_size() {
+  node end2end/scripts/wasm-size.mjs target/site/pkg/bazaar.wasm
+}
+
+# The environment the server binary reads when not started by cargo-leptos.
+site_env() {
+  export LEPTOS_OUTPUT_NAME=bazaar
+  export LEPTOS_SITE_ROOT="$ROOT/target/site"
+  export LEPTOS_SITE_PKG_DIR=pkg
+  export LEPTOS_ENV=PROD
+  export LEPTOS_RELOAD_PORT=3001
+}
+
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}

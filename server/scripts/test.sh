@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints, Rust unit and integration tests against a real
+# PostgreSQL (each test on its own fresh database), then Playwright in Debian's Chromium against
+# the release build, with JavaScript on and off. Installs what is missing.
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+
+LOG_DIR="$(mktemp -d /tmp/bazaar-test-logs.XXXXXX)"
+START=$(date +%s)
+
+say "Checking what is installed"
+ensure_build_tools
+ensure_node
+ensure_postgres
+ensure_chromium
+
+# A throwaway PostgreSQL cluster for this run. It lives under /tmp because the cluster's OS user
+# must be able to reach its folder, which a checkout in a private home folder is not.
+PG_BIN="$(dirname "$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1 || command -v initdb)")"
+PG_DIR="$(mktemp -d /tmp/bazaar-test-pg.XXXXXX)"
+chmod 755 "$PG_DIR"
+PG_PORT="$(free_port)"
+pg() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$PG_BIN/$1" "${@:2}"; else "$PG_BIN/$1" "${@:2}"; fi
+}
+cleanup() {
+  [ -n "${PG_STARTED:-}" ] && pg pg_ctl -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$PG_DIR"
+}
+trap cleanup EXIT
+[ "$(id -u)" -eq 0 ] && chown postgres "$PG_DIR"
+say "Starting a throwaway PostgreSQL on 127.0.0.1:$PG_PORT"
+pg initdb -D "$PG_DIR/data" --auth=trust -U postgres -E UTF8 --no-locale >/dev/null
+pg pg_ctl -D "$PG_DIR/data" -w -l "$PG_DIR/log" \
+  -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=on" start >/dev/null
+PG_STARTED=1
+# sqlx::test creates one fresh database per test from this server.
+export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+
+say "Checking formatting (cargo fmt --check)"
+cargo fmt --all -- --check
+
+say "Linting (cargo clippy -D warnings)"
+cargo clippy --workspace --all-targets --features app/ssr -- -D warnings
+
+say "Rust tests (unit and integration, real PostgreSQL)"
+cargo test --workspace --features app/ssr 2>&1 | tee "$LOG_DIR/cargo.log"
+
+build_release
+
+say "Browser tests (Playwright, Debian Chromium; phone and desktop; JavaScript on and off)"
+site_env
+export BAZAAR_E2E_PORT="$(free_port)"
+export BAZAAR_E2E_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/e2e"
+export BAZAAR_BIN="$ROOT/target/release/bazaar"
+(cd end2end && npx playwright test) 2>&1 | tee "$LOG_DIR/e2e.log"
+
+# One closing line for the whole run.
+rust_passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$LOG_DIR/cargo.log" | awk '{s+=$4} END {print s+0}')
+e2e_passed=$(grep -Eo '^ +[0-9]+ passed' "$LOG_DIR/e2e.log" | awk '{s+=$1} END {print s+0}')
+say "Done in $(( ($(date +%s) - START) / 60 )) min: $rust_passed Rust tests and $e2e_passed browser tests passed"
+echo "$((rust_passed + e2e_passed)) passed, 0 failed"

@@ -1,0 +1,72 @@
+//! The Rewards Bazaar server: the HTTP router, the database, the embedded cluster and the demo
+//! store. `main.rs` wires these together; integration tests use them directly.
+
+pub mod demo;
+pub mod embedded_pg;
+pub mod media;
+
+use axum::Router;
+use axum::routing::get;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use tower_http::compression::CompressionLayer;
+
+use app::state::AppState;
+use app::{App, shell};
+
+/// The schema, embedded in the binary.
+pub fn migrator() -> sqlx::migrate::Migrator {
+    sqlx::migrate!("./migrations")
+}
+
+/// Connects to `url` and brings the schema up to date.
+pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .connect(url)
+        .await
+        .map_err(|e| anyhow::anyhow!("could not connect to the database: {e}"))?;
+    migrate(&pool).await?;
+    Ok(pool)
+}
+
+/// Applies pending migrations; a failure names the migration and why, and the caller stops.
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    migrator()
+        .run(pool)
+        .await
+        .map_err(|e| anyhow::anyhow!("database migration failed: {e}. The server will not start on a schema it does not understand."))
+}
+
+/// Makes sure the store has its settings row; a fresh production database gets these defaults,
+/// which staff change later.
+pub async fn ensure_store_settings(pool: &PgPool, name: &str, zone: &str) -> anyhow::Result<()> {
+    let _: chrono_tz::Tz = zone.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "BAZAAR_STORE_TIME_ZONE {zone:?} is not an IANA time zone such as America/New_York"
+        )
+    })?;
+    sqlx::query!(
+        "INSERT INTO store_settings (name, time_zone) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+        name,
+        zone
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The whole HTTP surface: pages, server functions, media and static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/media/rewards/{file}", get(media::reward_image))
+        .route("/healthz", get(|| async { "ok" }))
+        .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}

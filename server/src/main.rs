@@ -1,0 +1,176 @@
+//! `bazaar`: the Rewards Bazaar server.
+//!
+//! Environment:
+//! - `DATABASE_URL`: the PostgreSQL database to use. Unset: run a private embedded cluster
+//!   under `BAZAAR_DATA_DIR` (default `.data`).
+//! - `BAZAAR_DEMO`: `1` seeds the demo store into an empty database, `0` never does. Default:
+//!   on with the embedded cluster, off with `DATABASE_URL` (production).
+//! - `BAZAAR_STORE_NAME`, `BAZAAR_STORE_TIME_ZONE`: defaults for a brand-new store.
+//! - `LEPTOS_SITE_ADDR` etc.: where to listen and where the built site is (set by cargo-leptos
+//!   and by the README's run command).
+
+use anyhow::{Context, Result};
+use leptos::config::get_configuration;
+use std::path::PathBuf;
+use tokio::sync::watch;
+use tracing_subscriber::EnvFilter;
+
+use app::state::AppState;
+use server::embedded_pg::EmbeddedPostgres;
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the async runtime starts");
+    match runtime.block_on(run()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("\nThe bazaar stopped: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<()> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+
+    let external_url = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty());
+    // Dropped at the end of `run` (or on any error), which stops the embedded cluster.
+    let mut embedded = None;
+    let url = match &external_url {
+        Some(url) => {
+            tracing::info!(database = %redact(url), "using the database in DATABASE_URL");
+            url.clone()
+        }
+        None => {
+            let root =
+                PathBuf::from(std::env::var("BAZAAR_DATA_DIR").unwrap_or_else(|_| ".data".into()));
+            let pg = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&root))
+                .await?
+                .context("starting the embedded PostgreSQL")?;
+            create_database_if_missing(&pg).await?;
+            tracing::info!(
+                port = pg.port(),
+                "using the embedded PostgreSQL (DATABASE_URL is not set)"
+            );
+            let url = pg.database_url();
+            embedded = Some(pg);
+            url
+        }
+    };
+
+    let demo = match std::env::var("BAZAAR_DEMO").ok().as_deref() {
+        Some("1" | "true" | "yes") => true,
+        Some("0" | "false" | "no") => false,
+        _ => embedded.is_some(),
+    };
+
+    let started = until_stopped(stop_rx.clone(), async {
+        let pool = server::connect(&url, 40).await?;
+        let store_name =
+            std::env::var("BAZAAR_STORE_NAME").unwrap_or_else(|_| "Rewards Bazaar".into());
+        let store_zone = std::env::var("BAZAAR_STORE_TIME_ZONE").unwrap_or_else(|_| "UTC".into());
+        if demo {
+            if server::demo::seed_if_empty(&pool, server::demo::DemoSize::FULL, chrono::Utc::now())
+                .await?
+            {
+                tracing::info!("seeded the demo store (BAZAAR_DEMO=0 turns this off)");
+            }
+        }
+        server::ensure_store_settings(&pool, &store_name, &store_zone).await?;
+        anyhow::Ok(pool)
+    })
+    .await;
+    let Some(pool) = started? else {
+        tracing::info!("stopped during start-up");
+        return Ok(());
+    };
+
+    let conf = get_configuration(None).context("reading the Leptos configuration")?;
+    let leptos_options = conf.leptos_options;
+    let addr = leptos_options.site_addr;
+    let app = server::router(AppState {
+        leptos_options,
+        pool: pool.clone(),
+    });
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .with_context(|| {
+            format!("listening on {addr} (set LEPTOS_SITE_ADDR to use another address)")
+        })?;
+    tracing::info!("Rewards Bazaar is running at http://{addr}/");
+    if external_url.is_none() {
+        println!(
+            "\n  Rewards Bazaar is running: open http://{addr}/  (Ctrl-C stops it and its database)\n"
+        );
+    }
+    let mut stop = stop_rx;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|s| *s).await;
+            tracing::info!("shutting down");
+        })
+        .await?;
+    pool.close().await;
+    drop(embedded);
+    Ok(())
+}
+
+/// Runs `work` unless a stop signal arrives first (then returns `None`).
+async fn until_stopped<T>(
+    mut stop: watch::Receiver<bool>,
+    work: impl std::future::Future<Output = Result<T>>,
+) -> Result<Option<T>> {
+    tokio::select! {
+        result = work => result.map(Some),
+        _ = stop.wait_for(|s| *s) => Ok(None),
+    }
+}
+
+async fn create_database_if_missing(pg: &EmbeddedPostgres) -> Result<()> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&pg.admin_url()).await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(pg.database_name())
+            .fetch_one(&mut conn)
+            .await?;
+    if !exists {
+        sqlx::query(&format!("CREATE DATABASE {}", pg.database_name()))
+            .execute(&mut conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler installs");
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term.recv() => {},
+    }
+}
+
+/// A database URL without its password, for logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,222 @@
+use chrono::{Duration, Utc};
+use sqlx::PgPool;
+
+use crate::support::{self, get};
+
+#[sqlx::test]
+async fn bazaar_lists_the_live_drops_rewards_with_cost_and_stock(pool: PgPool) {
+    support::live_store(&pool).await;
+    let app = support::app(pool);
+
+    let reply = get(&app, "/api/fn/bazaar").await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let view = reply.json();
+    assert_eq!(view["store"]["name"], "Test Shop");
+    assert_eq!(view["live"].as_array().unwrap().len(), 1);
+    assert_eq!(view["live"][0]["title"], "Live test drop");
+    assert_eq!(view["next"]["title"], "Next week drop");
+
+    let rewards = view["rewards"].as_array().unwrap();
+    let titles: Vec<&str> = rewards
+        .iter()
+        .map(|r| r["title"].as_str().unwrap())
+        .collect();
+    // Cheapest first, sold out last; the next drop's reward is not on offer yet.
+    assert_eq!(titles, ["Serum sample", "Candle duo", "Masterclass"]);
+    assert_eq!(rewards[1]["cost"], 750);
+    assert_eq!(rewards[1]["remaining"], 42);
+    assert_eq!(rewards[1]["quantity"], 50);
+    assert_eq!(rewards[1]["category"], "gift");
+    assert_eq!(rewards[2]["remaining"], 0);
+}
+
+#[sqlx::test]
+async fn bazaar_shows_drop_times_in_the_stores_time_zone(pool: PgPool) {
+    support::store(&pool).await;
+    // 14:00 UTC on 24 Nov 2026 is 09:00 in New York (EST).
+    let starts = "2026-11-24T14:00:00Z".parse().unwrap();
+    let now = Utc::now();
+    let starts = if starts > now {
+        starts
+    } else {
+        now + Duration::days(1)
+    };
+    support::drop_window(&pool, "Tuesday drop", starts, starts + Duration::days(2)).await;
+    let view = get(&support::app(pool), "/api/fn/bazaar").await.json();
+    let label = view["next"]["starts_label"].as_str().unwrap();
+    let expected = starts
+        .with_timezone(&chrono_tz::America::New_York)
+        .format("%a %-d %b, %H:%M %Z")
+        .to_string();
+    assert_eq!(label, expected);
+    assert!(label.ends_with("EST") || label.ends_with("EDT"), "{label}");
+}
+
+#[sqlx::test]
+async fn bazaar_filters_rewards_by_category_and_counts_every_category(pool: PgPool) {
+    support::live_store(&pool).await;
+    let view = get(&support::app(pool), "/api/fn/bazaar?category=gift")
+        .await
+        .json();
+    let titles: Vec<&str> = view["rewards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Candle duo"]);
+    assert_eq!(view["category"], "gift");
+    let counts: Vec<(String, i64)> = view["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["category"].as_str().unwrap().to_owned(),
+                c["count"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(counts.len(), 6);
+    assert!(counts.contains(&("gift".into(), 1)));
+    assert!(counts.contains(&("sample".into(), 1)));
+    assert!(counts.contains(&("experience".into(), 1)));
+    assert!(counts.contains(&("discount".into(), 0)));
+}
+
+#[sqlx::test]
+async fn bazaar_rejects_an_unknown_category_and_names_the_real_ones(pool: PgPool) {
+    support::live_store(&pool).await;
+    let reply = get(&support::app(pool), "/api/fn/bazaar?category=shoes").await;
+    assert_eq!(reply.status, 400);
+    let error = reply.json();
+    assert_eq!(error["kind"], "bad_request");
+    assert_eq!(
+        error["message"],
+        "Unknown category \u{201c}shoes\u{201d}. Choose one of: samples, experiences, services, discounts, free shipping, gifts."
+    );
+}
+
+#[sqlx::test]
+async fn bazaar_page_is_server_rendered_with_rewards_countdowns_and_filter(pool: PgPool) {
+    support::live_store(&pool).await;
+    let reply = get(&support::app(pool), "/").await;
+    assert_eq!(reply.status, 200);
+    assert!(
+        reply.content_type.starts_with("text/html"),
+        "{}",
+        reply.content_type
+    );
+    let html = reply.body;
+    for text in [
+        "Test Shop Bazaar",
+        "Live now",
+        "Live test drop",
+        "Candle duo",
+        "750 pts",
+        "42 of 50 left",
+        "Sold out",
+        "Next drop: ",
+    ] {
+        assert!(html.contains(text), "page lacks {text:?}");
+    }
+    assert!(html.contains(r#"role="timer""#), "no countdown");
+    assert!(html.contains(r#"aria-label="Reward categories""#));
+    assert!(html.contains(r#"href="/?category=gift""#));
+    assert!(html.contains("/pkg/bazaar.js"), "no hydration script");
+}
+
+#[sqlx::test]
+async fn bazaar_page_filtered_by_link_shows_only_that_category(pool: PgPool) {
+    support::live_store(&pool).await;
+    let html = get(&support::app(pool), "/?category=sample").await.body;
+    assert!(html.contains("Serum sample"));
+    assert!(!html.contains("Candle duo"));
+    assert!(html.contains(r#"<h2 id="rewards-heading">Samples</h2>"#));
+}
+
+#[sqlx::test]
+async fn bazaar_page_with_an_unknown_category_is_a_400_with_the_message(pool: PgPool) {
+    support::live_store(&pool).await;
+    let reply = get(&support::app(pool), "/?category=shoes").await;
+    assert_eq!(reply.status, 400);
+    assert!(reply.body.contains(r#"role="alert""#));
+    assert!(reply.body.contains("Unknown category “shoes”"));
+}
+
+#[sqlx::test]
+async fn bazaar_with_nothing_live_says_when_the_next_drop_opens(pool: PgPool) {
+    support::store(&pool).await;
+    let now = Utc::now();
+    support::drop_window(
+        &pool,
+        "Thursday drop",
+        now + Duration::hours(3),
+        now + Duration::hours(30),
+    )
+    .await;
+    let html = get(&support::app(pool), "/").await.body;
+    assert!(html.contains("No drop is live right now."));
+    assert!(html.contains("Thursday drop"));
+    assert!(html.contains("Rewards appear here when the next drop opens."));
+    assert!(
+        html.contains("02:59:5") || html.contains("03:00:00"),
+        "countdown to the next drop"
+    );
+}
+
+#[sqlx::test]
+async fn cancelled_and_closed_drops_are_not_on_offer(pool: PgPool) {
+    support::store(&pool).await;
+    let now = Utc::now();
+    let cancelled = support::drop_window(
+        &pool,
+        "Cancelled drop",
+        now - Duration::hours(1),
+        now + Duration::hours(1),
+    )
+    .await;
+    let closed = support::drop_window(
+        &pool,
+        "Closed drop",
+        now - Duration::hours(5),
+        now - Duration::hours(1),
+    )
+    .await;
+    let a = support::reward(&pool, "Gone pouch", "gift", 100).await;
+    let b = support::reward(&pool, "Old sample", "sample", 100).await;
+    support::drop_item(&pool, cancelled, a, 5, 5).await;
+    support::drop_item(&pool, closed, b, 5, 5).await;
+    sqlx::query("UPDATE drops SET cancelled_at = now() WHERE id = $1")
+        .bind(cancelled)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let view = get(&support::app(pool), "/api/fn/bazaar").await.json();
+    assert_eq!(view["live"].as_array().unwrap().len(), 0);
+    assert_eq!(view["rewards"].as_array().unwrap().len(), 0);
+    assert!(view["next"].is_null());
+}
+
+#[sqlx::test]
+async fn reward_images_are_svg_and_unknown_ones_are_404(pool: PgPool) {
+    support::store(&pool).await;
+    let id = support::reward(&pool, "Candle <duo>", "gift", 750).await;
+    let app = support::app(pool);
+    let reply = get(&app, &format!("/media/rewards/{id}.svg")).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.content_type, "image/svg+xml");
+    assert!(reply.body.starts_with("<svg"));
+    assert!(reply.body.contains(">CD<"), "initials of the title");
+    assert_eq!(get(&app, "/media/rewards/999999.svg").await.status, 404);
+    assert_eq!(get(&app, "/media/rewards/nope.svg").await.status, 404);
+}
+
+#[sqlx::test]
+async fn an_unknown_page_is_a_404_with_a_way_back(pool: PgPool) {
+    support::store(&pool).await;
+    let reply = get(&support::app(pool), "/no-such-page").await;
+    assert_eq!(reply.status, 404);
+    assert!(reply.body.contains("We couldn't find that page"));
+    assert!(reply.body.contains(r#"href="/""#));
+}
