@@ -33,6 +33,7 @@ pg initdb -D "$PG_DIR/data" --auth=trust -U postgres -E UTF8 --no-locale >/dev/n
 pg pg_ctl -D "$PG_DIR/data" -w -l "$PG_DIR/log" \
   -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=on" start >/dev/null
 PG_STARTED=1
+pg createdb -h 127.0.0.1 -p "$PG_PORT" -U postgres e2e
 # sqlx::test creates one fresh database per test from this server.
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
 
@@ -41,6 +42,7 @@ cargo fmt --all -- --check
 
 say "Linting (cargo clippy -D warnings)"
 cargo clippy --workspace --all-targets --features app/ssr -- -D warnings
+cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 say "Rust tests (unit and integration, real PostgreSQL)"
 cargo test --workspace --features app/ssr 2>&1 | tee "$LOG_DIR/cargo.log"

@@ -80,12 +80,11 @@ async fn run() -> Result<()> {
         let store_name =
             std::env::var("BAZAAR_STORE_NAME").unwrap_or_else(|_| "Rewards Bazaar".into());
         let store_zone = std::env::var("BAZAAR_STORE_TIME_ZONE").unwrap_or_else(|_| "UTC".into());
-        if demo {
-            if server::demo::seed_if_empty(&pool, server::demo::DemoSize::FULL, chrono::Utc::now())
+        if demo
+            && server::demo::seed_if_empty(&pool, server::demo::DemoSize::FULL, chrono::Utc::now())
                 .await?
-            {
-                tracing::info!("seeded the demo store (BAZAAR_DEMO=0 turns this off)");
-            }
+        {
+            tracing::info!("seeded the demo store (BAZAAR_DEMO=0 turns this off)");
         }
         server::ensure_store_settings(&pool, &store_name, &store_zone).await?;
         anyhow::Ok(pool)
