@@ -10,10 +10,12 @@ pub mod countdown;
 pub mod drops;
 pub mod error;
 pub mod ledger;
+pub mod members;
 pub mod page_status;
 pub mod rewards;
 pub mod shell;
 pub mod store;
+pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod state;

@@ -6,7 +6,9 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::AppError;
+use crate::auth::{AuthActions, SignInPage, SignUpPage, ViewerMenu, current_viewer};
 use crate::bazaar::BazaarPage;
+use crate::members::AccountPage;
 use crate::page_status::set_page_status;
 
 /// The document the server sends for every page.
@@ -32,6 +34,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let auth = AuthActions::provide();
+    // Re-read who is signed in whenever someone signs in, up or out.
+    let viewer = Resource::new(move || auth.version(), |_| current_viewer());
     view! {
         <Stylesheet id="leptos" href="/pkg/bazaar.css" />
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
@@ -44,16 +49,25 @@ pub fn App() -> impl IntoView {
                     <span class="brand-mark" aria-hidden="true">"✦"</span>
                     " Rewards Bazaar"
                 </a>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let viewer = viewer.await.ok().flatten();
+                        view! { <ViewerMenu viewer /> }
+                    })}
+                </Transition>
             </header>
             <main id="main" tabindex="-1">
                 <Routes fallback=NotFound>
                     // Async: the whole page is rendered before it is sent, so it is complete without
                     // JavaScript and its status code reflects errors.
                     <Route path=path!("/") view=BazaarPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/sign-up") view=SignUpPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">
-                <p>"Rewards Bazaar · points never expire without warning · " <a href="/">"Bazaar"</a></p>
+                <p>"Rewards Bazaar · " <a href="/">"Bazaar"</a> " · " <a href="/account">"Your account"</a></p>
             </footer>
         </Router>
     }

@@ -1,9 +1,13 @@
 //! The Rewards Bazaar server: the HTTP router, the database, the embedded cluster and the demo
 //! store. `main.rs` wires these together; integration tests use them directly.
 
+pub mod api;
 pub mod demo;
 pub mod embedded_pg;
+pub mod jobs;
 pub mod media;
+pub mod security;
+pub mod sessions;
 
 use axum::Router;
 use axum::routing::get;
@@ -11,6 +15,8 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use tower_http::compression::CompressionLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 use app::state::AppState;
 use app::{App, shell};
@@ -40,6 +46,21 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("database migration failed: {e}. The server will not start on a schema it does not understand."))
 }
 
+/// How the server is reached, which decides cookie settings.
+#[derive(Debug, Clone, Default)]
+pub struct HttpConfig {
+    /// Served over HTTPS (directly or behind a TLS proxy): cookies get `Secure`.
+    pub https: bool,
+}
+
+impl HttpConfig {
+    /// From `BAZAAR_PUBLIC_URL` (e.g. `https://rewards.example.com`).
+    pub fn from_env() -> Self {
+        let https = std::env::var("BAZAAR_PUBLIC_URL").is_ok_and(|u| u.starts_with("https://"));
+        Self { https }
+    }
+}
+
 /// Makes sure the store has its settings row; a fresh production database gets these defaults,
 /// which staff change later.
 pub async fn ensure_store_settings(pool: &PgPool, name: &str, zone: &str) -> anyhow::Result<()> {
@@ -58,15 +79,27 @@ pub async fn ensure_store_settings(pool: &PgPool, name: &str, zone: &str) -> any
     Ok(())
 }
 
-/// The whole HTTP surface: pages, server functions, media and static files.
-pub fn router(state: AppState) -> Router {
+/// The whole HTTP surface: pages, server functions, the integrator API, media and static files.
+pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    // Sessions live in Postgres so that every server instance sees them and sign-out is real.
+    let sessions = SessionManagerLayer::new(sessions::PgSessionStore::new(state.pool.clone()))
+        .with_name("bazaar_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.https)
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions::cookie::time::Duration::days(14),
+        ));
     Router::new()
         .route("/media/rewards/{file}", get(media::reward_image))
         .route("/healthz", get(|| async { "ok" }))
+        .merge(api::routes(api::limiter()))
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn(security::same_origin_mutations))
         .layer(CompressionLayer::new())
         .with_state(state)
 }

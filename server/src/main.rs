@@ -6,8 +6,14 @@
 //! - `BAZAAR_DEMO`: `1` seeds the demo store into an empty database, `0` never does. Default:
 //!   on with the embedded cluster, off with `DATABASE_URL` (production).
 //! - `BAZAAR_STORE_NAME`, `BAZAAR_STORE_TIME_ZONE`: defaults for a brand-new store.
+//! - `BAZAAR_PUBLIC_URL`: the address members use; `https://…` makes cookies `Secure`.
 //! - `LEPTOS_SITE_ADDR` etc.: where to listen and where the built site is (set by cargo-leptos
 //!   and by the README's run command).
+//!
+//! Commands:
+//! - `bazaar`: serve the portal.
+//! - `bazaar api-key create --name NAME --source SOURCE`: create a key for the earning API and
+//!   print it (it is shown only this once).
 
 use anyhow::{Context, Result};
 use leptos::config::get_configuration;
@@ -28,7 +34,15 @@ fn main() -> std::process::ExitCode {
         .enable_all()
         .build()
         .expect("the async runtime starts");
-    match runtime.block_on(run()) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        None | Some("serve") => runtime.block_on(run()),
+        Some("api-key") => runtime.block_on(api_key_command(&args[1..])),
+        Some(other) => Err(anyhow::anyhow!(
+            "unknown command {other:?}; use `bazaar` to serve or `bazaar api-key create --name NAME --source SOURCE`"
+        )),
+    };
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("\nThe bazaar stopped: {error:#}");
@@ -98,10 +112,14 @@ async fn run() -> Result<()> {
     let conf = get_configuration(None).context("reading the Leptos configuration")?;
     let leptos_options = conf.leptos_options;
     let addr = leptos_options.site_addr;
-    let app = server::router(AppState {
-        leptos_options,
-        pool: pool.clone(),
-    });
+    let app = server::router(
+        AppState {
+            leptos_options,
+            pool: pool.clone(),
+        },
+        &server::HttpConfig::from_env(),
+    );
+    let jobs = tokio::spawn(server::jobs::run(pool.clone()));
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .with_context(|| {
@@ -114,14 +132,52 @@ async fn run() -> Result<()> {
         );
     }
     let mut stop = stop_rx;
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            let _ = stop.wait_for(|s| *s).await;
-            tracing::info!("shutting down");
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = stop.wait_for(|s| *s).await;
+        tracing::info!("shutting down");
+    })
+    .await?;
+    jobs.abort();
     pool.close().await;
     drop(embedded);
+    Ok(())
+}
+
+/// `bazaar api-key create --name NAME --source SOURCE`
+async fn api_key_command(args: &[String]) -> Result<()> {
+    let usage = "usage: bazaar api-key create --name \"Web shop\" --source webshop";
+    let mut name = None;
+    let mut source = None;
+    let mut rest = args.iter();
+    if rest.next().map(String::as_str) != Some("create") {
+        anyhow::bail!("{usage}");
+    }
+    while let Some(flag) = rest.next() {
+        let value = rest
+            .next()
+            .with_context(|| format!("{flag} needs a value; {usage}"))?;
+        match flag.as_str() {
+            "--name" => name = Some(value.clone()),
+            "--source" => source = Some(value.clone()),
+            _ => anyhow::bail!("unknown option {flag}; {usage}"),
+        }
+    }
+    let (Some(name), Some(source)) = (name, source) else {
+        anyhow::bail!("{usage}");
+    };
+    let url = std::env::var("DATABASE_URL")
+        .context("api-key needs DATABASE_URL to reach the portal's database")?;
+    let pool = server::connect(&url, 2).await?;
+    let key = server::api::create_api_key(&pool, &name, &source, None).await?;
+    println!("{key}");
+    eprintln!(
+        "Created API key {:?} for source {source:?}. It is shown only now: store it in the integration's secrets.",
+        name
+    );
     Ok(())
 }
 

@@ -21,6 +21,25 @@ pub enum AppError {
     NotFound { what: String },
     #[error("Please sign in to continue.")]
     Unauthenticated,
+    /// Sign-in failed. Deliberately the same for an unknown email and a wrong password, so the
+    /// form cannot be used to find out who has an account.
+    #[error("That email and password don't match an account.")]
+    WrongCredentials,
+    #[error("Too many sign-in attempts. Try again in {minutes} {}.", if *minutes == 1 { "minute" } else { "minutes" })]
+    TooManyAttempts { minutes: i64 },
+    #[error("Too many requests. Try again in {retry_after_secs} seconds.")]
+    RateLimited { retry_after_secs: u64 },
+    /// The same request id was used before for something else.
+    #[error("{message}")]
+    Conflict { message: String },
+    /// An integrator's API key is missing or not valid.
+    #[error("{message}")]
+    ApiKey { message: String },
+    #[error("{message}")]
+    PayloadTooLarge { message: String },
+    /// A state-changing request that did not come from this site's own pages.
+    #[error("This request came from another site and was refused.")]
+    CrossSite,
     #[error("You don't have access to this.")]
     Forbidden,
     /// Anything the person cannot fix: database or programming errors. Logged on the server.
@@ -55,7 +74,11 @@ impl AppError {
             Self::BadRequest { .. } => 400,
             Self::Invalid { .. } => 422,
             Self::NotFound { .. } => 404,
-            Self::Unauthenticated => 401,
+            Self::Unauthenticated | Self::WrongCredentials | Self::ApiKey { .. } => 401,
+            Self::TooManyAttempts { .. } | Self::RateLimited { .. } => 429,
+            Self::Conflict { .. } => 409,
+            Self::CrossSite => 403,
+            Self::PayloadTooLarge { .. } => 413,
             Self::Forbidden => 403,
             Self::Internal => 500,
             Self::Unreachable => 503,

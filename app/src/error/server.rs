@@ -19,6 +19,15 @@ impl From<sqlx::migrate::MigrateError> for AppError {
 }
 
 impl AppError {
+    /// For `Retry-After`: how long until trying again can succeed.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            Self::TooManyAttempts { minutes } => Some((*minutes).max(1) as u64 * 60),
+            _ => None,
+        }
+    }
+
     pub fn status_code(&self) -> StatusCode {
         StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
@@ -43,7 +52,14 @@ impl IntoResponse for AppError {
             "error": self,
             "message": self.to_string(),
         });
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Some(secs) = self.retry_after_secs() {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
+        response
     }
 }
 

@@ -56,6 +56,9 @@ impl fmt::Display for Points {
     }
 }
 
+#[cfg(feature = "ssr")]
+pub mod server;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,12 @@
 //! Integration tests: the real router and real PostgreSQL. Each `#[sqlx::test]` gets a fresh
 //! database with the migrations applied, created from the server in `DATABASE_URL`.
 
+mod account;
+mod auth;
 mod bazaar;
 mod demo;
+mod earning_api;
 mod embedded_pg;
+mod ledger;
 mod migrations;
 mod support;

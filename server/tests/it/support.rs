@@ -15,10 +15,13 @@ pub fn app(pool: PgPool) -> Router {
         .output_name("bazaar")
         .site_root("target/site")
         .build();
-    server::router(AppState {
-        leptos_options,
-        pool,
-    })
+    server::router(
+        AppState {
+            leptos_options,
+            pool,
+        },
+        &server::HttpConfig::default(),
+    )
 }
 
 pub struct Reply {
@@ -28,6 +31,13 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The typed error a server function answered with, as the browser decodes it; its
+    /// `to_string()` is the message the person sees.
+    pub fn app_error(&self) -> app::AppError {
+        serde_json::from_str(self.text())
+            .unwrap_or_else(|e| panic!("not an AppError ({e}): {}", self.body))
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
@@ -144,4 +154,178 @@ pub async fn live_store(pool: &PgPool) -> (i64, i64) {
     drop_item(pool, live, experience, 5, 0).await;
     drop_item(pool, next, later, 10, 10).await;
     (live, next)
+}
+
+/// The origin tests pretend to be: the router checks mutations against the Host header.
+pub const ORIGIN: &str = "http://bazaar.test";
+
+/// A form POST from the portal's own pages (as ActionForm sends it), optionally signed in.
+pub async fn post_form(
+    app: &Router,
+    uri: &str,
+    form: &[(&str, &str)],
+    cookie: Option<&str>,
+) -> Reply {
+    let body = form
+        .iter()
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut request = Request::post(uri)
+        .header("host", "bazaar.test")
+        .header("origin", ORIGIN)
+        .header("content-type", "application/x-www-form-urlencoded");
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    send_with_cookie(app, request.body(Body::from(body)).unwrap()).await
+}
+
+/// A GET with a session cookie.
+pub async fn get_as(app: &Router, uri: &str, cookie: &str) -> Reply {
+    send(
+        app,
+        Request::get(uri)
+            .header("cookie", cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Like `send`, keeping the `Set-Cookie` header.
+pub async fn send_with_cookie(app: &Router, request: Request<Body>) -> Reply {
+    let response = app
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("the router answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let mut body = String::from_utf8_lossy(&bytes).into_owned();
+    if let Some(cookie) = headers.get("set-cookie").and_then(|v| v.to_str().ok()) {
+        body = format!("{body}\n--set-cookie: {cookie}");
+    }
+    Reply {
+        status,
+        content_type,
+        body,
+    }
+}
+
+impl Reply {
+    /// The session cookie (`name=value`) the response set, if any.
+    pub fn cookie(&self) -> Option<String> {
+        let line = self
+            .body
+            .lines()
+            .find_map(|l| l.strip_prefix("--set-cookie: "))?;
+        Some(line.split(';').next()?.to_owned())
+    }
+
+    /// The full Set-Cookie header.
+    pub fn set_cookie(&self) -> Option<&str> {
+        self.body
+            .lines()
+            .find_map(|l| l.strip_prefix("--set-cookie: "))
+    }
+
+    /// The body without the appended cookie line.
+    pub fn text(&self) -> &str {
+        self.body
+            .split("\n--set-cookie: ")
+            .next()
+            .unwrap_or_default()
+    }
+}
+
+/// A member who can sign in, with zero points.
+pub async fn member(pool: &PgPool, email: &str, password: &str) -> i64 {
+    let hash = app::auth::server::hash_password(password.to_owned())
+        .await
+        .unwrap();
+    sqlx::query_scalar("INSERT INTO accounts (email, display_name, password_hash) VALUES ($1, $2, $3) RETURNING id")
+        .bind(email)
+        .bind(email.split('@').next().unwrap())
+        .bind(hash)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// Signs in and returns the session cookie.
+pub async fn sign_in(app: &Router, email: &str, password: &str) -> String {
+    let reply = post_form(
+        app,
+        "/api/fn/sign_in",
+        &[("email", email), ("password", password)],
+        None,
+    )
+    .await;
+    assert!(
+        reply.status.is_success() || reply.status.is_redirection(),
+        "sign-in failed: {} {}",
+        reply.status,
+        reply.body
+    );
+    reply.cookie().expect("sign-in sets a session cookie")
+}
+
+/// An API key for the earning API.
+pub async fn api_key(pool: &PgPool) -> String {
+    server::api::create_api_key(pool, "Test till", "till", None)
+        .await
+        .unwrap()
+}
+
+/// A JSON POST to the earning API.
+pub async fn api_post(app: &Router, uri: &str, key: Option<&str>, body: &str) -> Reply {
+    let mut request = Request::post(uri).header("content-type", "application/json");
+    if let Some(key) = key {
+        request = request.header("authorization", format!("Bearer {key}"));
+    }
+    send(app, request.body(Body::from(body.to_owned())).unwrap()).await
+}
+
+/// A purchase body for `member_id`.
+pub fn purchase(member_id: i64, external_id: &str, amount: &str) -> String {
+    serde_json::json!({
+        "member_id": member_id,
+        "external_id": external_id,
+        "amount": amount,
+        "currency": "USD",
+        "purchased_at": (Utc::now() - Duration::minutes(1)).to_rfc3339(),
+    })
+    .to_string()
+}
+
+/// Balance, sum of ledger entries, and sum of open lots for one account.
+pub async fn books(pool: &PgPool, account: i64) -> (i64, i64, i64) {
+    sqlx::query_as(
+        "SELECT a.balance,
+                COALESCE((SELECT sum(points) FROM ledger_entries WHERE account_id = a.id), 0)::bigint,
+                COALESCE((SELECT sum(remaining) FROM point_lots WHERE account_id = a.id), 0)::bigint
+         FROM accounts a WHERE a.id = $1",
+    )
+    .bind(account)
+    .fetch_one(pool)
+    .await
+    .unwrap()
 }

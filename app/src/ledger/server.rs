@@ -1,0 +1,259 @@
+//! The points ledger on the server. Every change to a member's points is one entry; the cached
+//! balance follows in the same transaction (a trigger), and lots track what expires when.
+//!
+//! Locking rule: anything that changes an account's points or lots first locks the account row
+//! (`lock_balance`). Concurrent spends on one member therefore queue instead of both reading the
+//! same balance, and the lots of one account are only ever touched by one transaction at a time.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::{PgConnection, PgExecutor};
+
+use crate::AppError;
+
+/// The kinds of entry that take points away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Debit {
+    Redeem,
+    Expire,
+    Adjust,
+}
+
+impl Debit {
+    fn kind(self) -> &'static str {
+        match self {
+            Debit::Redeem => "redeem",
+            Debit::Expire => "expire",
+            Debit::Adjust => "adjust",
+        }
+    }
+}
+
+/// The kinds of entry that add points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credit {
+    Earn,
+    Refund,
+    Adjust,
+}
+
+impl Credit {
+    fn kind(self) -> &'static str {
+        match self {
+            Credit::Earn => "earn",
+            Credit::Refund => "refund",
+            Credit::Adjust => "adjust",
+        }
+    }
+}
+
+/// Locks the account for a points change and returns its balance.
+pub async fn lock_balance(conn: &mut PgConnection, account_id: i64) -> Result<i64, AppError> {
+    sqlx::query_scalar!(
+        "SELECT balance FROM accounts WHERE id = $1 FOR UPDATE",
+        account_id
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(|| AppError::not_found("That member"))
+}
+
+/// How long earned points last, from the store's settings.
+pub async fn expiry_period(db: impl PgExecutor<'_>) -> Result<Duration, AppError> {
+    let micros = sqlx::query_scalar!(
+        r#"SELECT (extract(epoch FROM points_expire_after) * 1000000)::bigint AS "micros!" FROM store_settings"#
+    )
+    .fetch_optional(db)
+    .await?
+    .unwrap_or(365 * 24 * 3600 * 1_000_000);
+    Ok(Duration::microseconds(micros))
+}
+
+/// Adds `points` to the account as one entry and one lot expiring at `expires_at`.
+/// The caller holds the account lock.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each is a column of the entry; a struct would only rename them"
+)]
+pub async fn credit(
+    conn: &mut PgConnection,
+    account_id: i64,
+    kind: Credit,
+    points: i64,
+    reason: &str,
+    reference: Option<&str>,
+    purchase_id: Option<i64>,
+    expires_at: DateTime<Utc>,
+) -> Result<i64, AppError> {
+    let entry_id = sqlx::query_scalar!(
+        r#"WITH entry AS (
+               INSERT INTO ledger_entries (account_id, kind, points, reason, reference, purchase_id)
+               VALUES ($1, $2, $3, $4, $5, $6)
+               RETURNING id, account_id, points
+           )
+           INSERT INTO point_lots (account_id, entry_id, points, remaining, expires_at)
+           SELECT account_id, id, points, points, $7 FROM entry
+           RETURNING entry_id"#,
+        account_id,
+        kind.kind(),
+        points,
+        reason,
+        reference,
+        purchase_id,
+        expires_at
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(entry_id)
+}
+
+/// Takes `points` from the account as one entry, drawing on the soonest-expiring lots first.
+/// The caller holds the account lock and has checked the balance; the balance CHECK is the
+/// last line of defence if it did not.
+pub async fn debit(
+    conn: &mut PgConnection,
+    account_id: i64,
+    kind: Debit,
+    points: i64,
+    reason: &str,
+    reference: Option<&str>,
+) -> Result<i64, AppError> {
+    let entry_id = sqlx::query_scalar!(
+        r#"INSERT INTO ledger_entries (account_id, kind, points, reason, reference)
+           VALUES ($1, $2, $3, $4, $5) RETURNING id"#,
+        account_id,
+        kind.kind(),
+        -points,
+        reason,
+        reference
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    consume_lots(conn, account_id, points).await?;
+    Ok(entry_id)
+}
+
+/// Reduces the account's open lots by `points`, soonest expiry first.
+async fn consume_lots(
+    conn: &mut PgConnection,
+    account_id: i64,
+    points: i64,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        r#"WITH ordered AS (
+               SELECT id, remaining,
+                      (sum(remaining) OVER (ORDER BY expires_at, id) - remaining)::bigint AS before
+               FROM point_lots
+               WHERE account_id = $1 AND remaining > 0
+           )
+           UPDATE point_lots p
+           SET remaining = p.remaining - LEAST(o.remaining, $2::bigint - o.before)
+           FROM ordered o
+           WHERE p.id = o.id AND o.before < $2::bigint"#,
+        account_id,
+        points
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Expires every lot due by `now`: per account, one `expire` entry for the total, lots emptied.
+/// Safe to run on several servers at once: accounts being expired elsewhere are skipped.
+pub async fn expire_due(pool: &sqlx::PgPool, now: DateTime<Utc>) -> Result<u64, AppError> {
+    let accounts = sqlx::query_scalar!(
+        "SELECT DISTINCT account_id FROM point_lots WHERE remaining > 0 AND expires_at <= $1",
+        now
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut expired = 0;
+    for account_id in accounts {
+        let mut tx = pool.begin().await?;
+        let locked = sqlx::query_scalar!(
+            "SELECT id FROM accounts WHERE id = $1 FOR UPDATE SKIP LOCKED",
+            account_id
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if locked.is_none() {
+            continue;
+        }
+        let total: i64 = sqlx::query_scalar!(
+            r#"WITH due AS (
+                   SELECT id, remaining FROM point_lots
+                   WHERE account_id = $1 AND remaining > 0 AND expires_at <= $2
+               ), emptied AS (
+                   UPDATE point_lots p SET remaining = 0 FROM due WHERE p.id = due.id
+                   RETURNING due.remaining
+               )
+               SELECT COALESCE(sum(remaining), 0)::bigint AS "total!" FROM emptied"#,
+            account_id,
+            now
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if total > 0 {
+            sqlx::query!(
+                r#"INSERT INTO ledger_entries (account_id, kind, points, reason)
+                   VALUES ($1, 'expire', $2, 'Points expired')"#,
+                account_id,
+                -total
+            )
+            .execute(&mut *tx)
+            .await?;
+            expired += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(expired)
+}
+
+/// The tier a rolling 12-month spend earns, and sets it on the account.
+pub async fn recalculate_tier(
+    conn: &mut PgConnection,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let tier = sqlx::query_scalar!(
+        r#"UPDATE accounts a SET tier = (
+               SELECT t.code FROM tiers t
+               WHERE t.min_spend_cents <= (
+                   SELECT COALESCE(sum(p.amount_cents), 0) FROM purchases p
+                   WHERE p.account_id = a.id AND p.refunded_at IS NULL
+                     AND p.purchased_at > $2::timestamptz - interval '12 months')
+               ORDER BY t.rank DESC LIMIT 1)
+           WHERE a.id = $1
+           RETURNING tier"#,
+        account_id,
+        now
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(tier)
+}
+
+/// The daily pass: spend falls out of the 12-month window, so tiers can drop without a purchase.
+pub async fn recalculate_all_tiers(
+    pool: &sqlx::PgPool,
+    now: DateTime<Utc>,
+) -> Result<u64, AppError> {
+    let changed = sqlx::query!(
+        r#"WITH spend AS (
+               SELECT a.id, COALESCE(sum(p.amount_cents), 0) AS cents
+               FROM accounts a
+               LEFT JOIN purchases p ON p.account_id = a.id AND p.refunded_at IS NULL
+                    AND p.purchased_at > $1::timestamptz - interval '12 months'
+               GROUP BY a.id
+           ), target AS (
+               SELECT s.id, (SELECT t.code FROM tiers t WHERE t.min_spend_cents <= s.cents
+                             ORDER BY t.rank DESC LIMIT 1) AS tier
+               FROM spend s
+           )
+           UPDATE accounts a SET tier = target.tier
+           FROM target WHERE a.id = target.id AND a.tier IS DISTINCT FROM target.tier"#,
+        now
+    )
+    .execute(pool)
+    .await?;
+    Ok(changed.rows_affected())
+}

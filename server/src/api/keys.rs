@@ -1,0 +1,145 @@
+//! API keys: created by an admin (CLI now, staff console later), shown once, stored as SHA-256.
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use app::AppError;
+use app::state::AppState;
+
+/// Requests per second per key, and the burst a till may send after being offline.
+const PER_SECOND: u32 = 20;
+const BURST: u32 = 100;
+
+pub type KeyLimiter = DefaultKeyedRateLimiter<i64>;
+
+pub fn limiter() -> Arc<KeyLimiter> {
+    let quota = Quota::per_second(NonZeroU32::new(PER_SECOND).expect("non-zero"))
+        .allow_burst(NonZeroU32::new(BURST).expect("non-zero"));
+    Arc::new(RateLimiter::keyed(quota))
+}
+
+/// The integration a request comes from.
+#[derive(Debug, Clone)]
+pub struct ApiKey {
+    pub id: i64,
+    pub source: String,
+}
+
+fn sha256(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+/// Creates a key and returns it in full; only its hash is kept.
+pub async fn create_api_key(
+    pool: &PgPool,
+    name: &str,
+    source: &str,
+    created_by: Option<i64>,
+) -> anyhow::Result<String> {
+    let secret: String = std::iter::repeat_with(fastrand::alphanumeric)
+        .take(40)
+        .collect();
+    let key = format!("rb_{secret}");
+    let prefix: String = key.chars().take(11).collect();
+    sqlx::query!(
+        "INSERT INTO api_keys (name, source, prefix, secret_sha256, created_by) VALUES ($1, $2, $3, $4, $5)",
+        name.trim(),
+        source,
+        prefix,
+        sha256(&key),
+        created_by
+    )
+    .execute(pool)
+    .await
+    .map_err(|e| match app::error::server::violated_constraint(&e) {
+        Some("api_keys_source_shape") => anyhow::anyhow!(
+            "the source {source:?} must be 1-40 lower-case letters, digits, - or _, starting with a letter or digit"
+        ),
+        Some("api_keys_name_length") => anyhow::anyhow!("the name must be 1-80 characters"),
+        _ => e.into(),
+    })?;
+    Ok(key)
+}
+
+impl<S> FromRequestParts<S> for ApiKey
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let Some(key) = header
+            .strip_prefix("Bearer ")
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+        else {
+            return Err(AppError::ApiKey {
+                message: "Missing API key: send it as `Authorization: Bearer <key>`.".into(),
+            });
+        };
+        let found = sqlx::query!(
+            r#"UPDATE api_keys SET last_used_at = now()
+               WHERE secret_sha256 = $1 AND revoked_at IS NULL
+               RETURNING id, source"#,
+            sha256(key)
+        )
+        .fetch_optional(&state.pool)
+        .await?;
+        let Some(found) = found else {
+            return Err(AppError::ApiKey {
+                message: "This API key is not valid: it was revoked or mistyped.".into(),
+            });
+        };
+        let limiter = parts
+            .extensions
+            .get::<Arc<KeyLimiter>>()
+            .ok_or_else(|| AppError::internal("API key", "rate limiter missing"))?;
+        if let Err(not_until) = limiter.check_key(&found.id) {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ));
+            return Err(AppError::RateLimited {
+                retry_after_secs: wait.as_secs().max(1),
+            });
+        }
+        Ok(ApiKey {
+            id: found.id,
+            source: found.source,
+        })
+    }
+}
+
+/// Declares the bearer key in the OpenAPI document.
+pub struct BearerSecurity;
+
+impl utoipa::Modify for BearerSecurity {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("rb_…")
+                    .build(),
+            ),
+        );
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
+            "api_key",
+            Vec::<String>::new(),
+        )]);
+    }
+}

@@ -1,0 +1,53 @@
+//! The earning API for integrators: the store's shop and tills send purchases (and refunds) and
+//! members earn points. JSON over HTTPS under `/api/v1`, authenticated by API key, documented by
+//! the OpenAPI document at `/api/v1/openapi.json`.
+
+mod keys;
+mod purchases;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use std::sync::Arc;
+use utoipa::OpenApi;
+
+use app::state::AppState;
+use keys::BearerSecurity;
+
+pub use keys::{ApiKey, KeyLimiter, create_api_key, limiter};
+pub use purchases::{PurchaseReceipt, PurchaseRequest};
+
+/// Purchases are small; anything bigger than this is not a purchase.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Rewards Bazaar earning API",
+        description = "Send purchases from shops and tills so members earn points. Every call needs an API key: `Authorization: Bearer <key>`. Purchases are idempotent on `external_id` per integration: sending the same purchase again returns the first result.",
+        version = "1"
+    ),
+    paths(purchases::record_purchase, purchases::refund_purchase, openapi_json),
+    components(schemas(purchases::PurchaseRequest, purchases::PurchaseReceipt, purchases::ApiErrorBody)),
+    modifiers(&BearerSecurity),
+    tags((name = "purchases", description = "Purchases and refunds that earn or reverse points"))
+)]
+pub struct ApiDoc;
+
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "purchases", responses((status = 200, description = "The OpenAPI document")))]
+async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}
+
+pub fn routes(limiter: Arc<KeyLimiter>) -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/purchases", post(purchases::record_purchase))
+        .route(
+            "/api/v1/purchases/{external_id}/refund",
+            post(purchases::refund_purchase),
+        )
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::Extension(limiter))
+}

@@ -1,0 +1,379 @@
+use axum::body::Body;
+use axum::http::Request;
+use sqlx::PgPool;
+
+use crate::support::{self, get_as, post_form, sign_in};
+
+const PW: &str = "correct horse battery";
+
+async fn viewer(app: &axum::Router, cookie: &str) -> serde_json::Value {
+    get_as(app, "/api/fn/viewer", cookie).await.json()
+}
+
+#[sqlx::test]
+async fn sign_up_creates_a_member_with_zero_points_and_signs_them_in(pool: PgPool) {
+    support::store(&pool).await;
+    let app = support::app(pool.clone());
+    let reply = post_form(
+        &app,
+        "/api/fn/sign_up",
+        &[
+            ("email", " New.Member@Example.com "),
+            ("display_name", "New Member"),
+            ("password", PW),
+        ],
+        None,
+    )
+    .await;
+    assert!(
+        reply.status.is_success() || reply.status.is_redirection(),
+        "{}",
+        reply.body
+    );
+    let cookie = reply.cookie().expect("signed in");
+    let me = viewer(&app, &cookie).await;
+    assert_eq!(me["email"], "new.member@example.com");
+    assert_eq!(me["role"], "member");
+    assert_eq!(me["balance"], 0);
+    assert_eq!(me["tier"], "bronze");
+}
+
+#[sqlx::test]
+async fn sign_up_errors_name_the_field_and_write_nothing(pool: PgPool) {
+    support::store(&pool).await;
+    support::member(&pool, "taken@example.com", PW).await;
+    let app = support::app(pool.clone());
+    let cases = [
+        (
+            ("taken@example.com", "Someone", PW),
+            "email",
+            "An account with this email already exists. Sign in instead.",
+        ),
+        (
+            ("not-an-email", "Someone", PW),
+            "email",
+            "Enter an email address like name@example.com.",
+        ),
+        (
+            ("ok@example.com", "Someone", "short"),
+            "password",
+            "Use at least 10 characters for your password.",
+        ),
+        (
+            ("ok@example.com", "   ", PW),
+            "display_name",
+            "Enter the name we should call you.",
+        ),
+    ];
+    for ((email, name, password), field, message) in cases {
+        let reply = post_form(
+            &app,
+            "/api/fn/sign_up",
+            &[
+                ("email", email),
+                ("display_name", name),
+                ("password", password),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(reply.status, 422, "{email}: {}", reply.body);
+        let error: serde_json::Value = serde_json::from_str(reply.text()).unwrap();
+        assert_eq!(error["kind"], "invalid");
+        assert_eq!(error["field"], field);
+        assert_eq!(error["message"], message);
+        assert!(reply.cookie().is_none(), "no session for a failed sign-up");
+    }
+    let accounts: i64 = sqlx::query_scalar("SELECT count(*) FROM accounts")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(accounts, 1);
+}
+
+#[sqlx::test]
+async fn a_wrong_password_and_an_unknown_email_get_the_same_message(pool: PgPool) {
+    support::store(&pool).await;
+    support::member(&pool, "maya@example.com", PW).await;
+    let app = support::app(pool);
+    for (email, password) in [
+        ("maya@example.com", "wrong password!"),
+        ("nobody@example.com", PW),
+    ] {
+        let reply = post_form(
+            &app,
+            "/api/fn/sign_in",
+            &[("email", email), ("password", password)],
+            None,
+        )
+        .await;
+        assert_eq!(reply.status, 401);
+        assert_eq!(
+            reply.app_error().to_string(),
+            "That email and password don't match an account."
+        );
+        assert!(reply.cookie().is_none());
+    }
+}
+
+#[sqlx::test]
+async fn sign_in_is_locked_after_five_failures_even_with_the_right_password(pool: PgPool) {
+    support::store(&pool).await;
+    support::member(&pool, "maya@example.com", PW).await;
+    let app = support::app(pool);
+    for _ in 0..5 {
+        let reply = post_form(
+            &app,
+            "/api/fn/sign_in",
+            &[
+                ("email", "maya@example.com"),
+                ("password", "wrong password!"),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(reply.status, 401);
+    }
+    let reply = post_form(
+        &app,
+        "/api/fn/sign_in",
+        &[("email", "Maya@example.com"), ("password", PW)],
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, 429);
+    assert_eq!(
+        reply.app_error().to_string(),
+        "Too many sign-in attempts. Try again in 15 minutes."
+    );
+    assert!(reply.cookie().is_none());
+}
+
+#[sqlx::test]
+async fn sign_in_is_limited_per_address_across_emails(pool: PgPool) {
+    support::store(&pool).await;
+    support::member(&pool, "maya@example.com", PW).await;
+    let app = support::app(pool);
+    for n in 0..30 {
+        let email = format!("guess{n}@example.com");
+        post_form(
+            &app,
+            "/api/fn/sign_in",
+            &[("email", &email), ("password", "wrong password!")],
+            None,
+        )
+        .await;
+    }
+    let reply = post_form(
+        &app,
+        "/api/fn/sign_in",
+        &[("email", "maya@example.com"), ("password", PW)],
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, 429);
+    assert!(
+        reply
+            .app_error()
+            .to_string()
+            .starts_with("Too many sign-in attempts. Try again in")
+    );
+}
+
+#[sqlx::test]
+async fn signing_in_issues_a_new_session_id_with_safe_cookie_flags(pool: PgPool) {
+    support::store(&pool).await;
+    support::member(&pool, "maya@example.com", PW).await;
+    let app = support::app(pool);
+    let first = post_form(
+        &app,
+        "/api/fn/sign_in",
+        &[("email", "maya@example.com"), ("password", PW)],
+        None,
+    )
+    .await;
+    let set_cookie = first.set_cookie().unwrap().to_owned();
+    assert!(set_cookie.starts_with("bazaar_session="), "{set_cookie}");
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    assert!(
+        !set_cookie.contains("Secure"),
+        "plain HTTP in tests: {set_cookie}"
+    );
+    let old = first.cookie().unwrap();
+    // Signing in again from a session that already exists (e.g. one planted by an attacker)
+    // gives a new id; the old one is dead.
+    let again = post_form(
+        &app,
+        "/api/fn/sign_in",
+        &[("email", "maya@example.com"), ("password", PW)],
+        Some(&old),
+    )
+    .await;
+    let new = again.cookie().expect("a new session id");
+    assert_ne!(old, new);
+    assert!(viewer(&app, &old).await.is_null());
+    assert_eq!(viewer(&app, &new).await["email"], "maya@example.com");
+}
+
+#[sqlx::test]
+async fn cookies_are_secure_when_served_over_https(pool: PgPool) {
+    support::store(&pool).await;
+    support::member(&pool, "maya@example.com", PW).await;
+    let state = app::state::AppState {
+        leptos_options: leptos::config::LeptosOptions::builder()
+            .output_name("bazaar")
+            .build(),
+        pool,
+    };
+    let app = server::router(state, &server::HttpConfig { https: true });
+    let reply = post_form(
+        &app,
+        "/api/fn/sign_in",
+        &[("email", "maya@example.com"), ("password", PW)],
+        None,
+    )
+    .await;
+    assert!(reply.set_cookie().unwrap().contains("Secure"));
+}
+
+#[sqlx::test]
+async fn signing_out_ends_the_session_on_the_server(pool: PgPool) {
+    support::store(&pool).await;
+    support::member(&pool, "maya@example.com", PW).await;
+    let app = support::app(pool.clone());
+    let cookie = sign_in(&app, "maya@example.com", PW).await;
+    assert_eq!(viewer(&app, &cookie).await["email"], "maya@example.com");
+    let reply = post_form(&app, "/api/fn/sign_out", &[], Some(&cookie)).await;
+    assert!(reply.status.is_success() || reply.status.is_redirection());
+    // The same cookie, replayed, is worth nothing: the session row is gone.
+    assert!(viewer(&app, &cookie).await.is_null());
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM sessions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0);
+}
+
+#[sqlx::test]
+async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(pool: PgPool) {
+    support::store(&pool).await;
+    support::member(&pool, "maya@example.com", PW).await;
+    let app = support::app(pool);
+    let phone = sign_in(&app, "maya@example.com", PW).await;
+    let laptop = sign_in(&app, "maya@example.com", PW).await;
+
+    let wrong = post_form(
+        &app,
+        "/api/fn/change_password",
+        &[
+            ("current_password", "not my password"),
+            ("new_password", "a brand new password"),
+        ],
+        Some(&laptop),
+    )
+    .await;
+    assert_eq!(wrong.status, 422);
+    let error: serde_json::Value = serde_json::from_str(wrong.text()).unwrap();
+    assert_eq!(error["field"], "current_password");
+    assert_eq!(error["message"], "Your current password is not right.");
+
+    let short = post_form(
+        &app,
+        "/api/fn/change_password",
+        &[("current_password", PW), ("new_password", "short")],
+        Some(&laptop),
+    )
+    .await;
+    assert_eq!(short.status, 422);
+    assert!(short.text().contains("Use at least 10 characters"));
+
+    let ok = post_form(
+        &app,
+        "/api/fn/change_password",
+        &[
+            ("current_password", PW),
+            ("new_password", "a brand new password"),
+        ],
+        Some(&laptop),
+    )
+    .await;
+    assert!(
+        ok.status.is_success() || ok.status.is_redirection(),
+        "{}",
+        ok.body
+    );
+    let laptop = ok.cookie().unwrap_or(laptop);
+    assert_eq!(
+        viewer(&app, &laptop).await["email"],
+        "maya@example.com",
+        "this session continues"
+    );
+    assert!(
+        viewer(&app, &phone).await.is_null(),
+        "the other session ended"
+    );
+    sign_in(&app, "maya@example.com", "a brand new password").await;
+}
+
+#[sqlx::test]
+async fn change_password_needs_a_signed_in_member(pool: PgPool) {
+    support::store(&pool).await;
+    let app = support::app(pool);
+    let reply = post_form(
+        &app,
+        "/api/fn/change_password",
+        &[
+            ("current_password", PW),
+            ("new_password", "a brand new password"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.app_error().to_string(), "Please sign in to continue.");
+}
+
+#[sqlx::test]
+async fn the_demo_logins_from_the_readme_work(pool: PgPool) {
+    let small = server::demo::DemoSize {
+        rewards: 10,
+        members: 5,
+        live_items: 3,
+        upcoming_drops: 1,
+        items_per_drop: 2,
+    };
+    server::demo::seed_if_empty(&pool, small, chrono::Utc::now())
+        .await
+        .unwrap();
+    let app = support::app(pool);
+    for (email, password, _, role) in server::demo::DEMO_LOGINS {
+        let cookie = sign_in(&app, email, password).await;
+        assert_eq!(viewer(&app, &cookie).await["role"], role);
+    }
+}
+
+#[sqlx::test]
+async fn cross_site_posts_are_refused(pool: PgPool) {
+    support::store(&pool).await;
+    support::member(&pool, "maya@example.com", PW).await;
+    let app = support::app(pool);
+    let body = format!(
+        "email=maya%40example.com&password={}",
+        support::urlencode(PW)
+    );
+    for origin in [Some("https://evil.example"), None] {
+        let mut request = Request::post("/api/fn/sign_in")
+            .header("host", "bazaar.test")
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        let reply = support::send(&app, request.body(Body::from(body.clone())).unwrap()).await;
+        assert_eq!(reply.status, 403, "{origin:?}");
+        assert_eq!(
+            reply.json()["message"],
+            "This request came from another site and was refused."
+        );
+    }
+}
