@@ -6,7 +6,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::AppError;
-use crate::auth::{AuthActions, SignInPage, SignUpPage, ViewerMenu, current_viewer};
+use crate::auth::{SignInPage, SignOutAction, SignUpPage, ViewerMenu, current_viewer};
 use crate::bazaar::BazaarPage;
 use crate::members::AccountPage;
 use crate::page_status::set_page_status;
@@ -34,42 +34,56 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let auth = AuthActions::provide();
-    // Re-read who is signed in whenever someone signs in, up or out.
-    let viewer = Resource::new(move || auth.version(), |_| current_viewer());
     view! {
         <Stylesheet id="leptos" href="/pkg/bazaar.css" />
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
         <Meta name="description" content="Redeem your points for limited rewards in scheduled drops." />
         <Title text="Rewards Bazaar" />
         <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
-            <header class="site-header">
-                <a class="brand" href="/">
-                    <span class="brand-mark" aria-hidden="true">"✦"</span>
-                    " Rewards Bazaar"
-                </a>
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let viewer = viewer.await.ok().flatten();
-                        view! { <ViewerMenu viewer /> }
-                    })}
-                </Transition>
-            </header>
-            <main id="main" tabindex="-1">
-                <Routes fallback=NotFound>
-                    // Async: the whole page is rendered before it is sent, so it is complete without
-                    // JavaScript and its status code reflects errors.
-                    <Route path=path!("/") view=BazaarPage ssr=SsrMode::Async />
-                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
-                    <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
-                    <Route path=path!("/sign-up") view=SignUpPage ssr=SsrMode::Async />
-                </Routes>
-            </main>
-            <footer class="site-footer">
-                <p>"Rewards Bazaar · " <a href="/">"Bazaar"</a> " · " <a href="/account">"Your account"</a></p>
-            </footer>
+            <Layout />
         </Router>
+    }
+}
+
+/// Everything inside the router: the header, the page, the footer.
+#[component]
+fn Layout() -> impl IntoView {
+    let sign_out = ServerAction::<crate::auth::SignOut>::new();
+    provide_context(SignOutAction(sign_out));
+    // Who is signed in changes only across a navigation (sign-in and sign-up redirect) or a
+    // sign-out, so the header re-reads it then.
+    let pathname = leptos_router::hooks::use_location().pathname;
+    let viewer = Resource::new(
+        move || (pathname.get(), sign_out.version().get()),
+        |_| current_viewer(),
+    );
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="site-header">
+            <a class="brand" href="/">
+                <span class="brand-mark" aria-hidden="true">"✦"</span>
+                " Rewards Bazaar"
+            </a>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let viewer = viewer.await.ok().flatten();
+                    view! { <ViewerMenu viewer /> }
+                })}
+            </Transition>
+        </header>
+        <main id="main" tabindex="-1">
+            // Async rendering: each page is complete before it is sent, so it works without
+            // JavaScript and its status code reflects errors.
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=BazaarPage ssr=SsrMode::Async />
+                <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
+                <Route path=path!("/sign-up") view=SignUpPage ssr=SsrMode::Async />
+            </Routes>
+        </main>
+        <footer class="site-footer">
+            <p>"Rewards Bazaar · " <a href="/">"Bazaar"</a> " · " <a href="/account">"Your account"</a></p>
+        </footer>
     }
 }
 

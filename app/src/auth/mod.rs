@@ -12,7 +12,7 @@ use std::fmt;
 use crate::AppError;
 use crate::ledger::Points;
 
-pub use pages::{AuthActions, SignInPage, SignUpPage, ViewerMenu};
+pub use pages::{SignInPage, SignOutAction, SignUpPage, ViewerMenu};
 
 /// Who a server function is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,36 +5,16 @@ use leptos_router::hooks::use_query_map;
 use super::{NewPassword, SignIn, SignOut, SignUp, Viewer};
 use crate::ui::{FieldError, FormError, action_error, field_invalid};
 
-/// The actions that change who is signed in. Created once in `App`, so the header can refresh
-/// itself after any of them.
+/// The sign-out action, shared by the header on every page.
 #[derive(Clone, Copy)]
-pub struct AuthActions {
-    pub sign_in: ServerAction<SignIn>,
-    pub sign_up: ServerAction<SignUp>,
-    pub sign_out: ServerAction<SignOut>,
-}
-
-impl AuthActions {
-    pub fn provide() -> AuthActions {
-        let actions = AuthActions {
-            sign_in: ServerAction::new(),
-            sign_up: ServerAction::new(),
-            sign_out: ServerAction::new(),
-        };
-        provide_context(actions);
-        actions
-    }
-
-    /// Changes whenever someone signs in, up or out.
-    pub fn version(self) -> usize {
-        self.sign_in.version().get() + self.sign_up.version().get() + self.sign_out.version().get()
-    }
-}
+pub struct SignOutAction(pub ServerAction<SignOut>);
 
 /// `/sign-in`
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let AuthActions { sign_in, .. } = expect_context();
+    // Created inside the page (inside <Routes>): that is where the router hands a failed
+    // no-JavaScript form post's error back to its action.
+    let sign_in = ServerAction::<SignIn>::new();
     let error = action_error(sign_in);
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
@@ -52,7 +32,7 @@ pub fn SignInPage() -> impl IntoView {
                     <label for="password">"Password"</label>
                     <input id="password" name="password" type="password" autocomplete="current-password" required />
                 </div>
-                <input type="hidden" name="next" prop:value=next />
+                <input type="hidden" name="next" value=next />
                 <button type="submit" class="button" disabled=move || sign_in.pending().get()>
                     "Sign in"
                 </button>
@@ -65,7 +45,7 @@ pub fn SignInPage() -> impl IntoView {
 /// `/sign-up`
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let AuthActions { sign_up, .. } = expect_context();
+    let sign_up = ServerAction::<SignUp>::new();
     let error = action_error(sign_up);
     view! {
         <Title text="Create an account · Rewards Bazaar" />
@@ -127,7 +107,7 @@ pub fn SignUpPage() -> impl IntoView {
 /// The header's account area: who is signed in and their points, or a way to sign in.
 #[component]
 pub fn ViewerMenu(viewer: Option<Viewer>) -> impl IntoView {
-    let AuthActions { sign_out, .. } = expect_context();
+    let SignOutAction(sign_out) = expect_context();
     match viewer {
         Some(viewer) => view! {
             <div class="viewer">

@@ -66,8 +66,20 @@ impl IntoResponse for AppError {
 /// Sets the HTTP status of the current server-function (or page) response to match `error` and
 /// hands the error back, so a server function ends in `.map_err(reply)`: a failed call is then a
 /// 4xx/5xx on the wire, not a 200 (or a blanket 500) with an error body.
+///
+/// A plain HTML form post (no WebAssembly yet) is the exception: it must stay a redirect back to
+/// the form, which carries the error in its URL for the page to show. Pages set their own status
+/// when they render an error.
 pub fn reply(error: AppError) -> AppError {
-    if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+    let parts = leptos::prelude::use_context::<axum::http::request::Parts>();
+    let wants_html = parts
+        .as_ref()
+        .and_then(|p| p.headers.get(axum::http::header::ACCEPT))
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if !wants_html
+        && let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+    {
         options.set_status(error.status_code());
     }
     error

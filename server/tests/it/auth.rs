@@ -377,3 +377,39 @@ async fn cross_site_posts_are_refused(pool: PgPool) {
         );
     }
 }
+
+#[sqlx::test]
+async fn a_failed_form_post_without_javascript_returns_to_the_form_with_the_error(pool: PgPool) {
+    support::store(&pool).await;
+    let app = support::app(pool);
+    let request = Request::post("/api/fn/sign_in")
+        .header("host", "bazaar.test")
+        .header("origin", support::ORIGIN)
+        .header("referer", "http://bazaar.test/sign-in")
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(
+            "email=nobody%40example.com&password=whatever+it+is",
+        ))
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(app.clone(), request)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 302);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with("http://bazaar.test/sign-in?__path=%2Fapi%2Ffn%2Fsign_in&__err="),
+        "{location}"
+    );
+    // Following the redirect shows the message on the form.
+    let page = support::get(&app, location.trim_start_matches("http://bazaar.test")).await;
+    assert!(
+        page.body
+            .contains("That email and password don&#x27;t match an account.")
+            || page
+                .body
+                .contains("That email and password don't match an account."),
+        "{}",
+        page.body
+    );
+}
