@@ -10,6 +10,7 @@ use crate::auth::{SignInPage, SignOutAction, SignUpPage, ViewerMenu, current_vie
 use crate::bazaar::BazaarPage;
 use crate::members::AccountPage;
 use crate::page_status::set_page_status;
+use crate::redemptions::{RedeemPage, RedemptionPage};
 
 /// The document the server sends for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -79,6 +80,8 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                 <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
                 <Route path=path!("/sign-up") view=SignUpPage ssr=SsrMode::Async />
+                <Route path=path!("/redeem/:item") view=RedeemPage ssr=SsrMode::Async />
+                <Route path=path!("/redemptions/:code") view=RedemptionPage ssr=SsrMode::Async />
             </Routes>
         </main>
         <footer class="site-footer">

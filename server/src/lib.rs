@@ -5,6 +5,7 @@ pub mod api;
 pub mod demo;
 pub mod embedded_pg;
 pub mod jobs;
+pub mod live;
 pub mod media;
 pub mod security;
 pub mod sessions;
@@ -95,6 +96,8 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
     Router::new()
         .route("/media/rewards/{file}", get(media::reward_image))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/api/live/stock", get(live::stock_events))
+        .layer(axum::Extension(live::StockFeed::new(state.pool.clone())))
         .merge(api::routes(api::limiter()))
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

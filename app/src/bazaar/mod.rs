@@ -24,7 +24,39 @@ pub struct DropSummary {
     pub ends_label: String,
 }
 
-/// One reward on offer in a live drop.
+/// What the card offers the person looking at it: the button, or why not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CardAction {
+    /// Anonymous: sign in to redeem.
+    SignIn,
+    Redeem,
+    NeedPoints {
+        more: i64,
+    },
+    TierRequired {
+        tier: String,
+    },
+    LimitReached,
+    /// Not open yet for this member: count down to `opens_at`.
+    Opens,
+    SoldOut,
+}
+
+impl CardAction {
+    /// Cards the member can act on first, then what they could soon, sold out last.
+    pub fn rank(&self) -> u8 {
+        match self {
+            CardAction::Redeem | CardAction::SignIn => 0,
+            CardAction::NeedPoints { .. } => 1,
+            CardAction::Opens => 2,
+            CardAction::TierRequired { .. } => 3,
+            CardAction::LimitReached => 4,
+            CardAction::SoldOut => 5,
+        }
+    }
+}
+
+/// One reward on offer in a live (or about to open) drop.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RewardCard {
     pub drop_item_id: i64,
@@ -36,6 +68,9 @@ pub struct RewardCard {
     pub quantity: i32,
     pub remaining: i32,
     pub image_url: String,
+    /// When this person may start redeeming it (earlier for tiers with early access).
+    pub opens_at: DateTime<Utc>,
+    pub action: CardAction,
 }
 
 /// How many live rewards each category holds, for the filter.
@@ -64,9 +99,13 @@ pub struct BazaarView {
 #[server(prefix = "/api/fn", endpoint = "bazaar", input = server_fn::codec::GetUrl)]
 pub async fn get_bazaar(category: Option<String>) -> Result<BazaarView, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Anyone).await?;
-    server::bazaar(&caller.state.pool, category.as_deref())
-        .await
-        .map_err(crate::error::server::reply)
+    server::bazaar(
+        &caller.state.pool,
+        caller.viewer.as_ref(),
+        category.as_deref(),
+    )
+    .await
+    .map_err(crate::error::server::reply)
 }
 
 #[cfg(feature = "ssr")]

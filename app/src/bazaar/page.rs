@@ -2,8 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{BazaarView, CategoryCount, DropSummary, RewardCard, get_bazaar};
+use super::{BazaarView, CardAction, CategoryCount, DropSummary, RewardCard, get_bazaar};
 use crate::countdown::Countdown;
+use crate::live::LiveStock;
 use crate::rewards::Category;
 use crate::shell::ErrorNotice;
 
@@ -17,6 +18,7 @@ pub fn BazaarPage() -> impl IntoView {
     let bazaar = Resource::new(move || category.get(), get_bazaar);
     // When a countdown reaches zero a drop has opened or closed: read the bazaar again.
     let refresh = Callback::new(move |()| bazaar.refetch());
+    LiveStock::provide(refresh);
 
     view! {
         <Title text="Bazaar · Rewards Bazaar" />
@@ -69,7 +71,7 @@ fn BazaarContent(data: BazaarView, refresh: Callback<()>) -> impl IntoView {
                     <ul class="reward-grid" role="list">
                         {rewards
                             .into_iter()
-                            .map(|card| view! { <RewardCardView card /> })
+                            .map(|card| view! { <RewardCardView card now refresh /> })
                             .collect_view()}
                     </ul>
                 }
@@ -148,8 +150,13 @@ fn CategoryFilter(categories: Vec<CategoryCount>, selected: Option<Category>) ->
 }
 
 #[component]
-fn RewardCardView(card: RewardCard) -> impl IntoView {
+fn RewardCardView(
+    card: RewardCard,
+    now: chrono::DateTime<chrono::Utc>,
+    refresh: Callback<()>,
+) -> impl IntoView {
     let RewardCard {
+        drop_item_id,
         title,
         description,
         category,
@@ -157,24 +164,57 @@ fn RewardCardView(card: RewardCard) -> impl IntoView {
         quantity,
         remaining,
         image_url,
+        opens_at,
+        action,
         ..
     } = card;
-    let (stock_label, stock_class) = match remaining {
+    // Pushed stock changes win over what the page was rendered with.
+    let live = use_context::<LiveStock>();
+    let remaining = Signal::derive(move || {
+        live.and_then(|l| l.remaining(drop_item_id))
+            .unwrap_or(remaining)
+    });
+    let stock = move || match remaining.get() {
         0 => ("Sold out".to_owned(), "stock stock-out"),
         n if n * 5 <= quantity => (format!("Only {n} left"), "stock stock-low"),
         n => (format!("{n} of {quantity} left"), "stock"),
     };
+    let label_id = format!("reward-{drop_item_id}");
+    let action_view = move || {
+        if remaining.get() == 0 {
+            return view! { <p class="card-why">"Sold out"</p> }.into_any();
+        }
+        match action.clone() {
+            CardAction::Redeem => view! {
+                <a class="button" href=format!("/redeem/{drop_item_id}") aria-describedby=format!("reward-{drop_item_id}")>"Redeem"</a>
+            }
+            .into_any(),
+            CardAction::SignIn => view! {
+                <a class="button button-secondary" href=format!("/sign-in?next=/redeem/{drop_item_id}")>"Sign in to redeem"</a>
+            }
+            .into_any(),
+            CardAction::NeedPoints { more } => view! { <p class="card-why">{format!("{more} more points")}</p> }.into_any(),
+            CardAction::TierRequired { tier } => view! { <p class="card-why">{format!("{tier} tier and above")}</p> }.into_any(),
+            CardAction::LimitReached => view! { <p class="card-why">"Limit reached"</p> }.into_any(),
+            CardAction::Opens => view! {
+                <p class="card-why">"Opens in " <Countdown target=opens_at server_now=now on_zero=refresh /></p>
+            }
+            .into_any(),
+            CardAction::SoldOut => view! { <p class="card-why">"Sold out"</p> }.into_any(),
+        }
+    };
     view! {
-        <li class="reward-card" class:sold-out=remaining == 0>
+        <li class="reward-card" class:sold-out=move || remaining.get() == 0 data-item=drop_item_id.to_string()>
             <img src=image_url alt="" width="320" height="200" loading="lazy" decoding="async" />
             <div class="reward-body">
                 <p class="reward-category">{category.singular()}</p>
-                <h3 class="reward-title">{title}</h3>
+                <h3 class="reward-title" id=label_id>{title}</h3>
                 <p class="reward-description">{description}</p>
                 <p class="reward-meta">
                     <span class="cost">{cost.to_string()}</span>
-                    <span class=stock_class>{stock_label}</span>
+                    <span class=move || stock().1 aria-live="polite">{move || stock().0}</span>
                 </p>
+                <div class="card-action">{action_view}</div>
             </div>
         </li>
     }

@@ -1,14 +1,19 @@
 use chrono::Utc;
 use sqlx::PgPool;
 
-use super::{BazaarView, CategoryCount, DropSummary, RewardCard};
+use super::{BazaarView, CardAction, CategoryCount, DropSummary, RewardCard};
 use crate::AppError;
+use crate::auth::Viewer;
 use crate::ledger::Points;
 use crate::rewards::Category;
 
 /// Reads the bazaar as of now. `category` is the raw filter from the URL: an unknown one is the
 /// member's mistake (a stale link), answered with the list of real categories.
-pub async fn bazaar(pool: &PgPool, category: Option<&str>) -> Result<BazaarView, AppError> {
+pub async fn bazaar(
+    pool: &PgPool,
+    viewer: Option<&Viewer>,
+    category: Option<&str>,
+) -> Result<BazaarView, AppError> {
     let category = match category.filter(|c| !c.is_empty()) {
         Some(raw) => Some(
             raw.parse::<Category>()
@@ -43,15 +48,26 @@ pub async fn bazaar(pool: &PgPool, category: Option<&str>) -> Result<BazaarView,
         .partition(|d| d.starts_at <= now);
     let next = upcoming.into_iter().next();
 
+    // Live drops, and drops opening within a day (their cards count down to the opening).
     let rows = sqlx::query!(
         r#"SELECT di.id AS drop_item_id, r.id AS reward_id, r.title, r.description, r.category,
-                  di.points_cost, di.quantity, di.remaining
+                  di.points_cost, di.quantity, di.remaining, di.per_member_limit,
+                  d.starts_at - CASE WHEN ea.rank IS NOT NULL AND me.rank >= ea.rank
+                                     THEN di.early_access ELSE interval '0' END AS "opens_at!",
+                  mt.rank AS "min_rank?", mt.name AS "min_name?", me.rank AS "member_rank?",
+                  (SELECT count(*) FROM redemptions x WHERE x.drop_item_id = di.id
+                     AND x.account_id = $2 AND x.status = 'confirmed') AS "already!"
            FROM drop_items di
            JOIN drops d ON d.id = di.drop_id
            JOIN rewards r ON r.id = di.reward_id
-           WHERE d.cancelled_at IS NULL AND d.starts_at <= $1 AND d.ends_at > $1
-           ORDER BY di.remaining = 0, di.points_cost, r.title, di.id"#,
-        now
+           LEFT JOIN tiers mt ON mt.code = di.min_tier
+           LEFT JOIN tiers ea ON ea.code = di.early_access_tier
+           LEFT JOIN accounts a ON a.id = $2
+           LEFT JOIN tiers me ON me.code = a.tier
+           WHERE d.cancelled_at IS NULL AND d.ends_at > $1 AND d.starts_at <= $1 + interval '1 day'
+           ORDER BY di.points_cost, r.title, di.id"#,
+        now,
+        viewer.map(|v| v.id)
     )
     .fetch_all(pool)
     .await?;
@@ -72,6 +88,24 @@ pub async fn bazaar(pool: &PgPool, category: Option<&str>) -> Result<BazaarView,
         if category.is_some_and(|c| c != row_category) {
             continue;
         }
+        let action = if row.remaining <= 0 {
+            CardAction::SoldOut
+        } else if now < row.opens_at {
+            CardAction::Opens
+        } else if let Some(viewer) = viewer {
+            match (row.min_rank, row.min_name) {
+                (Some(min), Some(name)) if row.member_rank.unwrap_or(0) < min => {
+                    CardAction::TierRequired { tier: name }
+                }
+                _ if row.already >= i64::from(row.per_member_limit) => CardAction::LimitReached,
+                _ if viewer.balance.get() < row.points_cost => CardAction::NeedPoints {
+                    more: row.points_cost - viewer.balance.get(),
+                },
+                _ => CardAction::Redeem,
+            }
+        } else {
+            CardAction::SignIn
+        };
         rewards.push(RewardCard {
             drop_item_id: row.drop_item_id,
             reward_id: row.reward_id,
@@ -82,8 +116,12 @@ pub async fn bazaar(pool: &PgPool, category: Option<&str>) -> Result<BazaarView,
             cost: Points::new(row.points_cost).map_err(|e| AppError::internal("bazaar", e))?,
             quantity: row.quantity,
             remaining: row.remaining,
+            opens_at: row.opens_at,
+            action,
         });
     }
+    // Stable sort: within each group the query's order (cheapest first) stays.
+    rewards.sort_by_key(|card| card.action.rank());
 
     Ok(BazaarView {
         store: store.info,

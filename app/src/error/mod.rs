@@ -5,6 +5,8 @@
 //! detail: the detail goes to the server log, the person sees an opaque message.
 
 use serde::{Deserialize, Serialize};
+
+use crate::ledger::Points;
 use server_fn::codec::JsonEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 
@@ -37,6 +39,21 @@ pub enum AppError {
     ApiKey { message: String },
     #[error("{message}")]
     PayloadTooLarge { message: String },
+    // Redemption outcomes a member can meet at drop time.
+    #[error("Sorry, this reward just sold out.")]
+    SoldOut,
+    #[error("You need {} more points for this reward: it costs {needed} and you have {have}.", needed.get() - have.get())]
+    NotEnoughPoints { needed: Points, have: Points },
+    #[error("You have already redeemed this reward {limit} {} in this drop, the most allowed.", if *limit == 1 { "time" } else { "times" })]
+    LimitReached { limit: i32 },
+    #[error("This reward is for {tier} members and above.")]
+    TierRequired { tier: String },
+    #[error("This drop opens {opens}.")]
+    NotOpenYet { opens: String },
+    #[error("This drop has closed.")]
+    DropClosed,
+    #[error("{message}")]
+    CannotCancel { message: String },
     /// A state-changing request that did not come from this site's own pages.
     #[error("This request came from another site and was refused.")]
     CrossSite,
@@ -79,6 +96,13 @@ impl AppError {
             Self::Conflict { .. } => 409,
             Self::CrossSite => 403,
             Self::PayloadTooLarge { .. } => 413,
+            Self::SoldOut
+            | Self::NotEnoughPoints { .. }
+            | Self::LimitReached { .. }
+            | Self::NotOpenYet { .. }
+            | Self::DropClosed
+            | Self::CannotCancel { .. } => 409,
+            Self::TierRequired { .. } => 403,
             Self::Forbidden => 403,
             Self::Internal => 500,
             Self::Unreachable => 503,

@@ -5,6 +5,7 @@ use leptos_router::hooks::use_query_map;
 use super::{AccountView, HistoryLine, format_money, get_account};
 use crate::AppError;
 use crate::auth::ChangePassword;
+use crate::redemptions::RedemptionsList;
 use crate::shell::ErrorNotice;
 use crate::ui::{FieldError, FormError, action_error, field_invalid};
 
@@ -91,10 +92,7 @@ fn AccountContent(data: AccountView) -> impl IntoView {
                 None => view! { <p class="tier-progress">"You are in our top tier. Thank you!"</p> }.into_any(),
             }}
         </section>
-        <section class="account-section" aria-labelledby="redemptions-heading">
-            <h2 id="redemptions-heading">"Your redemptions"</h2>
-            <p class="empty-state">"Rewards you redeem in the bazaar appear here with their codes."</p>
-        </section>
+        <RedemptionsList />
         <History lines=data.history page=data.page has_more=data.has_more />
         <ChangePasswordForm />
     }

@@ -9,4 +9,5 @@ mod earning_api;
 mod embedded_pg;
 mod ledger;
 mod migrations;
+mod redemptions;
 mod support;

@@ -329,3 +329,78 @@ pub async fn books(pool: &PgPool, account: i64) -> (i64, i64, i64) {
     .await
     .unwrap()
 }
+
+/// A session for `account_id` made directly in the store, for tests that need hundreds of
+/// signed-in members (signing each in would hash hundreds of passwords).
+pub async fn session_for(pool: &PgPool, account_id: i64) -> String {
+    use sha2::Digest;
+    let id = tower_sessions::session::Id::default();
+    let data = serde_json::json!({ "account_id": account_id, "signed_in_at": Utc::now().timestamp_millis() });
+    sqlx::query("INSERT INTO sessions (id_sha256, data, expires_at) VALUES ($1, $2, now() + interval '1 day')")
+        .bind(sha2::Sha256::digest(id.to_string().as_bytes()).to_vec())
+        .bind(data)
+        .execute(pool)
+        .await
+        .unwrap();
+    format!("bazaar_session={id}")
+}
+
+/// Gives a member points (an `adjust` entry and its lot).
+pub async fn grant(pool: &PgPool, account_id: i64, points: i64) {
+    let mut tx = pool.begin().await.unwrap();
+    app::ledger::server::lock_balance(&mut tx, account_id)
+        .await
+        .unwrap();
+    app::ledger::server::credit(
+        &mut tx,
+        account_id,
+        app::ledger::server::Credit::Adjust,
+        points,
+        "Test grant",
+        None,
+        None,
+        Utc::now() + Duration::days(365),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// Every invariant of redemptions and the ledger, for the whole database.
+pub async fn assert_invariants(pool: &PgPool) {
+    let oversold: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM drop_items di
+         WHERE di.remaining + (SELECT count(*) FROM redemptions x WHERE x.drop_item_id = di.id AND x.status = 'confirmed') <> di.quantity",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        oversold, 0,
+        "redemptions + remaining = quantity for every item"
+    );
+    let books: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM accounts a
+         WHERE a.balance < 0
+            OR a.balance <> COALESCE((SELECT sum(points) FROM ledger_entries l WHERE l.account_id = a.id), 0)
+            OR a.balance <> COALESCE((SELECT sum(remaining) FROM point_lots p WHERE p.account_id = a.id), 0)",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        books, 0,
+        "balance >= 0 and == ledger sum == open lots for every account"
+    );
+    let unpaid: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM redemptions x JOIN ledger_entries l ON l.id = x.ledger_entry_id
+         WHERE l.points <> -x.points OR l.account_id <> x.account_id OR l.kind <> 'redeem'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        unpaid, 0,
+        "every redemption is paid by its own ledger entry"
+    );
+}

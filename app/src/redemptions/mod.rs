@@ -1,0 +1,101 @@
+//! Redeeming rewards: the confirm step, the redemption itself, its code, and cancelling it.
+//!
+//! A press of "Confirm" carries an idempotency key made when the confirm step was shown; the
+//! same press retried (a double click, a flaky phone connection, a resubmitted form) finds the
+//! redemption it already made instead of making another.
+
+mod pages;
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::AppError;
+use crate::ledger::Points;
+use crate::rewards::Category;
+
+pub use pages::{RedeemPage, RedemptionPage, RedemptionsList};
+
+/// A redemption as its member sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Redemption {
+    pub code: String,
+    pub reward_title: String,
+    pub drop_item_id: i64,
+    pub points: Points,
+    pub cancelled: bool,
+    pub created_at: DateTime<Utc>,
+    pub created_label: String,
+    /// The member's balance now.
+    pub balance: Points,
+    /// Until when the member may cancel, if they still may.
+    pub cancel_until: Option<String>,
+}
+
+/// The confirm step: what the member is about to redeem and what it leaves them with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedeemOffer {
+    pub drop_item_id: i64,
+    pub reward_title: String,
+    pub description: String,
+    pub category: Category,
+    pub image_url: String,
+    pub drop_title: String,
+    pub cost: Points,
+    pub remaining: i32,
+    pub balance: Points,
+    /// Why the member cannot redeem this now, if they cannot.
+    pub blocked: Option<AppError>,
+    /// A fresh key for this press of "Confirm".
+    pub idempotency_key: String,
+}
+
+#[server(prefix = "/api/fn", endpoint = "redeem_preview", input = server_fn::codec::GetUrl)]
+pub async fn redeem_preview(drop_item_id: i64) -> Result<RedeemOffer, AppError> {
+    let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
+    server::preview(&caller, drop_item_id, Utc::now())
+        .await
+        .map_err(crate::error::server::reply)
+}
+
+/// Redeems one unit of a drop item. POST only; `idempotency_key` is the UUID from the confirm
+/// step, the same for every retry of one press.
+#[server(prefix = "/api/fn", endpoint = "redeem")]
+pub async fn redeem(drop_item_id: i64, idempotency_key: String) -> Result<Redemption, AppError> {
+    let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
+    let redemption = server::redeem(&caller, drop_item_id, &idempotency_key, Utc::now())
+        .await
+        .map_err(crate::error::server::reply)?;
+    leptos_axum::redirect(&format!("/redemptions/{}", redemption.code));
+    Ok(redemption)
+}
+
+#[server(prefix = "/api/fn", endpoint = "redemption", input = server_fn::codec::GetUrl)]
+pub async fn get_redemption(code: String) -> Result<Redemption, AppError> {
+    let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
+    server::one(&caller, &code, Utc::now())
+        .await
+        .map_err(crate::error::server::reply)
+}
+
+#[server(prefix = "/api/fn", endpoint = "my_redemptions", input = server_fn::codec::GetUrl)]
+pub async fn my_redemptions() -> Result<Vec<Redemption>, AppError> {
+    let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
+    server::mine(&caller, Utc::now())
+        .await
+        .map_err(crate::error::server::reply)
+}
+
+/// Cancels a redemption within the grace period while its drop is open: points back, stock back.
+#[server(prefix = "/api/fn", endpoint = "cancel_redemption")]
+pub async fn cancel_redemption(code: String) -> Result<Redemption, AppError> {
+    let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
+    let redemption = server::cancel(&caller, &code, Utc::now())
+        .await
+        .map_err(crate::error::server::reply)?;
+    leptos_axum::redirect(&format!("/redemptions/{}", redemption.code));
+    Ok(redemption)
+}
+
+#[cfg(feature = "ssr")]
+pub mod server;

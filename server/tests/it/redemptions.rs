@@ -1,0 +1,441 @@
+use chrono::{Duration, Utc};
+use sqlx::PgPool;
+use std::collections::HashSet;
+
+use crate::support::{self, assert_invariants, get_as, grant, post_form, session_for};
+
+/// A store with one live drop holding one item; returns the item id.
+async fn live_item(pool: &PgPool, quantity: i32, cost: i64) -> i64 {
+    support::store(pool).await;
+    let now = Utc::now();
+    let drop = support::drop_window(
+        pool,
+        "Live",
+        now - Duration::hours(1),
+        now + Duration::hours(5),
+    )
+    .await;
+    let reward = support::reward(pool, "Candle duo", "gift", cost).await;
+    support::drop_item(pool, drop, reward, quantity, quantity).await
+}
+
+async fn member_with(pool: &PgPool, n: usize, points: i64) -> (i64, String) {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO accounts (email, display_name) VALUES ($1, 'M') RETURNING id",
+    )
+    .bind(format!("m{n}@example.com"))
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    if points > 0 {
+        grant(pool, id, points).await;
+    }
+    (id, session_for(pool, id).await)
+}
+
+fn key() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+async fn redeem(app: &axum::Router, cookie: &str, item: i64, key: &str) -> support::Reply {
+    post_form(
+        app,
+        "/api/fn/redeem",
+        &[
+            ("drop_item_id", &item.to_string()),
+            ("idempotency_key", key),
+        ],
+        Some(cookie),
+    )
+    .await
+}
+
+#[sqlx::test]
+async fn five_hundred_presses_from_three_hundred_members_never_oversell_fifty_units(pool: PgPool) {
+    let item = live_item(&pool, 50, 100).await;
+    let mut members = Vec::new();
+    for n in 0..300 {
+        // One in ten cannot afford it.
+        members.push(member_with(&pool, n, if n % 10 == 0 { 50 } else { 1_000 }).await);
+    }
+    let app = support::app(pool.clone());
+    let mut tasks = Vec::new();
+    for attempt in 0..500 {
+        let (app, cookie) = (app.clone(), members[attempt % 300].1.clone());
+        tasks.push(tokio::spawn(async move {
+            redeem(&app, &cookie, item, &key()).await
+        }));
+    }
+    let mut codes = HashSet::new();
+    let (mut sold_out, mut short, mut limited) = (0, 0, 0);
+    for task in tasks {
+        let reply = task.await.unwrap();
+        assert!(
+            reply.status.as_u16() < 500,
+            "no 5xx: {} {}",
+            reply.status,
+            reply.body
+        );
+        if reply.status.is_success() || reply.status.is_redirection() {
+            let text = reply.text().to_owned();
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            codes.insert(value["code"].as_str().unwrap().to_owned());
+        } else {
+            match reply.app_error() {
+                app::AppError::SoldOut => sold_out += 1,
+                app::AppError::NotEnoughPoints { .. } => short += 1,
+                app::AppError::LimitReached { .. } => limited += 1,
+                other => panic!("unexpected refusal: {other:?}"),
+            }
+        }
+    }
+    assert_eq!(codes.len(), 50, "exactly the stock was redeemed");
+    assert_eq!(codes.len() + sold_out + short + limited, 500);
+    assert!(sold_out > 0);
+    let remaining: i32 = sqlx::query_scalar("SELECT remaining FROM drop_items WHERE id = $1")
+        .bind(item)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(remaining, 0);
+    // Every code a client was given is in the database.
+    let stored: HashSet<String> = sqlx::query_scalar("SELECT code FROM redemptions")
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(stored, codes);
+    assert_invariants(&pool).await;
+}
+
+#[sqlx::test]
+async fn a_retried_press_returns_the_first_redemption_and_spends_once(pool: PgPool) {
+    let item = live_item(&pool, 10, 100).await;
+    let (maya, cookie) = member_with(&pool, 1, 500).await;
+    let app = support::app(pool.clone());
+    let press = key();
+    let first = redeem(&app, &cookie, item, &press).await;
+    let again = redeem(&app, &cookie, item, &press).await;
+    assert_eq!(first.text(), again.text());
+    let redemption: serde_json::Value = serde_json::from_str(first.text()).unwrap();
+    assert_eq!(redemption["balance"], 400);
+    assert!(redemption["code"].as_str().unwrap().starts_with("RB-"));
+    assert_eq!(support::books(&pool, maya).await.0, 400);
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM redemptions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+    // The same key for another reward is refused.
+    let drop: i64 = sqlx::query_scalar("SELECT drop_id FROM drop_items WHERE id = $1")
+        .bind(item)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let other_reward = support::reward(&pool, "Other", "sample", 10).await;
+    let other = support::drop_item(&pool, drop, other_reward, 5, 5).await;
+    let reply = redeem(&app, &cookie, other, &press).await;
+    assert_eq!(reply.status, 409);
+    assert_eq!(
+        reply.app_error().to_string(),
+        "This request was already used to redeem a different reward. Please reload the page and try again."
+    );
+    assert_invariants(&pool).await;
+}
+
+#[sqlx::test]
+async fn each_refusal_tells_the_member_why(pool: PgPool) {
+    support::store(&pool).await;
+    let now = Utc::now();
+    let live = support::drop_window(
+        &pool,
+        "Live",
+        now - Duration::hours(1),
+        now + Duration::hours(5),
+    )
+    .await;
+    let later = support::drop_window(
+        &pool,
+        "Later",
+        "2099-01-06T14:00:00Z".parse().unwrap(),
+        "2099-01-07T14:00:00Z".parse().unwrap(),
+    )
+    .await;
+    let closed = support::drop_window(
+        &pool,
+        "Closed",
+        now - Duration::hours(5),
+        now - Duration::hours(1),
+    )
+    .await;
+    let r = |t: &'static str| {
+        let pool = pool.clone();
+        async move { support::reward(&pool, t, "gift", 100).await }
+    };
+    let cheap = support::drop_item(&pool, live, r("Cheap").await, 5, 5).await;
+    let pricey = support::drop_item(&pool, live, r("Pricey").await, 5, 5).await;
+    sqlx::query("UPDATE drop_items SET points_cost = 1250 WHERE id = $1")
+        .bind(pricey)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let gone = support::drop_item(&pool, live, r("Gone").await, 1, 1).await;
+    let gold = support::drop_item(&pool, live, r("Gold only").await, 5, 5).await;
+    sqlx::query("UPDATE drop_items SET min_tier = 'gold' WHERE id = $1")
+        .bind(gold)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let future = support::drop_item(&pool, later, r("Future").await, 5, 5).await;
+    let past = support::drop_item(&pool, closed, r("Past").await, 5, 5).await;
+    let (_, cookie) = member_with(&pool, 1, 800).await;
+    let (_, quicker) = member_with(&pool, 2, 800).await;
+    let app = support::app(pool.clone());
+
+    assert!(
+        redeem(&app, &quicker, gone, &key())
+            .await
+            .status
+            .is_success(),
+        "someone else takes the last one"
+    );
+    assert!(
+        redeem(&app, &cookie, cheap, &key())
+            .await
+            .status
+            .is_success()
+    );
+    let cases = [
+        (
+            cheap,
+            409,
+            "You have already redeemed this reward 1 time in this drop, the most allowed.",
+        ),
+        (
+            pricey,
+            409,
+            "You need 550 more points for this reward: it costs 1,250 pts and you have 700 pts.",
+        ),
+        (gone, 409, "Sorry, this reward just sold out."),
+        (gold, 403, "This reward is for Gold members and above."),
+        (future, 409, "This drop opens at Tue 6 Jan, 09:00 EST."),
+        (past, 409, "This drop has closed."),
+        (999_999, 404, "That reward was not found."),
+    ];
+    for (item, status, message) in cases {
+        let reply = redeem(&app, &cookie, item, &key()).await;
+        assert_eq!(reply.status, status, "{message}: {}", reply.body);
+        assert_eq!(reply.app_error().to_string(), message);
+    }
+    let bad_key = redeem(&app, &cookie, cheap, "not-a-uuid").await;
+    assert_eq!(bad_key.status, 400);
+    assert_eq!(
+        bad_key.app_error().to_string(),
+        "This redemption request is malformed. Please reload the page and try again."
+    );
+    let anonymous = post_form(
+        &app,
+        "/api/fn/redeem",
+        &[("drop_item_id", "1"), ("idempotency_key", &key())],
+        None,
+    )
+    .await;
+    assert_eq!(anonymous.status, 401);
+    assert_eq!(
+        anonymous.app_error().to_string(),
+        "Please sign in to continue."
+    );
+    let spent: i64 = sqlx::query_scalar("SELECT count(*) FROM redemptions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(spent, 2, "no refusal wrote anything");
+    assert_invariants(&pool).await;
+}
+
+#[sqlx::test]
+async fn early_access_opens_the_drop_for_the_higher_tier_first(pool: PgPool) {
+    support::store(&pool).await;
+    let now = Utc::now();
+    let drop = support::drop_window(
+        &pool,
+        "Soon",
+        now + Duration::minutes(30),
+        now + Duration::hours(5),
+    )
+    .await;
+    let reward = support::reward(&pool, "Early bird", "gift", 100).await;
+    let item = support::drop_item(&pool, drop, reward, 5, 5).await;
+    sqlx::query("UPDATE drop_items SET early_access_tier = 'gold', early_access = interval '1 hour' WHERE id = $1")
+        .bind(item)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (gold, gold_cookie) = member_with(&pool, 1, 500).await;
+    sqlx::query("UPDATE accounts SET tier = 'gold' WHERE id = $1")
+        .bind(gold)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (_, bronze_cookie) = member_with(&pool, 2, 500).await;
+    let app = support::app(pool.clone());
+
+    let bronze = redeem(&app, &bronze_cookie, item, &key()).await;
+    assert_eq!(bronze.status, 409);
+    assert!(
+        bronze
+            .app_error()
+            .to_string()
+            .starts_with("This drop opens at ")
+    );
+    assert!(
+        redeem(&app, &gold_cookie, item, &key())
+            .await
+            .status
+            .is_success(),
+        "gold is already in"
+    );
+
+    // The bazaar shows the same: Redeem for gold, a countdown for bronze.
+    let for_gold = get_as(&app, "/api/fn/bazaar", &gold_cookie).await.json();
+    let for_bronze = get_as(&app, "/api/fn/bazaar", &bronze_cookie).await.json();
+    assert_eq!(for_gold["rewards"][0]["action"], "LimitReached");
+    assert_eq!(for_bronze["rewards"][0]["action"], "Opens");
+    assert_invariants(&pool).await;
+}
+
+#[sqlx::test]
+async fn cancelling_within_the_window_returns_points_and_stock(pool: PgPool) {
+    let item = live_item(&pool, 10, 100).await;
+    let (maya, cookie) = member_with(&pool, 1, 500).await;
+    let app = support::app(pool.clone());
+    let redemption: serde_json::Value =
+        serde_json::from_str(redeem(&app, &cookie, item, &key()).await.text()).unwrap();
+    let code = redemption["code"].as_str().unwrap().to_owned();
+    assert!(redemption["cancel_until"].is_string());
+
+    let reply = post_form(
+        &app,
+        "/api/fn/cancel_redemption",
+        &[("code", &code)],
+        Some(&cookie),
+    )
+    .await;
+    assert!(reply.status.is_success(), "{}", reply.body);
+    let cancelled: serde_json::Value = serde_json::from_str(reply.text()).unwrap();
+    assert_eq!(cancelled["cancelled"], true);
+    assert_eq!(cancelled["balance"], 500);
+    let remaining: i32 = sqlx::query_scalar("SELECT remaining FROM drop_items WHERE id = $1")
+        .bind(item)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(remaining, 10);
+    let refund: (String, i64) = sqlx::query_as(
+        "SELECT kind, points FROM ledger_entries WHERE account_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(maya)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(refund, ("refund".to_owned(), 100));
+    // Cancelling twice changes nothing more.
+    post_form(
+        &app,
+        "/api/fn/cancel_redemption",
+        &[("code", &code)],
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(support::books(&pool, maya).await.0, 500);
+    assert_invariants(&pool).await;
+}
+
+#[sqlx::test]
+async fn cancelling_after_the_window_or_for_someone_else_is_refused(pool: PgPool) {
+    let item = live_item(&pool, 10, 100).await;
+    let (_, cookie) = member_with(&pool, 1, 500).await;
+    let (_, other) = member_with(&pool, 2, 500).await;
+    let app = support::app(pool.clone());
+    let redemption: serde_json::Value =
+        serde_json::from_str(redeem(&app, &cookie, item, &key()).await.text()).unwrap();
+    let code = redemption["code"].as_str().unwrap().to_owned();
+
+    let theirs = post_form(
+        &app,
+        "/api/fn/cancel_redemption",
+        &[("code", &code)],
+        Some(&other),
+    )
+    .await;
+    assert_eq!(theirs.status, 404);
+    assert_eq!(
+        theirs.app_error().to_string(),
+        "That redemption was not found."
+    );
+    let peek = get_as(&app, &format!("/api/fn/redemption?code={code}"), &other).await;
+    assert_eq!(peek.status, 404);
+
+    sqlx::query("UPDATE redemptions SET created_at = now() - interval '16 minutes'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let late = post_form(
+        &app,
+        "/api/fn/cancel_redemption",
+        &[("code", &code)],
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(late.status, 409);
+    assert_eq!(
+        late.app_error().to_string(),
+        "This redemption can no longer be cancelled: cancelling is possible for 15 minutes after redeeming."
+    );
+    assert_invariants(&pool).await;
+}
+
+#[sqlx::test]
+async fn a_stock_change_is_announced_to_listeners_when_it_commits(pool: PgPool) {
+    let item = live_item(&pool, 10, 100).await;
+    let (_, cookie) = member_with(&pool, 1, 500).await;
+    let mut listener = sqlx::postgres::PgListener::connect_with(&pool)
+        .await
+        .unwrap();
+    listener.listen(server::live::CHANNEL).await.unwrap();
+    let app = support::app(pool.clone());
+    redeem(&app, &cookie, item, &key()).await;
+    let note = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let payload: serde_json::Value = serde_json::from_str(note.payload()).unwrap();
+    assert_eq!(payload["item"], item);
+    assert_eq!(payload["remaining"], 9);
+    drop(listener);
+}
+
+#[sqlx::test]
+async fn the_bazaar_offers_each_member_the_right_button(pool: PgPool) {
+    let item = live_item(&pool, 10, 300).await;
+    let (_, rich) = member_with(&pool, 1, 1_000).await;
+    let (_, poor) = member_with(&pool, 2, 100).await;
+    let app = support::app(pool.clone());
+    assert_eq!(
+        get_as(&app, "/api/fn/bazaar", &rich).await.json()["rewards"][0]["action"],
+        "Redeem"
+    );
+    assert_eq!(
+        get_as(&app, "/api/fn/bazaar", &poor).await.json()["rewards"][0]["action"]["NeedPoints"]["more"],
+        200
+    );
+    assert_eq!(
+        support::get(&app, "/api/fn/bazaar").await.json()["rewards"][0]["action"],
+        "SignIn"
+    );
+    let html = get_as(&app, "/", &rich).await.body;
+    assert!(html.contains(&format!(r#"href="/redeem/{item}""#)));
+    let html = get_as(&app, "/", &poor).await.body;
+    assert!(html.contains("200 more points"));
+}
