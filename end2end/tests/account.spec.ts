@@ -13,7 +13,7 @@ function apiKey(): string {
 test('a new member signs up, sees 0 points, earns from a purchase and signs out', async ({ page, request }, info) => {
   const email = `e2e-${info.project.name}-${Date.now()}@example.com`;
   await page.goto('/');
-  await page.getByRole('link', { name: 'Sign in' }).click();
+  await page.getByRole('banner').getByRole('link', { name: 'Sign in' }).click();
   await page.getByRole('link', { name: 'Create an account' }).click();
   await page.getByLabel('Your name').fill('Robin Tester');
   await page.getByLabel('Email').fill(email);
@@ -37,7 +37,7 @@ test('a new member signs up, sees 0 points, earns from a purchase and signs out'
   await expect(page.getByRole('list').filter({ hasText: 'Purchase' })).toContainText('+42');
 
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await expect(page.getByRole('banner').getByRole('link', { name: 'Sign in' })).toBeVisible();
   await page.goto('/account');
   await expect(page.getByRole('heading', { name: 'Sign in to see your points' })).toBeVisible();
 });

@@ -88,6 +88,8 @@ pub struct BazaarView {
     pub now: DateTime<Utc>,
     pub live: Vec<DropSummary>,
     pub next: Option<DropSummary>,
+    /// The next few drops, for the calendar.
+    pub upcoming: Vec<DropSummary>,
     /// The selected category, if the member filtered.
     pub category: Option<Category>,
     pub categories: Vec<CategoryCount>,

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{BazaarView, CardAction, CategoryCount, DropSummary, RewardCard, get_bazaar};
-use crate::countdown::Countdown;
+use crate::countdown::{Countdown, LocalTime};
 use crate::live::LiveStock;
 use crate::rewards::Category;
 use crate::shell::ErrorNotice;
@@ -39,6 +39,7 @@ fn BazaarContent(data: BazaarView, refresh: Callback<()>) -> impl IntoView {
         store,
         now,
         live,
+        upcoming,
         next,
         category,
         categories,
@@ -78,7 +79,36 @@ fn BazaarContent(data: BazaarView, refresh: Callback<()>) -> impl IntoView {
                     .into_any()
             }}
         </section>
+        <UpcomingDrops drops=upcoming now refresh />
     }
+}
+
+/// The calendar of drops to come, in the reader's own time zone once the page is interactive.
+#[component]
+fn UpcomingDrops(
+    drops: Vec<DropSummary>,
+    now: chrono::DateTime<chrono::Utc>,
+    refresh: Callback<()>,
+) -> impl IntoView {
+    (!drops.is_empty()).then(|| view! {
+        <section class="upcoming" aria-labelledby="upcoming-heading">
+            <h2 id="upcoming-heading">"Upcoming drops"</h2>
+            <ol class="upcoming-list" role="list">
+                {drops
+                    .into_iter()
+                    .map(|drop| view! {
+                        <li class="upcoming-drop">
+                            <p class="upcoming-title">{drop.title}</p>
+                            <p class="upcoming-when">
+                                <LocalTime at=drop.starts_at store_label=drop.starts_label />
+                                " · in " <Countdown target=drop.starts_at server_now=now on_zero=refresh />
+                            </p>
+                        </li>
+                    })
+                    .collect_view()}
+            </ol>
+        </section>
+    })
 }
 
 #[component]
@@ -190,7 +220,13 @@ fn RewardCardView(
             }
             .into_any(),
             CardAction::SignIn => view! {
-                <a class="button button-secondary" href=format!("/sign-in?next=/redeem/{drop_item_id}")>"Sign in to redeem"</a>
+                <a
+                    class="button button-secondary"
+                    href=format!("/sign-in?next=/redeem/{drop_item_id}")
+                    aria-describedby=format!("reward-{drop_item_id}")
+                >
+                    "Sign in to redeem"
+                </a>
             }
             .into_any(),
             CardAction::NeedPoints { more } => view! { <p class="card-why">{format!("{more} more points")}</p> }.into_any(),

@@ -46,7 +46,8 @@ pub async fn bazaar(
         .into_iter()
         .map(|d| summary(d.id, d.title, d.starts_at, d.ends_at))
         .partition(|d| d.starts_at <= now);
-    let next = upcoming.into_iter().next();
+    let next = upcoming.first().cloned();
+    let upcoming: Vec<DropSummary> = upcoming.into_iter().take(8).collect();
 
     // Live drops, and drops opening within a day (their cards count down to the opening).
     let rows = sqlx::query!(
@@ -128,6 +129,7 @@ pub async fn bazaar(
         now,
         live,
         next,
+        upcoming,
         category,
         categories,
         rewards,

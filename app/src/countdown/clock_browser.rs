@@ -11,3 +11,21 @@ pub fn tick_every_second(set_now_ms: WriteSignal<i64>) {
         })
     });
 }
+
+/// A moment written in the browser's own time zone and language, e.g. `Tue, 24 Nov, 15:00 CET`.
+pub fn local_label(millis: i64) -> Option<String> {
+    use wasm_bindgen::JsValue;
+    let options = js_sys::Object::new();
+    for (key, value) in [
+        ("weekday", "short"),
+        ("day", "numeric"),
+        ("month", "short"),
+        ("hour", "2-digit"),
+        ("minute", "2-digit"),
+        ("timeZoneName", "short"),
+    ] {
+        js_sys::Reflect::set(&options, &JsValue::from_str(key), &JsValue::from_str(value)).ok()?;
+    }
+    let date = js_sys::Date::new(&JsValue::from_f64(millis as f64));
+    date.to_locale_string("default", &options).as_string()
+}

@@ -56,6 +56,20 @@ pub fn Countdown(
     }
 }
 
+/// A moment shown in the reader's own time zone. The server writes it in the store's zone
+/// (`store_label`); after hydration the browser rewrites it in its own.
+#[component]
+pub fn LocalTime(at: DateTime<Utc>, store_label: String) -> impl IntoView {
+    let (label, set_label) = signal(store_label);
+    let millis = at.timestamp_millis();
+    Effect::new(move |_| {
+        if let Some(local) = clock::local_label(millis) {
+            set_label.set(local);
+        }
+    });
+    view! { <time datetime=at.to_rfc3339()>{label}</time> }
+}
+
 #[cfg(test)]
 mod tests {
     use super::format_remaining;

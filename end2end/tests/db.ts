@@ -1,0 +1,30 @@
+import { execFileSync } from 'node:child_process';
+
+// Test set-up that has no screen yet (staff scheduling comes later) goes straight to the
+// test database, as a staff user would through the console.
+export function sql(statement: string): string {
+  return execFileSync('psql', [process.env.BAZAAR_E2E_DATABASE_URL ?? '', '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', statement]).toString().trim();
+}
+
+/// A member who signs in with the demo password and holds `points`.
+export function memberWithPoints(email: string, points: number): void {
+  sql(`INSERT INTO accounts (email, display_name, password_hash)
+       SELECT '${email}', 'Drop Tester', password_hash FROM accounts WHERE email = 'member@example.com'`);
+  sql(`WITH e AS (
+         INSERT INTO ledger_entries (account_id, kind, points, reason)
+         SELECT id, 'adjust', ${points}, 'E2E grant' FROM accounts WHERE email = '${email}'
+         RETURNING id, account_id, points)
+       INSERT INTO point_lots (account_id, entry_id, points, remaining, expires_at)
+       SELECT account_id, id, points, points, now() + interval '1 year' FROM e`);
+}
+
+/// A drop opening `inSeconds` from now with one reward; returns the reward's title.
+export function dropOpeningIn(inSeconds: number, title: string, quantity = 5, cost = 300): string {
+  const dropId = sql(`INSERT INTO drops (title, starts_at, ends_at)
+       VALUES ('E2E drop', now() + interval '${inSeconds} seconds', now() + interval '2 hours') RETURNING id`);
+  const rewardId = sql(`INSERT INTO rewards (title, category, points_cost, description)
+       VALUES ('${title}', 'gift', ${cost}, 'A lantern for testing.') RETURNING id`);
+  sql(`INSERT INTO drop_items (drop_id, reward_id, quantity, remaining, points_cost)
+       VALUES (${dropId}, ${rewardId}, ${quantity}, ${quantity}, ${cost})`);
+  return title;
+}

@@ -1,0 +1,79 @@
+import { test, expect, Page } from '@playwright/test';
+import { dropOpeningIn, memberWithPoints } from './db';
+
+async function signIn(page: Page, email: string) {
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('bazaar-demo-member');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+}
+
+const card = (page: Page, title: string) => page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: title }) });
+
+test('a drop opens on time, the member redeems, and another browser sees the stock fall @js', async ({ page, browser }, info) => {
+  const stamp = `${info.project.name}-${Date.now()}`;
+  const email = `drop-${stamp}@example.com`;
+  memberWithPoints(email, 5000);
+  const title = dropOpeningIn(8, `Lantern ${stamp}`);
+
+  await signIn(page, email);
+  await page.goto('/');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await page.evaluate(() => ((window as any).__no_reload = true));
+  const lantern = card(page, title);
+  await expect(lantern).toContainText('Opens in');
+  await expect(lantern.getByRole('timer')).toHaveText(/^00:00:0\d$/);
+
+  // A second member's browser watches the same card.
+  const watcher = await browser.newContext({ ...info.project.use });
+  const watching = await watcher.newPage();
+  await watching.goto('/');
+  await expect(watching.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await expect(card(watching, title)).toContainText('5 of 5 left');
+
+  // The countdown ends and the card offers Redeem, without a reload.
+  await expect(lantern.getByRole('link', { name: 'Redeem' })).toBeVisible({ timeout: 20_000 });
+  expect(await page.evaluate(() => (window as any).__no_reload)).toBe(true);
+
+  await lantern.getByRole('link', { name: 'Redeem' }).click();
+  await expect(page.getByRole('heading', { name: title })).toBeVisible();
+  await page.getByRole('button', { name: 'Confirm redemption' }).click();
+  await expect(page.getByTestId('redemption-code')).toHaveText(/^RB-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+  await expect(page.getByTestId('balance-after')).toHaveText('4,700 pts');
+
+  // The other browser saw the unit go, live.
+  await expect(card(watching, title)).toContainText('4 of 5 left', { timeout: 5_000 });
+  await watcher.close();
+});
+
+test('redeeming works without JavaScript, with a confirm step @nojs', async ({ page }, info) => {
+  const stamp = `${info.project.name}-${Date.now()}`;
+  const email = `nojs-${stamp}@example.com`;
+  memberWithPoints(email, 1000);
+  const title = dropOpeningIn(-60, `Lantern ${stamp}`);
+
+  await signIn(page, email);
+  await page.goto('/');
+  await card(page, title).getByRole('link', { name: 'Redeem' }).click();
+  await expect(page.getByRole('heading', { name: title })).toBeVisible();
+  await expect(page.getByText('Balance after')).toBeVisible();
+  await page.getByRole('button', { name: 'Confirm redemption' }).click();
+  await expect(page.getByTestId('redemption-code')).toHaveText(/^RB-/);
+  await expect(page.getByTestId('balance-after')).toHaveText('700 pts');
+
+  // It is in the account's list, and can be cancelled within the grace period.
+  await page.getByRole('button', { name: 'Cancel this redemption' }).click();
+  await expect(page.getByText('Cancelled')).toBeVisible();
+  await expect(page.getByTestId('balance-after')).toHaveText('1,000 pts');
+});
+
+test('a member short of points is told how many more they need', async ({ page }, info) => {
+  const stamp = `${info.project.name}-${Date.now()}`;
+  const email = `short-${stamp}@example.com`;
+  memberWithPoints(email, 100);
+  const title = dropOpeningIn(-60, `Lantern ${stamp}`);
+  await signIn(page, email);
+  await page.goto('/');
+  await expect(card(page, title)).toContainText('200 more points');
+});
