@@ -16,6 +16,7 @@ pub mod page_status;
 pub mod redemptions;
 pub mod rewards;
 pub mod shell;
+pub mod staff;
 pub mod store;
 pub mod ui;
 

@@ -11,6 +11,7 @@ use crate::bazaar::BazaarPage;
 use crate::members::AccountPage;
 use crate::page_status::set_page_status;
 use crate::redemptions::{RedeemPage, RedemptionPage};
+use crate::staff::{AuditPage, StaffHome, StaffRewardEdit, StaffRewards};
 
 /// The document the server sends for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -82,6 +83,10 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/sign-up") view=SignUpPage ssr=SsrMode::Async />
                 <Route path=path!("/redeem/:item") view=RedeemPage ssr=SsrMode::Async />
                 <Route path=path!("/redemptions/:code") view=RedemptionPage ssr=SsrMode::Async />
+                <Route path=path!("/staff") view=StaffHome ssr=SsrMode::Async />
+                <Route path=path!("/staff/rewards") view=StaffRewards ssr=SsrMode::Async />
+                <Route path=path!("/staff/rewards/:id") view=StaffRewardEdit ssr=SsrMode::Async />
+                <Route path=path!("/staff/audit") view=AuditPage ssr=SsrMode::Async />
             </Routes>
         </main>
         <footer class="site-footer">

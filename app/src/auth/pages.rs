@@ -111,6 +111,7 @@ pub fn ViewerMenu(viewer: Option<Viewer>) -> impl IntoView {
     match viewer {
         Some(viewer) => view! {
             <div class="viewer">
+                {(viewer.role >= super::Role::Staff).then(|| view! { <a class="viewer-staff" href="/staff">"Staff"</a> })}
                 <a class="viewer-account" href="/account">
                     <span class="viewer-name">{viewer.display_name}</span>
                     <span class="viewer-balance">{viewer.balance.to_string()}</span>

@@ -10,4 +10,5 @@ mod embedded_pg;
 mod ledger;
 mod migrations;
 mod redemptions;
+mod staff;
 mod support;

@@ -1,0 +1,242 @@
+//! The staff console: the reward catalog and the audit trail (admins). Every server function
+//! here starts by requiring the staff (or admin) role.
+
+mod pages;
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::AppError;
+use crate::ledger::Points;
+use crate::rewards::Category;
+
+pub use pages::{AuditPage, StaffHome, StaffRewardEdit, StaffRewards};
+
+/// A reward as staff manage it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffReward {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub category: Category,
+    pub points_cost: Points,
+    pub tags: Vec<String>,
+    pub min_tier: Option<String>,
+    pub archived: bool,
+}
+
+/// A reward as a staff member typed it, checked field by field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RewardDraft {
+    pub title: String,
+    pub description: String,
+    pub category: Category,
+    pub points_cost: i64,
+    pub tags: Vec<String>,
+    pub min_tier: Option<String>,
+}
+
+impl RewardDraft {
+    /// Parses the form; the first problem comes back naming its field.
+    pub fn parse(
+        title: &str,
+        description: &str,
+        category: &str,
+        points_cost: &str,
+        tags: &str,
+        min_tier: &str,
+    ) -> Result<RewardDraft, AppError> {
+        let title = title.trim();
+        if title.is_empty() {
+            return Err(AppError::invalid("title", "Give the reward a title."));
+        }
+        if title.chars().count() > 120 {
+            return Err(AppError::invalid(
+                "title",
+                "Keep the title to 120 characters.",
+            ));
+        }
+        let description = description.trim();
+        if description.chars().count() > 2000 {
+            return Err(AppError::invalid(
+                "description",
+                "Keep the description to 2,000 characters.",
+            ));
+        }
+        let category = category
+            .parse::<Category>()
+            .map_err(|_| AppError::invalid("category", "Choose a category."))?;
+        let points_cost: i64 = points_cost.trim().replace(',', "").parse().map_err(|_| {
+            AppError::invalid(
+                "points_cost",
+                "Enter the cost in points as a whole number, e.g. 500.",
+            )
+        })?;
+        if !(1..=1_000_000).contains(&points_cost) {
+            return Err(AppError::invalid(
+                "points_cost",
+                "The cost must be between 1 and 1,000,000 points.",
+            ));
+        }
+        let tags: Vec<String> = tags
+            .split(',')
+            .map(|t| t.trim().to_lowercase())
+            .filter(|t| !t.is_empty())
+            .collect();
+        if tags.len() > 10 {
+            return Err(AppError::invalid("tags", "Use at most 10 tags."));
+        }
+        if tags.iter().any(|t| t.chars().count() > 30) {
+            return Err(AppError::invalid("tags", "Keep each tag to 30 characters."));
+        }
+        let min_tier = Some(min_tier.trim().to_owned()).filter(|t| !t.is_empty());
+        Ok(RewardDraft {
+            title: title.to_owned(),
+            description: description.to_owned(),
+            category,
+            points_cost,
+            tags,
+            min_tier,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    pub at_label: String,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+#[server(prefix = "/api/fn", endpoint = "staff/rewards", input = server_fn::codec::GetUrl)]
+pub async fn list_staff_rewards(search: Option<String>) -> Result<Vec<StaffReward>, AppError> {
+    let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
+    server::rewards(&caller, search.as_deref())
+        .await
+        .map_err(crate::error::server::reply)
+}
+
+#[server(prefix = "/api/fn", endpoint = "staff/reward", input = server_fn::codec::GetUrl)]
+pub async fn get_staff_reward(id: i64) -> Result<StaffReward, AppError> {
+    let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
+    server::reward(&caller.state.pool, id)
+        .await
+        .map_err(crate::error::server::reply)
+}
+
+/// Creates a reward (no `id`) or changes one.
+#[server(prefix = "/api/fn", endpoint = "staff/save_reward")]
+pub async fn save_reward(
+    id: Option<i64>,
+    title: String,
+    description: String,
+    category: String,
+    points_cost: String,
+    tags: Option<String>,
+    min_tier: Option<String>,
+) -> Result<StaffReward, AppError> {
+    let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
+    let draft = RewardDraft::parse(
+        &title,
+        &description,
+        &category,
+        &points_cost,
+        tags.as_deref().unwrap_or(""),
+        min_tier.as_deref().unwrap_or(""),
+    )
+    .map_err(crate::error::server::reply)?;
+    let saved = server::save(&caller, id, draft)
+        .await
+        .map_err(crate::error::server::reply)?;
+    leptos_axum::redirect(&format!("/staff/rewards/{}?saved=1", saved.id));
+    Ok(saved)
+}
+
+/// Archives a reward: it leaves drops that have not opened; history keeps it.
+#[server(prefix = "/api/fn", endpoint = "staff/archive_reward")]
+pub async fn archive_reward(id: i64) -> Result<StaffReward, AppError> {
+    let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
+    let archived = server::archive(&caller, id)
+        .await
+        .map_err(crate::error::server::reply)?;
+    leptos_axum::redirect(&format!("/staff/rewards/{id}?archived=1"));
+    Ok(archived)
+}
+
+/// The audit trail, newest first, optionally filtered by action or by who did it. Admins only.
+#[server(prefix = "/api/fn", endpoint = "staff/audit", input = server_fn::codec::GetUrl)]
+pub async fn audit_entries(
+    action: Option<String>,
+    actor: Option<String>,
+) -> Result<Vec<AuditEntry>, AppError> {
+    let caller = crate::auth::server::authorize(crate::auth::Policy::Admin).await?;
+    server::audit_entries(&caller, action.as_deref(), actor.as_deref())
+        .await
+        .map_err(crate::error::server::reply)
+}
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(e: AppError) -> (String, String) {
+        match e {
+            AppError::Invalid { field, message } => (field, message),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_good_reward_form_parses() {
+        let d = RewardDraft::parse(
+            " Candle duo ",
+            "Two candles.",
+            "gift",
+            "1,250",
+            "Home, Scent",
+            "gold",
+        )
+        .unwrap();
+        assert_eq!(d.title, "Candle duo");
+        assert_eq!(d.points_cost, 1250);
+        assert_eq!(d.tags, vec!["home", "scent"]);
+        assert_eq!(d.min_tier.as_deref(), Some("gold"));
+    }
+
+    #[test]
+    fn each_bad_field_gets_its_own_message() {
+        let cases = [
+            (("", "gift", "500"), ("title", "Give the reward a title.")),
+            (
+                ("Candle", "shoes", "500"),
+                ("category", "Choose a category."),
+            ),
+            (
+                ("Candle", "gift", "five"),
+                (
+                    "points_cost",
+                    "Enter the cost in points as a whole number, e.g. 500.",
+                ),
+            ),
+            (
+                ("Candle", "gift", "0"),
+                (
+                    "points_cost",
+                    "The cost must be between 1 and 1,000,000 points.",
+                ),
+            ),
+        ];
+        for ((title, category, cost), (f, message)) in cases {
+            let got = field(RewardDraft::parse(title, "", category, cost, "", "").unwrap_err());
+            assert_eq!(got, (f.to_owned(), message.to_owned()));
+        }
+    }
+}

@@ -1,0 +1,235 @@
+use chrono::{Duration, Utc};
+use sqlx::PgPool;
+
+use crate::support::{self, get_as, post_form, session_for};
+
+async fn account(pool: &PgPool, email: &str, role: &str) -> (i64, String) {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO accounts (email, display_name, role) VALUES ($1, 'S', $2) RETURNING id",
+    )
+    .bind(email)
+    .bind(role)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    (id, session_for(pool, id).await)
+}
+
+const FORM: [(&str, &str); 6] = [
+    ("title", "Candle duo"),
+    ("description", "Two candles."),
+    ("category", "gift"),
+    ("points_cost", "750"),
+    ("tags", "home, scent"),
+    ("min_tier", ""),
+];
+
+#[sqlx::test]
+async fn every_staff_function_refuses_members_and_anonymous_callers(pool: PgPool) {
+    support::store(&pool).await;
+    let reward = support::reward(&pool, "Existing", "gift", 100)
+        .await
+        .to_string();
+    let (_, member) = account(&pool, "member@example.com", "member").await;
+    let (_, staff) = account(&pool, "staff@example.com", "staff").await;
+    let app = support::app(pool.clone());
+    let gets = [
+        "/api/fn/staff/rewards".to_owned(),
+        format!("/api/fn/staff/reward?id={reward}"),
+        "/api/fn/staff/audit".to_owned(),
+    ];
+    for uri in &gets {
+        assert_eq!(
+            get_as(&app, uri, &member).await.status,
+            403,
+            "{uri} as a member"
+        );
+        let anonymous = support::get(&app, uri).await;
+        assert_eq!(anonymous.status, 401, "{uri} anonymously");
+        assert_eq!(
+            anonymous.app_error().to_string(),
+            "Please sign in to continue."
+        );
+    }
+    let posts: [(&str, Vec<(&str, &str)>); 2] = [
+        ("/api/fn/staff/save_reward", FORM.to_vec()),
+        (
+            "/api/fn/staff/archive_reward",
+            vec![("id", reward.as_str())],
+        ),
+    ];
+    for (uri, form) in &posts {
+        let reply = post_form(&app, uri, form, Some(&member)).await;
+        assert_eq!(reply.status, 403, "{uri} as a member");
+        assert_eq!(
+            reply.app_error().to_string(),
+            "You don't have access to this."
+        );
+        assert_eq!(
+            post_form(&app, uri, form, None).await.status,
+            401,
+            "{uri} anonymously"
+        );
+    }
+    // The audit log is for admins, not all staff.
+    assert_eq!(
+        get_as(&app, "/api/fn/staff/audit", &staff).await.status,
+        403
+    );
+    let (rewards, audit): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM rewards), (SELECT count(*) FROM audit_log)")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((rewards, audit), (1, 0), "nothing was written");
+}
+
+#[sqlx::test]
+async fn staff_create_and_edit_rewards_and_each_change_is_audited(pool: PgPool) {
+    support::store(&pool).await;
+    let (staff_id, staff) = account(&pool, "staff@example.com", "staff").await;
+    let (_, admin) = account(&pool, "admin@example.com", "admin").await;
+    let app = support::app(pool.clone());
+    let created = post_form(&app, "/api/fn/staff/save_reward", &FORM, Some(&staff)).await;
+    assert!(created.status.is_success(), "{}", created.body);
+    let reward: serde_json::Value = serde_json::from_str(created.text()).unwrap();
+    assert_eq!(reward["points_cost"], 750);
+    assert_eq!(reward["tags"], serde_json::json!(["home", "scent"]));
+    let id = reward["id"].as_i64().unwrap().to_string();
+
+    let mut edit = FORM.to_vec();
+    edit.push(("id", &id));
+    edit[3] = ("points_cost", "900");
+    assert!(
+        post_form(&app, "/api/fn/staff/save_reward", &edit, Some(&staff))
+            .await
+            .status
+            .is_success()
+    );
+
+    let entries = get_as(&app, "/api/fn/staff/audit?action=reward.", &admin)
+        .await
+        .json();
+    let entries = entries.as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["action"], "reward.edit");
+    assert_eq!(entries[0]["actor"], "staff@example.com");
+    assert_eq!(entries[0]["subject"], format!("reward:{id}"));
+    assert!(
+        entries[0]["before"]
+            .as_str()
+            .unwrap()
+            .contains("\"points_cost\":750")
+    );
+    assert!(
+        entries[0]["after"]
+            .as_str()
+            .unwrap()
+            .contains("\"points_cost\":900")
+    );
+    assert_eq!(entries[1]["action"], "reward.create");
+    assert!(entries[1]["before"].is_null());
+    // Filtering by someone else finds nothing.
+    let none = get_as(&app, "/api/fn/staff/audit?actor=admin@example.com", &admin)
+        .await
+        .json();
+    assert_eq!(none.as_array().unwrap().len(), 0);
+    let _ = staff_id;
+}
+
+#[sqlx::test]
+async fn each_invalid_reward_field_gets_its_message_and_nothing_is_saved(pool: PgPool) {
+    support::store(&pool).await;
+    let (_, staff) = account(&pool, "staff@example.com", "staff").await;
+    let app = support::app(pool.clone());
+    let cases = [
+        (0, "", "title", "Give the reward a title."),
+        (2, "shoes", "category", "Choose a category."),
+        (
+            3,
+            "lots",
+            "points_cost",
+            "Enter the cost in points as a whole number, e.g. 500.",
+        ),
+        (
+            3,
+            "-5",
+            "points_cost",
+            "The cost must be between 1 and 1,000,000 points.",
+        ),
+        (4, "a,b,c,d,e,f,g,h,i,j,k", "tags", "Use at most 10 tags."),
+        (
+            5,
+            "platinum",
+            "min_tier",
+            "Choose one of the tiers, or none.",
+        ),
+    ];
+    for (index, value, field, message) in cases {
+        let mut form = FORM.to_vec();
+        form[index].1 = value;
+        let reply = post_form(&app, "/api/fn/staff/save_reward", &form, Some(&staff)).await;
+        assert_eq!(reply.status, 422, "{field}: {}", reply.body);
+        match reply.app_error() {
+            app::AppError::Invalid {
+                field: f,
+                message: m,
+            } => assert_eq!((f.as_str(), m.as_str()), (field, message)),
+            other => panic!("{other:?}"),
+        }
+    }
+    let (rewards, audit): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM rewards), (SELECT count(*) FROM audit_log)")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((rewards, audit), (0, 0));
+}
+
+#[sqlx::test]
+async fn an_archived_reward_leaves_future_drops_but_history_keeps_it(pool: PgPool) {
+    support::store(&pool).await;
+    let (_, staff) = account(&pool, "staff@example.com", "staff").await;
+    let now = Utc::now();
+    let past = support::drop_window(
+        &pool,
+        "Past",
+        now - Duration::days(3),
+        now - Duration::days(2),
+    )
+    .await;
+    let future = support::drop_window(
+        &pool,
+        "Future",
+        now + Duration::days(2),
+        now + Duration::days(3),
+    )
+    .await;
+    let reward = support::reward(&pool, "Old favourite", "gift", 100).await;
+    support::drop_item(&pool, past, reward, 5, 5).await;
+    support::drop_item(&pool, future, reward, 5, 5).await;
+    let app = support::app(pool.clone());
+    let reply = post_form(
+        &app,
+        "/api/fn/staff/archive_reward",
+        &[("id", &reward.to_string())],
+        Some(&staff),
+    )
+    .await;
+    assert!(reply.status.is_success(), "{}", reply.body);
+    let drops: Vec<i64> = sqlx::query_scalar("SELECT drop_id FROM drop_items WHERE reward_id = $1")
+        .bind(reward)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(drops, vec![past]);
+    let action: String = sqlx::query_scalar("SELECT action FROM audit_log")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(action, "reward.archive");
+    let list = get_as(&app, "/api/fn/staff/rewards?search=favourite", &staff)
+        .await
+        .json();
+    assert_eq!(list[0]["archived"], true);
+}
