@@ -87,6 +87,12 @@ ensure_postgres() {
   else
     apt_install postgresql
   fi
+  # The browser tests set up drops with psql.
+  if command -v psql >/dev/null; then
+    ok "psql: present"
+  else
+    apt_install postgresql-client
+  fi
 }
 
 ensure_chromium() {
