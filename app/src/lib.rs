@@ -4,8 +4,10 @@
 
 #![recursion_limit = "256"]
 
+pub mod admin;
 pub mod auth;
 pub mod bazaar;
+pub mod care;
 pub mod countdown;
 pub mod drops;
 pub mod error;
@@ -14,6 +16,7 @@ pub mod live;
 pub mod members;
 pub mod page_status;
 pub mod redemptions;
+pub mod reports;
 pub mod rewards;
 pub mod shell;
 pub mod staff;

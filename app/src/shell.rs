@@ -12,6 +12,10 @@ use crate::members::AccountPage;
 use crate::page_status::set_page_status;
 use crate::redemptions::{RedeemPage, RedemptionPage};
 use crate::staff::{AuditPage, StaffHome, StaffRewardEdit, StaffRewards};
+use crate::admin::{ApiKeysPage, TeamPage};
+use crate::care::{MemberCarePage, MemberSearchPage};
+use crate::reports::DropReportPage;
+use crate::drops::{StaffDropPage, StaffDropsPage, StaffSchedulePage};
 
 /// The document the server sends for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -87,6 +91,14 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/staff/rewards") view=StaffRewards ssr=SsrMode::Async />
                 <Route path=path!("/staff/rewards/:id") view=StaffRewardEdit ssr=SsrMode::Async />
                 <Route path=path!("/staff/audit") view=AuditPage ssr=SsrMode::Async />
+                <Route path=path!("/staff/drops") view=StaffDropsPage ssr=SsrMode::Async />
+                <Route path=path!("/staff/members") view=MemberSearchPage ssr=SsrMode::Async />
+                <Route path=path!("/staff/team") view=TeamPage ssr=SsrMode::Async />
+                <Route path=path!("/staff/api-keys") view=ApiKeysPage ssr=SsrMode::Async />
+                <Route path=path!("/staff/members/:id") view=MemberCarePage ssr=SsrMode::Async />
+                <Route path=path!("/staff/drops/schedule") view=StaffSchedulePage ssr=SsrMode::Async />
+                <Route path=path!("/staff/drops/:id") view=StaffDropPage ssr=SsrMode::Async />
+                <Route path=path!("/staff/drops/:id/report") view=DropReportPage ssr=SsrMode::Async />
             </Routes>
         </main>
         <footer class="site-footer">

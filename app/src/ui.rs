@@ -35,11 +35,11 @@ pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
 pub fn FieldError(
     error: Signal<Option<AppError>>,
     field: &'static str,
-    id: &'static str,
+    #[prop(into)] id: String,
 ) -> impl IntoView {
     move || match error.get() {
         Some(AppError::Invalid { field: f, message }) if f == field => Some(view! {
-            <p class="field-error" id=id role="alert">
+            <p class="field-error" id=id.clone() role="alert">
                 {message}
             </p>
         }),
@@ -55,5 +55,56 @@ pub fn field_invalid(
     move || match error.get() {
         Some(AppError::Invalid { field: f, .. }) if f == field => Some("true"),
         _ => None,
+    }
+}
+
+/// Shown instead of a staff page to someone who may not see it.
+#[component]
+pub fn Refused(error: AppError) -> impl IntoView {
+    match error {
+        AppError::Unauthenticated => {
+            crate::page_status::set_page_status(401);
+            view! {
+                <div class="notice">
+                    <h1>"Staff sign-in"</h1>
+                    <p><a class="button" href="/sign-in?next=/staff">"Sign in"</a></p>
+                </div>
+            }
+            .into_any()
+        }
+        error => view! { <crate::shell::ErrorNotice error /> }.into_any(),
+    }
+}
+
+
+/// A labelled input with its hint and its message from the last submission. The input's `id` and
+/// `name` are both `field`, so one page must not hold two forms with the same field.
+#[component]
+pub fn TextField(
+    error: Signal<Option<AppError>>,
+    field: &'static str,
+    label: &'static str,
+    #[prop(optional, into)] value: String,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    #[prop(optional)] min: Option<String>,
+) -> impl IntoView {
+    let error_id = format!("{field}-error");
+    let hint_id = format!("{field}-hint");
+    let described = if hint.is_some() {
+        format!("{hint_id} {error_id}")
+    } else {
+        error_id.clone()
+    };
+    view! {
+        <div class="field">
+            <label for=field>{label}</label>
+            <input id=field name=field type=kind value=value required=required inputmode=inputmode min=min
+                aria-invalid=field_invalid(error, field) aria-describedby=described />
+            {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
+            <FieldError error field id=error_id />
+        </div>
     }
 }

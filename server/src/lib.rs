@@ -96,6 +96,10 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
     Router::new()
         .route("/media/rewards/{file}", get(media::reward_image))
         .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/staff/drops/{id}/report.csv",
+            get(app::reports::server::csv),
+        )
         .route("/api/live/stock", get(live::stock_events))
         .layer(axum::Extension(live::StockFeed::new(state.pool.clone())))
         .merge(api::routes(api::limiter()))

@@ -47,6 +47,16 @@ async fn authorize_inner(policy: Policy) -> Result<Caller, AppError> {
     let session: Session = leptos_axum::extract()
         .await
         .map_err(|e| AppError::internal("reading the session", e))?;
+    authorize_session(state, session, policy).await
+}
+
+/// The same check for a plain axum handler (e.g. a CSV download), which has the state and
+/// session as extractors rather than in the Leptos context.
+pub async fn authorize_session(
+    state: AppState,
+    session: Session,
+    policy: Policy,
+) -> Result<Caller, AppError> {
     let read = |e| AppError::internal("reading the session", e);
     let account_id: Option<i64> = session.get(ACCOUNT_ID).await.map_err(read)?;
     let signed_in_at: Option<i64> = session.get(SIGNED_IN_AT).await.map_err(read)?;
@@ -139,7 +149,7 @@ async fn verify_password(password: String, hash: Option<String>) -> Result<bool,
 
 /// The client's address, for per-address limits. Behind a reverse proxy this is the proxy's,
 /// unless the server is told to trust `X-Forwarded-For` (`BAZAAR_TRUST_PROXY=1`).
-async fn client_ip() -> String {
+pub(crate) async fn client_ip() -> String {
     let parts: Option<axum::http::request::Parts> = leptos::prelude::use_context();
     let Some(parts) = parts else {
         return "unknown".into();

@@ -42,7 +42,7 @@ pub enum AppError {
     // Redemption outcomes a member can meet at drop time.
     #[error("Sorry, this reward just sold out.")]
     SoldOut,
-    #[error("You need {} more points for this reward: it costs {needed} and you have {have}.", needed.get() - have.get())]
+    #[error("You need {} more for this reward: it costs {needed} and you have {have}.", Points::new(needed.get() - have.get()).unwrap_or(Points::ZERO))]
     NotEnoughPoints { needed: Points, have: Points },
     #[error("You have already redeemed this reward {limit} {} in this drop, the most allowed.", if *limit == 1 { "time" } else { "times" })]
     LimitReached { limit: i32 },

@@ -63,9 +63,9 @@ pub async fn redeem_preview(drop_item_id: i64) -> Result<RedeemOffer, AppError> 
 #[server(prefix = "/api/fn", endpoint = "redeem")]
 pub async fn redeem(drop_item_id: i64, idempotency_key: String) -> Result<Redemption, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
-    let redemption = server::redeem(&caller, drop_item_id, &idempotency_key, Utc::now())
-        .await
-        .map_err(crate::error::server::reply)?;
+    let result = server::redeem(&caller, drop_item_id, &idempotency_key, Utc::now()).await;
+    server::record_attempt(&caller, drop_item_id, &result).await;
+    let redemption = result.map_err(crate::error::server::reply)?;
     leptos_axum::redirect(&format!("/redemptions/{}", redemption.code));
     Ok(redemption)
 }

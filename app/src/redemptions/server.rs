@@ -290,9 +290,29 @@ pub async fn cancel(
     now: DateTime<Utc>,
 ) -> Result<Redemption, AppError> {
     let me = caller.account()?;
-    let pool = &caller.state.pool;
+    cancel_as(&caller.state.pool, me.id, code, now, CancelBy::Member).await?;
+    one(caller, code, now).await
+}
+
+/// Who cancels a redemption, which decides the rules.
+pub enum CancelBy<'a> {
+    /// The member: within the grace period and while the drop is open.
+    Member,
+    /// Staff on the member's behalf, at any time, with a reason for the audit trail.
+    Staff { actor_id: i64, reason: &'a str },
+}
+
+/// Cancels `code` of `account_id`: points back as a refund entry, the unit back in stock, in one
+/// transaction. Cancelling a cancelled redemption changes nothing.
+pub async fn cancel_as(
+    pool: &sqlx::PgPool,
+    account_id: i64,
+    code: &str,
+    now: DateTime<Utc>,
+    by: CancelBy<'_>,
+) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    lock_balance(&mut tx, me.id).await?;
+    let balance_before = lock_balance(&mut tx, account_id).await?;
     let r = sqlx::query!(
         r#"SELECT x.id, x.drop_item_id, x.points, x.status, x.created_at, d.ends_at, r.title,
                   (extract(epoch FROM s.redemption_cancel_window))::bigint AS "window_secs!"
@@ -304,27 +324,30 @@ pub async fn cancel(
            WHERE x.code = $1 AND x.account_id = $2
            FOR UPDATE OF x"#,
         code,
-        me.id
+        account_id
     )
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| AppError::not_found("That redemption"))?;
     if r.status == "cancelled" {
         tx.rollback().await?;
-        return one(caller, code, now).await;
+        return Ok(());
     }
-    let minutes = r.window_secs / 60;
-    if now >= r.created_at + Duration::seconds(r.window_secs) {
-        return Err(AppError::CannotCancel {
-            message: format!(
-                "This redemption can no longer be cancelled: cancelling is possible for {minutes} minutes after redeeming."
-            ),
-        });
-    }
-    if now >= r.ends_at {
-        return Err(AppError::CannotCancel {
-            message: "This drop has closed, so its redemptions can no longer be cancelled.".into(),
-        });
+    if let CancelBy::Member = by {
+        let minutes = r.window_secs / 60;
+        if now >= r.created_at + Duration::seconds(r.window_secs) {
+            return Err(AppError::CannotCancel {
+                message: format!(
+                    "This redemption can no longer be cancelled: cancelling is possible for {minutes} minutes after redeeming."
+                ),
+            });
+        }
+        if now >= r.ends_at {
+            return Err(AppError::CannotCancel {
+                message: "This drop has closed, so its redemptions can no longer be cancelled."
+                    .into(),
+            });
+        }
     }
     sqlx::query!(
         "UPDATE drop_items SET remaining = remaining + 1 WHERE id = $1",
@@ -336,7 +359,7 @@ pub async fn cancel(
     let expires_at = now + expiry_period(&mut *tx).await?;
     let refund = credit(
         &mut tx,
-        me.id,
+        account_id,
         Credit::Refund,
         r.points,
         &format!("Cancelled: {}", r.title),
@@ -353,8 +376,64 @@ pub async fn cancel(
     )
     .execute(&mut *tx)
     .await?;
+    if let CancelBy::Staff { actor_id, reason } = by {
+        crate::staff::server::audit(
+            &mut tx,
+            actor_id,
+            "redemption.cancel",
+            &format!("account:{account_id}"),
+            Some(serde_json::json!({ "code": code, "status": "confirmed", "balance": balance_before })),
+            Some(serde_json::json!({
+                "code": code, "status": "cancelled", "balance": balance_before + r.points,
+                "refunded": r.points, "reason": reason,
+            })),
+        )
+        .await?;
+    }
     tx.commit().await?;
-    one(caller, code, now).await
+    Ok(())
+}
+
+/// Logs one press of a Redeem button for the post-drop report. The log is telemetry: written
+/// after the redeem transaction (whose failures roll back), without waiting for its WAL flush,
+/// and a failure to write it never fails the member's request.
+pub async fn record_attempt(caller: &Caller, item_id: i64, result: &Result<Redemption, AppError>) {
+    let outcome = match result {
+        Ok(_) => "redeemed",
+        Err(AppError::SoldOut) => "sold_out",
+        Err(AppError::NotEnoughPoints { .. }) => "not_enough_points",
+        Err(AppError::LimitReached { .. }) => "limit_reached",
+        Err(AppError::TierRequired { .. }) => "tier_required",
+        Err(AppError::NotOpenYet { .. }) => "not_open",
+        Err(AppError::DropClosed) => "closed",
+        Err(AppError::RateLimited { .. }) => "busy",
+        // Not a real item (nothing to count it against) or not a real member.
+        Err(AppError::NotFound { .. } | AppError::Unauthenticated) => return,
+        Err(_) => "other",
+    };
+    let Some(account_id) = caller.viewer.as_ref().map(|v| v.id) else {
+        return;
+    };
+    let ip = crate::auth::server::client_ip().await;
+    let write = async {
+        let mut tx = caller.state.pool.begin().await?;
+        sqlx::query!("SET LOCAL synchronous_commit = off")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query!(
+            "INSERT INTO redemption_attempts (drop_item_id, account_id, client_ip, outcome) VALUES ($1, $2, $3, $4)",
+            item_id,
+            account_id,
+            ip,
+            outcome
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    };
+    if let Err(error) = write.await {
+        tracing::warn!(%error, item_id, outcome, "could not log a redemption attempt");
+    }
 }
 
 /// `RB-7K3M-Q9XD`: 40 random bits in Crockford's base32 (no I, L, O or U to misread).

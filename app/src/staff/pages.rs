@@ -5,28 +5,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::{
     ArchiveReward, SaveReward, StaffReward, audit_entries, get_staff_reward, list_staff_rewards,
 };
-use crate::AppError;
 use crate::rewards::Category;
-use crate::shell::ErrorNotice;
-use crate::ui::{FieldError, FormError, action_error, field_invalid};
-
-/// Shown instead of a staff page to someone who may not see it.
-#[component]
-fn Refused(error: AppError) -> impl IntoView {
-    match error {
-        AppError::Unauthenticated => {
-            crate::page_status::set_page_status(401);
-            view! {
-                <div class="notice">
-                    <h1>"Staff sign-in"</h1>
-                    <p><a class="button" href="/sign-in?next=/staff">"Sign in"</a></p>
-                </div>
-            }
-            .into_any()
-        }
-        error => view! { <ErrorNotice error /> }.into_any(),
-    }
-}
+use crate::ui::{FieldError, FormError, Refused, action_error, field_invalid};
 
 /// `/staff`
 #[component]
@@ -42,7 +22,11 @@ pub fn StaffHome() -> impl IntoView {
                             <h1 id="staff-heading">"Staff console"</h1>
                             <ul class="staff-links" role="list">
                                 <li><a href="/staff/rewards">{format!("Rewards ({})", list.len())}</a></li>
+                                <li><a href="/staff/drops">"Drops calendar"</a></li>
+                                <li><a href="/staff/members">"Members"</a></li>
                                 <li><a href="/staff/audit">"Audit log (admins)"</a></li>
+                                <li><a href="/staff/team">"Staff and admins (admins)"</a></li>
+                                <li><a href="/staff/api-keys">"API keys (admins)"</a></li>
                             </ul>
                         </section>
                     }

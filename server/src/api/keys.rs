@@ -3,7 +3,6 @@
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -32,7 +31,7 @@ pub struct ApiKey {
 }
 
 fn sha256(secret: &str) -> Vec<u8> {
-    Sha256::digest(secret.as_bytes()).to_vec()
+    app::admin::server::sha256(secret)
 }
 
 /// Creates a key and returns it in full; only its hash is kept.
@@ -42,29 +41,14 @@ pub async fn create_api_key(
     source: &str,
     created_by: Option<i64>,
 ) -> anyhow::Result<String> {
-    let secret: String = std::iter::repeat_with(fastrand::alphanumeric)
-        .take(40)
-        .collect();
-    let key = format!("rb_{secret}");
-    let prefix: String = key.chars().take(11).collect();
-    sqlx::query!(
-        "INSERT INTO api_keys (name, source, prefix, secret_sha256, created_by) VALUES ($1, $2, $3, $4, $5)",
-        name.trim(),
-        source,
-        prefix,
-        sha256(&key),
-        created_by
-    )
-    .execute(pool)
-    .await
-    .map_err(|e| match app::error::server::violated_constraint(&e) {
-        Some("api_keys_source_shape") => anyhow::anyhow!(
-            "the source {source:?} must be 1-40 lower-case letters, digits, - or _, starting with a letter or digit"
-        ),
-        Some("api_keys_name_length") => anyhow::anyhow!("the name must be 1-80 characters"),
-        _ => e.into(),
-    })?;
-    Ok(key)
+    let mut conn = pool.acquire().await?;
+    app::admin::server::create_key(&mut conn, name, source, created_by)
+        .await
+        .map(|(_, key)| key)
+        .map_err(|e| match e {
+            AppError::Invalid { message, .. } => anyhow::anyhow!(message),
+            other => anyhow::anyhow!(other.to_string()),
+        })
 }
 
 impl<S> FromRequestParts<S> for ApiKey

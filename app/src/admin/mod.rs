@@ -1,0 +1,88 @@
+//! Administration: who is on the staff, and the API keys integrators' shops and tills use.
+//! Admins only; every change lands in the audit log.
+
+mod pages;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::AppError;
+
+pub use pages::{ApiKeysPage, TeamPage};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamMember {
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyInfo {
+    pub id: i64,
+    pub name: String,
+    pub source: String,
+    pub prefix: String,
+    pub created: String,
+    pub last_used: Option<String>,
+    pub revoked: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeys {
+    pub keys: Vec<ApiKeyInfo>,
+    /// A key created just now, shown this once (it is only stored hashed).
+    pub fresh_key: Option<String>,
+}
+
+#[server(prefix = "/api/fn", endpoint = "admin/team", input = server_fn::codec::GetUrl)]
+pub async fn list_team() -> Result<Vec<TeamMember>, AppError> {
+    let caller = crate::auth::server::authorize(crate::auth::Policy::Admin).await?;
+    server::team(&caller.state.pool)
+        .await
+        .map_err(crate::error::server::reply)
+}
+
+/// Makes an existing account a member, staff or admin. A changed role signs them out everywhere,
+/// so lost rights take effect at once.
+#[server(prefix = "/api/fn", endpoint = "admin/set_role")]
+pub async fn set_role(email: String, role: String) -> Result<(), AppError> {
+    let caller = crate::auth::server::authorize(crate::auth::Policy::Admin).await?;
+    server::set_role(&caller, &email, &role)
+        .await
+        .map_err(crate::error::server::reply)?;
+    leptos_axum::redirect("/staff/team?saved=1");
+    Ok(())
+}
+
+#[server(prefix = "/api/fn", endpoint = "admin/api_keys", input = server_fn::codec::GetUrl)]
+pub async fn list_api_keys() -> Result<ApiKeys, AppError> {
+    let caller = crate::auth::server::authorize(crate::auth::Policy::Admin).await?;
+    server::keys(&caller)
+        .await
+        .map_err(crate::error::server::reply)
+}
+
+/// Creates a key for the earning API; the page shows it once.
+#[server(prefix = "/api/fn", endpoint = "admin/create_api_key")]
+pub async fn create_api_key(name: String, source: String) -> Result<(), AppError> {
+    let caller = crate::auth::server::authorize(crate::auth::Policy::Admin).await?;
+    server::create(&caller, &name, &source)
+        .await
+        .map_err(crate::error::server::reply)?;
+    leptos_axum::redirect("/staff/api-keys");
+    Ok(())
+}
+
+#[server(prefix = "/api/fn", endpoint = "admin/revoke_api_key")]
+pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
+    let caller = crate::auth::server::authorize(crate::auth::Policy::Admin).await?;
+    server::revoke(&caller, id)
+        .await
+        .map_err(crate::error::server::reply)?;
+    leptos_axum::redirect("/staff/api-keys?revoked=1");
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+pub mod server;
