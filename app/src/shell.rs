@@ -6,16 +6,16 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::AppError;
+use crate::admin::{ApiKeysPage, TeamPage};
 use crate::auth::{SignInPage, SignOutAction, SignUpPage, ViewerMenu, current_viewer};
 use crate::bazaar::BazaarPage;
+use crate::care::{MemberCarePage, MemberSearchPage};
+use crate::drops::{StaffDropPage, StaffDropsPage, StaffSchedulePage};
 use crate::members::AccountPage;
 use crate::page_status::set_page_status;
 use crate::redemptions::{RedeemPage, RedemptionPage};
-use crate::staff::{AuditPage, StaffHome, StaffRewardEdit, StaffRewards};
-use crate::admin::{ApiKeysPage, TeamPage};
-use crate::care::{MemberCarePage, MemberSearchPage};
 use crate::reports::DropReportPage;
-use crate::drops::{StaffDropPage, StaffDropsPage, StaffSchedulePage};
+use crate::staff::{AuditPage, StaffHome, StaffRewardEdit, StaffRewards};
 
 /// The document the server sends for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -76,7 +76,6 @@ pub fn Refused(error: AppError) -> impl IntoView {
     }
 }
 
-
 /// A labelled input with its hint and its message from the last submission. The input's `id` and
 /// `name` are both `field`, so one page must not hold two forms with the same field.
 #[component]

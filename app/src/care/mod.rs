@@ -65,10 +65,7 @@ impl Adjustment {
             )
         })?;
         if points == 0 {
-            return Err(AppError::invalid(
-                "points",
-                "Enter a number other than 0.",
-            ));
+            return Err(AppError::invalid("points", "Enter a number other than 0."));
         }
         if points.abs() > 1_000_000 {
             return Err(AppError::invalid(
@@ -160,17 +157,35 @@ mod tests {
 
     #[test]
     fn adjustments_take_signs_and_grouping() {
-        assert_eq!(Adjustment::parse("+1,500", "Till was down").unwrap().points, 1500);
+        assert_eq!(
+            Adjustment::parse("+1,500", "Till was down").unwrap().points,
+            1500
+        );
         assert_eq!(Adjustment::parse("-200", "Duplicate").unwrap().points, -200);
     }
 
     #[test]
     fn each_bad_adjustment_gets_its_own_message() {
         let cases = [
-            (("ten", "x"), ("points", "Enter the points to add or take away as a whole number, e.g. 500 or -200.")),
+            (
+                ("ten", "x"),
+                (
+                    "points",
+                    "Enter the points to add or take away as a whole number, e.g. 500 or -200.",
+                ),
+            ),
             (("0", "x"), ("points", "Enter a number other than 0.")),
-            (("2000000", "x"), ("points", "Adjust by at most 1,000,000 points at a time.")),
-            (("100", "  "), ("reason", "Give a reason: the member sees it in their points history.")),
+            (
+                ("2000000", "x"),
+                ("points", "Adjust by at most 1,000,000 points at a time."),
+            ),
+            (
+                ("100", "  "),
+                (
+                    "reason",
+                    "Give a reason: the member sees it in their points history.",
+                ),
+            ),
         ];
         for ((points, reason), (field, text)) in cases {
             assert_eq!(

@@ -19,7 +19,12 @@ pub async fn search(pool: &sqlx::PgPool, q: &str) -> Result<Vec<MemberMatch>, Ap
     if q.is_empty() {
         return Ok(Vec::new());
     }
-    let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let pattern = format!(
+        "%{}%",
+        q.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
     sqlx::query!(
         r#"SELECT a.id, a.email, a.display_name, t.name AS tier, a.balance
            FROM accounts a JOIN tiers t ON t.code = a.tier

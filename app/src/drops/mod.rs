@@ -153,9 +153,16 @@ pub async fn save_drop(
     ends_at: String,
 ) -> Result<i64, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
-    let saved = server::save(&caller, id, &title, &starts_at, &ends_at, chrono::Utc::now())
-        .await
-        .map_err(crate::error::server::reply)?;
+    let saved = server::save(
+        &caller,
+        id,
+        &title,
+        &starts_at,
+        &ends_at,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(crate::error::server::reply)?;
     leptos_axum::redirect(&format!("/staff/drops/{saved}?saved=1"));
     Ok(saved)
 }

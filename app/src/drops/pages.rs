@@ -26,7 +26,10 @@ fn state_badge(state: DropState) -> impl IntoView {
 pub fn StaffDropsPage() -> impl IntoView {
     let query = use_query_map();
     let period = Memo::new(move |_| (query.read().get("view"), query.read().get("date")));
-    let calendar = Resource::new(move || period.get(), |(view, date)| get_drop_calendar(view, date));
+    let calendar = Resource::new(
+        move || period.get(),
+        |(view, date)| get_drop_calendar(view, date),
+    );
     let created = move || query.read().get("created");
     view! {
         <Title text="Drops · Staff · Rewards Bazaar" />

@@ -10,8 +10,8 @@ use serde_json::json;
 use sqlx::{PgConnection, PgExecutor};
 
 use super::{
-    CalendarDay, DropCalendar, DropState, RewardChoice, SCHEDULE_AHEAD, SchedulePreview,
-    StaffDrop, StaffDropDetail, StaffDropItem,
+    CalendarDay, DropCalendar, DropState, RewardChoice, SCHEDULE_AHEAD, SchedulePreview, StaffDrop,
+    StaffDropDetail, StaffDropItem,
 };
 use crate::AppError;
 use crate::auth::server::Caller;
@@ -177,7 +177,9 @@ impl WeeklyRule {
             let day: Weekday = day.parse().map_err(|_| {
                 AppError::invalid(
                     "days",
-                    format!("\u{201c}{day}\u{201d} is not a weekday. Choose from Monday to Sunday."),
+                    format!(
+                        "\u{201c}{day}\u{201d} is not a weekday. Choose from Monday to Sunday."
+                    ),
                 )
             })?;
             if !weekdays.contains(&day) {
@@ -286,10 +288,7 @@ impl ItemDraft {
             .filter(|id| *id > 0)
             .ok_or_else(|| AppError::invalid("reward_id", "Choose a reward."))?;
         let quantity = whole(quantity).ok_or_else(|| {
-            AppError::invalid(
-                "quantity",
-                "Enter the quantity as a whole number, e.g. 50.",
-            )
+            AppError::invalid("quantity", "Enter the quantity as a whole number, e.g. 50.")
         })?;
         if quantity < 1 {
             return Err(AppError::invalid(
@@ -490,7 +489,10 @@ pub async fn calendar(
         Some(local_moment(store.zone, grid_end, midnight)),
     )
     .await?;
-    let drops: Vec<StaffDrop> = rows.into_iter().map(|r| r.into_staff(&store, now)).collect();
+    let drops: Vec<StaffDrop> = rows
+        .into_iter()
+        .map(|r| r.into_staff(&store, now))
+        .collect();
     let days = grid_start
         .iter_days()
         .take_while(|d| *d < grid_end)
@@ -670,7 +672,14 @@ pub async fn save(
     let before = match id {
         Some(id) => {
             let drop = lock_drop(&mut tx, id).await?;
-            ensure_not_open(&mut tx, id, &drop, now, "its times can no longer be changed").await?;
+            ensure_not_open(
+                &mut tx,
+                id,
+                &drop,
+                now,
+                "its times can no longer be changed",
+            )
+            .await?;
             Some(drop.snapshot())
         }
         None => None,
@@ -706,7 +715,15 @@ pub async fn save(
     } else {
         "drop.create"
     };
-    audit(&mut tx, actor, action, &format!("drop:{saved}"), before, Some(after)).await?;
+    audit(
+        &mut tx,
+        actor,
+        action,
+        &format!("drop:{saved}"),
+        before,
+        Some(after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(saved)
 }
@@ -723,13 +740,9 @@ pub async fn cancel(caller: &Caller, id: i64, now: DateTime<Utc>) -> Result<i64,
         return Ok(0);
     }
     ensure_not_open(&mut tx, id, &drop, now, "it can no longer be cancelled").await?;
-    sqlx::query!(
-        "UPDATE drops SET cancelled_at = $2 WHERE id = $1",
-        id,
-        now
-    )
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query!("UPDATE drops SET cancelled_at = $2 WHERE id = $1", id, now)
+        .execute(&mut *tx)
+        .await?;
     let message = format!(
         "The drop \u{201c}{}\u{201d} planned for {} has been cancelled. Sorry: we'll tell you about the next one.",
         drop.title,
@@ -803,7 +816,12 @@ pub async fn save_item(
     )
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| AppError::invalid("reward_id", "That reward does not exist. Choose one from the list."))?;
+    .ok_or_else(|| {
+        AppError::invalid(
+            "reward_id",
+            "That reward does not exist. Choose one from the list.",
+        )
+    })?;
     if reward.archived {
         return Err(AppError::invalid(
             "reward_id",
@@ -858,7 +876,15 @@ pub async fn save_item(
     } else {
         "drop.item.add"
     };
-    audit(&mut tx, actor, action, &format!("drop:{drop_id}"), before, after).await?;
+    audit(
+        &mut tx,
+        actor,
+        action,
+        &format!("drop:{drop_id}"),
+        before,
+        after,
+    )
+    .await?;
     tx.commit().await?;
     Ok(saved)
 }
@@ -1138,10 +1164,16 @@ mod tests {
     #[test]
     fn each_bad_schedule_field_gets_its_own_message() {
         let cases = [
-            (("", "09:00", "Europe/Madrid"), ("days", "Choose at least one weekday.")),
+            (
+                ("", "09:00", "Europe/Madrid"),
+                ("days", "Choose at least one weekday."),
+            ),
             (
                 ("tue,funday", "09:00", "Europe/Madrid"),
-                ("days", "\u{201c}funday\u{201d} is not a weekday. Choose from Monday to Sunday."),
+                (
+                    "days",
+                    "\u{201c}funday\u{201d} is not a weekday. Choose from Monday to Sunday.",
+                ),
             ),
             (
                 ("tue", "9am", "Europe/Madrid"),
@@ -1173,11 +1205,17 @@ mod tests {
         let cases = [
             (
                 ("tomorrow", "2026-11-25T09:00"),
-                ("starts_at", "Enter when the drop starts as a date and time, e.g. 2026-12-01 09:00."),
+                (
+                    "starts_at",
+                    "Enter when the drop starts as a date and time, e.g. 2026-12-01 09:00.",
+                ),
             ),
             (
                 ("2026-11-23T09:00", "2026-11-25T09:00"),
-                ("starts_at", "The start is in the past. Choose a time from now on."),
+                (
+                    "starts_at",
+                    "The start is in the past. Choose a time from now on.",
+                ),
             ),
             (
                 ("2026-11-24T09:00", "2026-11-24T08:00"),
@@ -1201,15 +1239,24 @@ mod tests {
     #[test]
     fn each_bad_drop_item_gets_its_own_message() {
         let cases = [
-            (("", "5", "1", "", "", ""), ("reward_id", "Choose a reward.")),
-            (("7", "0", "1", "", "", ""), ("quantity", "The quantity must be at least 1.")),
+            (
+                ("", "5", "1", "", "", ""),
+                ("reward_id", "Choose a reward."),
+            ),
+            (
+                ("7", "0", "1", "", "", ""),
+                ("quantity", "The quantity must be at least 1."),
+            ),
             (
                 ("7", "lots", "1", "", "", ""),
                 ("quantity", "Enter the quantity as a whole number, e.g. 50."),
             ),
             (
                 ("7", "5", "0", "", "", ""),
-                ("per_member_limit", "Each member may redeem between 1 and 1,000."),
+                (
+                    "per_member_limit",
+                    "Each member may redeem between 1 and 1,000.",
+                ),
             ),
             (
                 ("7", "5", "1", "", "gold", ""),
@@ -1221,7 +1268,9 @@ mod tests {
         ];
         for ((reward, quantity, limit, cost, tier, minutes), (field, message)) in cases {
             assert_eq!(
-                invalid(ItemDraft::parse(reward, quantity, limit, cost, tier, minutes).unwrap_err()),
+                invalid(
+                    ItemDraft::parse(reward, quantity, limit, cost, tier, minutes).unwrap_err()
+                ),
                 (field.to_owned(), message.to_owned())
             );
         }

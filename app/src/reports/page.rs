@@ -124,7 +124,12 @@ fn Chart(bars: Vec<Bar>, bucket: String) -> impl IntoView {
     let peak = bars
         .iter()
         .max_by_key(|b| b.count)
-        .map(|b| format!("Peak: {} redemptions in the {} from {}.", b.count, bucket, b.label))
+        .map(|b| {
+            format!(
+                "Peak: {} redemptions in the {} from {}.",
+                b.count, bucket, b.label
+            )
+        })
         .unwrap_or_default();
     let first = bars.first().map(|b| b.label.clone()).unwrap_or_default();
     let last = bars.last().map(|b| b.label.clone()).unwrap_or_default();

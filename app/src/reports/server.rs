@@ -20,9 +20,7 @@ const BARS: i64 = 30;
 
 /// A bucket width that reads well on an axis: the smallest of these that gives at most `BARS`.
 fn bucket_secs(span_secs: i64) -> i64 {
-    const NICE: [i64; 12] = [
-        1, 5, 10, 30, 60, 300, 600, 900, 1800, 3600, 6 * 3600, 86400,
-    ];
+    const NICE: [i64; 12] = [1, 5, 10, 30, 60, 300, 600, 900, 1800, 3600, 6 * 3600, 86400];
     NICE.into_iter()
         .find(|b| span_secs / b < BARS)
         .unwrap_or(86400)
@@ -151,10 +149,7 @@ pub async fn report(
                         .with_timezone(&store.zone)
                         .format(if width < 60 { "%H:%M:%S" } else { "%a %H:%M" })
                         .to_string(),
-                    count: counts
-                        .iter()
-                        .find(|c| c.bucket == b)
-                        .map_or(0, |c| c.n),
+                    count: counts.iter().find(|c| c.bucket == b).map_or(0, |c| c.n),
                 })
                 .collect();
             (describe_secs(width), bars)
@@ -257,11 +252,7 @@ fn csv_field(s: &str) -> String {
 }
 
 /// `GET /staff/drops/{id}/report.csv`: one line per redemption. Staff only, like the page.
-pub async fn csv(
-    State(state): State<AppState>,
-    session: Session,
-    Path(id): Path<i64>,
-) -> Response {
+pub async fn csv(State(state): State<AppState>, session: Session, Path(id): Path<i64>) -> Response {
     match csv_inner(state, session, id).await {
         Ok(body) => (
             [
@@ -302,7 +293,8 @@ async fn csv_inner(state: AppState, session: Session, id: i64) -> Result<String,
             .format("%Y-%m-%d %H:%M:%S %Z")
             .to_string()
     };
-    let mut out = String::from("code,reward,member,tier,points,status,redeemed_at,cancelled_at\r\n");
+    let mut out =
+        String::from("code,reward,member,tier,points,status,redeemed_at,cancelled_at\r\n");
     for r in rows {
         let line = [
             r.code,

@@ -4,6 +4,7 @@
 mod account;
 mod auth;
 mod bazaar;
+mod console;
 mod demo;
 mod earning_api;
 mod embedded_pg;

@@ -27,38 +27,119 @@ const FORM: [(&str, &str); 6] = [
 #[sqlx::test]
 async fn every_staff_function_refuses_members_and_anonymous_callers(pool: PgPool) {
     support::store(&pool).await;
-    let reward = support::reward(&pool, "Existing", "gift", 100)
-        .await
-        .to_string();
-    let (_, member) = account(&pool, "member@example.com", "member").await;
+    let reward = support::reward(&pool, "Existing", "gift", 100).await;
+    let now = Utc::now();
+    let drop = support::drop_window(
+        &pool,
+        "Soon",
+        now + Duration::days(1),
+        now + Duration::days(2),
+    )
+    .await;
+    let item = support::drop_item(&pool, drop, reward, 5, 5).await;
+    let (member_id, member) = account(&pool, "member@example.com", "member").await;
     let (_, staff) = account(&pool, "staff@example.com", "staff").await;
     let app = support::app(pool.clone());
-    let gets = [
+    let (reward, drop, item, member_id) = (
+        reward.to_string(),
+        drop.to_string(),
+        item.to_string(),
+        member_id.to_string(),
+    );
+    let starts = support::store_local(now + Duration::days(3));
+    let ends = support::store_local(now + Duration::days(4));
+    let staff_gets = [
         "/api/fn/staff/rewards".to_owned(),
         format!("/api/fn/staff/reward?id={reward}"),
-        "/api/fn/staff/audit".to_owned(),
+        "/api/fn/staff/drop_calendar".to_owned(),
+        format!("/api/fn/staff/drop?id={drop}"),
+        "/api/fn/staff/preview_schedule?days=tue&time=09:00&zone=Europe%2FMadrid".to_owned(),
+        format!("/api/fn/staff/drop_report?id={drop}"),
+        format!("/staff/drops/{drop}/report.csv"),
+        "/api/fn/staff/members?q=example".to_owned(),
+        format!("/api/fn/staff/member?id={member_id}"),
     ];
-    for uri in &gets {
-        assert_eq!(
-            get_as(&app, uri, &member).await.status,
-            403,
-            "{uri} as a member"
-        );
+    let admin_gets = [
+        "/api/fn/staff/audit".to_owned(),
+        "/api/fn/admin/team".to_owned(),
+        "/api/fn/admin/api_keys".to_owned(),
+    ];
+    // Server functions answer with the typed error; the CSV download with its JSON rendering.
+    let message = |reply: &support::Reply| {
+        if reply.body.starts_with("{\"error\"") {
+            reply.json()["message"].as_str().unwrap().to_owned()
+        } else {
+            reply.app_error().to_string()
+        }
+    };
+    for uri in staff_gets.iter().chain(&admin_gets) {
+        let refused = get_as(&app, uri, &member).await;
+        assert_eq!(refused.status, 403, "{uri} as a member");
+        assert_eq!(message(&refused), "You don't have access to this.");
         let anonymous = support::get(&app, uri).await;
         assert_eq!(anonymous.status, 401, "{uri} anonymously");
-        assert_eq!(
-            anonymous.app_error().to_string(),
-            "Please sign in to continue."
-        );
+        assert_eq!(message(&anonymous), "Please sign in to continue.");
     }
-    let posts: [(&str, Vec<(&str, &str)>); 2] = [
+    let staff_posts: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("/api/fn/staff/save_reward", FORM.to_vec()),
+        ("/api/fn/staff/archive_reward", vec![("id", &reward)]),
         (
-            "/api/fn/staff/archive_reward",
-            vec![("id", reward.as_str())],
+            "/api/fn/staff/save_drop",
+            vec![("title", "New"), ("starts_at", &starts), ("ends_at", &ends)],
+        ),
+        ("/api/fn/staff/cancel_drop", vec![("id", &drop)]),
+        (
+            "/api/fn/staff/save_drop_item",
+            vec![
+                ("drop_id", &drop),
+                ("reward_id", &reward),
+                ("quantity", "9"),
+                ("per_member_limit", "1"),
+            ],
+        ),
+        (
+            "/api/fn/staff/remove_drop_item",
+            vec![("drop_id", &drop), ("item_id", &item)],
+        ),
+        (
+            "/api/fn/staff/create_schedule",
+            vec![
+                ("title", "Weekly"),
+                ("days", "tue"),
+                ("time", "09:00"),
+                ("zone", "Europe/Madrid"),
+                ("hours", "24"),
+            ],
+        ),
+        (
+            "/api/fn/staff/adjust_points",
+            vec![
+                ("member_id", &member_id),
+                ("points", "500"),
+                ("reason", "Gift"),
+            ],
+        ),
+        (
+            "/api/fn/staff/cancel_for_member",
+            vec![
+                ("member_id", &member_id),
+                ("code", "RB-0000-0000"),
+                ("reason", "Asked"),
+            ],
         ),
     ];
-    for (uri, form) in &posts {
+    let admin_posts: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (
+            "/api/fn/admin/set_role",
+            vec![("email", "member@example.com"), ("role", "admin")],
+        ),
+        (
+            "/api/fn/admin/create_api_key",
+            vec![("name", "Till"), ("source", "till")],
+        ),
+        ("/api/fn/admin/revoke_api_key", vec![("id", "1")]),
+    ];
+    for (uri, form) in staff_posts.iter().chain(&admin_posts) {
         let reply = post_form(&app, uri, form, Some(&member)).await;
         assert_eq!(reply.status, 403, "{uri} as a member");
         assert_eq!(
@@ -71,17 +152,39 @@ async fn every_staff_function_refuses_members_and_anonymous_callers(pool: PgPool
             "{uri} anonymously"
         );
     }
-    // The audit log is for admins, not all staff.
+    // Admin functions are for admins, not all staff.
+    for uri in &admin_gets {
+        assert_eq!(
+            get_as(&app, uri, &staff).await.status,
+            403,
+            "{uri} as staff"
+        );
+    }
+    for (uri, form) in &admin_posts {
+        assert_eq!(
+            post_form(&app, uri, form, Some(&staff)).await.status,
+            403,
+            "{uri} as staff"
+        );
+    }
+    let written: (i64, i64, i64, i64, i64, i64, String) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM rewards), (SELECT count(*) FROM drops), (SELECT count(*) FROM drop_items),
+                (SELECT count(*) FROM ledger_entries), (SELECT count(*) FROM api_keys), (SELECT count(*) FROM audit_log),
+                (SELECT role FROM accounts WHERE email = 'member@example.com')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(
-        get_as(&app, "/api/fn/staff/audit", &staff).await.status,
-        403
+        written,
+        (1, 1, 1, 0, 0, 0, "member".into()),
+        "nothing was written"
     );
-    let (rewards, audit): (i64, i64) =
-        sqlx::query_as("SELECT (SELECT count(*) FROM rewards), (SELECT count(*) FROM audit_log)")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    assert_eq!((rewards, audit), (1, 0), "nothing was written");
+    let cancelled: bool = sqlx::query_scalar("SELECT cancelled_at IS NOT NULL FROM drops")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(!cancelled);
 }
 
 #[sqlx::test]

@@ -404,3 +404,47 @@ pub async fn assert_invariants(pool: &PgPool) {
         "every redemption is paid by its own ledger entry"
     );
 }
+
+/// An account with `role` ("member", "staff", "admin") and a session cookie for it.
+pub async fn account_with_role(pool: &PgPool, email: &str, role: &str) -> (i64, String) {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO accounts (email, display_name, role) VALUES ($1, 'Someone', $2) RETURNING id",
+    )
+    .bind(email)
+    .bind(role)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    (id, session_for(pool, id).await)
+}
+
+/// The message of a field error, with its field: what the person sees beside the input.
+pub fn field_error(reply: &Reply) -> (String, String) {
+    match reply.app_error() {
+        app::AppError::Invalid { field, message } => (field, message),
+        other => panic!("expected a field error, got {other:?} ({})", reply.status),
+    }
+}
+
+/// `at` as a `datetime-local` value in the test store's zone (America/New_York).
+pub fn store_local(at: DateTime<Utc>) -> String {
+    at.with_timezone(&chrono_tz::America::New_York)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+/// How many rows `table` has.
+pub async fn count(pool: &PgPool, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// The actions in the audit log, oldest first.
+pub async fn audit_actions(pool: &PgPool) -> Vec<String> {
+    sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}

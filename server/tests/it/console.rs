@@ -1,0 +1,739 @@
+//! The staff console beyond the catalog: scheduling drops, member care, administration and the
+//! post-drop report, through the same HTTP endpoints the pages use.
+
+use chrono::{Duration, Utc};
+use sqlx::PgPool;
+
+use crate::support::{
+    self, account_with_role, assert_invariants, audit_actions, count, field_error, get_as, grant,
+    post_form, store_local,
+};
+
+async fn staff(pool: &PgPool) -> String {
+    account_with_role(pool, "staff@example.com", "staff")
+        .await
+        .1
+}
+
+async fn save_drop(
+    app: &axum::Router,
+    cookie: &str,
+    id: Option<&str>,
+    title: &str,
+    starts: &str,
+    ends: &str,
+) -> support::Reply {
+    let mut form = vec![("title", title), ("starts_at", starts), ("ends_at", ends)];
+    if let Some(id) = id {
+        form.push(("id", id));
+    }
+    post_form(app, "/api/fn/staff/save_drop", &form, Some(cookie)).await
+}
+
+async fn add_item(
+    app: &axum::Router,
+    cookie: &str,
+    drop: &str,
+    reward: &str,
+    quantity: &str,
+) -> support::Reply {
+    post_form(
+        app,
+        "/api/fn/staff/save_drop_item",
+        &[
+            ("drop_id", drop),
+            ("reward_id", reward),
+            ("quantity", quantity),
+            ("per_member_limit", "2"),
+            ("early_access_tier", "gold"),
+            ("early_access_minutes", "30"),
+        ],
+        Some(cookie),
+    )
+    .await
+}
+
+#[sqlx::test]
+async fn staff_schedule_a_one_off_drop_fill_it_edit_it_and_every_step_is_audited(pool: PgPool) {
+    support::store(&pool).await;
+    let reward = support::reward(&pool, "Candle duo", "gift", 750)
+        .await
+        .to_string();
+    let staff = staff(&pool).await;
+    let app = support::app(pool.clone());
+    let now = Utc::now();
+    let starts = store_local(now + Duration::days(2));
+    let ends = store_local(now + Duration::days(3));
+
+    let created = save_drop(&app, &staff, None, "Winter drop", &starts, &ends).await;
+    assert!(created.status.is_success(), "{}", created.body);
+    let drop = created.text().trim().to_owned();
+    let added = add_item(&app, &staff, &drop, &reward, "40").await;
+    assert!(added.status.is_success(), "{}", added.body);
+
+    let detail = get_as(&app, &format!("/api/fn/staff/drop?id={drop}"), &staff)
+        .await
+        .json();
+    assert_eq!(detail["drop"]["title"], "Winter drop");
+    assert_eq!(detail["drop"]["state"], "Scheduled");
+    assert_eq!(detail["starts_input"], starts.as_str());
+    assert_eq!(detail["editable"], true);
+    assert_eq!(detail["items"][0]["title"], "Candle duo");
+    assert_eq!(detail["items"][0]["quantity"], 40);
+    assert_eq!(detail["items"][0]["points_cost"], 750);
+    assert_eq!(
+        detail["items"][0]["early_access"],
+        "Gold members 30 minutes early"
+    );
+
+    // Choosing the same reward again changes it rather than adding a second line.
+    assert!(
+        add_item(&app, &staff, &drop, &reward, "60")
+            .await
+            .status
+            .is_success()
+    );
+    let later = store_local(now + Duration::days(5));
+    let later_end = store_local(now + Duration::days(6));
+    let moved = save_drop(&app, &staff, Some(&drop), "Winter drop", &later, &later_end).await;
+    assert!(moved.status.is_success(), "{}", moved.body);
+    let item = sqlx::query_scalar::<_, i64>("SELECT id FROM drop_items")
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+        .to_string();
+    let removed = post_form(
+        &app,
+        "/api/fn/staff/remove_drop_item",
+        &[("drop_id", &drop), ("item_id", &item)],
+        Some(&staff),
+    )
+    .await;
+    assert!(removed.status.is_success(), "{}", removed.body);
+    assert_eq!(count(&pool, "drop_items").await, 0);
+
+    // The calendar shows it on its local day.
+    let month = (now + Duration::days(5))
+        .with_timezone(&chrono_tz::America::New_York)
+        .format("%Y-%m-%d")
+        .to_string();
+    let calendar = get_as(
+        &app,
+        &format!("/api/fn/staff/drop_calendar?view=week&date={month}"),
+        &staff,
+    )
+    .await
+    .json();
+    let day = calendar["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["date"] == month.as_str())
+        .unwrap();
+    assert_eq!(day["drops"][0]["title"], "Winter drop");
+
+    assert_eq!(
+        audit_actions(&pool).await,
+        vec![
+            "drop.create",
+            "drop.item.add",
+            "drop.item.edit",
+            "drop.edit",
+            "drop.item.remove"
+        ]
+    );
+}
+
+#[sqlx::test]
+async fn each_invalid_scheduling_input_gets_its_message_and_nothing_is_saved(pool: PgPool) {
+    support::store(&pool).await;
+    let reward = support::reward(&pool, "Candle duo", "gift", 750)
+        .await
+        .to_string();
+    let staff = staff(&pool).await;
+    let app = support::app(pool.clone());
+    let now = Utc::now();
+    let (tomorrow, day_after) = (
+        store_local(now + Duration::days(1)),
+        store_local(now + Duration::days(2)),
+    );
+    let yesterday = store_local(now - Duration::days(1));
+
+    let cases = [
+        (
+            ("Drop", yesterday.as_str(), day_after.as_str()),
+            (
+                "starts_at",
+                "The start is in the past. Choose a time from now on.",
+            ),
+        ),
+        (
+            ("Drop", day_after.as_str(), tomorrow.as_str()),
+            ("ends_at", "The end must be after the start."),
+        ),
+        (
+            ("Drop", "soon", day_after.as_str()),
+            (
+                "starts_at",
+                "Enter when the drop starts as a date and time, e.g. 2026-12-01 09:00.",
+            ),
+        ),
+        (
+            ("  ", tomorrow.as_str(), day_after.as_str()),
+            ("title", "Give the drop a title."),
+        ),
+    ];
+    for ((title, starts, ends), (field, message)) in cases {
+        let reply = save_drop(&app, &staff, None, title, starts, ends).await;
+        assert_eq!(reply.status, 422, "{message}");
+        assert_eq!(field_error(&reply), (field.to_owned(), message.to_owned()));
+    }
+    assert_eq!(count(&pool, "drops").await, 0);
+
+    // An overlapping duplicate: same title, overlapping time.
+    let first = save_drop(&app, &staff, None, "Winter drop", &tomorrow, &day_after).await;
+    assert!(first.status.is_success());
+    let drop = first.text().trim().to_owned();
+    let overlap_start = store_local(now + Duration::days(1) + Duration::hours(3));
+    let duplicate = save_drop(
+        &app,
+        &staff,
+        None,
+        "winter drop ",
+        &overlap_start,
+        &day_after,
+    )
+    .await;
+    assert_eq!(
+        field_error(&duplicate),
+        (
+            "title".to_owned(),
+            "A drop called \u{201c}winter drop\u{201d} already overlaps these times. Change the title or the times."
+                .to_owned()
+        )
+    );
+    assert_eq!(count(&pool, "drops").await, 1);
+
+    // Zero quantity, and the other item mistakes.
+    let zero = add_item(&app, &staff, &drop, &reward, "0").await;
+    assert_eq!(
+        field_error(&zero),
+        (
+            "quantity".to_owned(),
+            "The quantity must be at least 1.".to_owned()
+        )
+    );
+    let archived = support::reward(&pool, "Old", "gift", 100).await;
+    sqlx::query("UPDATE rewards SET archived_at = now() WHERE id = $1")
+        .bind(archived)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let reply = add_item(&app, &staff, &drop, &archived.to_string(), "5").await;
+    assert_eq!(
+        field_error(&reply),
+        (
+            "reward_id".to_owned(),
+            "That reward is archived. Choose another.".to_owned()
+        )
+    );
+    assert_eq!(count(&pool, "drop_items").await, 0);
+
+    // Once a drop is open, its rewards and times are fixed and it cannot be cancelled.
+    let open = support::drop_window(
+        &pool,
+        "Open now",
+        now - Duration::hours(1),
+        now + Duration::hours(1),
+    )
+    .await
+    .to_string();
+    let reply = add_item(&app, &staff, &open, &reward, "5").await;
+    assert_eq!(reply.status, 409);
+    assert_eq!(
+        reply.app_error().to_string(),
+        "This drop has already opened, so its rewards can no longer be changed."
+    );
+    let reply = post_form(
+        &app,
+        "/api/fn/staff/cancel_drop",
+        &[("id", &open)],
+        Some(&staff),
+    )
+    .await;
+    assert_eq!(
+        reply.app_error().to_string(),
+        "This drop has already opened, so it can no longer be cancelled."
+    );
+
+    // A weekly schedule with a bad rule.
+    let reply = post_form(
+        &app,
+        "/api/fn/staff/create_schedule",
+        &[
+            ("title", "Weekly"),
+            ("days", ""),
+            ("time", "09:00"),
+            ("zone", "Europe/Madrid"),
+            ("hours", "24"),
+        ],
+        Some(&staff),
+    )
+    .await;
+    assert_eq!(
+        field_error(&reply),
+        ("days".to_owned(), "Choose at least one weekday.".to_owned())
+    );
+    assert_eq!(count(&pool, "drop_schedules").await, 0);
+    assert_eq!(audit_actions(&pool).await, vec!["drop.create"]);
+}
+
+#[sqlx::test]
+async fn a_weekly_schedule_creates_eight_drops_at_nine_local_time(pool: PgPool) {
+    support::store(&pool).await;
+    let staff = staff(&pool).await;
+    let app = support::app(pool.clone());
+    let preview = get_as(
+        &app,
+        "/api/fn/staff/preview_schedule?days=tue%2Cthu&time=09:00&zone=America%2FMexico_City",
+        &staff,
+    )
+    .await
+    .json();
+    assert_eq!(
+        preview["rule"],
+        "Every Tuesday and Thursday at 09:00 America/Mexico_City"
+    );
+    assert_eq!(preview["occurrences"].as_array().unwrap().len(), 8);
+
+    let reply = post_form(
+        &app,
+        "/api/fn/staff/create_schedule",
+        &[
+            ("title", "Madrid drop"),
+            ("days", "tue,thu"),
+            ("time", "09:00"),
+            ("zone", "Europe/Madrid"),
+            ("hours", "48"),
+        ],
+        Some(&staff),
+    )
+    .await;
+    assert!(reply.status.is_success(), "{}", reply.body);
+    let rows: Vec<(String, String, f64)> = sqlx::query_as(
+        "SELECT to_char(starts_at AT TIME ZONE 'Europe/Madrid', 'HH24:MI Dy'), title,
+                extract(epoch FROM ends_at - starts_at)::float8
+         FROM drops ORDER BY starts_at",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 8);
+    for (local, title, secs) in &rows {
+        assert!(local == "09:00 Tue" || local == "09:00 Thu", "{local}");
+        assert!(title.starts_with("Madrid drop \u{b7} "), "{title}");
+        assert_eq!(*secs, 48.0 * 3600.0);
+    }
+    assert_eq!(audit_actions(&pool).await, vec!["schedule.create"]);
+}
+
+#[sqlx::test]
+async fn cancelling_a_drop_before_it_opens_tells_members_who_asked_for_a_reminder(pool: PgPool) {
+    support::store(&pool).await;
+    let staff = staff(&pool).await;
+    let (member, _) = account_with_role(&pool, "fan@example.com", "member").await;
+    let now = Utc::now();
+    let drop = support::drop_window(
+        &pool,
+        "Spring drop",
+        now + Duration::days(1),
+        now + Duration::days(2),
+    )
+    .await;
+    sqlx::query("INSERT INTO drop_reminders (account_id, drop_id) VALUES ($1, $2)")
+        .bind(member)
+        .bind(drop)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let app = support::app(pool.clone());
+    let reply = post_form(
+        &app,
+        "/api/fn/staff/cancel_drop",
+        &[("id", &drop.to_string())],
+        Some(&staff),
+    )
+    .await;
+    assert!(reply.status.is_success(), "{}", reply.body);
+    assert_eq!(reply.text().trim(), "1", "one member told");
+    let message: String =
+        sqlx::query_scalar("SELECT message FROM member_notices WHERE account_id = $1")
+            .bind(member)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(
+        message.starts_with("The drop \u{201c}Spring drop\u{201d} planned for "),
+        "{message}"
+    );
+    assert!(message.ends_with("has been cancelled. Sorry: we'll tell you about the next one."));
+    // The member no longer sees it coming.
+    let bazaar = support::get(&app, "/api/fn/bazaar").await.json();
+    assert!(!bazaar.to_string().contains("Spring drop"));
+    assert_eq!(audit_actions(&pool).await, vec!["drop.cancel"]);
+}
+
+#[sqlx::test]
+async fn staff_adjust_points_with_a_reason_and_never_below_zero(pool: PgPool) {
+    support::store(&pool).await;
+    let staff = staff(&pool).await;
+    let (member, member_cookie) = account_with_role(&pool, "fan@example.com", "member").await;
+    grant(&pool, member, 500).await;
+    let app = support::app(pool.clone());
+    let id = member.to_string();
+    let adjust = |points: &'static str, reason: &'static str| {
+        let (app, staff, id) = (app.clone(), staff.clone(), id.clone());
+        async move {
+            post_form(
+                &app,
+                "/api/fn/staff/adjust_points",
+                &[("member_id", &id), ("points", points), ("reason", reason)],
+                Some(&staff),
+            )
+            .await
+        }
+    };
+    let added = adjust("+250", "Till was down on 12 Nov").await;
+    assert!(added.status.is_success(), "{}", added.body);
+    assert_eq!(added.text().trim(), "750");
+
+    let too_much = adjust("-1000", "Duplicate purchase").await;
+    assert_eq!(
+        field_error(&too_much),
+        (
+            "points".to_owned(),
+            "This member has 750 pts; you can take away at most that.".to_owned()
+        )
+    );
+    let no_reason = adjust("100", " ").await;
+    assert_eq!(
+        field_error(&no_reason),
+        (
+            "reason".to_owned(),
+            "Give a reason: the member sees it in their points history.".to_owned()
+        )
+    );
+    let taken = adjust("-200", "Duplicate purchase").await;
+    assert!(taken.status.is_success());
+
+    // The member sees the reasons in their own history.
+    let account = get_as(&app, "/api/fn/account", &member_cookie).await.json();
+    assert_eq!(account["balance"], 550);
+    assert_eq!(account["history"][0]["reason"], "Duplicate purchase");
+    assert_eq!(account["history"][0]["points"], -200);
+    assert_eq!(account["history"][1]["reason"], "Till was down on 12 Nov");
+    assert_eq!(
+        audit_actions(&pool).await,
+        vec!["member.adjust", "member.adjust"]
+    );
+    assert_invariants(&pool).await;
+
+    let found = get_as(&app, "/api/fn/staff/members?q=FAN", &staff)
+        .await
+        .json();
+    assert_eq!(found[0]["email"], "fan@example.com");
+    assert_eq!(found[0]["balance"], 550);
+    let care = get_as(&app, &format!("/api/fn/staff/member?id={id}"), &staff)
+        .await
+        .json();
+    assert_eq!(care["ledger"].as_array().unwrap().len(), 3);
+}
+
+#[sqlx::test]
+async fn staff_cancel_a_redemption_for_a_member_after_their_grace_period(pool: PgPool) {
+    support::store(&pool).await;
+    let staff = staff(&pool).await;
+    let now = Utc::now();
+    let drop = support::drop_window(
+        &pool,
+        "Live",
+        now - Duration::hours(1),
+        now + Duration::hours(5),
+    )
+    .await;
+    let reward = support::reward(&pool, "Candle duo", "gift", 300).await;
+    let item = support::drop_item(&pool, drop, reward, 5, 5).await;
+    let (member, cookie) = account_with_role(&pool, "fan@example.com", "member").await;
+    grant(&pool, member, 1000).await;
+    let app = support::app(pool.clone());
+    let redeemed = post_form(
+        &app,
+        "/api/fn/redeem",
+        &[
+            ("drop_item_id", &item.to_string()),
+            ("idempotency_key", &uuid::Uuid::new_v4().to_string()),
+        ],
+        Some(&cookie),
+    )
+    .await;
+    assert!(redeemed.status.is_success(), "{}", redeemed.body);
+    let code = redeemed.json()["code"].as_str().unwrap().to_owned();
+    sqlx::query("UPDATE redemptions SET created_at = now() - interval '1 hour'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let own = post_form(
+        &app,
+        "/api/fn/cancel_redemption",
+        &[("code", &code)],
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(
+        own.app_error().to_string(),
+        "This redemption can no longer be cancelled: cancelling is possible for 15 minutes after redeeming."
+    );
+    let form = |reason: &'static str| {
+        vec![
+            ("member_id", member.to_string()),
+            ("code", code.clone()),
+            ("reason", reason.to_owned()),
+        ]
+    };
+    let send = |form: Vec<(&'static str, String)>| {
+        let (app, staff) = (app.clone(), staff.clone());
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_form(&app, "/api/fn/staff/cancel_for_member", &form, Some(&staff)).await
+        }
+    };
+    let no_reason = send(form("")).await;
+    assert_eq!(
+        field_error(&no_reason),
+        (
+            "reason".to_owned(),
+            "Give a reason for cancelling: it goes in the audit log.".to_owned()
+        )
+    );
+    let done = send(form("Item damaged in store")).await;
+    assert!(done.status.is_success(), "{}", done.body);
+    let (balance, remaining): (i64, i32) = sqlx::query_as(
+        "SELECT (SELECT balance FROM accounts WHERE id = $1), (SELECT remaining FROM drop_items WHERE id = $2)",
+    )
+    .bind(member)
+    .bind(item)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((balance, remaining), (1000, 5));
+    let after: String =
+        sqlx::query_scalar("SELECT after::text FROM audit_log WHERE action = 'redemption.cancel'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(after.contains("Item damaged in store"), "{after}");
+    assert_invariants(&pool).await;
+}
+
+#[sqlx::test]
+async fn admins_give_roles_and_manage_api_keys(pool: PgPool) {
+    support::store(&pool).await;
+    let (_, admin) = account_with_role(&pool, "admin@example.com", "admin").await;
+    let (_, future_staff) = account_with_role(&pool, "new@example.com", "member").await;
+    let app = support::app(pool.clone());
+    let set = |email: &'static str, role: &'static str| {
+        let (app, admin) = (app.clone(), admin.clone());
+        async move {
+            post_form(
+                &app,
+                "/api/fn/admin/set_role",
+                &[("email", email), ("role", role)],
+                Some(&admin),
+            )
+            .await
+        }
+    };
+    assert!(set("new@example.com", "staff").await.status.is_success());
+    assert_eq!(
+        field_error(&set("nobody@example.com", "staff").await),
+        (
+            "email".to_owned(),
+            "No account uses that email. Ask them to sign up first.".to_owned()
+        )
+    );
+    assert_eq!(
+        field_error(&set("admin@example.com", "member").await),
+        (
+            "email".to_owned(),
+            "You can't change your own role. Ask another admin.".to_owned()
+        )
+    );
+    // A changed role ends the person's sessions: they sign in again with their new rights.
+    assert_eq!(
+        get_as(&app, "/api/fn/account", &future_staff).await.status,
+        401
+    );
+    let team = get_as(&app, "/api/fn/admin/team", &admin).await.json();
+    assert!(team.to_string().contains("new@example.com"));
+
+    let created = post_form(
+        &app,
+        "/api/fn/admin/create_api_key",
+        &[("name", "Web shop"), ("source", "webshop")],
+        Some(&admin),
+    )
+    .await;
+    assert!(created.status.is_success(), "{}", created.body);
+    let listed = get_as(&app, "/api/fn/admin/api_keys", &admin).await.json();
+    let key = listed["fresh_key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("rb_"));
+    let again = get_as(&app, "/api/fn/admin/api_keys", &admin).await.json();
+    assert!(again["fresh_key"].is_null(), "shown only once");
+    let bad = post_form(
+        &app,
+        "/api/fn/admin/create_api_key",
+        &[("name", "Till"), ("source", "Till 3!")],
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(
+        field_error(&bad),
+        (
+            "source".to_owned(),
+            "The source is 1 to 40 lower-case letters, digits, - or _, e.g. webshop or till-3."
+                .to_owned()
+        )
+    );
+
+    let (member, _) = account_with_role(&pool, "buyer@example.com", "member").await;
+    let body = support::purchase(member, "order-1", "10.00");
+    assert_eq!(
+        support::api_post(&app, "/api/v1/purchases", Some(&key), &body)
+            .await
+            .status,
+        201
+    );
+    let id = again["keys"][0]["id"].as_i64().unwrap().to_string();
+    assert!(
+        post_form(
+            &app,
+            "/api/fn/admin/revoke_api_key",
+            &[("id", &id)],
+            Some(&admin)
+        )
+        .await
+        .status
+        .is_success()
+    );
+    let body = support::purchase(member, "order-2", "10.00");
+    assert_eq!(
+        support::api_post(&app, "/api/v1/purchases", Some(&key), &body)
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        audit_actions(&pool).await,
+        vec!["account.role", "api_key.create", "api_key.revoke"]
+    );
+}
+
+#[sqlx::test]
+async fn the_post_drop_report_shows_sell_out_failures_bursts_and_exports_csv(pool: PgPool) {
+    support::store(&pool).await;
+    let staff = staff(&pool).await;
+    let now = Utc::now();
+    let drop = support::drop_window(
+        &pool,
+        "Live",
+        now - Duration::minutes(10),
+        now + Duration::hours(5),
+    )
+    .await;
+    let reward = support::reward(&pool, "Candle duo", "gift", 300).await;
+    let item = support::drop_item(&pool, drop, reward, 2, 2).await;
+    let app = support::app(pool.clone());
+    let mut members = Vec::new();
+    for n in 0..3 {
+        let (id, cookie) = account_with_role(&pool, &format!("m{n}@example.com"), "member").await;
+        grant(&pool, id, 1000).await;
+        members.push((id, cookie));
+    }
+    let press = |cookie: String| {
+        let app = app.clone();
+        async move {
+            post_form(
+                &app,
+                "/api/fn/redeem",
+                &[
+                    ("drop_item_id", &item.to_string()),
+                    ("idempotency_key", &uuid::Uuid::new_v4().to_string()),
+                ],
+                Some(&cookie),
+            )
+            .await
+        }
+    };
+    assert!(press(members[0].1.clone()).await.status.is_success());
+    assert!(press(members[1].1.clone()).await.status.is_success());
+    // The third member is too late, and keeps pressing: a burst within one second.
+    for _ in 0..6 {
+        assert_eq!(
+            press(members[2].1.clone()).await.app_error().to_string(),
+            "Sorry, this reward just sold out."
+        );
+    }
+    sqlx::query(
+        "UPDATE redemption_attempts SET at = date_trunc('second', now()) WHERE account_id = $1",
+    )
+    .bind(members[2].0)
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    let report = get_as(
+        &app,
+        &format!("/api/fn/staff/drop_report?id={drop}"),
+        &staff,
+    )
+    .await
+    .json();
+    assert_eq!(report["redemptions"], 2);
+    assert_eq!(report["unique_redeemers"], 2);
+    assert_eq!(report["attempts"], 8);
+    assert_eq!(report["points_spent"], 600);
+    assert!(
+        report["items"][0]["sell_out"]
+            .as_str()
+            .unwrap()
+            .starts_with("Sold out ")
+    );
+    assert_eq!(report["failures"], serde_json::json!([["Sold out", 6]]));
+    assert_eq!(report["suspects"][0]["who"], "m2@example.com");
+    assert_eq!(report["suspects"][0]["peak_per_second"], 6);
+    assert_eq!(report["by_tier"], serde_json::json!([["Bronze", 2]]));
+    let charted: i64 = report["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["count"].as_i64().unwrap())
+        .sum();
+    assert_eq!(charted, 2);
+
+    // The page draws the chart on the server.
+    let page = get_as(&app, &format!("/staff/drops/{drop}/report"), &staff).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<svg"), "an SVG chart");
+    assert!(page.body.contains("class=\"chart-bar\""));
+
+    let csv = get_as(&app, &format!("/staff/drops/{drop}/report.csv"), &staff).await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.content_type.starts_with("text/csv"));
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(
+        lines[0],
+        "code,reward,member,tier,points,status,redeemed_at,cancelled_at"
+    );
+    assert_eq!(lines.len(), 3);
+    assert!(lines[1].contains("Candle duo,m0@example.com,Bronze,300,confirmed,"));
+}
