@@ -4,6 +4,16 @@ use leptos::prelude::*;
 
 use crate::AppError;
 
+/// Server-side helpers for the pages.
+#[cfg(feature = "ssr")]
+pub mod server {
+    /// A value that differs on every call, put in the URL a change redirects to: the page's
+    /// data is keyed on the URL, so it reloads after each change, even an identical one.
+    pub fn fresh() -> i64 {
+        chrono::Utc::now().timestamp_millis()
+    }
+}
+
 /// The error of the last submission of a form, if any.
 pub fn action_error<I, O>(action: ServerAction<I>) -> Signal<Option<AppError>>
 where

@@ -21,7 +21,7 @@ export function memberWithPoints(email: string, points: number): void {
 /// A drop opening `inSeconds` from now with one reward; returns the reward's title.
 export function dropOpeningIn(inSeconds: number, title: string, quantity = 5, cost = 300): string {
   const dropId = sql(`INSERT INTO drops (title, starts_at, ends_at)
-       VALUES ('E2E drop', now() + interval '${inSeconds} seconds', now() + interval '2 hours') RETURNING id`);
+       VALUES ('E2E drop ' || '${title}', now() + interval '${inSeconds} seconds', now() + interval '2 hours') RETURNING id`);
   const rewardId = sql(`INSERT INTO rewards (title, category, points_cost, description)
        VALUES ('${title}', 'gift', ${cost}, 'A lantern for testing.') RETURNING id`);
   sql(`INSERT INTO drop_items (drop_id, reward_id, quantity, remaining, points_cost)

@@ -51,7 +51,7 @@ pub async fn set_role(email: String, role: String) -> Result<(), AppError> {
     server::set_role(&caller, &email, &role)
         .await
         .map_err(crate::error::server::reply)?;
-    leptos_axum::redirect("/staff/team?saved=1");
+    leptos_axum::redirect(&format!("/staff/team?saved=1&at={}", fresh()));
     Ok(())
 }
 
@@ -70,7 +70,7 @@ pub async fn create_api_key(name: String, source: String) -> Result<(), AppError
     server::create(&caller, &name, &source)
         .await
         .map_err(crate::error::server::reply)?;
-    leptos_axum::redirect("/staff/api-keys");
+    leptos_axum::redirect(&format!("/staff/api-keys?created=1&at={}", fresh()));
     Ok(())
 }
 
@@ -80,9 +80,12 @@ pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
     server::revoke(&caller, id)
         .await
         .map_err(crate::error::server::reply)?;
-    leptos_axum::redirect("/staff/api-keys?revoked=1");
+    leptos_axum::redirect(&format!("/staff/api-keys?revoked=1&at={}", fresh()));
     Ok(())
 }
 
 #[cfg(feature = "ssr")]
 pub mod server;
+
+#[cfg(feature = "ssr")]
+use crate::ui::server::fresh;

@@ -13,7 +13,8 @@ fn loading() -> impl IntoView {
 #[component]
 pub fn TeamPage() -> impl IntoView {
     let query = use_query_map();
-    let team = Resource::new(|| (), |_| list_team());
+    let search = leptos_router::hooks::use_location().search;
+    let team = Resource::new(move || search.get(), |_| list_team());
     let set = ServerAction::<SetRole>::new();
     let error = action_error(set);
     view! {
@@ -68,7 +69,8 @@ pub fn TeamPage() -> impl IntoView {
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
     let query = use_query_map();
-    let keys = Resource::new(|| (), |_| list_api_keys());
+    let search = leptos_router::hooks::use_location().search;
+    let keys = Resource::new(move || search.get(), |_| list_api_keys());
     let create = ServerAction::<CreateApiKey>::new();
     let error = action_error(create);
     let revoke = ServerAction::<RevokeApiKey>::new();

@@ -122,7 +122,10 @@ pub async fn adjust_points(
     let balance = server::adjust(&caller, member_id, adjustment)
         .await
         .map_err(crate::error::server::reply)?;
-    leptos_axum::redirect(&format!("/staff/members/{member_id}?adjusted=1"));
+    leptos_axum::redirect(&format!(
+        "/staff/members/{member_id}?adjusted=1&at={}",
+        fresh()
+    ));
     Ok(balance)
 }
 
@@ -137,12 +140,18 @@ pub async fn cancel_for_member(
     server::cancel_for(&caller, member_id, &code, &reason)
         .await
         .map_err(crate::error::server::reply)?;
-    leptos_axum::redirect(&format!("/staff/members/{member_id}?cancelled=1"));
+    leptos_axum::redirect(&format!(
+        "/staff/members/{member_id}?cancelled=1&at={}",
+        fresh()
+    ));
     Ok(())
 }
 
 #[cfg(feature = "ssr")]
 pub mod server;
+
+#[cfg(feature = "ssr")]
+use crate::ui::server::fresh;
 
 #[cfg(test)]
 mod tests {

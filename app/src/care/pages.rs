@@ -68,7 +68,11 @@ pub fn MemberCarePage() -> impl IntoView {
             .and_then(|i| i.parse::<i64>().ok())
             .unwrap_or_default()
     });
-    let member = Resource::new(move || id.get(), get_member_care);
+    let search = leptos_router::hooks::use_location().search;
+    let member = Resource::new(
+        move || (id.get(), search.get()),
+        |(id, _)| get_member_care(id),
+    );
     let notice = move || {
         let q = query.read();
         if q.get("adjusted").is_some() {

@@ -163,7 +163,7 @@ pub async fn save_drop(
     )
     .await
     .map_err(crate::error::server::reply)?;
-    leptos_axum::redirect(&format!("/staff/drops/{saved}?saved=1"));
+    leptos_axum::redirect(&format!("/staff/drops/{saved}?saved=1&at={}", fresh()));
     Ok(saved)
 }
 
@@ -174,7 +174,10 @@ pub async fn cancel_drop(id: i64) -> Result<i64, AppError> {
     let told = server::cancel(&caller, id, chrono::Utc::now())
         .await
         .map_err(crate::error::server::reply)?;
-    leptos_axum::redirect(&format!("/staff/drops/{id}?cancelled={told}"));
+    leptos_axum::redirect(&format!(
+        "/staff/drops/{id}?cancelled={told}&at={}",
+        fresh()
+    ));
     Ok(told)
 }
 
@@ -202,7 +205,10 @@ pub async fn save_drop_item(
     let saved = server::save_item(&caller, drop_id, item, chrono::Utc::now())
         .await
         .map_err(crate::error::server::reply)?;
-    leptos_axum::redirect(&format!("/staff/drops/{drop_id}?item_saved=1"));
+    leptos_axum::redirect(&format!(
+        "/staff/drops/{drop_id}?item_saved=1&at={}",
+        fresh()
+    ));
     Ok(saved)
 }
 
@@ -213,7 +219,10 @@ pub async fn remove_drop_item(drop_id: i64, item_id: i64) -> Result<(), AppError
     server::remove_item(&caller, drop_id, item_id, chrono::Utc::now())
         .await
         .map_err(crate::error::server::reply)?;
-    leptos_axum::redirect(&format!("/staff/drops/{drop_id}?item_removed=1"));
+    leptos_axum::redirect(&format!(
+        "/staff/drops/{drop_id}?item_removed=1&at={}",
+        fresh()
+    ));
     Ok(())
 }
 
@@ -259,3 +268,6 @@ pub async fn create_schedule(
 
 #[cfg(feature = "ssr")]
 pub mod server;
+
+#[cfg(feature = "ssr")]
+use crate::ui::server::fresh;

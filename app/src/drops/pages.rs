@@ -161,7 +161,11 @@ pub fn StaffDropPage() -> impl IntoView {
             .and_then(|i| i.parse::<i64>().ok())
             .unwrap_or_default()
     });
-    let detail = Resource::new(move || id.get(), get_staff_drop);
+    let search = leptos_router::hooks::use_location().search;
+    let detail = Resource::new(
+        move || (id.get(), search.get()),
+        |(id, _)| get_staff_drop(id),
+    );
     let notice = move || {
         let q = query.read();
         if q.get("saved").is_some() {

@@ -150,7 +150,7 @@ fn Chart(bars: Vec<Bar>, bucket: String) -> impl IntoView {
     view! {
         <figure class="chart">
             <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-labelledby="chart-title chart-desc"
-                preserveAspectRatio="none" class="chart-svg">
+                class="chart-svg">
                 <title id="chart-title">{format!("Redemptions per {bucket}")}</title>
                 <desc id="chart-desc">{peak.clone()}</desc>
                 <line x1="0" y1=HEIGHT - AXIS x2=WIDTH y2=HEIGHT - AXIS class="chart-axis" />
