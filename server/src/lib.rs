@@ -95,6 +95,11 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         ));
     Router::new()
         .route("/media/rewards/{file}", get(media::reward_image))
+        .route("/media/rewards/{id}/photo", get(media::reward_photo))
+        .route(
+            "/staff/rewards/{id}/photo",
+            axum::routing::post(app::staff::server::upload_photo),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route(
             "/staff/drops/{id}/report.csv",

@@ -22,6 +22,8 @@ pub struct DropSummary {
     pub ends_at: DateTime<Utc>,
     pub starts_label: String,
     pub ends_label: String,
+    /// Whether the signed-in member asked to be reminded; `None` for anonymous visitors.
+    pub reminded: Option<bool>,
 }
 
 /// What the card offers the person looking at it: the button, or why not.
@@ -108,6 +110,24 @@ pub async fn get_bazaar(category: Option<String>) -> Result<BazaarView, AppError
     )
     .await
     .map_err(crate::error::server::reply)
+}
+
+/// Turns the signed-in member's reminder for an upcoming drop on (`on = true`) or off. A
+/// reminded member hears on their account page if the drop moves or is cancelled, and sees it
+/// listed with its countdown. `category` brings a no-JS visitor back to the filter they were on.
+#[server(prefix = "/api/fn", endpoint = "remind")]
+pub async fn remind(drop_id: i64, on: bool, category: Option<String>) -> Result<(), AppError> {
+    let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
+    server::remind(&caller, drop_id, on, chrono::Utc::now())
+        .await
+        .map_err(crate::error::server::reply)?;
+    // Only a real category goes back into the URL: the redirect is never built from raw input.
+    let back = match category.as_deref().map(str::parse::<Category>) {
+        Some(Ok(c)) => format!("/?category={}#upcoming-heading", c.slug()),
+        _ => "/#upcoming-heading".to_owned(),
+    };
+    leptos_axum::redirect(&back);
+    Ok(())
 }
 
 #[cfg(feature = "ssr")]

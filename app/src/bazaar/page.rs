@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{BazaarView, CardAction, CategoryCount, DropSummary, RewardCard, get_bazaar};
+use super::{BazaarView, CardAction, CategoryCount, DropSummary, Remind, RewardCard, get_bazaar};
 use crate::countdown::{Countdown, LocalTime};
 use crate::live::LiveStock;
 use crate::rewards::Category;
@@ -15,7 +15,12 @@ use crate::shell::ErrorNotice;
 pub fn BazaarPage() -> impl IntoView {
     let query = use_query_map();
     let category = Memo::new(move |_| query.read().get("category"));
-    let bazaar = Resource::new(move || category.get(), get_bazaar);
+    let remind = ServerAction::<Remind>::new();
+    // Reading the bazaar again after a reminder changes shows its new state in place.
+    let bazaar = Resource::new(
+        move || (category.get(), remind.version().get()),
+        |(category, _)| get_bazaar(category),
+    );
     // When a countdown reaches zero a drop has opened or closed: read the bazaar again.
     let refresh = Callback::new(move |()| bazaar.refetch());
     LiveStock::provide(refresh);
@@ -25,7 +30,7 @@ pub fn BazaarPage() -> impl IntoView {
         <Transition fallback=BazaarSkeleton>
             {move || Suspend::new(async move {
                 match bazaar.await {
-                    Ok(data) => view! { <BazaarContent data refresh /> }.into_any(),
+                    Ok(data) => view! { <BazaarContent data refresh remind /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
             })}
@@ -34,7 +39,11 @@ pub fn BazaarPage() -> impl IntoView {
 }
 
 #[component]
-fn BazaarContent(data: BazaarView, refresh: Callback<()>) -> impl IntoView {
+fn BazaarContent(
+    data: BazaarView,
+    refresh: Callback<()>,
+    remind: ServerAction<Remind>,
+) -> impl IntoView {
     let BazaarView {
         store,
         now,
@@ -79,30 +88,52 @@ fn BazaarContent(data: BazaarView, refresh: Callback<()>) -> impl IntoView {
                     .into_any()
             }}
         </section>
-        <UpcomingDrops drops=upcoming now refresh />
+        <UpcomingDrops drops=upcoming now refresh remind category />
     }
 }
 
-/// The calendar of drops to come, in the reader's own time zone once the page is interactive.
+/// The calendar of drops to come, in the reader's own time zone once the page is interactive,
+/// each with a reminder toggle for signed-in members.
 #[component]
 fn UpcomingDrops(
     drops: Vec<DropSummary>,
     now: chrono::DateTime<chrono::Utc>,
     refresh: Callback<()>,
+    remind: ServerAction<Remind>,
+    category: Option<Category>,
 ) -> impl IntoView {
+    let error = crate::ui::action_error(remind);
     (!drops.is_empty()).then(|| view! {
         <section class="upcoming" aria-labelledby="upcoming-heading">
             <h2 id="upcoming-heading">"Upcoming drops"</h2>
+            <crate::ui::FormError error />
             <ol class="upcoming-list" role="list">
                 {drops
                     .into_iter()
                     .map(|drop| view! {
                         <li class="upcoming-drop">
-                            <p class="upcoming-title">{drop.title}</p>
+                            <p class="upcoming-title">{drop.title.clone()}</p>
                             <p class="upcoming-when">
-                                <LocalTime at=drop.starts_at store_label=drop.starts_label />
+                                <LocalTime at=drop.starts_at store_label=drop.starts_label.clone() />
                                 " · in " <Countdown target=drop.starts_at server_now=now on_zero=refresh />
                             </p>
+                            {drop.reminded.map(|reminded| view! {
+                                <ActionForm action=remind attr:class="remind-form">
+                                    <input type="hidden" name="drop_id" value=drop.id.to_string() />
+                                    <input type="hidden" name="on" value=(!reminded).to_string() />
+                                    {category.map(|c| view! { <input type="hidden" name="category" value=c.slug() /> })}
+                                    {if reminded {
+                                        view! {
+                                            <span class="remind-set" role="status">"Reminder set"</span>
+                                            <button type="submit" class="text-button" aria-label=format!("Cancel the reminder for {}", drop.title)>"Cancel"</button>
+                                        }.into_any()
+                                    } else {
+                                        view! {
+                                            <button type="submit" class="button button-outline" aria-label=format!("Remind me about {}", drop.title)>"Remind me"</button>
+                                        }.into_any()
+                                    }}
+                                </ActionForm>
+                            })}
                         </li>
                     })
                     .collect_view()}

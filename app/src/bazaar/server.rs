@@ -4,6 +4,7 @@ use sqlx::PgPool;
 use super::{BazaarView, CardAction, CategoryCount, DropSummary, RewardCard};
 use crate::AppError;
 use crate::auth::Viewer;
+use crate::auth::server::Caller;
 use crate::ledger::Points;
 use crate::rewards::Category;
 
@@ -25,26 +26,28 @@ pub async fn bazaar(
     let store = crate::store::server::load(pool).await?;
 
     let drops = sqlx::query!(
-        r#"SELECT id, title, starts_at, ends_at
-           FROM drops
-           WHERE cancelled_at IS NULL AND ends_at > $1
-           ORDER BY starts_at, id
+        r#"SELECT d.id, d.title, d.starts_at, d.ends_at,
+                  EXISTS (SELECT 1 FROM drop_reminders r WHERE r.drop_id = d.id AND r.account_id = $2) AS "reminded!"
+           FROM drops d
+           WHERE d.cancelled_at IS NULL AND d.ends_at > $1
+           ORDER BY d.starts_at, d.id
            LIMIT 20"#,
-        now
+        now,
+        viewer.map(|v| v.id)
     )
     .fetch_all(pool)
     .await?;
-    let summary = |id, title, starts_at, ends_at| DropSummary {
-        id,
-        title,
-        starts_at,
-        ends_at,
-        starts_label: store.format_time(starts_at),
-        ends_label: store.format_time(ends_at),
-    };
     let (live, upcoming): (Vec<_>, Vec<_>) = drops
         .into_iter()
-        .map(|d| summary(d.id, d.title, d.starts_at, d.ends_at))
+        .map(|d| DropSummary {
+            id: d.id,
+            starts_label: store.format_time(d.starts_at),
+            ends_label: store.format_time(d.ends_at),
+            title: d.title,
+            starts_at: d.starts_at,
+            ends_at: d.ends_at,
+            reminded: viewer.map(|_| d.reminded),
+        })
         .partition(|d| d.starts_at <= now);
     let next = upcoming.first().cloned();
     let upcoming: Vec<DropSummary> = upcoming.into_iter().take(8).collect();
@@ -57,7 +60,9 @@ pub async fn bazaar(
                                      THEN di.early_access ELSE interval '0' END AS "opens_at!",
                   mt.rank AS "min_rank?", mt.name AS "min_name?", me.rank AS "member_rank?",
                   (SELECT count(*) FROM redemptions x WHERE x.drop_item_id = di.id
-                     AND x.account_id = $2 AND x.status = 'confirmed') AS "already!"
+                     AND x.account_id = $2 AND x.status = 'confirmed') AS "already!",
+                  (SELECT (extract(epoch FROM i.updated_at) * 1000)::bigint FROM reward_images i
+                     WHERE i.reward_id = r.id) AS "photo_version?"
            FROM drop_items di
            JOIN drops d ON d.id = di.drop_id
            JOIN rewards r ON r.id = di.reward_id
@@ -110,7 +115,7 @@ pub async fn bazaar(
         rewards.push(RewardCard {
             drop_item_id: row.drop_item_id,
             reward_id: row.reward_id,
-            image_url: format!("/media/rewards/{}.svg", row.reward_id),
+            image_url: crate::rewards::image_url(row.reward_id, row.photo_version),
             title: row.title,
             description: row.description,
             category: row_category,
@@ -134,4 +139,50 @@ pub async fn bazaar(
         categories,
         rewards,
     })
+}
+
+/// Turns a member's reminder for a drop on or off. Only drops that have not opened take one.
+pub async fn remind(
+    caller: &Caller,
+    drop_id: i64,
+    on: bool,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), AppError> {
+    let me = caller.account()?;
+    let pool = &caller.state.pool;
+    if !on {
+        sqlx::query!(
+            "DELETE FROM drop_reminders WHERE account_id = $1 AND drop_id = $2",
+            me.id,
+            drop_id
+        )
+        .execute(pool)
+        .await?;
+        return Ok(());
+    }
+    let drop = sqlx::query!(
+        r#"SELECT starts_at, cancelled_at IS NOT NULL AS "cancelled!" FROM drops WHERE id = $1"#,
+        drop_id
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| AppError::not_found("That drop"))?;
+    if drop.cancelled {
+        return Err(AppError::bad_request(
+            "That drop was cancelled, so there is nothing to be reminded of.",
+        ));
+    }
+    if drop.starts_at <= now {
+        return Err(AppError::bad_request(
+            "That drop is already open: no reminder needed, go and redeem.",
+        ));
+    }
+    sqlx::query!(
+        "INSERT INTO drop_reminders (account_id, drop_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        me.id,
+        drop_id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
 }

@@ -669,7 +669,7 @@ pub async fn save(
     let store = crate::store::server::load(pool).await?;
     let window = DropWindow::parse(starts, ends, store.zone, now)?;
     let mut tx = pool.begin().await?;
-    let before = match id {
+    let (before, previous_start) = match id {
         Some(id) => {
             let drop = lock_drop(&mut tx, id).await?;
             ensure_not_open(
@@ -680,9 +680,9 @@ pub async fn save(
                 "its times can no longer be changed",
             )
             .await?;
-            Some(drop.snapshot())
+            (Some(drop.snapshot()), Some(drop.starts_at))
         }
-        None => None,
+        None => (None, None),
     };
     let constraint = |e: sqlx::Error| match violated_constraint(&e) {
         Some("drops_no_overlapping_duplicate") => duplicate_title(&title),
@@ -709,6 +709,22 @@ pub async fn save(
         .await
         .map_err(constraint)?,
     };
+    // Members who asked to be reminded planned around the old time: tell them it moved.
+    if let Some(previous) = previous_start.filter(|p| *p != window.starts_at) {
+        let message = format!(
+            "The drop \u{201c}{}\u{201d} has moved: it now opens {} instead of {}.",
+            title,
+            store.format_time(window.starts_at),
+            store.format_time(previous)
+        );
+        sqlx::query!(
+            "INSERT INTO member_notices (account_id, message) SELECT account_id, $2 FROM drop_reminders WHERE drop_id = $1",
+            saved,
+            message
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
     let after = lock_drop(&mut tx, saved).await?.snapshot();
     let action = if before.is_some() {
         "drop.edit"

@@ -33,6 +33,21 @@ pub struct HistoryLine {
     pub reference: Option<String>,
 }
 
+/// An upcoming drop the member asked to be reminded of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reminder {
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub starts_label: String,
+}
+
+/// A message for the member, e.g. that a drop they wanted moved or was cancelled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub at_label: String,
+    pub message: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountView {
     pub display_name: String,
@@ -47,6 +62,9 @@ pub struct AccountView {
     /// Points that expire within 30 days, and when the first of them goes.
     pub expiring_soon: Points,
     pub expiring_first_label: Option<String>,
+    pub reminders: Vec<Reminder>,
+    /// The latest messages, newest first.
+    pub notices: Vec<Notice>,
     pub history: Vec<HistoryLine>,
     pub page: i64,
     pub has_more: bool,

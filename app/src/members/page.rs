@@ -2,9 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{AccountView, HistoryLine, format_money, get_account};
+use super::{AccountView, HistoryLine, Notice, Reminder, format_money, get_account};
 use crate::AppError;
 use crate::auth::ChangePassword;
+use crate::countdown::LocalTime;
 use crate::redemptions::RedemptionsList;
 use crate::shell::ErrorNotice;
 use crate::ui::{FieldError, FormError, action_error, field_invalid};
@@ -92,9 +93,54 @@ fn AccountContent(data: AccountView) -> impl IntoView {
                 None => view! { <p class="tier-progress">"You are in our top tier. Thank you!"</p> }.into_any(),
             }}
         </section>
+        <Notices notices=data.notices.clone() />
+        <Reminders reminders=data.reminders.clone() />
         <RedemptionsList />
         <History lines=data.history page=data.page has_more=data.has_more />
         <ChangePasswordForm />
+    }
+}
+
+/// Messages for the member; shown only when there are some, near the top where they are seen.
+#[component]
+fn Notices(notices: Vec<Notice>) -> impl IntoView {
+    (!notices.is_empty()).then(|| {
+        view! {
+            <section class="account-section" aria-labelledby="notices-heading">
+                <h2 id="notices-heading">"Messages for you"</h2>
+                <ul class="notice-list" role="list">
+                    {notices.into_iter().map(|n| view! {
+                        <li class="notice">
+                            <p>{n.message}</p>
+                            <p class="history-meta">{n.at_label}</p>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        }
+    })
+}
+
+#[component]
+fn Reminders(reminders: Vec<Reminder>) -> impl IntoView {
+    let empty = reminders.is_empty();
+    view! {
+        <section class="account-section" aria-labelledby="reminders-heading">
+            <h2 id="reminders-heading">"Your drop reminders"</h2>
+            {empty.then(|| view! {
+                <p class="empty-state">"No reminders yet. Choose “Remind me” on an upcoming drop in the " <a href="/#upcoming-heading">"bazaar"</a> " and we will tell you here if it moves or is cancelled."</p>
+            })}
+            <ul class="history" role="list">
+                {reminders.into_iter().map(|r| view! {
+                    <li class="history-line">
+                        <div>
+                            <p class="history-reason">{r.title}</p>
+                            <p class="history-meta"><LocalTime at=r.starts_at store_label=r.starts_label /></p>
+                        </div>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
     }
 }
 

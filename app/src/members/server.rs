@@ -1,6 +1,6 @@
 use chrono::{Duration, Utc};
 
-use super::{AccountView, HISTORY_PAGE_SIZE, HistoryLine, NextTier};
+use super::{AccountView, HISTORY_PAGE_SIZE, HistoryLine, NextTier, Notice, Reminder};
 use crate::AppError;
 use crate::auth::server::Caller;
 use crate::ledger::Points;
@@ -72,6 +72,35 @@ pub async fn account(caller: &Caller, page: i64) -> Result<AccountView, AppError
         })
         .collect();
 
+    let reminders = sqlx::query!(
+        r#"SELECT d.title, d.starts_at FROM drop_reminders r JOIN drops d ON d.id = r.drop_id
+           WHERE r.account_id = $1 AND d.cancelled_at IS NULL AND d.starts_at > $2
+           ORDER BY d.starts_at LIMIT 20"#,
+        me.id,
+        now
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| Reminder {
+        starts_label: store.format_time(r.starts_at),
+        title: r.title,
+        starts_at: r.starts_at,
+    })
+    .collect();
+    let notices = sqlx::query!(
+        "SELECT message, created_at FROM member_notices WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT 10",
+        me.id
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|n| Notice {
+        at_label: store.format_time(n.created_at),
+        message: n.message,
+    })
+    .collect();
+
     let points = |n: i64| Points::new(n).map_err(|e| AppError::internal("account", e));
     Ok(AccountView {
         display_name: me.display_name.clone(),
@@ -84,6 +113,8 @@ pub async fn account(caller: &Caller, page: i64) -> Result<AccountView, AppError
         expiring_first_label: expiring.first.map(|t| store.format_time(t)),
         currency: store.info.currency,
         expiring_soon: points(expiring.points)?,
+        reminders,
+        notices,
         history,
         page,
         has_more,

@@ -127,10 +127,16 @@ pub async fn preview(
     let store = crate::store::server::load(pool).await?;
     let mut conn = pool.acquire().await?;
     let f = facts(&mut conn, me.id, item_id).await?;
+    let photo = sqlx::query_scalar!(
+        r#"SELECT (extract(epoch FROM updated_at) * 1000)::bigint AS "v!" FROM reward_images WHERE reward_id = $1"#,
+        f.reward_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
     Ok(RedeemOffer {
         drop_item_id: item_id,
         blocked: blocked(&f, me.balance.get(), now, &store),
-        image_url: format!("/media/rewards/{}.svg", f.reward_id),
+        image_url: crate::rewards::image_url(f.reward_id, photo),
         category: f
             .category
             .parse()

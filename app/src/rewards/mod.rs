@@ -87,6 +87,15 @@ impl fmt::Display for Category {
     }
 }
 
+/// Where a reward's picture is: its uploaded photo, versioned by upload time so browsers may keep
+/// it for good, or else the illustration the server draws from its category and title.
+pub fn image_url(reward_id: i64, photo_version: Option<i64>) -> String {
+    match photo_version {
+        Some(v) => format!("/media/rewards/{reward_id}/photo?v={v}"),
+        None => format!("/media/rewards/{reward_id}.svg"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,6 +24,54 @@ pub struct StaffReward {
     pub tags: Vec<String>,
     pub min_tier: Option<String>,
     pub archived: bool,
+    /// The uploaded photo or, without one, the drawn illustration.
+    pub image_url: String,
+    pub has_photo: bool,
+}
+
+/// The largest photo staff may upload. The database's `reward_images_size_limit` says the same.
+pub const PHOTO_MAX_BYTES: usize = 1024 * 1024;
+
+/// Why a photo upload was refused. The upload is a plain multipart form (it works before the
+/// WebAssembly loads), so the refusal travels back in the redirect's query as `code()`, and the
+/// edit page says `message()` beside the file field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoProblem {
+    Missing,
+    TooLarge,
+    NotAnImage,
+}
+
+impl PhotoProblem {
+    pub fn code(self) -> &'static str {
+        match self {
+            PhotoProblem::Missing => "missing",
+            PhotoProblem::TooLarge => "too_large",
+            PhotoProblem::NotAnImage => "type",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<PhotoProblem> {
+        [
+            PhotoProblem::Missing,
+            PhotoProblem::TooLarge,
+            PhotoProblem::NotAnImage,
+        ]
+        .into_iter()
+        .find(|p| p.code() == code)
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            PhotoProblem::Missing => "Choose a picture to upload.",
+            PhotoProblem::TooLarge => {
+                "That picture is larger than 1 MB. Export it smaller (e.g. 1200 px wide) and try again."
+            }
+            PhotoProblem::NotAnImage => {
+                "That file is not a PNG, JPEG or WebP picture. Other types (GIF, SVG, HEIC, PDF) are not accepted."
+            }
+        }
+    }
 }
 
 /// A reward as a staff member typed it, checked field by field.

@@ -3,7 +3,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{
-    ArchiveReward, SaveReward, StaffReward, audit_entries, get_staff_reward, list_staff_rewards,
+    ArchiveReward, PhotoProblem, SaveReward, StaffReward, audit_entries, get_staff_reward,
+    list_staff_rewards,
 };
 use crate::rewards::Category;
 use crate::ui::{FieldError, FormError, Refused, action_error, field_invalid};
@@ -176,6 +177,7 @@ pub fn StaffRewardEdit() -> impl IntoView {
                     Ok(r) => {
                         let is_archived = r.archived;
                         let rid = r.id;
+                        let photo = (r.image_url.clone(), r.has_photo);
                         view! {
                             <section class="account-section" aria-labelledby="edit-heading">
                                 <p><a href="/staff/rewards">"← All rewards"</a></p>
@@ -184,6 +186,7 @@ pub fn StaffRewardEdit() -> impl IntoView {
                                 {move || archived().then(|| view! { <p class="form-success" role="status">"Archived: it has left drops that have not opened."</p> })}
                                 <RewardForm action=save reward=Some(r) />
                             </section>
+                            <PhotoForm reward_id=rid image_url=photo.0 has_photo=photo.1 />
                             {(!is_archived).then(|| view! {
                                 <section class="account-section" aria-labelledby="archive-heading">
                                     <h2 id="archive-heading">"Archive"</h2>
@@ -202,6 +205,38 @@ pub fn StaffRewardEdit() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The reward's picture and a plain multipart form to replace it: the upload goes to an axum
+/// handler, which redirects back here with `?photo=saved` or `?photo_error=<code>`.
+#[component]
+fn PhotoForm(reward_id: i64, image_url: String, has_photo: bool) -> impl IntoView {
+    let query = use_query_map();
+    let problem = move || {
+        query
+            .read()
+            .get("photo_error")
+            .and_then(|c| PhotoProblem::from_code(&c))
+    };
+    let saved = move || query.read().get("photo").as_deref() == Some("saved");
+    view! {
+        <section class="account-section" aria-labelledby="photo-heading">
+            <h2 id="photo-heading">"Picture"</h2>
+            <img class="photo-preview" src=image_url width="320" height="200"
+                alt=if has_photo { "The current picture" } else { "The drawn illustration used until a picture is uploaded" } />
+            {move || saved().then(|| view! { <p class="form-success" role="status">"Picture saved. Members see it on the reward's card."</p> })}
+            <form method="post" action=format!("/staff/rewards/{reward_id}/photo") enctype="multipart/form-data">
+                <div class="field">
+                    <label for="photo">{if has_photo { "Replace the picture" } else { "Upload a picture" }}</label>
+                    <input id="photo" name="photo" type="file" accept="image/png,image/jpeg,image/webp" required
+                        aria-invalid=move || problem().is_some().then_some("true") aria-describedby="photo-hint photo-error" />
+                    <p class="hint" id="photo-hint">"PNG, JPEG or WebP, up to 1 MB. Shown 16:7 on phones and 8:5 on wider screens, cropped to fit."</p>
+                    {move || problem().map(|p| view! { <p class="field-error" id="photo-error" role="alert">{p.message()}</p> })}
+                </div>
+                <button type="submit" class="button button-secondary">"Upload picture"</button>
+            </form>
+        </section>
     }
 }
 

@@ -737,3 +737,269 @@ async fn the_post_drop_report_shows_sell_out_failures_bursts_and_exports_csv(poo
     assert_eq!(lines.len(), 3);
     assert!(lines[1].contains("Candle duo,m0@example.com,Bronze,300,confirmed,"));
 }
+
+/// Uploads `bytes` as the reward's photo the way the edit page's form does; returns the status
+/// and where the browser is sent.
+async fn upload_photo(
+    app: &axum::Router,
+    reward: i64,
+    bytes: &[u8],
+    cookie: Option<&str>,
+) -> (u16, String) {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+    let mut body = b"--XBOUNDARY\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"pic.png\"\r\nContent-Type: image/png\r\n\r\n".to_vec();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(b"\r\n--XBOUNDARY--\r\n");
+    let mut request = Request::post(format!("/staff/rewards/{reward}/photo"))
+        .header("host", "bazaar.test")
+        .header("origin", support::ORIGIN)
+        .header("content-type", "multipart/form-data; boundary=XBOUNDARY");
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    let response = app
+        .clone()
+        .oneshot(request.body(Body::from(body)).unwrap())
+        .await
+        .unwrap();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (response.status().as_u16(), location)
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-not-a-real-picture-but-png-bytes";
+
+#[sqlx::test]
+async fn staff_upload_a_reward_photo_and_members_see_it_on_the_card(pool: PgPool) {
+    let (_, _) = support::live_store(&pool).await;
+    let staff = staff(&pool).await;
+    let reward: i64 = sqlx::query_scalar(
+        "SELECT r.id FROM rewards r JOIN drop_items di ON di.reward_id = r.id LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let app = support::app(pool.clone());
+
+    let (status, location) = upload_photo(&app, reward, PNG, Some(&staff)).await;
+    assert_eq!(status, 303);
+    assert!(
+        location.starts_with(&format!("/staff/rewards/{reward}?photo=saved")),
+        "{location}"
+    );
+    let page = get_as(&app, &location, &staff).await;
+    assert!(
+        page.text()
+            .contains("Picture saved. Members see it on the reward"),
+        "the edit page confirms the upload"
+    );
+
+    let card = support::get(&app, "/api/fn/bazaar").await.json();
+    let url = card["rewards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["reward_id"] == reward)
+        .unwrap()["image_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        url.starts_with(&format!("/media/rewards/{reward}/photo?v=")),
+        "{url}"
+    );
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let picture = app
+        .clone()
+        .oneshot(Request::get(&url).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(picture.status(), 200);
+    assert_eq!(picture.headers()["content-type"], "image/png");
+    assert_eq!(picture.headers()["x-content-type-options"], "nosniff");
+    let bytes = picture.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(&bytes[..], PNG, "members get exactly the uploaded picture");
+    assert_eq!(audit_actions(&pool).await, vec!["reward.photo"]);
+}
+
+#[sqlx::test]
+async fn a_photo_that_is_too_large_or_not_a_picture_is_refused_with_its_message(pool: PgPool) {
+    support::store(&pool).await;
+    let staff = staff(&pool).await;
+    let (_, member) = account_with_role(&pool, "fan@example.com", "member").await;
+    let reward = support::reward(&pool, "Candle", "gift", 500).await;
+    let app = support::app(pool.clone());
+
+    let mut huge = PNG.to_vec();
+    huge.resize(1024 * 1024 + 1, 0);
+    let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
+    let cases: [(&[u8], &str, &str); 3] = [
+        (
+            &huge,
+            "too_large",
+            "That picture is larger than 1 MB. Export it smaller (e.g. 1200 px wide) and try again.",
+        ),
+        (
+            svg,
+            "type",
+            "That file is not a PNG, JPEG or WebP picture. Other types (GIF, SVG, HEIC, PDF) are not accepted.",
+        ),
+        (b"", "missing", "Choose a picture to upload."),
+    ];
+    for (bytes, code, message) in cases {
+        let (status, location) = upload_photo(&app, reward, bytes, Some(&staff)).await;
+        assert_eq!(status, 303, "{code}");
+        assert_eq!(
+            location,
+            format!("/staff/rewards/{reward}?photo_error={code}")
+        );
+        let page = get_as(&app, &location, &staff).await;
+        assert!(
+            page.text().contains(message),
+            "the edit page says {message:?}"
+        );
+    }
+    assert_eq!(upload_photo(&app, reward, PNG, Some(&member)).await.0, 403);
+    assert_eq!(upload_photo(&app, reward, PNG, None).await.0, 401);
+    assert_eq!(count(&pool, "reward_images").await, 0, "nothing stored");
+    assert!(audit_actions(&pool).await.is_empty());
+    // A reward that does not exist is not given a picture either.
+    assert_eq!(
+        upload_photo(&app, reward + 99, PNG, Some(&staff)).await.0,
+        404
+    );
+}
+
+#[sqlx::test]
+async fn members_set_a_drop_reminder_and_hear_when_the_drop_moves(pool: PgPool) {
+    support::store(&pool).await;
+    let staff = staff(&pool).await;
+    let (_, member) = account_with_role(&pool, "fan@example.com", "member").await;
+    let now = Utc::now();
+    let drop = support::drop_window(
+        &pool,
+        "Winter drop",
+        now + Duration::days(1),
+        now + Duration::days(2),
+    )
+    .await
+    .to_string();
+    let app = support::app(pool.clone());
+
+    let set = post_form(
+        &app,
+        "/api/fn/remind",
+        &[("drop_id", &drop), ("on", "true")],
+        Some(&member),
+    )
+    .await;
+    assert!(set.status.is_success(), "{}", set.body);
+    let bazaar = get_as(&app, "/api/fn/bazaar", &member).await.json();
+    assert_eq!(bazaar["next"]["reminded"], true);
+    let account = get_as(&app, "/api/fn/account", &member).await.json();
+    assert_eq!(account["reminders"][0]["title"], "Winter drop");
+    // The bazaar page offers to cancel it.
+    let page = get_as(&app, "/", &member).await;
+    assert!(page.text().contains("Reminder set"));
+    assert!(page.text().contains("Cancel the reminder for Winter drop"));
+
+    // Staff move it by an hour: the member is told, old and new times named.
+    let reply = save_drop(
+        &app,
+        &staff,
+        Some(&drop),
+        "Winter drop",
+        &store_local(now + Duration::days(1) + Duration::hours(1)),
+        &store_local(now + Duration::days(2)),
+    )
+    .await;
+    assert!(reply.status.is_success(), "{}", reply.body);
+    let account = get_as(&app, "/api/fn/account", &member).await.json();
+    let notice = account["notices"][0]["message"].as_str().unwrap();
+    assert!(
+        notice.starts_with("The drop \u{201c}Winter drop\u{201d} has moved: it now opens "),
+        "{notice}"
+    );
+    let page = get_as(&app, "/account", &member).await;
+    assert!(page.text().contains("Messages for you"));
+
+    let off = post_form(
+        &app,
+        "/api/fn/remind",
+        &[("drop_id", &drop), ("on", "false")],
+        Some(&member),
+    )
+    .await;
+    assert!(off.status.is_success(), "{}", off.body);
+    let bazaar = get_as(&app, "/api/fn/bazaar", &member).await.json();
+    assert_eq!(bazaar["next"]["reminded"], false);
+    assert_eq!(count(&pool, "drop_reminders").await, 0);
+}
+
+#[sqlx::test]
+async fn a_reminder_for_an_open_or_cancelled_drop_is_refused_with_its_reason(pool: PgPool) {
+    support::store(&pool).await;
+    let (_, member) = account_with_role(&pool, "fan@example.com", "member").await;
+    let now = Utc::now();
+    let open = support::drop_window(
+        &pool,
+        "Open",
+        now - Duration::hours(1),
+        now + Duration::hours(1),
+    )
+    .await
+    .to_string();
+    let cancelled = support::drop_window(
+        &pool,
+        "Called off",
+        now + Duration::days(1),
+        now + Duration::days(2),
+    )
+    .await;
+    sqlx::query("UPDATE drops SET cancelled_at = now() WHERE id = $1")
+        .bind(cancelled)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let cancelled = cancelled.to_string();
+    let app = support::app(pool.clone());
+    let cases = [
+        (
+            open.as_str(),
+            "That drop is already open: no reminder needed, go and redeem.",
+        ),
+        (
+            cancelled.as_str(),
+            "That drop was cancelled, so there is nothing to be reminded of.",
+        ),
+        ("987654", "That drop was not found."),
+    ];
+    for (drop, message) in cases {
+        let reply = post_form(
+            &app,
+            "/api/fn/remind",
+            &[("drop_id", drop), ("on", "true")],
+            Some(&member),
+        )
+        .await;
+        assert!(reply.status.is_client_error(), "{}", reply.body);
+        assert_eq!(reply.app_error().to_string(), message);
+    }
+    let anonymous = post_form(
+        &app,
+        "/api/fn/remind",
+        &[("drop_id", &open), ("on", "true")],
+        None,
+    )
+    .await;
+    assert_eq!(anonymous.status, 401);
+    assert_eq!(count(&pool, "drop_reminders").await, 0);
+}
