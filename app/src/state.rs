@@ -10,9 +10,19 @@ use crate::AppError;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
+    /// Bounds each drop item's redemptions in flight; see `redemptions::admission`.
+    pub admission: crate::redemptions::admission::Admission,
 }
 
 impl AppState {
+    pub fn new(leptos_options: LeptosOptions, pool: PgPool) -> Self {
+        AppState {
+            leptos_options,
+            pool,
+            admission: Default::default(),
+        }
+    }
+
     /// The state provided to the current request by the router.
     pub fn current() -> Result<Self, AppError> {
         leptos::prelude::use_context::<Self>()

@@ -113,10 +113,7 @@ async fn run() -> Result<()> {
     let leptos_options = conf.leptos_options;
     let addr = leptos_options.site_addr;
     let app = server::router(
-        AppState {
-            leptos_options,
-            pool: pool.clone(),
-        },
+        AppState::new(leptos_options, pool.clone()),
         &server::HttpConfig::from_env(),
     );
     let jobs = tokio::spawn(server::jobs::run(pool.clone()));

@@ -31,6 +31,12 @@ pub enum AppError {
     TooManyAttempts { minutes: i64 },
     #[error("Too many requests. Try again in {retry_after_secs} seconds.")]
     RateLimited { retry_after_secs: u64 },
+    /// So many members are redeeming the same reward that this request was not let in. Nothing
+    /// happened; pressing again in a moment is safe (the press keeps its idempotency key).
+    #[error(
+        "So many members are redeeming this right now that we couldn't fit yours in. Nothing was taken from your points. Please press Redeem again in a moment."
+    )]
+    Busy,
     /// The same request id was used before for something else.
     #[error("{message}")]
     Conflict { message: String },
@@ -92,7 +98,7 @@ impl AppError {
             Self::Invalid { .. } => 422,
             Self::NotFound { .. } => 404,
             Self::Unauthenticated | Self::WrongCredentials | Self::ApiKey { .. } => 401,
-            Self::TooManyAttempts { .. } | Self::RateLimited { .. } => 429,
+            Self::TooManyAttempts { .. } | Self::RateLimited { .. } | Self::Busy => 429,
             Self::Conflict { .. } => 409,
             Self::CrossSite => 403,
             Self::PayloadTooLarge { .. } => 413,

@@ -23,6 +23,7 @@ impl AppError {
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
             Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            Self::Busy => Some(1),
             Self::TooManyAttempts { minutes } => Some((*minutes).max(1) as u64 * 60),
             _ => None,
         }
@@ -81,6 +82,12 @@ pub fn reply(error: AppError) -> AppError {
         && let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
     {
         options.set_status(error.status_code());
+        if let Some(secs) = error.retry_after_secs() {
+            options.insert_header(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
     }
     error
 }

@@ -412,7 +412,7 @@ pub async fn record_attempt(caller: &Caller, item_id: i64, result: &Result<Redem
         Err(AppError::TierRequired { .. }) => "tier_required",
         Err(AppError::NotOpenYet { .. }) => "not_open",
         Err(AppError::DropClosed) => "closed",
-        Err(AppError::RateLimited { .. }) => "busy",
+        Err(AppError::RateLimited { .. } | AppError::Busy) => "busy",
         // Not a real item (nothing to count it against) or not a real member.
         Err(AppError::NotFound { .. } | AppError::Unauthenticated) => return,
         Err(_) => "other",

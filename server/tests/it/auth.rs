@@ -220,12 +220,12 @@ async fn signing_in_issues_a_new_session_id_with_safe_cookie_flags(pool: PgPool)
 async fn cookies_are_secure_when_served_over_https(pool: PgPool) {
     support::store(&pool).await;
     support::member(&pool, "maya@example.com", PW).await;
-    let state = app::state::AppState {
-        leptos_options: leptos::config::LeptosOptions::builder()
+    let state = app::state::AppState::new(
+        leptos::config::LeptosOptions::builder()
             .output_name("bazaar")
             .build(),
         pool,
-    };
+    );
     let app = server::router(state, &server::HttpConfig { https: true });
     let reply = post_form(
         &app,

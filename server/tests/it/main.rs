@@ -12,4 +12,5 @@ mod ledger;
 mod migrations;
 mod redemptions;
 mod staff;
+mod storm;
 mod support;

@@ -67,7 +67,7 @@ async fn five_hundred_presses_from_three_hundred_members_never_oversell_fifty_un
         }));
     }
     let mut codes = HashSet::new();
-    let (mut sold_out, mut short, mut limited) = (0, 0, 0);
+    let (mut sold_out, mut short, mut limited, mut busy) = (0, 0, 0, 0);
     for task in tasks {
         let reply = task.await.unwrap();
         assert!(
@@ -85,12 +85,14 @@ async fn five_hundred_presses_from_three_hundred_members_never_oversell_fifty_un
                 app::AppError::SoldOut => sold_out += 1,
                 app::AppError::NotEnoughPoints { .. } => short += 1,
                 app::AppError::LimitReached { .. } => limited += 1,
+                // The admission gate may turn some away on a slow machine; they spent nothing.
+                app::AppError::Busy => busy += 1,
                 other => panic!("unexpected refusal: {other:?}"),
             }
         }
     }
     assert_eq!(codes.len(), 50, "exactly the stock was redeemed");
-    assert_eq!(codes.len() + sold_out + short + limited, 500);
+    assert_eq!(codes.len() + sold_out + short + limited + busy, 500);
     assert!(sold_out > 0);
     let remaining: i32 = sqlx::query_scalar("SELECT remaining FROM drop_items WHERE id = $1")
         .bind(item)

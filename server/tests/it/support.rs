@@ -11,21 +11,23 @@ use app::state::AppState;
 
 /// The whole HTTP app over `pool`, as the server builds it.
 pub fn app(pool: PgPool) -> Router {
+    app_with(pool, Default::default())
+}
+
+/// The app with its redemption admission gate sized by the test.
+pub fn app_with(pool: PgPool, admission: app::redemptions::admission::Admission) -> Router {
     let leptos_options = LeptosOptions::builder()
         .output_name("bazaar")
         .site_root("target/site")
         .build();
-    server::router(
-        AppState {
-            leptos_options,
-            pool,
-        },
-        &server::HttpConfig::default(),
-    )
+    let mut state = AppState::new(leptos_options, pool);
+    state.admission = admission;
+    server::router(state, &server::HttpConfig::default())
 }
 
 pub struct Reply {
     pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
     pub content_type: String,
     pub body: String,
 }
@@ -54,6 +56,7 @@ pub async fn send(app: &Router, request: Request<Body>) -> Reply {
         .await
         .expect("the router answers");
     let status = response.status();
+    let headers = response.headers().clone();
     let content_type = response
         .headers()
         .get("content-type")
@@ -63,6 +66,7 @@ pub async fn send(app: &Router, request: Request<Body>) -> Reply {
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     Reply {
         status,
+        headers,
         content_type,
         body: String::from_utf8_lossy(&bytes).into_owned(),
     }
@@ -225,6 +229,7 @@ pub async fn send_with_cookie(app: &Router, request: Request<Body>) -> Reply {
     }
     Reply {
         status,
+        headers,
         content_type,
         body,
     }
