@@ -18,7 +18,8 @@ async fn instance(pool: &PgPool) -> SocketAddr {
         .connect_with(pool.connect_options().as_ref().clone())
         .await
         .unwrap();
-    let app = support::app(own);
+    // Patient gates: the test counts units sold, and a slow machine must not turn presses away.
+    let app = support::app_with(own, support::patient_gate());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {

@@ -25,6 +25,17 @@ pub fn app_with(pool: PgPool, admission: app::redemptions::admission::Admission)
     server::router(state, &server::HttpConfig::default())
 }
 
+/// An admission gate with room for everyone and a minute of patience, for tests that count
+/// units sold rather than presses turned away.
+pub fn patient_gate() -> app::redemptions::admission::Admission {
+    use app::redemptions::admission::{Admission, Limits};
+    Admission::new(Limits {
+        in_flight: 4,
+        waiting: 10_000,
+        max_wait: std::time::Duration::from_secs(60),
+    })
+}
+
 pub struct Reply {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
