@@ -61,8 +61,7 @@ pub async fn bazaar(
                   mt.rank AS "min_rank?", mt.name AS "min_name?", me.rank AS "member_rank?",
                   (SELECT count(*) FROM redemptions x WHERE x.drop_item_id = di.id
                      AND x.account_id = $2 AND x.status = 'confirmed') AS "already!",
-                  (SELECT (extract(epoch FROM i.updated_at) * 1000)::bigint FROM reward_images i
-                     WHERE i.reward_id = r.id) AS "photo_version?"
+                  (SELECT i.updated_at FROM reward_images i WHERE i.reward_id = r.id) AS "photo_uploaded?"
            FROM drop_items di
            JOIN drops d ON d.id = di.drop_id
            JOIN rewards r ON r.id = di.reward_id
@@ -115,7 +114,7 @@ pub async fn bazaar(
         rewards.push(RewardCard {
             drop_item_id: row.drop_item_id,
             reward_id: row.reward_id,
-            image_url: crate::rewards::image_url(row.reward_id, row.photo_version),
+            image_url: crate::rewards::image_url(row.reward_id, row.photo_uploaded),
             title: row.title,
             description: row.description,
             category: row_category,

@@ -128,7 +128,7 @@ pub async fn preview(
     let mut conn = pool.acquire().await?;
     let f = facts(&mut conn, me.id, item_id).await?;
     let photo = sqlx::query_scalar!(
-        r#"SELECT (extract(epoch FROM updated_at) * 1000)::bigint AS "v!" FROM reward_images WHERE reward_id = $1"#,
+        "SELECT updated_at FROM reward_images WHERE reward_id = $1",
         f.reward_id
     )
     .fetch_optional(&mut *conn)

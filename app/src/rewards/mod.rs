@@ -89,9 +89,12 @@ impl fmt::Display for Category {
 
 /// Where a reward's picture is: its uploaded photo, versioned by upload time so browsers may keep
 /// it for good, or else the illustration the server draws from its category and title.
-pub fn image_url(reward_id: i64, photo_version: Option<i64>) -> String {
-    match photo_version {
-        Some(v) => format!("/media/rewards/{reward_id}/photo?v={v}"),
+pub fn image_url(reward_id: i64, photo_uploaded: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    match photo_uploaded {
+        Some(at) => format!(
+            "/media/rewards/{reward_id}/photo?v={}",
+            at.timestamp_millis()
+        ),
         None => format!("/media/rewards/{reward_id}.svg"),
     }
 }

@@ -48,7 +48,7 @@ struct RewardRow {
     tags: Vec<String>,
     min_tier: Option<String>,
     archived: bool,
-    photo_version: Option<i64>,
+    photo_uploaded: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl TryFrom<RewardRow> for StaffReward {
@@ -67,8 +67,8 @@ impl TryFrom<RewardRow> for StaffReward {
             tags: r.tags,
             min_tier: r.min_tier,
             archived: r.archived,
-            image_url: crate::rewards::image_url(r.id, r.photo_version),
-            has_photo: r.photo_version.is_some(),
+            image_url: crate::rewards::image_url(r.id, r.photo_uploaded),
+            has_photo: r.photo_uploaded.is_some(),
         })
     }
 }
@@ -77,7 +77,7 @@ pub async fn reward(db: impl sqlx::PgExecutor<'_>, id: i64) -> Result<StaffRewar
     sqlx::query_as!(
         RewardRow,
         r#"SELECT id, title, description, category, points_cost, tags, min_tier, archived_at IS NOT NULL AS "archived!",
-                  (SELECT (extract(epoch FROM i.updated_at) * 1000)::bigint FROM reward_images i WHERE i.reward_id = rewards.id) AS "photo_version?"
+                  (SELECT i.updated_at FROM reward_images i WHERE i.reward_id = rewards.id) AS "photo_uploaded?"
            FROM rewards WHERE id = $1"#,
         id
     )
@@ -95,7 +95,7 @@ pub async fn rewards(caller: &Caller, search: Option<&str>) -> Result<Vec<StaffR
     sqlx::query_as!(
         RewardRow,
         r#"SELECT id, title, description, category, points_cost, tags, min_tier, archived_at IS NOT NULL AS "archived!",
-                  (SELECT (extract(epoch FROM i.updated_at) * 1000)::bigint FROM reward_images i WHERE i.reward_id = rewards.id) AS "photo_version?"
+                  (SELECT i.updated_at FROM reward_images i WHERE i.reward_id = rewards.id) AS "photo_uploaded?"
            FROM rewards
            WHERE $1::text IS NULL OR title ILIKE $1 OR EXISTS (SELECT 1 FROM unnest(tags) t WHERE t ILIKE $1)
            ORDER BY archived_at IS NOT NULL, title LIMIT 200"#,
@@ -319,23 +319,18 @@ pub async fn upload_photo(
                 .into_response();
         }
     };
-    let result = async {
-        let photo = match Photo::parse(photo_field(form).await?) {
-            Ok(photo) => photo,
-            Err(problem) => return Ok(Err(problem)),
-        };
-        store_photo(&caller, id, photo).await.map(Ok)
-    }
-    .await;
-    match result {
-        Ok(Ok(())) => Redirect::to(&format!(
+    let stored = match photo_field(form).await.map(Photo::parse) {
+        Ok(Ok(photo)) => store_photo(&caller, id, photo).await,
+        Ok(Err(problem)) => {
+            let back = format!("/staff/rewards/{id}?photo_error={}", problem.code());
+            return Redirect::to(&back).into_response();
+        }
+        Err(e) => Err(e),
+    };
+    match stored {
+        Ok(()) => Redirect::to(&format!(
             "/staff/rewards/{id}?photo=saved&at={}",
             crate::ui::server::fresh()
-        ))
-        .into_response(),
-        Ok(Err(problem)) => Redirect::to(&format!(
-            "/staff/rewards/{id}?photo_error={}",
-            problem.code()
         ))
         .into_response(),
         Err(e) => e.into_response(),

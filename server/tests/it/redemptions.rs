@@ -2,36 +2,7 @@ use chrono::{Duration, Utc};
 use sqlx::PgPool;
 use std::collections::HashSet;
 
-use crate::support::{self, assert_invariants, get_as, grant, post_form, session_for};
-
-/// A store with one live drop holding one item; returns the item id.
-async fn live_item(pool: &PgPool, quantity: i32, cost: i64) -> i64 {
-    support::store(pool).await;
-    let now = Utc::now();
-    let drop = support::drop_window(
-        pool,
-        "Live",
-        now - Duration::hours(1),
-        now + Duration::hours(5),
-    )
-    .await;
-    let reward = support::reward(pool, "Candle duo", "gift", cost).await;
-    support::drop_item(pool, drop, reward, quantity, quantity).await
-}
-
-async fn member_with(pool: &PgPool, n: usize, points: i64) -> (i64, String) {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO accounts (email, display_name) VALUES ($1, 'M') RETURNING id",
-    )
-    .bind(format!("m{n}@example.com"))
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    if points > 0 {
-        grant(pool, id, points).await;
-    }
-    (id, session_for(pool, id).await)
-}
+use crate::support::{self, assert_invariants, get_as, live_item, member_with, post_form};
 
 fn key() -> String {
     uuid::Uuid::new_v4().to_string()

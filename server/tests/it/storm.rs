@@ -1,15 +1,14 @@
 //! A small drop-time storm against two server instances sharing one database, over real
-//! sockets: the correctness half of the storm benchmark (`server/scripts/bench.sh`), run with
-//! every test. Nothing here is timed.
+//! sockets, run with every test: it checks correctness only. Nothing here is timed; speed is
+//! for a benchmark, not a test.
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 
-use chrono::{Duration, Utc};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
-use crate::support::{self, assert_invariants, grant, session_for};
+use crate::support::{self, assert_invariants, grant, live_item, member_with};
 
 /// Starts one more server on its own connection pool to the same database, on a free port.
 async fn instance(pool: &PgPool) -> SocketAddr {
@@ -35,30 +34,12 @@ async fn instance(pool: &PgPool) -> SocketAddr {
 
 #[sqlx::test]
 async fn two_hundred_presses_on_two_servers_sell_twenty_units_exactly_once(pool: PgPool) {
-    support::store(&pool).await;
-    let now = Utc::now();
-    let drop = support::drop_window(
-        &pool,
-        "Storm",
-        now - Duration::hours(1),
-        now + Duration::hours(1),
-    )
-    .await;
-    let reward = support::reward(&pool, "Hot candle", "gift", 300).await;
-    let item = support::drop_item(&pool, drop, reward, 20, 20).await;
+    let item = live_item(&pool, 20, 300).await;
     // 100 members, each pressing twice with different keys (two taps) and once more repeating
     // the first key (a retry after a dropped connection).
     let mut members = Vec::new();
     for n in 0..100 {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO accounts (email, display_name) VALUES ($1, 'M') RETURNING id",
-        )
-        .bind(format!("storm{n}@example.com"))
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        grant(&pool, id, 1_000).await;
-        members.push((id, session_for(&pool, id).await));
+        members.push(member_with(&pool, n, 1_000).await);
     }
     let servers = [instance(&pool).await, instance(&pool).await];
     let client = reqwest::Client::new();
@@ -147,17 +128,7 @@ async fn a_member_turned_away_by_a_full_line_is_told_to_press_again_and_spends_n
     pool: PgPool,
 ) {
     use app::redemptions::admission::{Admission, Limits};
-    support::store(&pool).await;
-    let now = Utc::now();
-    let drop = support::drop_window(
-        &pool,
-        "Storm",
-        now - Duration::hours(1),
-        now + Duration::hours(1),
-    )
-    .await;
-    let reward = support::reward(&pool, "Hot candle", "gift", 300).await;
-    let item = support::drop_item(&pool, drop, reward, 20, 20).await;
+    let item = live_item(&pool, 20, 300).await;
     let (member, cookie) = support::account_with_role(&pool, "fan@example.com", "member").await;
     grant(&pool, member, 1_000).await;
     // A gate with no room at all: every press finds the line full.

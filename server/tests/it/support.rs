@@ -464,3 +464,33 @@ pub async fn audit_actions(pool: &PgPool) -> Vec<String> {
         .await
         .unwrap()
 }
+
+/// A store with one live drop holding one item; returns the item id.
+pub async fn live_item(pool: &PgPool, quantity: i32, cost: i64) -> i64 {
+    store(pool).await;
+    let now = Utc::now();
+    let drop = drop_window(
+        pool,
+        "Live",
+        now - Duration::hours(1),
+        now + Duration::hours(5),
+    )
+    .await;
+    let reward = reward(pool, "Candle duo", "gift", cost).await;
+    drop_item(pool, drop, reward, quantity, quantity).await
+}
+
+/// A member `m{n}@example.com` with `points`, signed in.
+pub async fn member_with(pool: &PgPool, n: usize, points: i64) -> (i64, String) {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO accounts (email, display_name) VALUES ($1, 'M') RETURNING id",
+    )
+    .bind(format!("m{n}@example.com"))
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    if points > 0 {
+        grant(pool, id, points).await;
+    }
+    (id, session_for(pool, id).await)
+}
