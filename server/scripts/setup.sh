@@ -95,6 +95,33 @@ ensure_postgres() {
   fi
 }
 
+# A throwaway PostgreSQL cluster for one run (durable commits: fsync on), on a free port. It
+# lives under /tmp because the cluster's OS user must be able to reach its folder, which a
+# checkout in a private home folder is not. Sets PG_BIN, PG_DIR and PG_PORT; the caller traps
+# stop_throwaway_postgres on exit.
+throwaway_postgres() {
+  PG_BIN="$(dirname "$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1 || command -v initdb)")"
+  PG_DIR="$(mktemp -d /tmp/bazaar-pg.XXXXXX)"
+  chmod 755 "$PG_DIR"
+  PG_PORT="$(free_port)"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$PG_DIR"
+  say "Starting a throwaway PostgreSQL on 127.0.0.1:$PG_PORT"
+  pg initdb -D "$PG_DIR/data" --auth=trust -U postgres -E UTF8 --no-locale >/dev/null
+  pg pg_ctl -D "$PG_DIR/data" -w -l "$PG_DIR/log" \
+    -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=on" start >/dev/null
+  PG_STARTED=1
+}
+
+stop_throwaway_postgres() {
+  [ -n "${PG_STARTED:-}" ] && pg pg_ctl -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
+  [ -n "${PG_DIR:-}" ] && rm -rf "$PG_DIR"
+}
+
+# A PostgreSQL program, run as the cluster's owner when we are root.
+pg() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$PG_BIN/$1" "${@:2}"; else "$PG_BIN/$1" "${@:2}"; fi
+}
+
 ensure_chromium() {
   if [ -x /usr/bin/chromium ]; then
     ok "Chromium: present"
@@ -110,7 +137,7 @@ build_release() {
 }
 
 wasm_size() {
-  node end2end/scripts/wasm-size.mjs target/site/pkg/bazaar.wasm
+  node end2end/scripts/wasm-size.mjs target/site/pkg/bazaar.*wasm
 }
 
 # The environment the server binary reads when not started by cargo-leptos.
@@ -120,6 +147,8 @@ site_env() {
   export LEPTOS_SITE_PKG_DIR=pkg
   export LEPTOS_ENV=PROD
   export LEPTOS_RELOAD_PORT=3001
+  # cargo-leptos wrote hash.txt beside the binary; the pages link the hashed file names.
+  export LEPTOS_HASH_FILES=true
 }
 
 free_port() {

@@ -15,26 +15,8 @@ ensure_node
 ensure_postgres
 ensure_chromium
 
-# A throwaway PostgreSQL cluster for this run. It lives under /tmp because the cluster's OS user
-# must be able to reach its folder, which a checkout in a private home folder is not.
-PG_BIN="$(dirname "$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1 || command -v initdb)")"
-PG_DIR="$(mktemp -d /tmp/bazaar-test-pg.XXXXXX)"
-chmod 755 "$PG_DIR"
-PG_PORT="$(free_port)"
-pg() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$PG_BIN/$1" "${@:2}"; else "$PG_BIN/$1" "${@:2}"; fi
-}
-cleanup() {
-  [ -n "${PG_STARTED:-}" ] && pg pg_ctl -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
-  rm -rf "$PG_DIR"
-}
-trap cleanup EXIT
-[ "$(id -u)" -eq 0 ] && chown postgres "$PG_DIR"
-say "Starting a throwaway PostgreSQL on 127.0.0.1:$PG_PORT"
-pg initdb -D "$PG_DIR/data" --auth=trust -U postgres -E UTF8 --no-locale >/dev/null
-pg pg_ctl -D "$PG_DIR/data" -w -l "$PG_DIR/log" \
-  -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=on" start >/dev/null
-PG_STARTED=1
+throwaway_postgres
+trap stop_throwaway_postgres EXIT
 pg createdb -h 127.0.0.1 -p "$PG_PORT" -U postgres e2e
 # sqlx::test creates one fresh database per test from this server.
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"

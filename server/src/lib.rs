@@ -4,6 +4,7 @@
 pub mod api;
 pub mod demo;
 pub mod embedded_pg;
+pub mod invariants;
 pub mod jobs;
 pub mod live;
 pub mod media;
@@ -84,6 +85,7 @@ pub async fn ensure_store_settings(pool: &PgPool, name: &str, zone: &str) -> any
 pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let hashed_files = options.hash_files;
     // Sessions live in Postgres so that every server instance sees them and sign-out is real.
     let sessions = SessionManagerLayer::new(sessions::PgSessionStore::new(state.pool.clone()))
         .with_name("bazaar_session")
@@ -111,6 +113,10 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            hashed_files,
+            media::site_file_cache,
+        ))
         .layer(axum::middleware::from_fn(security::same_origin_mutations))
         .layer(CompressionLayer::new())
         .with_state(state)

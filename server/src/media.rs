@@ -125,3 +125,27 @@ fn escape(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
+
+/// Cache rules for the site's own files under `/pkg/` (the hydrate bundle and the stylesheet).
+/// With hashed names (`LEPTOS_HASH_FILES=true`, as the release scripts run it) a file never
+/// changes under its name, so a phone keeps it for a year and a drop-time visit downloads only
+/// the page; without hashing (development) the browser must revalidate every time.
+pub async fn site_file_cache(
+    State(hashed): State<bool>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let is_site_file = request.uri().path().starts_with("/pkg/");
+    let mut response = next.run(request).await;
+    if is_site_file && response.status().is_success() {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(if hashed {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            }),
+        );
+    }
+    response
+}

@@ -124,6 +124,35 @@ async fn bazaar_page_is_server_rendered_with_rewards_countdowns_and_filter(pool:
     assert!(html.contains(r#"aria-label="Reward categories""#));
     assert!(html.contains(r#"href="/?category=gift""#));
     assert!(html.contains("/pkg/bazaar.js"), "no hydration script");
+    assert!(html.contains(r#"href="/pkg/bazaar.css""#), "no stylesheet");
+}
+
+#[sqlx::test]
+async fn hashed_site_files_are_kept_for_a_year_and_unhashed_ones_revalidated(pool: PgPool) {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir(site.path().join("pkg")).unwrap();
+    std::fs::write(site.path().join("pkg/bazaar.3f9a1c.js"), "export {};").unwrap();
+    for (hashed, expected) in [
+        (true, "public, max-age=31536000, immutable"),
+        (false, "no-cache"),
+    ] {
+        let options = leptos::config::LeptosOptions::builder()
+            .output_name("bazaar")
+            .site_root(site.path().to_str().unwrap())
+            .hash_files(hashed)
+            .build();
+        let app = server::router(
+            app::state::AppState::new(options, pool.clone()),
+            &server::HttpConfig::default(),
+        );
+        let reply = get(&app, "/pkg/bazaar.3f9a1c.js").await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_eq!(reply.headers["cache-control"], expected);
+        // A file that is not there must not be remembered as missing for a year.
+        let missing = get(&app, "/pkg/bazaar.0000.js").await;
+        assert_eq!(missing.status, 404);
+        assert!(missing.headers.get("cache-control").is_none());
+    }
 }
 
 #[sqlx::test]

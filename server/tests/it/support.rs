@@ -384,41 +384,8 @@ pub async fn grant(pool: &PgPool, account_id: i64, points: i64) {
 
 /// Every invariant of redemptions and the ledger, for the whole database.
 pub async fn assert_invariants(pool: &PgPool) {
-    let oversold: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM drop_items di
-         WHERE di.remaining + (SELECT count(*) FROM redemptions x WHERE x.drop_item_id = di.id AND x.status = 'confirmed') <> di.quantity",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    assert_eq!(
-        oversold, 0,
-        "redemptions + remaining = quantity for every item"
-    );
-    let books: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM accounts a
-         WHERE a.balance < 0
-            OR a.balance <> COALESCE((SELECT sum(points) FROM ledger_entries l WHERE l.account_id = a.id), 0)
-            OR a.balance <> COALESCE((SELECT sum(remaining) FROM point_lots p WHERE p.account_id = a.id), 0)",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    assert_eq!(
-        books, 0,
-        "balance >= 0 and == ledger sum == open lots for every account"
-    );
-    let unpaid: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM redemptions x JOIN ledger_entries l ON l.id = x.ledger_entry_id
-         WHERE l.points <> -x.points OR l.account_id <> x.account_id OR l.kind <> 'redeem'",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    assert_eq!(
-        unpaid, 0,
-        "every redemption is paid by its own ledger entry"
-    );
+    let broken = server::invariants::violations(pool).await.unwrap();
+    assert!(broken.is_empty(), "invariants broken: {broken:?}");
 }
 
 /// An account with `role` ("member", "staff", "admin") and a session cookie for it.

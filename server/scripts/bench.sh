@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The drop-time benchmark (not a test): builds the release, starts a throwaway PostgreSQL with
+# durable commits, two release servers on it (one takes the storm, one serves the demo store
+# for the page measurements), runs Lighthouse on the bazaar page, then the load generator in
+# server/benches/storm.rs, which measures pgbench's baseline in the same run and prints the
+# report. The report is also written to target/bench/report.md. Installs what is missing.
+# BENCH_SECONDS (default 10) sets the length of each storm run.
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+
+OUT="$ROOT/target/bench"
+mkdir -p "$OUT"
+LIGHTHOUSE_VERSION="12.8.2"
+
+say "Checking what is installed"
+ensure_build_tools
+ensure_node
+ensure_postgres
+ensure_chromium
+if [ -x "$OUT/tools/node_modules/.bin/lighthouse" ]; then
+  ok "Lighthouse: present"
+else
+  say "Installing Lighthouse $LIGHTHOUSE_VERSION from the npm registry into target/bench/tools"
+  npm install --prefix "$OUT/tools" --no-audit --no-fund --loglevel=error "lighthouse@$LIGHTHOUSE_VERSION"
+fi
+
+build_release
+say "Building the load generator (server/benches/storm.rs, release)"
+# Its own target folder: cargo builds a package's binaries for its benches, and relinking
+# target/release/bazaar without cargo-leptos' build settings would break the page it serves.
+export CARGO_TARGET_DIR="$OUT/cargo"
+cargo bench -p server --bench storm --no-run
+
+SERVERS=()
+cleanup() {
+  for pid in "${SERVERS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  stop_throwaway_postgres
+}
+throwaway_postgres
+trap cleanup EXIT
+for db in bench demo baseline; do pg createdb -h 127.0.0.1 -p "$PG_PORT" -U postgres "$db"; done
+DB="postgres://postgres@127.0.0.1:$PG_PORT"
+
+# Starts the release server on a free port with DATABASE_URL=$1 and BAZAAR_DEMO=$2; sets
+# SERVER_PORT and SERVER_PID once it accepts connections (it migrates before it listens).
+start_server() {
+  site_env
+  SERVER_PORT="$(free_port)"
+  DATABASE_URL="$1" BAZAAR_DEMO="$2" LEPTOS_SITE_ADDR="127.0.0.1:$SERVER_PORT" RUST_LOG=warn \
+    "$ROOT/target/release/bazaar" >"$OUT/server-$SERVER_PORT.log" 2>&1 &
+  SERVER_PID=$!
+  SERVERS+=("$SERVER_PID")
+  for _ in $(seq 1 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$SERVER_PORT") 2>/dev/null && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$OUT/server-$SERVER_PORT.log"; exit 1; }
+    sleep 0.2
+  done
+  echo "the server did not start; see $OUT/server-$SERVER_PORT.log"
+  exit 1
+}
+
+say "Starting the storm server and the demo-store server (release builds)"
+start_server "$DB/bench" 0
+STORM_PORT=$SERVER_PORT STORM_PID=$SERVER_PID
+start_server "$DB/demo" 1
+PAGE_PORT=$SERVER_PORT
+ok "storm: http://127.0.0.1:$STORM_PORT/ (pid $STORM_PID) · demo store: http://127.0.0.1:$PAGE_PORT/"
+
+say "Lighthouse on the bazaar page (mobile emulation, Debian Chromium)"
+rm -f "$OUT/lighthouse.json"
+CHROME_PATH=/usr/bin/chromium "$OUT/tools/node_modules/.bin/lighthouse" "http://127.0.0.1:$PAGE_PORT/" \
+  --output=json --output-path="$OUT/lighthouse.json" --quiet \
+  --only-categories=performance,accessibility,best-practices,seo \
+  --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --disable-background-networking --disable-component-update --disable-sync" \
+  || ok "Lighthouse failed; the report says so"
+
+say "Storm, baseline and page measurements (about $(( ${BENCH_SECONDS:-10} * 9 / 60 + 2 )) min)"
+BENCH_STORM_URL="http://127.0.0.1:$STORM_PORT" \
+BENCH_PAGE_URL="http://127.0.0.1:$PAGE_PORT" \
+BENCH_DATABASE_URL="$DB/bench" \
+BENCH_BASELINE_URL="$DB/baseline" \
+BENCH_PGBENCH="$PG_BIN/pgbench" \
+BENCH_SERVER_PID="$STORM_PID" \
+BENCH_WASM="$(ls "$ROOT"/target/site/pkg/bazaar.*wasm | head -1)" \
+BENCH_LIGHTHOUSE_JSON="$OUT/lighthouse.json" \
+  cargo bench -p server --bench storm -q | tee "$OUT/report.md"
+say "Report written to target/bench/report.md"
