@@ -28,7 +28,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="theme-color" content="#5b2a86" />
                 <AutoReload options=options.clone() />
                 <HashedStylesheet options=options.clone() id="leptos" />
-                <HydrationScripts options />
+                // Hydrate when the phone is idle: every page works as plain HTML forms first, and
+                // the bundle must not compete with the first paint on a slow link.
+                <HydrationScripts options defer=true />
                 <MetaTags />
             </head>
             <body>

@@ -81,7 +81,8 @@ fn BazaarContent(
                     <ul class="reward-grid" role="list">
                         {rewards
                             .into_iter()
-                            .map(|card| view! { <RewardCardView card now refresh /> })
+                            .enumerate()
+                            .map(|(i, card)| view! { <RewardCardView card now refresh first_screen=i < 2 /> })
                             .collect_view()}
                     </ul>
                 }
@@ -215,6 +216,9 @@ fn RewardCardView(
     card: RewardCard,
     now: chrono::DateTime<chrono::Utc>,
     refresh: Callback<()>,
+    /// On a phone's first screen: its picture is the page's largest paint, so it loads at once
+    /// (lazy loading would wait for layout and push the paint back by seconds on a slow link).
+    first_screen: bool,
 ) -> impl IntoView {
     let RewardCard {
         drop_item_id,
@@ -272,7 +276,15 @@ fn RewardCardView(
     };
     view! {
         <li class="reward-card" class:sold-out=move || remaining.get() == 0 data-item=drop_item_id.to_string()>
-            <img src=image_url alt="" width="320" height="200" loading="lazy" decoding="async" />
+            <img
+                src=image_url
+                alt=""
+                width="320"
+                height="200"
+                loading=if first_screen { "eager" } else { "lazy" }
+                fetchpriority=first_screen.then_some("high")
+                decoding="async"
+            />
             <div class="reward-body">
                 <p class="reward-category">{category.singular()}</p>
                 <h3 class="reward-title" id=label_id>{title}</h3>
