@@ -114,7 +114,7 @@ throwaway_postgres() {
 
 stop_throwaway_postgres() {
   [ -n "${PG_STARTED:-}" ] && pg pg_ctl -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
-  [ -n "${PG_DIR:-}" ] && rm -rf "$PG_DIR"
+  rm -rf "${PG_DIR:-/nonexistent}"
 }
 
 # A PostgreSQL program, run as the cluster's owner when we are root.

@@ -125,6 +125,10 @@ async fn bazaar_page_is_server_rendered_with_rewards_countdowns_and_filter(pool:
     assert!(html.contains(r#"href="/?category=gift""#));
     assert!(html.contains("/pkg/bazaar.js"), "no hydration script");
     assert!(html.contains(r#"href="/pkg/bazaar.css""#), "no stylesheet");
+    // The first screen's pictures are the page's largest paint: fetched at once, the rest lazily.
+    assert_eq!(html.matches(r#"loading="eager""#).count(), 2);
+    assert_eq!(html.matches(r#"fetchpriority="high""#).count(), 2);
+    assert_eq!(html.matches(r#"loading="lazy""#).count(), 1);
 }
 
 #[sqlx::test]
