@@ -10,7 +10,7 @@ use crate::AppError;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
-    /// Bounds each drop item's redemptions in flight; see `redemptions::admission`.
+    /// The line and the batched writer every redemption goes through; see `redemptions::admission`.
     pub admission: crate::redemptions::admission::Admission,
 }
 

@@ -128,28 +128,35 @@ pub async fn debit(
     )
     .fetch_one(&mut *conn)
     .await?;
-    consume_lots(conn, account_id, points).await?;
+    consume_lots(conn, &[account_id], &[points]).await?;
     Ok(entry_id)
 }
 
-/// Reduces the account's open lots by `points`, soonest expiry first.
-async fn consume_lots(
+/// Reduces open lots by `points[i]` for `accounts[i]`, soonest expiry first. An account may
+/// appear more than once (several redemptions in one batch); its amounts add up.
+pub(crate) async fn consume_lots(
     conn: &mut PgConnection,
-    account_id: i64,
-    points: i64,
-) -> Result<(), AppError> {
+    accounts: &[i64],
+    points: &[i64],
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        r#"WITH ordered AS (
-               SELECT id, remaining,
-                      (sum(remaining) OVER (ORDER BY expires_at, id) - remaining)::bigint AS before
-               FROM point_lots
-               WHERE account_id = $1 AND remaining > 0
+        r#"WITH need AS (
+               SELECT account_id, sum(points)::bigint AS points
+               FROM unnest($1::bigint[], $2::bigint[]) AS t(account_id, points)
+               GROUP BY account_id
+           ),
+           ordered AS (
+               SELECT p.id, p.remaining, n.points AS need,
+                      (sum(p.remaining) OVER (PARTITION BY p.account_id ORDER BY p.expires_at, p.id)
+                       - p.remaining)::bigint AS before
+               FROM point_lots p JOIN need n ON n.account_id = p.account_id
+               WHERE p.remaining > 0
            )
            UPDATE point_lots p
-           SET remaining = p.remaining - LEAST(o.remaining, $2::bigint - o.before)
+           SET remaining = p.remaining - LEAST(o.remaining, o.need - o.before)
            FROM ordered o
-           WHERE p.id = o.id AND o.before < $2::bigint"#,
-        account_id,
+           WHERE p.id = o.id AND o.before < o.need"#,
+        accounts,
         points
     )
     .execute(conn)

@@ -1,55 +1,75 @@
-//! The admission gate in front of the redeem transaction.
+//! The line in front of the redemption writer.
 //!
 //! Every redemption of one drop item ends on the same row (`drop_items.remaining`), whose lock
-//! is held through each commit's WAL flush. Letting hundreds of requests queue on that lock
-//! inside Postgres makes throughput fall as the crowd grows (each waiter holds a connection and
-//! is woken in turn), and the last ones time out. So this server lets only a few redemptions
-//! of an item into the database at once, keeps a bounded line for the rest, and answers anyone
-//! beyond the line, or anyone who waited too long, at once with 429 "busy" and `Retry-After`.
-//! Correctness never depends on the gate: the row lock and the conditional UPDATE still decide,
-//! so several servers sharing one database stay exact; each just bounds its own share.
+//! is held through each commit's WAL flush, and each redemption costs a dozen statements of
+//! CPU. Run one transaction per press and a drop's crowd queues on that row inside Postgres:
+//! throughput is one commit at a time and falls as the crowd grows. So presses join a line,
+//! and one writer per server settles everything waiting in one transaction: a handful of
+//! set-based statements and one commit for up to `batch` presses (`server::settle`). Under a
+//! storm batches grow by themselves while a commit is in flight, so the cost per press falls
+//! as the crowd grows instead of rising. Each press is still all-or-nothing for its member and
+//! idempotent by its key.
+//!
+//! The line is bounded: anyone beyond it, or anyone who waited longer than `max_wait`, is
+//! answered at once with 429 "busy" and `Retry-After`, never left to time out. Correctness
+//! never depends on the line: the writer locks the rows it changes and the database's
+//! constraints still decide, so several servers sharing one database stay exact; each just
+//! batches its own share.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use sqlx::PgPool;
+use tokio::sync::{mpsc, oneshot};
 
+use super::server::{Press, Settled, settle};
 use crate::AppError;
 
-/// How the gate is sized; `Default` is what the server runs with.
+/// How the line is sized; `Default` is what the server runs with.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Redemptions of one item inside the database at once, per server.
-    pub in_flight: usize,
-    /// Requests allowed to wait their turn, per item, per server.
+    /// The most presses settled in one transaction.
+    pub batch: usize,
+    /// Presses allowed to wait for the writer, per server.
     pub waiting: usize,
-    /// The longest anyone waits before hearing "busy".
+    /// The longest a press waits before hearing "busy".
     pub max_wait: Duration,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            in_flight: 4,
-            waiting: 512,
+            batch: 256,
+            waiting: 4096,
             max_wait: Duration::from_secs(2),
         }
     }
 }
 
-struct Gate {
-    permits: Arc<Semaphore>,
-    waiting: AtomicUsize,
+/// The answer to one press, as the writer gives it.
+pub type Answer = Result<Settled, AppError>;
+
+/// The line was full: the press was turned away before the writer saw it.
+#[derive(Debug)]
+pub struct LineFull;
+
+struct Queued {
+    press: Press,
+    at: Instant,
+    reply: oneshot::Sender<Answer>,
+}
+
+struct Line {
+    presses: mpsc::UnboundedSender<Queued>,
+    waiting: Arc<AtomicUsize>,
 }
 
 #[derive(Clone)]
 pub struct Admission {
     limits: Limits,
-    // One gate per drop item, created on first use. Items are few (tens per drop) and the map
-    // is only touched to find the gate, so a plain mutex is enough.
-    gates: Arc<Mutex<HashMap<i64, Arc<Gate>>>>,
+    // The writer starts with the first press, on the runtime and pool that press runs on.
+    line: Arc<OnceLock<Line>>,
 }
 
 impl Default for Admission {
@@ -58,99 +78,81 @@ impl Default for Admission {
     }
 }
 
-/// Being inside: dropped when the redemption is done, letting the next one in.
-pub struct Admitted(#[expect(dead_code, reason = "held for its Drop")] OwnedSemaphorePermit);
-
-/// Waits on the line; counted while it exists, so an abandoned request frees its place.
-struct InLine<'a>(&'a AtomicUsize);
-
-impl Drop for InLine<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
 impl Admission {
     pub fn new(limits: Limits) -> Self {
         Admission {
             limits,
-            gates: Arc::default(),
+            line: Arc::default(),
         }
     }
 
-    fn gate(&self, item_id: i64) -> Arc<Gate> {
-        let mut gates = self.gates.lock().unwrap_or_else(|e| e.into_inner());
-        gates
-            .entry(item_id)
-            .or_insert_with(|| {
-                Arc::new(Gate {
-                    permits: Arc::new(Semaphore::new(self.limits.in_flight)),
-                    waiting: AtomicUsize::new(0),
-                })
-            })
-            .clone()
+    fn start(&self, pool: &PgPool) -> Line {
+        let (presses, incoming) = mpsc::unbounded_channel();
+        let waiting = Arc::new(AtomicUsize::new(0));
+        tokio::spawn(write(pool.clone(), self.limits, incoming, waiting.clone()));
+        Line { presses, waiting }
     }
 
-    /// Enters the gate for `item_id`, or says "busy" without delay when the line is full, or
-    /// after `max_wait` in it.
-    pub async fn enter(&self, item_id: i64) -> Result<Admitted, AppError> {
-        let gate = self.gate(item_id);
-        if let Ok(permit) = gate.permits.clone().try_acquire_owned() {
-            return Ok(Admitted(permit));
+    /// Puts `press` in the line and waits for the writer's answer; `LineFull` at once when
+    /// the line is already as long as allowed.
+    pub async fn redeem(&self, pool: &PgPool, press: Press) -> Result<Answer, LineFull> {
+        let line = self.line.get_or_init(|| self.start(pool));
+        if line.waiting.fetch_add(1, Ordering::SeqCst) >= self.limits.waiting {
+            line.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(LineFull);
         }
-        if gate.waiting.fetch_add(1, Ordering::SeqCst) >= self.limits.waiting {
-            gate.waiting.fetch_sub(1, Ordering::SeqCst);
-            return Err(AppError::Busy);
+        let (reply, answer) = oneshot::channel();
+        let queued = Queued {
+            press,
+            at: Instant::now(),
+            reply,
+        };
+        if line.presses.send(queued).is_err() {
+            line.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Ok(Err(AppError::internal(
+                "redemption writer",
+                "the writer has stopped",
+            )));
         }
-        let _in_line = InLine(&gate.waiting);
-        match tokio::time::timeout(self.limits.max_wait, gate.permits.clone().acquire_owned()).await
-        {
-            Ok(Ok(permit)) => Ok(Admitted(permit)),
-            _ => Err(AppError::Busy),
-        }
+        // Dropping this future (the member closed the page) does not withdraw the press: the
+        // writer settles it anyway, and the member finds it under "My redemptions".
+        Ok(answer.await.unwrap_or_else(|_| {
+            Err(AppError::internal(
+                "redemption writer",
+                "a press was dropped unanswered",
+            ))
+        }))
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn beyond_the_line_the_answer_is_busy_at_once_and_the_line_moves_on() {
-        let admission = Admission::new(Limits {
-            in_flight: 1,
-            waiting: 1,
-            max_wait: Duration::from_millis(200),
-        });
-        let inside = admission.enter(7).await.unwrap();
-        // Another item has its own gate.
-        let _other = admission.enter(8).await.unwrap();
-        let waiting = {
-            let admission = admission.clone();
-            tokio::spawn(async move { admission.enter(7).await.is_ok() })
+/// The writer: takes everything waiting (up to a batch), settles it in one transaction, answers
+/// each press, and goes again. Ends when the server's state is dropped.
+async fn write(
+    pool: PgPool,
+    limits: Limits,
+    mut incoming: mpsc::UnboundedReceiver<Queued>,
+    waiting: Arc<AtomicUsize>,
+) {
+    let mut batch = Vec::with_capacity(limits.batch.max(1));
+    while incoming.recv_many(&mut batch, limits.batch.max(1)).await > 0 {
+        waiting.fetch_sub(batch.len(), Ordering::SeqCst);
+        let now = Instant::now();
+        let (presses, replies): (Vec<Press>, Vec<_>) = batch
+            .drain(..)
+            .map(|q| {
+                let late = now.duration_since(q.at) > limits.max_wait;
+                (Press { late, ..q.press }, q.reply)
+            })
+            .unzip();
+        // Settled on its own task so that a panic fails this batch's presses, not the writer.
+        let answers = match tokio::spawn(settle(pool.clone(), presses)).await {
+            Ok(Ok(answers)) => answers,
+            Ok(Err(error)) => vec![Err(error); replies.len()],
+            Err(panic) => vec![Err(AppError::internal("redemption writer", panic)); replies.len()],
         };
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        let started = std::time::Instant::now();
-        assert!(matches!(admission.enter(7).await, Err(AppError::Busy)));
-        assert!(
-            started.elapsed() < Duration::from_millis(100),
-            "refused without waiting"
-        );
-        drop(inside);
-        assert!(
-            waiting.await.unwrap(),
-            "the one in line got in when the first left"
-        );
-    }
-
-    #[tokio::test]
-    async fn waiting_too_long_is_busy() {
-        let admission = Admission::new(Limits {
-            in_flight: 1,
-            waiting: 10,
-            max_wait: Duration::from_millis(30),
-        });
-        let _inside = admission.enter(1).await.unwrap();
-        assert!(matches!(admission.enter(1).await, Err(AppError::Busy)));
+        for (reply, answer) in replies.into_iter().zip(answers) {
+            // The member may have gone; their redemption stands either way.
+            let _ = reply.send(answer);
+        }
     }
 }

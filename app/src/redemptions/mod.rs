@@ -63,13 +63,9 @@ pub async fn redeem_preview(drop_item_id: i64) -> Result<RedeemOffer, AppError> 
 #[server(prefix = "/api/fn", endpoint = "redeem")]
 pub async fn redeem(drop_item_id: i64, idempotency_key: String) -> Result<Redemption, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
-    let result = async {
-        let _admitted = caller.state.admission.enter(drop_item_id).await?;
-        server::redeem(&caller, drop_item_id, &idempotency_key, Utc::now()).await
-    }
-    .await;
-    server::record_attempt(&caller, drop_item_id, &result).await;
-    let redemption = result.map_err(crate::error::server::reply)?;
+    let redemption = server::redeem(&caller, drop_item_id, &idempotency_key)
+        .await
+        .map_err(crate::error::server::reply)?;
     leptos_axum::redirect(&format!("/redemptions/{}", redemption.code));
     Ok(redemption)
 }

@@ -1,5 +1,7 @@
-//! The redeem transaction. Lock order, everywhere: the member's account row, then the item row.
-//! One order means concurrent redemptions and cancellations queue instead of deadlocking.
+//! Redeeming on the server: the checks, the batched redeem transaction, reading redemptions
+//! back, and cancelling. Lock order, everywhere: account rows (by id), then item rows (by id).
+//! One order means concurrent batches, on any server, and cancellations queue instead of
+//! deadlocking.
 
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgConnection;
@@ -10,11 +12,11 @@ use crate::AppError;
 use crate::auth::server::Caller;
 use crate::error::server::violated_constraint;
 use crate::ledger::Points;
-use crate::ledger::server::{Credit, Debit, credit, debit, expiry_period, lock_balance};
+use crate::ledger::server::{Credit, credit, expiry_period, lock_balance};
 use crate::store::server::Store;
 
-/// Everything the checks need about one drop item, for one member.
-struct ItemFacts {
+/// What the checks need about one drop item.
+struct Item {
     title: String,
     description: String,
     category: String,
@@ -23,91 +25,178 @@ struct ItemFacts {
     remaining: i32,
     cost: i64,
     limit: i32,
-    /// When this member may start redeeming (earlier with early access).
-    opens_at: DateTime<Utc>,
+    starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
     cancelled: bool,
     required_tier: Option<(i16, String)>,
-    member_rank: i16,
-    already: i64,
+    early_access: Option<(i16, Duration)>,
+    /// How long after redeeming a member may still cancel.
+    cancel_window: Duration,
 }
 
-async fn facts(
+impl Item {
+    /// When a member of tier `rank` may start redeeming (earlier with early access).
+    fn opens_for(&self, rank: i16) -> DateTime<Utc> {
+        match self.early_access {
+            Some((early_rank, early)) if rank >= early_rank => self.starts_at - early,
+            _ => self.starts_at,
+        }
+    }
+}
+
+/// Where one member stands: their tier and balance.
+struct Member {
+    rank: i16,
+    balance: i64,
+}
+
+async fn items(
     conn: &mut PgConnection,
-    account_id: i64,
-    item_id: i64,
-) -> Result<ItemFacts, AppError> {
-    let row = sqlx::query!(
-        r#"SELECT r.title, r.description, r.category, r.id AS reward_id, d.title AS drop_title,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Item>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT di.id, r.title, r.description, r.category, r.id AS reward_id, d.title AS drop_title,
                   di.remaining, di.points_cost, di.per_member_limit,
                   d.starts_at, d.ends_at, d.cancelled_at IS NOT NULL AS "cancelled!",
                   mt.rank AS "min_rank?", mt.name AS "min_name?",
                   ea.rank AS "early_rank?", (extract(epoch FROM di.early_access))::bigint AS early_secs,
-                  me.rank AS member_rank,
-                  (SELECT count(*) FROM redemptions x
-                   WHERE x.drop_item_id = di.id AND x.account_id = $2 AND x.status = 'confirmed') AS "already!"
+                  (extract(epoch FROM s.redemption_cancel_window))::bigint AS "window_secs!"
            FROM drop_items di
            JOIN drops d ON d.id = di.drop_id
            JOIN rewards r ON r.id = di.reward_id
            LEFT JOIN tiers mt ON mt.code = di.min_tier
            LEFT JOIN tiers ea ON ea.code = di.early_access_tier
-           JOIN accounts a ON a.id = $2
-           JOIN tiers me ON me.code = a.tier
-           WHERE di.id = $1"#,
-        item_id,
-        account_id
+           CROSS JOIN store_settings s
+           WHERE di.id = ANY($1)"#,
+        ids
     )
-    .fetch_optional(conn)
-    .await?
-    .ok_or_else(|| AppError::not_found("That reward"))?;
-    let early = match (row.early_rank, row.early_secs) {
-        (Some(rank), Some(secs)) if row.member_rank >= rank => Duration::seconds(secs),
-        _ => Duration::zero(),
-    };
-    Ok(ItemFacts {
-        title: row.title,
-        description: row.description,
-        category: row.category,
-        reward_id: row.reward_id,
-        drop_title: row.drop_title,
-        remaining: row.remaining,
-        cost: row.points_cost,
-        limit: row.per_member_limit,
-        opens_at: row.starts_at - early,
-        ends_at: row.ends_at,
-        cancelled: row.cancelled,
-        required_tier: row.min_rank.zip(row.min_name),
-        member_rank: row.member_rank,
-        already: row.already,
-    })
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let item = Item {
+                title: r.title,
+                description: r.description,
+                category: r.category,
+                reward_id: r.reward_id,
+                drop_title: r.drop_title,
+                remaining: r.remaining,
+                cost: r.points_cost,
+                limit: r.per_member_limit,
+                starts_at: r.starts_at,
+                ends_at: r.ends_at,
+                cancelled: r.cancelled,
+                required_tier: r.min_rank.zip(r.min_name),
+                early_access: r.early_rank.zip(r.early_secs.map(Duration::seconds)),
+                cancel_window: Duration::seconds(r.window_secs),
+            };
+            (r.id, item)
+        })
+        .collect())
 }
 
-/// Why this member cannot redeem this item now, checked in the order a member would want to hear
+async fn members(
+    conn: &mut PgConnection,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Member>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "SELECT a.id, a.balance, t.rank FROM accounts a JOIN tiers t ON t.code = a.tier WHERE a.id = ANY($1)",
+        ids
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let member = Member {
+                rank: r.rank,
+                balance: r.balance,
+            };
+            (r.id, member)
+        })
+        .collect())
+}
+
+/// The redemptions these members already hold of these items, and any made with these keys.
+struct Earlier {
+    /// (member, item) → confirmed redemptions.
+    held: std::collections::HashMap<(i64, i64), i64>,
+    /// (member, key) → the redemption that key made: its code and item.
+    by_key: std::collections::HashMap<(i64, Uuid), (String, i64)>,
+}
+
+async fn earlier(
+    conn: &mut PgConnection,
+    accounts: &[i64],
+    items: &[i64],
+    keys: &[Uuid],
+) -> Result<Earlier, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT account_id, drop_item_id, idempotency_key, code, status = 'confirmed' AS "confirmed!"
+           FROM redemptions
+           WHERE account_id = ANY($1) AND (drop_item_id = ANY($2) OR idempotency_key = ANY($3))"#,
+        accounts,
+        items,
+        keys
+    )
+    .fetch_all(conn)
+    .await?;
+    let mut earlier = Earlier {
+        held: Default::default(),
+        by_key: Default::default(),
+    };
+    for r in rows {
+        if r.confirmed && items.contains(&r.drop_item_id) {
+            *earlier
+                .held
+                .entry((r.account_id, r.drop_item_id))
+                .or_default() += 1;
+        }
+        if keys.contains(&r.idempotency_key) {
+            earlier
+                .by_key
+                .insert((r.account_id, r.idempotency_key), (r.code, r.drop_item_id));
+        }
+    }
+    Ok(earlier)
+}
+
+/// Why a member cannot redeem an item now, checked in the order a member would want to hear
 /// it: when, who, whether any are left, how many they had, whether they can afford it.
-fn blocked(f: &ItemFacts, balance: i64, now: DateTime<Utc>, store: &Store) -> Option<AppError> {
-    if now < f.opens_at {
+/// `remaining` and `held` count presses settled earlier in the same batch.
+fn blocked(
+    item: &Item,
+    member: &Member,
+    remaining: i32,
+    held: i64,
+    now: DateTime<Utc>,
+    store: &Store,
+) -> Option<AppError> {
+    let opens_at = item.opens_for(member.rank);
+    if now < opens_at {
         return Some(AppError::NotOpenYet {
-            opens: format!("at {}", store.format_time(f.opens_at)),
+            opens: format!("at {}", store.format_time(opens_at)),
         });
     }
-    if f.cancelled || now >= f.ends_at {
+    if item.cancelled || now >= item.ends_at {
         return Some(AppError::DropClosed);
     }
-    if let Some((rank, name)) = &f.required_tier
-        && f.member_rank < *rank
+    if let Some((rank, name)) = &item.required_tier
+        && member.rank < *rank
     {
         return Some(AppError::TierRequired { tier: name.clone() });
     }
-    if f.remaining <= 0 {
+    if remaining <= 0 {
         return Some(AppError::SoldOut);
     }
-    if f.already >= i64::from(f.limit) {
-        return Some(AppError::LimitReached { limit: f.limit });
+    if held >= i64::from(item.limit) {
+        return Some(AppError::LimitReached { limit: item.limit });
     }
-    if balance < f.cost {
+    if member.balance < item.cost {
         return Some(AppError::NotEnoughPoints {
-            needed: Points::new(f.cost).unwrap_or(Points::ZERO),
-            have: Points::new(balance).unwrap_or(Points::ZERO),
+            needed: Points::new(item.cost).unwrap_or(Points::ZERO),
+            have: Points::new(member.balance).unwrap_or(Points::ZERO),
         });
     }
     None
@@ -126,109 +215,351 @@ pub async fn preview(
     let pool = &caller.state.pool;
     let store = crate::store::server::load(pool).await?;
     let mut conn = pool.acquire().await?;
-    let f = facts(&mut conn, me.id, item_id).await?;
+    let item = items(&mut conn, &[item_id])
+        .await?
+        .remove(&item_id)
+        .ok_or_else(|| AppError::not_found("That reward"))?;
+    let member = members(&mut conn, &[me.id])
+        .await?
+        .remove(&me.id)
+        .ok_or_else(|| AppError::not_found("That member"))?;
+    let held = earlier(&mut conn, &[me.id], &[item_id], &[])
+        .await?
+        .held
+        .get(&(me.id, item_id))
+        .copied()
+        .unwrap_or(0);
     let photo = sqlx::query_scalar!(
         "SELECT updated_at FROM reward_images WHERE reward_id = $1",
-        f.reward_id
+        item.reward_id
     )
     .fetch_optional(&mut *conn)
     .await?;
     Ok(RedeemOffer {
         drop_item_id: item_id,
-        blocked: blocked(&f, me.balance.get(), now, &store),
-        image_url: crate::rewards::image_url(f.reward_id, photo),
-        category: f
+        blocked: blocked(&item, &member, item.remaining, held, now, &store),
+        image_url: crate::rewards::image_url(item.reward_id, photo),
+        category: item
             .category
             .parse()
             .map_err(|e| AppError::internal("redemption", e))?,
-        reward_title: f.title,
-        description: f.description,
-        drop_title: f.drop_title,
-        cost: points(f.cost)?,
-        remaining: f.remaining,
+        cost: points(item.cost)?,
+        remaining: item.remaining,
+        reward_title: item.title,
+        description: item.description,
+        drop_title: item.drop_title,
         balance: me.balance,
         idempotency_key: Uuid::new_v4().to_string(),
     })
 }
 
-pub async fn redeem(
-    caller: &Caller,
-    item_id: i64,
-    key: &str,
-    now: DateTime<Utc>,
-) -> Result<Redemption, AppError> {
+/// One press of "Confirm", as the writer gets it.
+#[derive(Debug, Clone)]
+pub struct Press {
+    pub account_id: i64,
+    pub item_id: i64,
+    pub key: Uuid,
+    pub client_ip: String,
+    /// It waited in line longer than allowed: answered "busy" without touching anything.
+    pub late: bool,
+}
+
+/// What a press came to, when it was not refused.
+#[derive(Debug, Clone)]
+pub enum Settled {
+    /// A new redemption, committed.
+    Made(Redemption),
+    /// The key was used before: the redemption it made, and that redemption's item.
+    Repeat { code: String, item_id: i64 },
+}
+
+/// Redeems one unit of a drop item for the caller, through the line and the writer.
+pub async fn redeem(caller: &Caller, item_id: i64, key: &str) -> Result<Redemption, AppError> {
     let me = caller.account()?;
-    let key = Uuid::parse_str(key).map_err(|_| {
-        AppError::bad_request(
+    let Ok(key) = Uuid::parse_str(key) else {
+        let refused = AppError::bad_request(
             "This redemption request is malformed. Please reload the page and try again.",
-        )
-    })?;
-    let pool = &caller.state.pool;
-    let store = crate::store::server::load(pool).await?;
+        );
+        record_attempt(caller, item_id, &refused).await;
+        return Err(refused);
+    };
+    let press = Press {
+        account_id: me.id,
+        item_id,
+        key,
+        client_ip: crate::auth::server::client_ip().await,
+        late: false,
+    };
+    let answer = match caller
+        .state
+        .admission
+        .redeem(&caller.state.pool, press)
+        .await
+    {
+        Ok(answer) => answer,
+        Err(super::admission::LineFull) => {
+            record_attempt(caller, item_id, &AppError::Busy).await;
+            return Err(AppError::Busy);
+        }
+    };
+    match answer? {
+        Settled::Made(redemption) => Ok(redemption),
+        // A retry of a press that already succeeded: the same answer, nothing new.
+        Settled::Repeat { code, item_id: was } if was == item_id => {
+            one(caller, &code, Utc::now()).await
+        }
+        Settled::Repeat { .. } => Err(AppError::Conflict {
+            message: "This request was already used to redeem a different reward. Please reload the page and try again.".into(),
+        }),
+    }
+}
+
+/// Settles a batch of presses in one transaction and answers each, in order. Presses are taken
+/// in arrival order, so within a batch the first press of a member is the one that counts
+/// against stock, their limit and their balance first.
+///
+/// An error here (the database gone) fails every press of the batch, and none was written.
+pub async fn settle(
+    pool: sqlx::PgPool,
+    presses: Vec<Press>,
+) -> Result<Vec<Result<Settled, AppError>>, AppError> {
+    let store = crate::store::server::load(&pool).await?;
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match try_settle(&pool, &presses, &store, Utc::now()).await {
+            Err(error) if tries < 3 && worth_retrying(&error) => {
+                tracing::warn!(%error, tries, "retrying a redemption batch");
+            }
+            answers => return Ok(answers?),
+        }
+    }
+}
+
+/// A deadlock with another server's batch (both sides are rolled back whole) or one of the
+/// 40-bit codes colliding: trying the batch again, with fresh codes, succeeds.
+fn worth_retrying(error: &sqlx::Error) -> bool {
+    let db = error.as_database_error();
+    db.and_then(|e| e.code()).as_deref() == Some("40P01")
+        || violated_constraint(error) == Some("redemptions_code_unique")
+}
+
+/// One unit taken: who, what, and the answer it makes.
+struct Taken {
+    account_id: i64,
+    item_id: i64,
+    key: Uuid,
+    code: String,
+    points: i64,
+    reason: String,
+    balance_after: i64,
+}
+
+async fn try_settle(
+    pool: &sqlx::PgPool,
+    presses: &[Press],
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Result<Vec<Result<Settled, AppError>>, sqlx::Error> {
+    use std::collections::HashMap;
+    let live: Vec<&Press> = presses.iter().filter(|p| !p.late).collect();
+    let mut accounts: Vec<i64> = live.iter().map(|p| p.account_id).collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    let mut item_ids: Vec<i64> = live.iter().map(|p| p.item_id).collect();
+    item_ids.sort_unstable();
+    item_ids.dedup();
+    let keys: Vec<Uuid> = live.iter().map(|p| p.key).collect();
 
     let mut tx = pool.begin().await?;
-    let balance = lock_balance(&mut tx, me.id).await?;
-    // A retry of a press that already succeeded: the same answer, nothing new.
-    if let Some((code, existing_item)) = sqlx::query!(
-        "SELECT code, drop_item_id FROM redemptions WHERE account_id = $1 AND idempotency_key = $2",
-        me.id,
-        key
+    // Lock order, as everywhere: accounts (by id), then items (by id). Reads come after both
+    // locks, so they see whatever the transactions we waited for committed.
+    sqlx::query!(
+        "SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        &accounts
     )
-    .fetch_optional(&mut *tx)
-    .await?
-    .map(|r| (r.code, r.drop_item_id))
-    {
-        tx.rollback().await?;
-        if existing_item != item_id {
-            return Err(AppError::Conflict {
-                message: "This request was already used to redeem a different reward. Please reload the page and try again.".into(),
-            });
-        }
-        return one(caller, &code, now).await;
-    }
-    let f = facts(&mut tx, me.id, item_id).await?;
-    if let Some(error) = blocked(&f, balance, now, &store) {
-        return Err(error);
-    }
-    // The decisive check: a unit is taken only if one is left, whatever anyone else read.
-    let taken = sqlx::query_scalar!(
-        "UPDATE drop_items SET remaining = remaining - 1 WHERE id = $1 AND remaining > 0 RETURNING remaining",
-        item_id
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
-    if taken.is_none() {
-        return Err(AppError::SoldOut);
-    }
-    let code = new_code();
-    let entry = debit(
-        &mut tx,
-        me.id,
-        Debit::Redeem,
-        f.cost,
-        &format!("Redeemed: {}", f.title),
-        Some(&code),
-    )
+    .fetch_all(&mut *tx)
     .await?;
     sqlx::query!(
-        r#"INSERT INTO redemptions (code, account_id, drop_item_id, points, idempotency_key, ledger_entry_id)
-           VALUES ($1, $2, $3, $4, $5, $6)"#,
-        code,
-        me.id,
-        item_id,
-        f.cost,
-        key,
-        entry
+        "SELECT id FROM drop_items WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        &item_ids
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let items = items(&mut tx, &item_ids).await?;
+    let mut members = members(&mut tx, &accounts).await?;
+    let mut earlier = earlier(&mut tx, &accounts, &item_ids, &keys).await?;
+
+    let mut remaining: HashMap<i64, i32> = items
+        .iter()
+        .map(|(id, item)| (*id, item.remaining))
+        .collect();
+    let mut taken: Vec<Taken> = Vec::new();
+    // What each press came to: a unit taken (index into `taken`), a repeat, or a refusal.
+    enum Outcome {
+        Taken(usize),
+        Repeat(String, i64),
+        Refused(AppError),
+    }
+    let mut outcomes = Vec::with_capacity(presses.len());
+    for press in presses {
+        let outcome = if press.late {
+            Outcome::Refused(AppError::Busy)
+        } else if let Some((code, item)) = earlier.by_key.get(&(press.account_id, press.key)) {
+            Outcome::Repeat(code.clone(), *item)
+        } else if let (Some(item), Some(member)) = (
+            items.get(&press.item_id),
+            members.get_mut(&press.account_id),
+        ) {
+            let held = earlier
+                .held
+                .entry((press.account_id, press.item_id))
+                .or_default();
+            let left = remaining.entry(press.item_id).or_default();
+            match blocked(item, member, *left, *held, now, store) {
+                Some(refusal) => Outcome::Refused(refusal),
+                None => {
+                    *left -= 1;
+                    *held += 1;
+                    member.balance -= item.cost;
+                    let code = new_code();
+                    // A repeat of this key later in the same batch gets the same answer.
+                    earlier
+                        .by_key
+                        .insert((press.account_id, press.key), (code.clone(), press.item_id));
+                    taken.push(Taken {
+                        account_id: press.account_id,
+                        item_id: press.item_id,
+                        key: press.key,
+                        code,
+                        points: item.cost,
+                        reason: format!("Redeemed: {}", item.title),
+                        balance_after: member.balance,
+                    });
+                    Outcome::Taken(taken.len() - 1)
+                }
+            }
+        } else if items.contains_key(&press.item_id) {
+            // Signed in, but the account is gone.
+            Outcome::Refused(AppError::Unauthenticated)
+        } else {
+            Outcome::Refused(AppError::not_found("That reward"))
+        };
+        outcomes.push(outcome);
+    }
+
+    let created = if taken.is_empty() {
+        HashMap::new()
+    } else {
+        take_units(&mut tx, &taken).await?
+    };
+    let (mut at_items, mut at_accounts, mut at_ips, mut at_outcomes) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (press, outcome) in presses.iter().zip(&outcomes) {
+        let label = match outcome {
+            Outcome::Taken(_) => "redeemed",
+            Outcome::Repeat(..) => "repeated",
+            Outcome::Refused(refusal) => match attempt_outcome(refusal) {
+                Some(label) => label,
+                None => continue,
+            },
+        };
+        at_items.push(press.item_id);
+        at_accounts.push(press.account_id);
+        at_ips.push(press.client_ip.clone());
+        at_outcomes.push(label.to_owned());
+    }
+    sqlx::query!(
+        r#"INSERT INTO redemption_attempts (drop_item_id, account_id, client_ip, outcome)
+           SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[])"#,
+        &at_items,
+        &at_accounts,
+        &at_ips,
+        &at_outcomes
     )
     .execute(&mut *tx)
-    .await
-    .map_err(|e| match violated_constraint(&e) {
-        // A 40-bit random code colliding is rare enough that asking for a retry is fine.
-        Some("redemptions_code_unique") => AppError::Unreachable,
-        _ => e.into(),
-    })?;
+    .await?;
     tx.commit().await?;
-    one(caller, &code, now).await
+
+    Ok(outcomes
+        .into_iter()
+        .map(|outcome| match outcome {
+            Outcome::Refused(refusal) => Err(refusal),
+            Outcome::Repeat(code, item_id) => Ok(Settled::Repeat { code, item_id }),
+            Outcome::Taken(n) => {
+                let t = &taken[n];
+                let item = &items[&t.item_id];
+                let created_at = created.get(&t.code).copied().unwrap_or(now);
+                let until = (created_at + item.cancel_window).min(item.ends_at);
+                Ok(Settled::Made(Redemption {
+                    code: t.code.clone(),
+                    reward_title: item.title.clone(),
+                    drop_item_id: t.item_id,
+                    points: points(t.points)?,
+                    cancelled: false,
+                    created_label: store.format_time(created_at),
+                    created_at,
+                    balance: points(t.balance_after)?,
+                    cancel_until: (now < until).then(|| store.format_time(until)),
+                }))
+            }
+        })
+        .collect())
+}
+
+/// Writes the units taken: stock down per item, one ledger entry and one redemption per unit,
+/// lots consumed per member. Returns each redemption's creation time by code.
+async fn take_units(
+    tx: &mut PgConnection,
+    taken: &[Taken],
+) -> Result<std::collections::HashMap<String, DateTime<Utc>>, sqlx::Error> {
+    let column = |f: fn(&Taken) -> i64| taken.iter().map(f).collect::<Vec<i64>>();
+    let (accounts, item_ids, costs) = (
+        column(|t| t.account_id),
+        column(|t| t.item_id),
+        column(|t| t.points),
+    );
+    let keys: Vec<Uuid> = taken.iter().map(|t| t.key).collect();
+    let codes: Vec<String> = taken.iter().map(|t| t.code.clone()).collect();
+    let reasons: Vec<String> = taken.iter().map(|t| t.reason.clone()).collect();
+    // The decisive check stays in the database: stock never goes below zero (CHECK), and each
+    // balance is guarded by its own CHECK, whatever this server computed.
+    sqlx::query!(
+        r#"UPDATE drop_items di SET remaining = di.remaining - t.n
+           FROM (SELECT id, count(*)::int AS n FROM unnest($1::bigint[]) AS u(id) GROUP BY id) t
+           WHERE di.id = t.id"#,
+        &item_ids
+    )
+    .execute(&mut *tx)
+    .await?;
+    let created = sqlx::query!(
+        r#"WITH made AS (
+               SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::uuid[], $4::text[], $5::bigint[], $6::text[])
+                   AS t(account_id, item_id, key, code, points, reason)
+           ),
+           entries AS (
+               INSERT INTO ledger_entries (account_id, kind, points, reason, reference)
+               SELECT account_id, 'redeem', -points, reason, code FROM made
+               RETURNING id, reference
+           )
+           INSERT INTO redemptions (code, account_id, drop_item_id, points, idempotency_key, ledger_entry_id)
+           SELECT m.code, m.account_id, m.item_id, m.points, m.key, e.id
+           FROM made m JOIN entries e ON e.reference = m.code
+           RETURNING code, created_at"#,
+        &accounts,
+        &item_ids,
+        &keys,
+        &codes,
+        &costs,
+        &reasons
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    crate::ledger::server::consume_lots(&mut *tx, &accounts, &costs).await?;
+    Ok(created
+        .into_iter()
+        .map(|r| (r.code, r.created_at))
+        .collect())
 }
 
 pub async fn one(caller: &Caller, code: &str, now: DateTime<Utc>) -> Result<Redemption, AppError> {
@@ -400,22 +731,28 @@ pub async fn cancel_as(
     Ok(())
 }
 
-/// Logs one press of a Redeem button for the post-drop report. The log is telemetry: written
-/// after the redeem transaction (whose failures roll back), without waiting for its WAL flush,
-/// and a failure to write it never fails the member's request.
-pub async fn record_attempt(caller: &Caller, item_id: i64, result: &Result<Redemption, AppError>) {
-    let outcome = match result {
-        Ok(_) => "redeemed",
-        Err(AppError::SoldOut) => "sold_out",
-        Err(AppError::NotEnoughPoints { .. }) => "not_enough_points",
-        Err(AppError::LimitReached { .. }) => "limit_reached",
-        Err(AppError::TierRequired { .. }) => "tier_required",
-        Err(AppError::NotOpenYet { .. }) => "not_open",
-        Err(AppError::DropClosed) => "closed",
-        Err(AppError::RateLimited { .. } | AppError::Busy) => "busy",
-        // Not a real item (nothing to count it against) or not a real member.
-        Err(AppError::NotFound { .. } | AppError::Unauthenticated) => return,
-        Err(_) => "other",
+/// How a refused press is counted in the post-drop report; `None` for presses with nothing to
+/// count them against (not a real item, not a real member).
+fn attempt_outcome(refusal: &AppError) -> Option<&'static str> {
+    Some(match refusal {
+        AppError::SoldOut => "sold_out",
+        AppError::NotEnoughPoints { .. } => "not_enough_points",
+        AppError::LimitReached { .. } => "limit_reached",
+        AppError::TierRequired { .. } => "tier_required",
+        AppError::NotOpenYet { .. } => "not_open",
+        AppError::DropClosed => "closed",
+        AppError::RateLimited { .. } | AppError::Busy => "busy",
+        AppError::NotFound { .. } | AppError::Unauthenticated => return None,
+        _ => "other",
+    })
+}
+
+/// Logs a press refused before it reached the writer (which logs the rest in its batch). The
+/// log is telemetry: written without waiting for its WAL flush, and a failure to write it
+/// never fails the member's request.
+async fn record_attempt(caller: &Caller, item_id: i64, refusal: &AppError) {
+    let Some(outcome) = attempt_outcome(refusal) else {
+        return;
     };
     let Some(account_id) = caller.viewer.as_ref().map(|v| v.id) else {
         return;

@@ -54,6 +54,7 @@ fn outcome_label(outcome: &str) -> &'static str {
         "not_open" => "Not open yet",
         "closed" => "Drop closed",
         "busy" => "Busy, asked to retry",
+        "repeated" => "Repeated press, first answer given again",
         _ => "Other error",
     }
 }

@@ -29,9 +29,9 @@ async fn five_hundred_presses_from_three_hundred_members_never_oversell_fifty_un
         // One in ten cannot afford it.
         members.push(member_with(&pool, n, if n % 10 == 0 { 50 } else { 1_000 }).await);
     }
-    // A gate that never turns anyone away: this test is about the stock, and on a slow machine
+    // A line that never turns anyone away: this test is about the stock, and on a slow machine
     // the default 2-second line would answer some presses "busy" (tested in storm.rs).
-    let app = support::app_with(pool.clone(), support::patient_gate());
+    let app = support::app_with(pool.clone(), support::patient_line());
     let mut tasks = Vec::new();
     for attempt in 0..500 {
         let (app, cookie) = (app.clone(), members[attempt % 300].1.clone());
@@ -58,7 +58,7 @@ async fn five_hundred_presses_from_three_hundred_members_never_oversell_fifty_un
                 app::AppError::SoldOut => sold_out += 1,
                 app::AppError::NotEnoughPoints { .. } => short += 1,
                 app::AppError::LimitReached { .. } => limited += 1,
-                // The admission gate may turn some away on a slow machine; they spent nothing.
+                // The line may turn some away on a slow machine; they spent nothing.
                 app::AppError::Busy => busy += 1,
                 other => panic!("unexpected refusal: {other:?}"),
             }

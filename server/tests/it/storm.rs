@@ -17,8 +17,8 @@ async fn instance(pool: &PgPool) -> SocketAddr {
         .connect_with(pool.connect_options().as_ref().clone())
         .await
         .unwrap();
-    // Patient gates: the test counts units sold, and a slow machine must not turn presses away.
-    let app = support::app_with(own, support::patient_gate());
+    // Patient lines: the test counts units sold, and a slow machine must not turn presses away.
+    let app = support::app_with(own, support::patient_line());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -131,11 +131,11 @@ async fn a_member_turned_away_by_a_full_line_is_told_to_press_again_and_spends_n
     let item = live_item(&pool, 20, 300).await;
     let (member, cookie) = support::account_with_role(&pool, "fan@example.com", "member").await;
     grant(&pool, member, 1_000).await;
-    // A gate with no room at all: every press finds the line full.
+    // A line with no room at all: every press finds the line full.
     let app = support::app_with(
         pool.clone(),
         Admission::new(Limits {
-            in_flight: 0,
+            batch: 0,
             waiting: 0,
             max_wait: std::time::Duration::from_millis(10),
         }),
@@ -163,4 +163,115 @@ async fn a_member_turned_away_by_a_full_line_is_told_to_press_again_and_spends_n
         .await
         .unwrap();
     assert_eq!(outcome, "busy", "the post-drop report counts it");
+}
+
+#[sqlx::test]
+async fn one_batch_settles_its_presses_in_arrival_order_against_stock_limits_and_balances(
+    pool: PgPool,
+) {
+    use app::redemptions::server::{Press, Settled, settle};
+    let scarce = live_item(&pool, 1, 300).await;
+    let drop_id: i64 = sqlx::query_scalar("SELECT drop_id FROM drop_items WHERE id = $1")
+        .bind(scarce)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let tote = support::reward(&pool, "Tote bag", "gift", 300).await;
+    let plenty = support::drop_item(&pool, drop_id, tote, 10, 10).await;
+    let (ann, _) = member_with(&pool, 1, 1_000).await;
+    let (bob, _) = member_with(&pool, 2, 1_000).await;
+    let (cy, _) = member_with(&pool, 3, 400).await;
+    let (dee, _) = member_with(&pool, 4, 1_000).await;
+    let press = |account_id, item_id, key: uuid::Uuid| Press {
+        account_id,
+        item_id,
+        key,
+        client_ip: "203.0.113.7".into(),
+        late: false,
+    };
+    let (ann_key, bob_key) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let fresh = uuid::Uuid::new_v4;
+    let batch = vec![
+        press(ann, scarce, ann_key), // the only unit
+        press(bob, scarce, fresh()), // too late for it
+        press(ann, plenty, fresh()), // another reward: fine
+        press(ann, plenty, fresh()), // a second of it: over the limit of one
+        press(bob, plenty, bob_key), // fine
+        press(bob, plenty, bob_key), // the same press again: the same answer
+        press(cy, plenty, fresh()),  // 400 points: enough for one...
+        press(cy, scarce, fresh()),  // ...sold out anyway
+        Press {
+            late: true,
+            ..press(dee, plenty, fresh())
+        }, // waited too long
+        press(dee, 9_999_999, fresh()), // no such reward
+    ];
+    let answers = settle(pool.clone(), batch).await.unwrap();
+    let refusal = |n: usize| answers[n].as_ref().err().map(|e| e.to_string());
+    let made = |n: usize| match &answers[n] {
+        Ok(Settled::Made(r)) => r.clone(),
+        other => panic!("press {n} was not redeemed: {other:?}"),
+    };
+
+    assert_eq!(made(0).balance.get(), 700);
+    assert!(matches!(answers[1], Err(app::AppError::SoldOut)));
+    assert_eq!(
+        made(2).balance.get(),
+        400,
+        "Ann's second redemption in the batch"
+    );
+    assert_eq!(
+        refusal(3).unwrap(),
+        app::AppError::LimitReached { limit: 1 }.to_string()
+    );
+    let bobs = made(4);
+    match &answers[5] {
+        Ok(Settled::Repeat { code, item_id }) => {
+            assert_eq!((code, *item_id), (&bobs.code, plenty));
+        }
+        other => panic!("the repeated key was not recognised: {other:?}"),
+    }
+    assert_eq!(made(6).balance.get(), 100);
+    assert!(matches!(answers[7], Err(app::AppError::SoldOut)));
+    assert!(matches!(answers[8], Err(app::AppError::Busy)));
+    assert!(matches!(answers[9], Err(app::AppError::NotFound { .. })));
+
+    // Written once each, in one go: four units, four debits, stock down by what was taken.
+    assert_eq!(support::count(&pool, "redemptions").await, 4);
+    let left: Vec<i32> =
+        sqlx::query_scalar("SELECT remaining FROM drop_items WHERE id = ANY($1) ORDER BY id")
+            .bind(vec![scarce, plenty])
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(left, vec![0, 7]);
+    assert_eq!(support::books(&pool, ann).await.0, 400);
+    assert_eq!(support::books(&pool, bob).await.0, 700);
+    assert_eq!(support::books(&pool, cy).await.0, 100);
+    assert_eq!(
+        support::books(&pool, dee).await.0,
+        1_000,
+        "the late press spent nothing"
+    );
+    // The post-drop report sees every press that had a real reward behind it.
+    let outcomes: Vec<String> =
+        sqlx::query_scalar("SELECT outcome FROM redemption_attempts ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        outcomes,
+        [
+            "redeemed",
+            "sold_out",
+            "redeemed",
+            "limit_reached",
+            "redeemed",
+            "repeated",
+            "redeemed",
+            "sold_out",
+            "busy"
+        ]
+    );
+    assert_invariants(&pool).await;
 }

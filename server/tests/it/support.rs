@@ -14,7 +14,7 @@ pub fn app(pool: PgPool) -> Router {
     app_with(pool, Default::default())
 }
 
-/// The app with its redemption admission gate sized by the test.
+/// The app with its redemption line sized by the test.
 pub fn app_with(pool: PgPool, admission: app::redemptions::admission::Admission) -> Router {
     let leptos_options = LeptosOptions::builder()
         .output_name("bazaar")
@@ -25,12 +25,12 @@ pub fn app_with(pool: PgPool, admission: app::redemptions::admission::Admission)
     server::router(state, &server::HttpConfig::default())
 }
 
-/// An admission gate with room for everyone and a minute of patience, for tests that count
+/// A line with room for everyone and a minute of patience, for tests that count
 /// units sold rather than presses turned away.
-pub fn patient_gate() -> app::redemptions::admission::Admission {
+pub fn patient_line() -> app::redemptions::admission::Admission {
     use app::redemptions::admission::{Admission, Limits};
     Admission::new(Limits {
-        in_flight: 4,
+        batch: 256,
         waiting: 10_000,
         max_wait: std::time::Duration::from_secs(60),
     })
