@@ -8,6 +8,7 @@ pub mod invariants;
 pub mod jobs;
 pub mod live;
 pub mod media;
+pub mod page_cache;
 pub mod security;
 pub mod sessions;
 
@@ -49,17 +50,31 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 }
 
 /// How the server is reached, which decides cookie settings.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct HttpConfig {
     /// Served over HTTPS (directly or behind a TLS proxy): cookies get `Secure`.
     pub https: bool,
+    /// How long the bazaar page is kept for visitors who are not signed in; see `page_cache`.
+    pub page_cache: std::time::Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            https: false,
+            page_cache: std::time::Duration::from_secs(1),
+        }
+    }
 }
 
 impl HttpConfig {
     /// From `BAZAAR_PUBLIC_URL` (e.g. `https://rewards.example.com`).
     pub fn from_env() -> Self {
         let https = std::env::var("BAZAAR_PUBLIC_URL").is_ok_and(|u| u.starts_with("https://"));
-        Self { https }
+        Self {
+            https,
+            ..Self::default()
+        }
     }
 }
 
@@ -86,6 +101,8 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let hashed_files = options.hash_files;
+    // Only the bazaar itself: it is what a drop's crowd loads in the same second.
+    let pages = page_cache::PageCache::new(state.pool.clone(), &["/"], config.page_cache);
     // Sessions live in Postgres so that every server instance sees them and sign-out is real.
     let sessions = SessionManagerLayer::new(sessions::PgSessionStore::new(state.pool.clone()))
         .with_name("bazaar_session")
@@ -119,5 +136,10 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         ))
         .layer(axum::middleware::from_fn(security::same_origin_mutations))
         .layer(CompressionLayer::new())
+        // Outside compression, so a cached page is stored (and served) already compressed.
+        .layer(axum::middleware::from_fn_with_state(
+            pages,
+            page_cache::serve,
+        ))
         .with_state(state)
 }

@@ -226,7 +226,13 @@ async fn cookies_are_secure_when_served_over_https(pool: PgPool) {
             .build(),
         pool,
     );
-    let app = server::router(state, &server::HttpConfig { https: true });
+    let app = server::router(
+        state,
+        &server::HttpConfig {
+            https: true,
+            ..Default::default()
+        },
+    );
     let reply = post_form(
         &app,
         "/api/fn/sign_in",

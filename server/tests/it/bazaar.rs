@@ -253,3 +253,63 @@ async fn an_unknown_page_is_a_404_with_a_way_back(pool: PgPool) {
     assert!(reply.body.contains("We couldn't find that page"));
     assert!(reply.body.contains(r#"href="/""#));
 }
+
+#[sqlx::test]
+async fn visitors_may_share_a_cached_bazaar_but_a_members_own_page_is_never_stored_or_shared(
+    pool: PgPool,
+) {
+    support::live_store(&pool).await;
+    let app = support::app(pool.clone());
+    // Candle duo costs 750: this member is 200 short, and their page says so.
+    let (_, short) = support::member_with(&pool, 1, 550).await;
+    let visitor = get(&app, "/").await.body;
+    assert!(visitor.contains("Candle duo") && !visitor.contains("more points"));
+    let member = support::get_as(&app, "/", &short).await.body;
+    assert!(
+        member.contains("200 more points"),
+        "the member got their own page, not the visitors' copy"
+    );
+    let visitor = get(&app, "/").await.body;
+    assert!(
+        !visitor.contains("more points"),
+        "the member's page was not kept for visitors"
+    );
+}
+
+#[sqlx::test]
+async fn a_visitor_sees_stock_changes_within_a_second(pool: PgPool) {
+    support::live_store(&pool).await;
+    let app = support::app(pool.clone());
+    assert!(get(&app, "/").await.body.contains("42 of 50 left"));
+    sqlx::query("UPDATE drop_items SET remaining = 30 WHERE remaining = 42")
+        .execute(&pool)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert!(get(&app, "/").await.body.contains("30 of 50 left"));
+}
+
+#[sqlx::test]
+async fn a_drop_shows_as_open_the_moment_it_opens_even_to_visitors_sharing_a_cached_page(
+    pool: PgPool,
+) {
+    support::store(&pool).await;
+    let opens = Utc::now() + Duration::seconds(2);
+    let drop = support::drop_window(&pool, "Flash drop", opens, opens + Duration::hours(1)).await;
+    let reward = support::reward(&pool, "Lip balm", "sample", 100).await;
+    support::drop_item(&pool, drop, reward, 10, 10).await;
+    // A cache that would otherwise keep the page for a minute: only the drop's opening can
+    // end it early.
+    let config = server::HttpConfig {
+        page_cache: std::time::Duration::from_secs(60),
+        ..Default::default()
+    };
+    let app = support::app_config(pool, &config);
+    let before = get(&app, "/").await.body;
+    assert!(before.contains("No drop is live right now."));
+    let wait = (opens - Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(wait + std::time::Duration::from_millis(200)).await;
+    let after = get(&app, "/").await.body;
+    assert!(!after.contains("No drop is live right now."));
+    assert!(after.contains("Lip balm"), "the reward is on offer at once");
+}

@@ -16,13 +16,22 @@ pub fn app(pool: PgPool) -> Router {
 
 /// The app with its redemption line sized by the test.
 pub fn app_with(pool: PgPool, admission: app::redemptions::admission::Admission) -> Router {
+    let mut state = state(pool);
+    state.admission = admission;
+    server::router(state, &server::HttpConfig::default())
+}
+
+/// The app with HTTP settings chosen by the test.
+pub fn app_config(pool: PgPool, config: &server::HttpConfig) -> Router {
+    server::router(state(pool), config)
+}
+
+fn state(pool: PgPool) -> AppState {
     let leptos_options = LeptosOptions::builder()
         .output_name("bazaar")
         .site_root("target/site")
         .build();
-    let mut state = AppState::new(leptos_options, pool);
-    state.admission = admission;
-    server::router(state, &server::HttpConfig::default())
+    AppState::new(leptos_options, pool)
 }
 
 /// A line with room for everyone and a minute of patience, for tests that count
