@@ -724,16 +724,31 @@ async fn main() {
         format!("{:.1} KB", br as f64 / 1000.0),
         br <= 250_000,
     ));
-    match lighthouse(&config.lighthouse) {
+    // Headless Chromium on a shared VM sometimes holds its first frame for about a second
+    // whatever the page does, which swings one run's score by 20 points; Lighthouse's own advice
+    // is the median of several runs.
+    let mut runs: Vec<Lighthouse> = config
+        .lighthouse
+        .split(',')
+        .filter_map(lighthouse)
+        .filter(|lh| !lh.performance.is_nan())
+        .collect();
+    runs.sort_by(|a, b| a.performance.total_cmp(&b.performance));
+    let scores: Vec<String> = runs
+        .iter()
+        .map(|lh| format!("{:.0}", lh.performance))
+        .collect();
+    match runs.get(runs.len() / 2) {
         Some(lh) => {
             writeln!(
                 report,
-                "Lighthouse (mobile emulation, Debian Chromium) on the bazaar page: performance {:.0}, accessibility {:.0}, best practices {:.0}, SEO {:.0}; FCP {:.0} ms, LCP {:.0} ms, TBT {:.0} ms, CLS {:.3}.\n",
+                "Lighthouse (mobile emulation, Debian Chromium) on the bazaar page, median of {} runs (performance per run: {}): performance {:.0}, accessibility {:.0}, best practices {:.0}, SEO {:.0}; FCP {:.0} ms, LCP {:.0} ms, TBT {:.0} ms, CLS {:.3}.\n",
+                runs.len(), scores.join(", "),
                 lh.performance, lh.accessibility, lh.best_practices, lh.seo, lh.fcp_ms, lh.lcp_ms, lh.tbt_ms, lh.cls
             )
             .unwrap();
             targets.push((
-                "Lighthouse mobile performance ≥ 95".into(),
+                "Lighthouse mobile performance ≥ 95 (median)".into(),
                 format!("{:.0}", lh.performance),
                 lh.performance >= 95.0,
             ));
