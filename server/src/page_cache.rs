@@ -29,7 +29,7 @@ use sqlx::PgPool;
 /// Different URLs (query strings) kept at once; beyond this, pages are rendered uncached
 /// rather than letting made-up query strings fill memory.
 const MAX_ENTRIES: usize = 64;
-/// Pages are a few tens of kilobytes; anything beyond this is passed through.
+/// Pages are a few tens of kilobytes; a page beyond this is answered with a 500 (and logged).
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
 #[derive(Clone)]
@@ -40,7 +40,26 @@ struct Page {
     until: DateTime<Utc>,
 }
 
-type Slot = Arc<tokio::sync::Mutex<Option<Page>>>;
+/// What one URL's slot holds.
+enum Cached {
+    Page(Page),
+    /// The last render could not be kept (an error, a cookie): until `until`, requests skip the
+    /// slot and render side by side, as without a cache, instead of queueing on its lock.
+    Pass {
+        until: DateTime<Utc>,
+    },
+}
+
+impl Cached {
+    fn fresh(&self, now: DateTime<Utc>) -> bool {
+        match self {
+            Cached::Page(page) => now < page.until,
+            Cached::Pass { until } => now < *until,
+        }
+    }
+}
+
+type Slot = Arc<tokio::sync::Mutex<Option<Cached>>>;
 
 #[derive(Clone)]
 pub struct PageCache {
@@ -85,7 +104,15 @@ impl PageCache {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         let key = (url, encoding);
         if !slots.contains_key(&key) && slots.len() >= MAX_ENTRIES {
-            return None;
+            // Make room from slots nobody is using whose content has expired.
+            let now = Utc::now();
+            slots.retain(|_, slot| {
+                slot.try_lock()
+                    .map_or(true, |held| held.as_ref().is_some_and(|c| c.fresh(now)))
+            });
+            if slots.len() >= MAX_ENTRIES {
+                return None;
+            }
         }
         Some(slots.entry(key).or_default().clone())
     }
@@ -123,16 +150,25 @@ pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next)
     };
     // Held while rendering: whoever comes meanwhile waits for this render instead of starting
     // their own.
-    let mut page = slot.lock().await;
+    let mut held = slot.lock().await;
     let now = Utc::now();
-    if let Some(fresh) = page.as_ref().filter(|p| now < p.until) {
-        return fresh.response();
+    match held.as_ref() {
+        Some(Cached::Page(page)) if now < page.until => return page.response(),
+        Some(pass @ Cached::Pass { .. }) if pass.fresh(now) => {
+            drop(held);
+            return next.run(request).await;
+        }
+        _ => {}
     }
+    let pass = Cached::Pass {
+        until: now + chrono::Duration::from_std(cache.ttl).unwrap_or_default(),
+    };
     let until = match cache.until(now).await {
         Ok(until) => until,
         Err(error) => {
             tracing::warn!(%error, "page cache: could not read drop times; not caching");
-            *page = None;
+            *held = Some(pass);
+            drop(held);
             return next.run(request).await;
         }
     };
@@ -146,7 +182,7 @@ pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next)
         || !html
         || response.headers().contains_key(header::SET_COOKIE)
     {
-        *page = None;
+        *held = Some(pass);
         return response;
     }
     let (parts, body) = response.into_parts();
@@ -154,17 +190,17 @@ pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next)
         Ok(body) => body,
         Err(error) => {
             tracing::error!(%error, "page cache: could not read a rendered page");
-            *page = None;
+            *held = Some(pass);
             return app::AppError::Internal.into_response();
         }
     };
-    let fresh = Page {
+    let page = Page {
         status: parts.status,
         headers: parts.headers,
         body,
         until,
     };
-    let response = fresh.response();
-    *page = Some(fresh);
+    let response = page.response();
+    *held = Some(Cached::Page(page));
     response
 }

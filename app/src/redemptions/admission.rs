@@ -16,7 +16,7 @@
 //! constraints still decide, so several servers sharing one database stay exact; each just
 //! batches its own share.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -50,13 +50,22 @@ impl Default for Limits {
 /// The answer to one press, as the writer gives it.
 pub type Answer = Result<Settled, AppError>;
 
-/// The line was full: the press was turned away before the writer saw it.
+/// The press was turned away before the writer saw it: the line was full, or it waited in it
+/// longer than `max_wait`. Either way nothing was written.
 #[derive(Debug)]
-pub struct LineFull;
+pub struct TurnedAway;
+
+/// Where a queued press is: still waiting, taken by the writer, or withdrawn by its request.
+/// Whoever moves it out of `WAITING` first decides, so a press is never both answered "busy"
+/// and settled.
+const WAITING: u8 = 0;
+const TAKEN: u8 = 1;
+const WITHDRAWN: u8 = 2;
 
 struct Queued {
     press: Press,
     at: Instant,
+    state: Arc<AtomicU8>,
     reply: oneshot::Sender<Answer>,
 }
 
@@ -93,18 +102,21 @@ impl Admission {
         Line { presses, waiting }
     }
 
-    /// Puts `press` in the line and waits for the writer's answer; `LineFull` at once when
-    /// the line is already as long as allowed.
-    pub async fn redeem(&self, pool: &PgPool, press: Press) -> Result<Answer, LineFull> {
+    /// Puts `press` in the line and waits for the writer's answer; `TurnedAway` at once when
+    /// the line is already as long as allowed, or when the writer has not taken the press
+    /// within `max_wait` (a batch stuck on the database must not hold everyone behind it).
+    pub async fn redeem(&self, pool: &PgPool, press: Press) -> Result<Answer, TurnedAway> {
         let line = self.line.get_or_init(|| self.start(pool));
         if line.waiting.fetch_add(1, Ordering::SeqCst) >= self.limits.waiting {
             line.waiting.fetch_sub(1, Ordering::SeqCst);
-            return Err(LineFull);
+            return Err(TurnedAway);
         }
-        let (reply, answer) = oneshot::channel();
+        let (reply, mut answer) = oneshot::channel();
+        let state = Arc::new(AtomicU8::new(WAITING));
         let queued = Queued {
             press,
             at: Instant::now(),
+            state: state.clone(),
             reply,
         };
         if line.presses.send(queued).is_err() {
@@ -114,9 +126,22 @@ impl Admission {
                 "the writer has stopped",
             )));
         }
+        let answered = match tokio::time::timeout(self.limits.max_wait, &mut answer).await {
+            Ok(answered) => answered,
+            Err(_) => {
+                if state
+                    .compare_exchange(WAITING, WITHDRAWN, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok()
+                {
+                    return Err(TurnedAway);
+                }
+                // The writer took it just now: its batch is under way, so wait for the answer.
+                answer.await
+            }
+        };
         // Dropping this future (the member closed the page) does not withdraw the press: the
         // writer settles it anyway, and the member finds it under "My redemptions".
-        Ok(answer.await.unwrap_or_else(|_| {
+        Ok(answered.unwrap_or_else(|_| {
             Err(AppError::internal(
                 "redemption writer",
                 "a press was dropped unanswered",
@@ -139,11 +164,20 @@ async fn write(
         let now = Instant::now();
         let (presses, replies): (Vec<Press>, Vec<_>) = batch
             .drain(..)
+            // A press its request withdrew was already answered "busy".
+            .filter(|q| {
+                q.state
+                    .compare_exchange(WAITING, TAKEN, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok()
+            })
             .map(|q| {
                 let late = now.duration_since(q.at) > limits.max_wait;
                 (Press { late, ..q.press }, q.reply)
             })
             .unzip();
+        if presses.is_empty() {
+            continue;
+        }
         // Settled on its own task so that a panic fails this batch's presses, not the writer.
         let answers = match tokio::spawn(settle(pool.clone(), presses)).await {
             Ok(Ok(answers)) => answers,

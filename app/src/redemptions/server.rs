@@ -260,6 +260,9 @@ pub struct Press {
     pub item_id: i64,
     pub key: Uuid,
     pub client_ip: String,
+    /// When it was pressed: the drop's window is judged at this moment, not when its batch
+    /// runs, so a press made before closing time counts.
+    pub at: DateTime<Utc>,
     /// It waited in line longer than allowed: answered "busy" without touching anything.
     pub late: bool,
 }
@@ -288,6 +291,7 @@ pub async fn redeem(caller: &Caller, item_id: i64, key: &str) -> Result<Redempti
         item_id,
         key,
         client_ip: crate::auth::server::client_ip().await,
+        at: Utc::now(),
         late: false,
     };
     let answer = match caller
@@ -297,7 +301,7 @@ pub async fn redeem(caller: &Caller, item_id: i64, key: &str) -> Result<Redempti
         .await
     {
         Ok(answer) => answer,
-        Err(super::admission::LineFull) => {
+        Err(super::admission::TurnedAway) => {
             record_attempt(caller, item_id, &AppError::Busy).await;
             return Err(AppError::Busy);
         }
@@ -362,26 +366,30 @@ async fn try_settle(
     now: DateTime<Utc>,
 ) -> Result<Vec<Result<Settled, AppError>>, sqlx::Error> {
     use std::collections::HashMap;
-    let live: Vec<&Press> = presses.iter().filter(|p| !p.late).collect();
-    let mut accounts: Vec<i64> = live.iter().map(|p| p.account_id).collect();
+    // Every account and item the batch names, late presses included: the attempt log refers
+    // to them too, and its foreign-key checks must find rows this batch already holds rather
+    // than take new locks out of order.
+    let mut accounts: Vec<i64> = presses.iter().map(|p| p.account_id).collect();
     accounts.sort_unstable();
     accounts.dedup();
-    let mut item_ids: Vec<i64> = live.iter().map(|p| p.item_id).collect();
+    let mut item_ids: Vec<i64> = presses.iter().map(|p| p.item_id).collect();
     item_ids.sort_unstable();
     item_ids.dedup();
-    let keys: Vec<Uuid> = live.iter().map(|p| p.key).collect();
+    let keys: Vec<Uuid> = presses.iter().map(|p| p.key).collect();
 
     let mut tx = pool.begin().await?;
     // Lock order, as everywhere: accounts (by id), then items (by id). Reads come after both
-    // locks, so they see whatever the transactions we waited for committed.
+    // locks, so they see whatever the transactions we waited for committed. NO KEY UPDATE is
+    // what an UPDATE of these rows takes anyway: it queues behind other writers and
+    // `lock_balance` but lets other transactions' foreign-key checks through.
     sqlx::query!(
-        "SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        "SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
         &accounts
     )
     .fetch_all(&mut *tx)
     .await?;
     sqlx::query!(
-        "SELECT id FROM drop_items WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        "SELECT id FROM drop_items WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
         &item_ids
     )
     .fetch_all(&mut *tx)
@@ -416,7 +424,7 @@ async fn try_settle(
                 .entry((press.account_id, press.item_id))
                 .or_default();
             let left = remaining.entry(press.item_id).or_default();
-            match blocked(item, member, *left, *held, now, store) {
+            match blocked(item, member, *left, *held, press.at, store) {
                 Some(refusal) => Outcome::Refused(refusal),
                 None => {
                     *left -= 1;
@@ -456,6 +464,11 @@ async fn try_settle(
     let (mut at_items, mut at_accounts, mut at_ips, mut at_outcomes) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (press, outcome) in presses.iter().zip(&outcomes) {
+        // Only presses naming a real item and member can be logged (foreign keys); a made-up
+        // item id must not fail everyone else's batch.
+        if !items.contains_key(&press.item_id) || !members.contains_key(&press.account_id) {
+            continue;
+        }
         let label = match outcome {
             Outcome::Taken(_) => "redeemed",
             Outcome::Repeat(..) => "repeated",

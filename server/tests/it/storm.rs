@@ -187,6 +187,7 @@ async fn one_batch_settles_its_presses_in_arrival_order_against_stock_limits_and
         item_id,
         key,
         client_ip: "203.0.113.7".into(),
+        at: chrono::Utc::now(),
         late: false,
     };
     let (ann_key, bob_key) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
@@ -205,6 +206,9 @@ async fn one_batch_settles_its_presses_in_arrival_order_against_stock_limits_and
             ..press(dee, plenty, fresh())
         }, // waited too long
         press(dee, 9_999_999, fresh()), // no such reward
+        // Bob's used key sent with a made-up reward: refused as a repeat, and it must not fail
+        // the batch for everyone else (it cannot be logged against a reward that does not exist).
+        press(bob, 9_999_999, bob_key),
     ];
     let answers = settle(pool.clone(), batch).await.unwrap();
     let refusal = |n: usize| answers[n].as_ref().err().map(|e| e.to_string());
@@ -235,6 +239,10 @@ async fn one_batch_settles_its_presses_in_arrival_order_against_stock_limits_and
     assert!(matches!(answers[7], Err(app::AppError::SoldOut)));
     assert!(matches!(answers[8], Err(app::AppError::Busy)));
     assert!(matches!(answers[9], Err(app::AppError::NotFound { .. })));
+    assert!(
+        matches!(&answers[10], Ok(Settled::Repeat { item_id, .. }) if *item_id == plenty),
+        "the server answers a reused key for another reward with a conflict"
+    );
 
     // Written once each, in one go: four units, four debits, stock down by what was taken.
     assert_eq!(support::count(&pool, "redemptions").await, 4);
@@ -272,6 +280,72 @@ async fn one_batch_settles_its_presses_in_arrival_order_against_stock_limits_and
             "sold_out",
             "busy"
         ]
+    );
+    assert_invariants(&pool).await;
+}
+
+#[sqlx::test]
+async fn a_press_stuck_behind_a_blocked_batch_is_told_busy_in_time_and_spends_nothing(
+    pool: PgPool,
+) {
+    use app::redemptions::admission::{Admission, Limits};
+    let item = live_item(&pool, 20, 300).await;
+    let (first, first_cookie) = member_with(&pool, 1, 1_000).await;
+    let (second, second_cookie) = member_with(&pool, 2, 1_000).await;
+    let app = support::app_with(
+        pool.clone(),
+        Admission::new(Limits {
+            batch: 256,
+            waiting: 100,
+            max_wait: std::time::Duration::from_millis(300),
+        }),
+    );
+    let press = |cookie: String| {
+        let app = app.clone();
+        async move {
+            support::post_form(
+                &app,
+                "/api/fn/redeem",
+                &[
+                    ("drop_item_id", &item.to_string()),
+                    ("idempotency_key", &uuid::Uuid::new_v4().to_string()),
+                ],
+                Some(&cookie),
+            )
+            .await
+        }
+    };
+    // Something else holds the first member's account (a long refund, say): the writer's
+    // batch with their press waits for it.
+    let mut blocker = pool.begin().await.unwrap();
+    sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+        .bind(first)
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
+    let stuck = tokio::spawn(press(first_cookie));
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+
+    let reply = tokio::time::timeout(std::time::Duration::from_secs(10), press(second_cookie))
+        .await
+        .expect("the second press was answered while the batch was still stuck");
+    assert_eq!(reply.status, 429, "{}", reply.body);
+    assert!(matches!(reply.app_error(), app::AppError::Busy));
+    assert_eq!(support::books(&pool, second).await.0, 1_000);
+
+    blocker.rollback().await.unwrap();
+    let reply = stuck.await.unwrap();
+    assert!(
+        reply.status.as_u16() < 400,
+        "redeemed: {} {}",
+        reply.status,
+        reply.body
+    );
+    assert_eq!(support::books(&pool, first).await.0, 700);
+    assert_eq!(
+        support::count(&pool, "redemptions").await,
+        1,
+        "the press told 'busy' was never settled"
     );
     assert_invariants(&pool).await;
 }
