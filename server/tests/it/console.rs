@@ -661,18 +661,7 @@ async fn the_post_drop_report_shows_sell_out_failures_bursts_and_exports_csv(poo
     }
     let press = |cookie: String| {
         let app = app.clone();
-        async move {
-            post_form(
-                &app,
-                "/api/fn/redeem",
-                &[
-                    ("drop_item_id", &item.to_string()),
-                    ("idempotency_key", &uuid::Uuid::new_v4().to_string()),
-                ],
-                Some(&cookie),
-            )
-            .await
-        }
+        async move { support::redeem(&app, &cookie, item, &uuid::Uuid::new_v4().to_string()).await }
     };
     assert!(press(members[0].1.clone()).await.status.is_success());
     assert!(press(members[1].1.clone()).await.status.is_success());

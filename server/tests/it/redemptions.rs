@@ -2,23 +2,10 @@ use chrono::{Duration, Utc};
 use sqlx::PgPool;
 use std::collections::HashSet;
 
-use crate::support::{self, assert_invariants, get_as, live_item, member_with, post_form};
+use crate::support::{self, assert_invariants, get_as, live_item, member_with, post_form, redeem};
 
 fn key() -> String {
     uuid::Uuid::new_v4().to_string()
-}
-
-async fn redeem(app: &axum::Router, cookie: &str, item: i64, key: &str) -> support::Reply {
-    post_form(
-        app,
-        "/api/fn/redeem",
-        &[
-            ("drop_item_id", &item.to_string()),
-            ("idempotency_key", key),
-        ],
-        Some(cookie),
-    )
-    .await
 }
 
 #[sqlx::test]

@@ -302,18 +302,7 @@ async fn a_press_stuck_behind_a_blocked_batch_is_told_busy_in_time_and_spends_no
     );
     let press = |cookie: String| {
         let app = app.clone();
-        async move {
-            support::post_form(
-                &app,
-                "/api/fn/redeem",
-                &[
-                    ("drop_item_id", &item.to_string()),
-                    ("idempotency_key", &uuid::Uuid::new_v4().to_string()),
-                ],
-                Some(&cookie),
-            )
-            .await
-        }
+        async move { support::redeem(&app, &cookie, item, &uuid::Uuid::new_v4().to_string()).await }
     };
     // Something else holds the first member's account (a long refund, say): the writer's
     // batch with their press waits for it.

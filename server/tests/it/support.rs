@@ -470,3 +470,17 @@ pub async fn member_with(pool: &PgPool, n: usize, points: i64) -> (i64, String) 
     }
     (id, session_for(pool, id).await)
 }
+
+/// One press of Confirm on the redeem page: `item` with idempotency key `key`, as `cookie`.
+pub async fn redeem(app: &Router, cookie: &str, item: i64, key: &str) -> Reply {
+    post_form(
+        app,
+        "/api/fn/redeem",
+        &[
+            ("drop_item_id", &item.to_string()),
+            ("idempotency_key", key),
+        ],
+        Some(cookie),
+    )
+    .await
+}
