@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, Link, Meta, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
 use crate::AppError;
 use crate::admin::{ApiKeysPage, TeamPage};
@@ -82,25 +82,29 @@ fn Layout() -> impl IntoView {
         <main id="main" tabindex="-1">
             // Async rendering: each page is complete before it is sent, so it works without
             // JavaScript and its status code reflects errors.
+            // Lazy routes: with `cargo leptos build --split` their code is in WebAssembly chunks
+            // fetched when the page is first shown, so a phone at drop time downloads only what
+            // the bazaar, redeeming and a redemption need. Every page works as plain HTML forms
+            // before its chunk arrives.
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=BazaarPage ssr=SsrMode::Async />
-                <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
-                <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
-                <Route path=path!("/sign-up") view=SignUpPage ssr=SsrMode::Async />
+                <Route path=path!("/account") view={Lazy::<AccountPageRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/sign-in") view={Lazy::<SignInPageRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/sign-up") view={Lazy::<SignUpPageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/redeem/:item") view=RedeemPage ssr=SsrMode::Async />
                 <Route path=path!("/redemptions/:code") view=RedemptionPage ssr=SsrMode::Async />
-                <Route path=path!("/staff") view=StaffHome ssr=SsrMode::Async />
-                <Route path=path!("/staff/rewards") view=StaffRewards ssr=SsrMode::Async />
-                <Route path=path!("/staff/rewards/:id") view=StaffRewardEdit ssr=SsrMode::Async />
-                <Route path=path!("/staff/audit") view=AuditPage ssr=SsrMode::Async />
-                <Route path=path!("/staff/drops") view=StaffDropsPage ssr=SsrMode::Async />
-                <Route path=path!("/staff/members") view=MemberSearchPage ssr=SsrMode::Async />
-                <Route path=path!("/staff/team") view=TeamPage ssr=SsrMode::Async />
-                <Route path=path!("/staff/api-keys") view=ApiKeysPage ssr=SsrMode::Async />
-                <Route path=path!("/staff/members/:id") view=MemberCarePage ssr=SsrMode::Async />
-                <Route path=path!("/staff/drops/schedule") view=StaffSchedulePage ssr=SsrMode::Async />
-                <Route path=path!("/staff/drops/:id") view=StaffDropPage ssr=SsrMode::Async />
-                <Route path=path!("/staff/drops/:id/report") view=DropReportPage ssr=SsrMode::Async />
+                <Route path=path!("/staff") view={Lazy::<StaffHomeRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/staff/rewards") view={Lazy::<StaffRewardsRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/staff/rewards/:id") view={Lazy::<StaffRewardEditRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/staff/audit") view={Lazy::<AuditPageRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/staff/drops") view={Lazy::<StaffDropsPageRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/staff/members") view={Lazy::<MemberSearchPageRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/staff/team") view={Lazy::<TeamPageRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/staff/api-keys") view={Lazy::<ApiKeysPageRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/staff/members/:id") view={Lazy::<MemberCarePageRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/staff/drops/schedule") view={Lazy::<StaffSchedulePageRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/staff/drops/:id") view={Lazy::<StaffDropPageRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/staff/drops/:id/report") view={Lazy::<DropReportPageRoute>::new()} ssr=SsrMode::Async />
             </Routes>
         </main>
         <footer class="site-footer">
@@ -131,4 +135,43 @@ fn NotFound() -> impl IntoView {
             <p><a href="/">"Go to the bazaar"</a></p>
         </div>
     }
+}
+
+/// Wraps a page as a lazy route: its code goes into its own WebAssembly chunk (when the bundle
+/// is split), fetched on the first visit to that page. The page loads its own data.
+macro_rules! lazy_pages {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page /> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    // A member's account and signing in: not on the drop-time path.
+    AccountPageRoute => AccountPage,
+    SignInPageRoute => SignInPage,
+    SignUpPageRoute => SignUpPage,
+    // The staff console.
+    StaffHomeRoute => StaffHome,
+    StaffRewardsRoute => StaffRewards,
+    StaffRewardEditRoute => StaffRewardEdit,
+    AuditPageRoute => AuditPage,
+    StaffDropsPageRoute => StaffDropsPage,
+    MemberSearchPageRoute => MemberSearchPage,
+    TeamPageRoute => TeamPage,
+    ApiKeysPageRoute => ApiKeysPage,
+    MemberCarePageRoute => MemberCarePage,
+    StaffSchedulePageRoute => StaffSchedulePage,
+    StaffDropPageRoute => StaffDropPage,
+    DropReportPageRoute => DropReportPage,
 }

@@ -115,6 +115,9 @@ test('staff preview a weekly schedule before creating it', async ({ page }, info
   await signIn(page, 'staff@example.com', 'bazaar-demo-staff');
   await page.goto('/staff/drops');
   await page.getByRole('link', { name: 'New recurring schedule' }).click();
+  // The drops page has a Title field too: wait for the schedule page (its code may still be
+  // on its way) before filling in.
+  await expect(page.getByRole('heading', { level: 1, name: 'New recurring schedule' })).toBeVisible();
   await page.getByLabel('Title').fill(`Weekly ${info.project.name}`);
   await page.getByLabel('Tuesday').check();
   await page.getByLabel('Thursday').check();

@@ -37,3 +37,30 @@ test('members cannot open the staff console', async ({ page }) => {
   expect(response?.status()).toBe(403);
   await expect(page.getByRole('alert')).toContainText("You don't have access to this.");
 });
+
+test('the staff console is downloaded only by staff pages, and works once it arrives @js', async ({ page }) => {
+  const chunks: string[] = [];
+  page.on('request', (r) => {
+    if (/\/pkg\/split_.*\.wasm$/.test(r.url())) chunks.push(r.url());
+  });
+  // A member's bazaar: the page's own code only, no staff (or account) pages.
+  await page.goto('/');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
+  expect(chunks).toEqual([]);
+
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill('staff@example.com');
+  await page.getByLabel('Password').fill('bazaar-demo-staff');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  chunks.length = 0;
+  await page.goto('/staff/drops');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
+  expect(chunks.some((url) => url.includes('staff_drops_page'))).toBe(true);
+  // Interactive: a client-side navigation (no page load) to another staff page.
+  await page.evaluate(() => ((window as any).__still_here = true));
+  await page.getByRole('banner').getByRole('link', { name: 'Staff', exact: true }).click();
+  await expect(page).toHaveURL(/\/staff$/);
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  expect(await page.evaluate(() => (window as any).__still_here)).toBe(true);
+});

@@ -132,7 +132,8 @@ ensure_chromium() {
 
 build_release() {
   say "Building the portal (release: server and size-optimised WebAssembly)"
-  cargo leptos build --release
+  # --split: staff pages (lazy routes) go into chunks of their own, fetched on first use.
+  cargo leptos build --release --split
   wasm_size
 }
 

@@ -178,12 +178,14 @@ async fn write(
         if presses.is_empty() {
             continue;
         }
+        let (size, started) = (presses.len(), Instant::now());
         // Settled on its own task so that a panic fails this batch's presses, not the writer.
         let answers = match tokio::spawn(settle(pool.clone(), presses)).await {
             Ok(Ok(answers)) => answers,
             Ok(Err(error)) => vec![Err(error); replies.len()],
             Err(panic) => vec![Err(AppError::internal("redemption writer", panic)); replies.len()],
         };
+        tracing::debug!(size, elapsed = ?started.elapsed(), "settled a batch");
         for (reply, answer) in replies.into_iter().zip(answers) {
             // The member may have gone; their redemption stands either way.
             let _ = reply.send(answer);
