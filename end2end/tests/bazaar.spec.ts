@@ -74,3 +74,19 @@ test('the countdown does not tick without JavaScript @nojs', async ({ page }) =>
   await page.waitForTimeout(1_500);
   await expect(timer).toHaveText(before ?? '');
 });
+
+test('the WebAssembly bundle is sent precompressed, brotli smaller than gzip', async ({ page, request }) => {
+  await page.goto('/');
+  const href = await page.locator('link[rel="preload"][href$=".wasm"]').getAttribute('href');
+  expect(href).toMatch(/^\/pkg\/bazaar\..+\.wasm$/);
+  const br = await request.get(href!, { headers: { 'Accept-Encoding': 'br' } });
+  const gz = await request.get(href!, { headers: { 'Accept-Encoding': 'gzip' } });
+  expect(br.headers()['content-encoding']).toBe('br');
+  expect(gz.headers()['content-encoding']).toBe('gzip');
+  // A stored file has a known length; compressing on the fly streams without one.
+  const brBytes = Number(br.headers()['content-length']);
+  const gzBytes = Number(gz.headers()['content-length']);
+  expect(brBytes).toBeGreaterThan(0);
+  expect(brBytes).toBeLessThan(gzBytes);
+  expect(brBytes).toBeLessThan((await br.body()).length / 3);
+});

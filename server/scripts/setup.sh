@@ -134,6 +134,7 @@ build_release() {
   say "Building the portal (release: server and size-optimised WebAssembly)"
   # --split: staff pages (lazy routes) go into chunks of their own, fetched on first use.
   cargo leptos build --release --split
+  node end2end/scripts/precompress.mjs target/site/pkg
   wasm_size
 }
 
