@@ -6,7 +6,8 @@ use wasm_bindgen::prelude::wasm_bindgen;
 #[wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // Staff pages are lazy routes, so hydration may first fetch a page's chunk: it is async.
+    // Some pages are lazy routes (see `shell.rs`), so hydration may first fetch the page's
+    // chunk: it is async.
     // Already set up is fine: it only has to be the browser's executor.
     let _ = any_spawner::Executor::init_wasm_bindgen();
     leptos::task::spawn_local(async {

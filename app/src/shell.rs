@@ -84,12 +84,13 @@ fn Layout() -> impl IntoView {
             // JavaScript and its status code reflects errors.
             // Lazy routes: with `cargo leptos build --split` their code is in WebAssembly chunks
             // fetched when the page is first shown, so a phone at drop time downloads only what
-            // the bazaar, redeeming and a redemption need. Every page works as plain HTML forms
-            // before its chunk arrives.
+            // the bazaar, signing in, redeeming and a redemption need. A page loaded directly is
+            // complete HTML with working forms while its chunk arrives; a link followed in the
+            // browser waits for the chunk.
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=BazaarPage ssr=SsrMode::Async />
                 <Route path=path!("/account") view={Lazy::<AccountPageRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/sign-in") view={Lazy::<SignInPageRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
                 <Route path=path!("/sign-up") view={Lazy::<SignUpPageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/redeem/:item") view=RedeemPage ssr=SsrMode::Async />
                 <Route path=path!("/redemptions/:code") view=RedemptionPage ssr=SsrMode::Async />
@@ -157,9 +158,9 @@ macro_rules! lazy_pages {
 }
 
 lazy_pages! {
-    // A member's account and signing in: not on the drop-time path.
+    // A member's account and signing up: not on the drop-time path. (Signing in is: a
+    // signed-out member who presses Redeem is sent there, so it stays in the main bundle.)
     AccountPageRoute => AccountPage,
-    SignInPageRoute => SignInPage,
     SignUpPageRoute => SignUpPage,
     // The staff console.
     StaffHomeRoute => StaffHome,

@@ -41,7 +41,7 @@ test('members cannot open the staff console', async ({ page }) => {
 test('the staff console is downloaded only by staff pages, and works once it arrives @js', async ({ page }) => {
   const chunks: string[] = [];
   page.on('request', (r) => {
-    if (/\/pkg\/split_.*\.wasm$/.test(r.url())) chunks.push(r.url());
+    if (/\/pkg\/(split|chunk)_[^/]*\.wasm$/.test(r.url())) chunks.push(r.url());
   });
   // A member's bazaar: the page's own code only, no staff (or account) pages.
   await page.goto('/');
@@ -61,6 +61,6 @@ test('the staff console is downloaded only by staff pages, and works once it arr
   await page.evaluate(() => ((window as any).__still_here = true));
   await page.getByRole('banner').getByRole('link', { name: 'Staff', exact: true }).click();
   await expect(page).toHaveURL(/\/staff$/);
-  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'Staff console' })).toBeVisible();
   expect(await page.evaluate(() => (window as any).__still_here)).toBe(true);
 });

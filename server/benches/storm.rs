@@ -719,8 +719,8 @@ async fn main() {
         kib(br)
     )
     .unwrap();
-    // The split-off chunks (staff pages and code only they share), each served compressed on
-    // its own, fetched only when a staff page is shown.
+    // The split-off chunks (the lazy routes: staff, account and sign-up pages, and code only
+    // they share), each served compressed on its own, fetched only when such a page is shown.
     let chunks: Vec<(usize, usize, usize)> = std::fs::read_dir(
         std::path::Path::new(&config.wasm)
             .parent()
@@ -737,7 +737,7 @@ async fn main() {
     if !chunks.is_empty() {
         writeln!(
             report,
-            "Lazily loaded chunks (staff pages): {} files, raw {:.1} KiB, brotli {:.1} KiB in all.\n",
+            "Lazily loaded chunks (staff, account and sign-up pages): {} files, raw {:.1} KiB, brotli {:.1} KiB in all.\n",
             chunks.len(),
             kib(chunks.iter().map(|c| c.0).sum()),
             kib(chunks.iter().map(|c| c.2).sum()),

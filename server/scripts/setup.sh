@@ -132,9 +132,10 @@ ensure_chromium() {
 
 build_release() {
   say "Building the portal (release: server and size-optimised WebAssembly)"
-  # --split: staff pages (lazy routes) go into chunks of their own, fetched on first use.
-  cargo leptos build --release --split
-  node end2end/scripts/precompress.mjs target/site/pkg
+  # --split: lazy routes (staff, account, sign-up) go into chunks of their own, fetched on
+  # first use. --precompress: brotli (quality 11) and gzip copies of every site file, which the
+  # static file service sends as they are (compressing on the fly uses a faster, weaker setting).
+  cargo leptos build --release --split --precompress
   wasm_size
 }
 

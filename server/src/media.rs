@@ -138,6 +138,19 @@ pub async fn site_file_cache(
     let is_site_file = request.uri().path().starts_with("/pkg/");
     let mut response = next.run(request).await;
     if is_site_file && response.status().is_success() {
+        // Precompressed copies (`.br`, `.gz`) are picked by Accept-Encoding but the static file
+        // service does not say so; without Vary a shared cache could hand the brotli copy,
+        // kept for a year, to a client that cannot read it.
+        let varies = response
+            .headers()
+            .get_all(header::VARY)
+            .iter()
+            .any(|v| v.as_bytes().eq_ignore_ascii_case(b"accept-encoding"));
+        if !varies {
+            response
+                .headers_mut()
+                .append(header::VARY, HeaderValue::from_static("accept-encoding"));
+        }
         response.headers_mut().insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static(if hashed {
