@@ -13,7 +13,7 @@ use crate::auth::server::Caller;
 use crate::error::server::violated_constraint;
 use crate::ledger::Points;
 use crate::ledger::server::{Credit, credit, expiry_period, lock_balance};
-use crate::store::server::Store;
+use crate::store::server::format_time;
 
 /// What the checks need about one drop item.
 struct Item {
@@ -32,6 +32,8 @@ struct Item {
     early_access: Option<(i16, Duration)>,
     /// How long after redeeming a member may still cancel.
     cancel_window: Duration,
+    /// The store's time zone, for the times in answers.
+    zone: chrono_tz::Tz,
 }
 
 impl Item {
@@ -60,7 +62,8 @@ async fn items(
                   d.starts_at, d.ends_at, d.cancelled_at IS NOT NULL AS "cancelled!",
                   mt.rank AS "min_rank?", mt.name AS "min_name?",
                   ea.rank AS "early_rank?", (extract(epoch FROM di.early_access))::bigint AS early_secs,
-                  (extract(epoch FROM s.redemption_cancel_window))::bigint AS "window_secs!"
+                  (extract(epoch FROM s.redemption_cancel_window))::bigint AS "window_secs!",
+                  s.time_zone
            FROM drop_items di
            JOIN drops d ON d.id = di.drop_id
            JOIN rewards r ON r.id = di.reward_id
@@ -72,9 +75,11 @@ async fn items(
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|r| {
+            let zone = r.time_zone.parse().map_err(|e: chrono_tz::ParseError| {
+                sqlx::Error::Decode(format!("store time zone: {e}").into())
+            })?;
             let item = Item {
                 title: r.title,
                 description: r.description,
@@ -90,32 +95,58 @@ async fn items(
                 required_tier: r.min_rank.zip(r.min_name),
                 early_access: r.early_rank.zip(r.early_secs.map(Duration::seconds)),
                 cancel_window: Duration::seconds(r.window_secs),
+                zone,
             };
-            (r.id, item)
+            Ok((r.id, item))
         })
-        .collect())
+        .collect()
 }
 
 async fn members(
     conn: &mut PgConnection,
     ids: &[i64],
 ) -> Result<std::collections::HashMap<i64, Member>, sqlx::Error> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        MemberRow,
         "SELECT a.id, a.balance, t.rank FROM accounts a JOIN tiers t ON t.code = a.tier WHERE a.id = ANY($1)",
         ids
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let member = Member {
-                rank: r.rank,
-                balance: r.balance,
-            };
-            (r.id, member)
-        })
-        .collect())
+    Ok(rows.into_iter().map(MemberRow::keyed).collect())
+}
+
+/// `members`, locking the account rows in id order (the lock order) in the same statement:
+/// a locked row is read as the transaction we waited for left it.
+async fn lock_members(
+    conn: &mut PgConnection,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Member>, sqlx::Error> {
+    let rows = sqlx::query_as!(
+        MemberRow,
+        r#"SELECT a.id, a.balance, t.rank FROM accounts a JOIN tiers t ON t.code = a.tier
+           WHERE a.id = ANY($1) ORDER BY a.id FOR NO KEY UPDATE OF a"#,
+        ids
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(MemberRow::keyed).collect())
+}
+
+struct MemberRow {
+    id: i64,
+    balance: i64,
+    rank: i16,
+}
+
+impl MemberRow {
+    fn keyed(self) -> (i64, Member) {
+        let member = Member {
+            rank: self.rank,
+            balance: self.balance,
+        };
+        (self.id, member)
+    }
 }
 
 /// The redemptions these members already hold of these items, and any made with these keys.
@@ -171,12 +202,11 @@ fn blocked(
     remaining: i32,
     held: i64,
     now: DateTime<Utc>,
-    store: &Store,
 ) -> Option<AppError> {
     let opens_at = item.opens_for(member.rank);
     if now < opens_at {
         return Some(AppError::NotOpenYet {
-            opens: format!("at {}", store.format_time(opens_at)),
+            opens: format!("at {}", format_time(item.zone, opens_at)),
         });
     }
     if item.cancelled || now >= item.ends_at {
@@ -213,7 +243,6 @@ pub async fn preview(
 ) -> Result<RedeemOffer, AppError> {
     let me = caller.account()?;
     let pool = &caller.state.pool;
-    let store = crate::store::server::load(pool).await?;
     let mut conn = pool.acquire().await?;
     let item = items(&mut conn, &[item_id])
         .await?
@@ -237,7 +266,7 @@ pub async fn preview(
     .await?;
     Ok(RedeemOffer {
         drop_item_id: item_id,
-        blocked: blocked(&item, &member, item.remaining, held, now, &store),
+        blocked: blocked(&item, &member, item.remaining, held, now),
         image_url: crate::rewards::image_url(item.reward_id, photo),
         category: item
             .category
@@ -327,11 +356,10 @@ pub async fn settle(
     pool: sqlx::PgPool,
     presses: Vec<Press>,
 ) -> Result<Vec<Result<Settled, AppError>>, AppError> {
-    let store = crate::store::server::load(&pool).await?;
     let mut tries = 0;
     loop {
         tries += 1;
-        match try_settle(&pool, &presses, &store, Utc::now()).await {
+        match try_settle(&pool, &presses, Utc::now()).await {
             Err(error) if tries < 3 && worth_retrying(&error) => {
                 tracing::warn!(%error, tries, "retrying a redemption batch");
             }
@@ -362,7 +390,6 @@ struct Taken {
 async fn try_settle(
     pool: &sqlx::PgPool,
     presses: &[Press],
-    store: &Store,
     now: DateTime<Utc>,
 ) -> Result<Vec<Result<Settled, AppError>>, sqlx::Error> {
     use std::collections::HashMap;
@@ -377,17 +404,14 @@ async fn try_settle(
     item_ids.dedup();
     let keys: Vec<Uuid> = presses.iter().map(|p| p.key).collect();
 
+    // Each statement below is a round trip with the item's row locked, and a drop's whole crowd
+    // waits on that row: they are as few as the work allows (seven, commit included).
     let mut tx = pool.begin().await?;
     // Lock order, as everywhere: accounts (by id), then items (by id). Reads come after both
     // locks, so they see whatever the transactions we waited for committed. NO KEY UPDATE is
     // what an UPDATE of these rows takes anyway: it queues behind other writers and
     // `lock_balance` but lets other transactions' foreign-key checks through.
-    sqlx::query!(
-        "SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
-        &accounts
-    )
-    .fetch_all(&mut *tx)
-    .await?;
+    let mut members = lock_members(&mut tx, &accounts).await?;
     sqlx::query!(
         "SELECT id FROM drop_items WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
         &item_ids
@@ -395,7 +419,6 @@ async fn try_settle(
     .fetch_all(&mut *tx)
     .await?;
     let items = items(&mut tx, &item_ids).await?;
-    let mut members = members(&mut tx, &accounts).await?;
     let mut earlier = earlier(&mut tx, &accounts, &item_ids, &keys).await?;
 
     let mut remaining: HashMap<i64, i32> = items
@@ -424,7 +447,7 @@ async fn try_settle(
                 .entry((press.account_id, press.item_id))
                 .or_default();
             let left = remaining.entry(press.item_id).or_default();
-            match blocked(item, member, *left, *held, press.at, store) {
+            match blocked(item, member, *left, *held, press.at) {
                 Some(refusal) => Outcome::Refused(refusal),
                 None => {
                     *left -= 1;
@@ -456,13 +479,7 @@ async fn try_settle(
         outcomes.push(outcome);
     }
 
-    let created = if taken.is_empty() {
-        HashMap::new()
-    } else {
-        take_units(&mut tx, &taken).await?
-    };
-    let (mut at_items, mut at_accounts, mut at_ips, mut at_outcomes) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut attempts = Attempts::default();
     for (press, outcome) in presses.iter().zip(&outcomes) {
         // Only presses naming a real item and member can be logged (foreign keys); a made-up
         // item id must not fail everyone else's batch.
@@ -477,21 +494,12 @@ async fn try_settle(
                 None => continue,
             },
         };
-        at_items.push(press.item_id);
-        at_accounts.push(press.account_id);
-        at_ips.push(press.client_ip.clone());
-        at_outcomes.push(label.to_owned());
+        attempts.items.push(press.item_id);
+        attempts.accounts.push(press.account_id);
+        attempts.ips.push(press.client_ip.clone());
+        attempts.outcomes.push(label.to_owned());
     }
-    sqlx::query!(
-        r#"INSERT INTO redemption_attempts (drop_item_id, account_id, client_ip, outcome)
-           SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[])"#,
-        &at_items,
-        &at_accounts,
-        &at_ips,
-        &at_outcomes
-    )
-    .execute(&mut *tx)
-    .await?;
+    let created = write_batch(&mut tx, &taken, &attempts).await?;
     tx.commit().await?;
 
     Ok(outcomes
@@ -510,21 +518,32 @@ async fn try_settle(
                     drop_item_id: t.item_id,
                     points: points(t.points)?,
                     cancelled: false,
-                    created_label: store.format_time(created_at),
+                    created_label: format_time(item.zone, created_at),
                     created_at,
                     balance: points(t.balance_after)?,
-                    cancel_until: (now < until).then(|| store.format_time(until)),
+                    cancel_until: (now < until).then(|| format_time(item.zone, until)),
                 }))
             }
         })
         .collect())
 }
 
-/// Writes the units taken: stock down per item, one ledger entry and one redemption per unit,
-/// lots consumed per member. Returns each redemption's creation time by code.
-async fn take_units(
+/// The batch's presses as the post-drop report counts them, one column per field.
+#[derive(Default)]
+struct Attempts {
+    items: Vec<i64>,
+    accounts: Vec<i64>,
+    ips: Vec<String>,
+    outcomes: Vec<String>,
+}
+
+/// Writes the batch: stock down per item, one ledger entry and one redemption per unit taken,
+/// every attempt logged (one statement), then lots consumed per member. Returns each
+/// redemption's creation time by code.
+async fn write_batch(
     tx: &mut PgConnection,
     taken: &[Taken],
+    attempts: &Attempts,
 ) -> Result<std::collections::HashMap<String, DateTime<Utc>>, sqlx::Error> {
     let column = |f: fn(&Taken) -> i64| taken.iter().map(f).collect::<Vec<i64>>();
     let (accounts, item_ids, costs) = (
@@ -536,24 +555,26 @@ async fn take_units(
     let codes: Vec<String> = taken.iter().map(|t| t.code.clone()).collect();
     let reasons: Vec<String> = taken.iter().map(|t| t.reason.clone()).collect();
     // The decisive check stays in the database: stock never goes below zero (CHECK), and each
-    // balance is guarded by its own CHECK, whatever this server computed.
-    sqlx::query!(
-        r#"UPDATE drop_items di SET remaining = di.remaining - t.n
-           FROM (SELECT id, count(*)::int AS n FROM unnest($1::bigint[]) AS u(id) GROUP BY id) t
-           WHERE di.id = t.id"#,
-        &item_ids
-    )
-    .execute(&mut *tx)
-    .await?;
+    // balance is guarded by its own CHECK, whatever this server computed. The parts touch
+    // different tables, so one statement (one round trip) does them all.
     let created = sqlx::query!(
         r#"WITH made AS (
                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::uuid[], $4::text[], $5::bigint[], $6::text[])
                    AS t(account_id, item_id, key, code, points, reason)
            ),
+           stock AS (
+               UPDATE drop_items di SET remaining = di.remaining - t.n
+               FROM (SELECT item_id, count(*)::int AS n FROM made GROUP BY item_id) t
+               WHERE di.id = t.item_id
+           ),
            entries AS (
                INSERT INTO ledger_entries (account_id, kind, points, reason, reference)
                SELECT account_id, 'redeem', -points, reason, code FROM made
                RETURNING id, reference
+           ),
+           attempts AS (
+               INSERT INTO redemption_attempts (drop_item_id, account_id, client_ip, outcome)
+               SELECT * FROM unnest($7::bigint[], $8::bigint[], $9::text[], $10::text[])
            )
            INSERT INTO redemptions (code, account_id, drop_item_id, points, idempotency_key, ledger_entry_id)
            SELECT m.code, m.account_id, m.item_id, m.points, m.key, e.id
@@ -564,11 +585,17 @@ async fn take_units(
         &keys,
         &codes,
         &costs,
-        &reasons
+        &reasons,
+        &attempts.items,
+        &attempts.accounts,
+        &attempts.ips,
+        &attempts.outcomes
     )
     .fetch_all(&mut *tx)
     .await?;
-    crate::ledger::server::consume_lots(&mut *tx, &accounts, &costs).await?;
+    if !taken.is_empty() {
+        crate::ledger::server::consume_lots(&mut *tx, &accounts, &costs).await?;
+    }
     Ok(created
         .into_iter()
         .map(|r| (r.code, r.created_at))

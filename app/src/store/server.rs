@@ -15,10 +15,15 @@ pub struct Store {
 impl Store {
     /// A drop time as members of this store read it, e.g. `Tue 24 Nov, 09:00 EST`.
     pub fn format_time(&self, at: DateTime<Utc>) -> String {
-        at.with_timezone(&self.zone)
-            .format("%a %-d %b, %H:%M %Z")
-            .to_string()
+        format_time(self.zone, at)
     }
+}
+
+/// `Store::format_time` for code that has only the zone (read along with other rows).
+pub fn format_time(zone: Tz, at: DateTime<Utc>) -> String {
+    at.with_timezone(&zone)
+        .format("%a %-d %b, %H:%M %Z")
+        .to_string()
 }
 
 pub async fn load(db: impl PgExecutor<'_>) -> Result<Store, AppError> {
