@@ -53,6 +53,13 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Where the router is heading (path and query), once a navigation starts. The browser's panic
+/// hook reads it: a lazy page whose chunk cannot be fetched (a flaky connection, or a tab from
+/// before a deploy) panics inside the router, which leaves the old page showing and the link
+/// dead; the hook then loads the page it was going to from the server instead.
+#[derive(Clone, Default)]
+pub struct NavigationTarget(pub std::sync::Arc<std::sync::Mutex<Option<String>>>);
+
 /// Everything inside the router: the header, the page, the footer.
 #[component]
 fn Layout() -> impl IntoView {
@@ -60,7 +67,23 @@ fn Layout() -> impl IntoView {
     provide_context(SignOutAction(sign_out));
     // Who is signed in changes only across a navigation (sign-in and sign-up redirect) or a
     // sign-out, so the header re-reads it then.
-    let pathname = leptos_router::hooks::use_location().pathname;
+    let location = leptos_router::hooks::use_location();
+    let pathname = location.pathname;
+    // In the browser, `hydrate` asks to be told where each navigation is heading (see
+    // `NavigationTarget`); the router sets the location as a navigation starts.
+    if let Some(target) = use_context::<NavigationTarget>() {
+        Effect::new(move |_| {
+            let search = location.search.get();
+            let to = if search.is_empty() {
+                pathname.get()
+            } else {
+                format!("{}?{search}", pathname.get())
+            };
+            if let Ok(mut heading) = target.0.lock() {
+                *heading = Some(to);
+            }
+        });
+    }
     let viewer = Resource::new(
         move || (pathname.get(), sign_out.version().get()),
         |_| current_viewer(),
@@ -86,7 +109,8 @@ fn Layout() -> impl IntoView {
             // fetched when the page is first shown, so a phone at drop time downloads only what
             // the bazaar, signing in, redeeming and a redemption need. A page loaded directly is
             // complete HTML with working forms while its chunk arrives; a link followed in the
-            // browser waits for the chunk.
+            // browser waits for the chunk, and loads the page from the server if the chunk
+            // cannot be fetched (`NavigationTarget`).
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=BazaarPage ssr=SsrMode::Async />
                 <Route path=path!("/account") view={Lazy::<AccountPageRoute>::new()} ssr=SsrMode::Async />

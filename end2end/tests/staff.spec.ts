@@ -27,6 +27,24 @@ test('staff create a reward, fix a mistake the form points out, and find it in t
   await expect(page.getByRole('link', { name: title })).toBeVisible();
 });
 
+test('a link to a page whose code cannot be downloaded loads that page from the server instead @js', async ({ page }) => {
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill('staff@example.com');
+  await page.getByLabel('Password').fill('bazaar-demo-staff');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await page.goto('/');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
+  // As for a tab opened before a deploy (whose chunks are gone) or a connection that drops.
+  await page.route(/\/pkg\/(split|chunk)_[^/]*\.wasm$/, (route) => route.abort());
+  await page.evaluate(() => ((window as any).__still_here = true));
+  await page.getByRole('banner').getByRole('link', { name: 'Staff', exact: true }).click();
+  await expect(page).toHaveURL(/\/staff$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Staff console' })).toBeVisible();
+  // A full page load from the server, not the browser's router.
+  expect(await page.evaluate(() => (window as any).__still_here)).toBeUndefined();
+});
+
 test('members cannot open the staff console', async ({ page }) => {
   await page.goto('/sign-in');
   await page.getByLabel('Email').fill('member@example.com');
