@@ -405,7 +405,7 @@ async fn try_settle(
     let keys: Vec<Uuid> = presses.iter().map(|p| p.key).collect();
 
     // Each statement below is a round trip with the item's row locked, and a drop's whole crowd
-    // waits on that row: they are as few as the work allows (seven, commit included).
+    // waits on that row: they are as few as the work allows (eight, begin and commit included).
     let mut tx = pool.begin().await?;
     // Lock order, as everywhere: accounts (by id), then items (by id). Reads come after both
     // locks, so they see whatever the transactions we waited for committed. NO KEY UPDATE is
