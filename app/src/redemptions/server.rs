@@ -116,23 +116,6 @@ async fn members(
     Ok(rows.into_iter().map(MemberRow::keyed).collect())
 }
 
-/// `members`, locking the account rows in id order (the lock order) in the same statement:
-/// a locked row is read as the transaction we waited for left it.
-async fn lock_members(
-    conn: &mut PgConnection,
-    ids: &[i64],
-) -> Result<std::collections::HashMap<i64, Member>, sqlx::Error> {
-    let rows = sqlx::query_as!(
-        MemberRow,
-        r#"SELECT a.id, a.balance, t.rank FROM accounts a JOIN tiers t ON t.code = a.tier
-           WHERE a.id = ANY($1) ORDER BY a.id FOR NO KEY UPDATE OF a"#,
-        ids
-    )
-    .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().map(MemberRow::keyed).collect())
-}
-
 struct MemberRow {
     id: i64,
     balance: i64,
@@ -404,14 +387,21 @@ async fn try_settle(
     item_ids.dedup();
     let keys: Vec<Uuid> = presses.iter().map(|p| p.key).collect();
 
-    // Each statement below is a round trip with the item's row locked, and a drop's whole crowd
-    // waits on that row: they are as few as the work allows (eight, begin and commit included).
+    // A drop's whole crowd waits on this batch (its item's row stays locked until the commit),
+    // so it makes as few round trips as the work allows: nine, begin and commit included.
     let mut tx = pool.begin().await?;
     // Lock order, as everywhere: accounts (by id), then items (by id). Reads come after both
-    // locks, so they see whatever the transactions we waited for committed. NO KEY UPDATE is
-    // what an UPDATE of these rows takes anyway: it queues behind other writers and
-    // `lock_balance` but lets other transactions' foreign-key checks through.
-    let mut members = lock_members(&mut tx, &accounts).await?;
+    // locks, in statements of their own, so they see whatever the transactions we waited for
+    // committed (a locking read that joins would re-check a row changed meanwhile against the
+    // other tables' old rows, e.g. a member whose tier just changed). NO KEY UPDATE is what an
+    // UPDATE of these rows takes anyway: it queues behind other writers and `lock_balance` but
+    // lets other transactions' foreign-key checks through.
+    sqlx::query!(
+        "SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
+        &accounts
+    )
+    .fetch_all(&mut *tx)
+    .await?;
     sqlx::query!(
         "SELECT id FROM drop_items WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE",
         &item_ids
@@ -419,6 +409,7 @@ async fn try_settle(
     .fetch_all(&mut *tx)
     .await?;
     let items = items(&mut tx, &item_ids).await?;
+    let mut members = members(&mut tx, &accounts).await?;
     let mut earlier = earlier(&mut tx, &accounts, &item_ids, &keys).await?;
 
     let mut remaining: HashMap<i64, i32> = items

@@ -338,3 +338,53 @@ async fn a_press_stuck_behind_a_blocked_batch_is_told_busy_in_time_and_spends_no
     );
     assert_invariants(&pool).await;
 }
+
+#[sqlx::test]
+async fn a_press_that_waits_while_its_members_tier_changes_is_still_redeemed(pool: PgPool) {
+    use app::redemptions::server::{Press, Settled, settle};
+    let item = live_item(&pool, 5, 300).await;
+    let (member, _) = member_with(&pool, 1, 1_000).await;
+    // A purchase moving the member up a tier holds their account row, as the earning API does.
+    let mut purchase = pool.begin().await.unwrap();
+    sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+        .bind(member)
+        .execute(&mut *purchase)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE accounts SET tier = 'gold' WHERE id = $1")
+        .bind(member)
+        .execute(&mut *purchase)
+        .await
+        .unwrap();
+    let press = Press {
+        account_id: member,
+        item_id: item,
+        key: uuid::Uuid::new_v4(),
+        client_ip: "203.0.113.7".into(),
+        at: chrono::Utc::now(),
+        late: false,
+    };
+    let batch = tokio::spawn(settle(pool.clone(), vec![press]));
+    // Wait until the batch is queued behind the purchase on the member's account row.
+    for _ in 0..500 {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if waiting > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    purchase.commit().await.unwrap();
+
+    let answers = batch.await.unwrap().unwrap();
+    assert!(
+        matches!(answers.as_slice(), [Ok(Settled::Made(_))]),
+        "the member was refused after their tier changed: {answers:?}"
+    );
+    assert_eq!(support::books(&pool, member).await.0, 700);
+    assert_invariants(&pool).await;
+}
