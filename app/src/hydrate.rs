@@ -32,9 +32,12 @@ pub fn hydrate() {
 }
 
 /// After a panic the app is gone (a panic aborts the module). If it happened during a
-/// client-side navigation, the address bar still shows the old page: load the page the member
-/// asked for from the server, where it works as plain HTML. A panic on the page being shown
-/// changes nothing, so a page that cannot hydrate is not reloaded over and over.
+/// client-side navigation, the address bar still shows the old page (the router updates it only
+/// once the new page is ready): load the page the member asked for from the server, where it
+/// works as plain HTML. A panic on the page being shown changes nothing, so a page that cannot
+/// hydrate is not reloaded over and over. The page is loaded without any #fragment (no lazy
+/// page uses one). Not covered: back/forward, where the browser has already changed the
+/// address bar (those pages' chunks were usually loaded on the way there).
 fn load_from_server(target: &NavigationTarget) {
     // `try_lock`: the hook must not wait on a lock the panicking code might hold.
     let Some(to) = target.0.try_lock().ok().and_then(|to| to.clone()) else {

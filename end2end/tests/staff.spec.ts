@@ -38,11 +38,19 @@ test('a link to a page whose code cannot be downloaded loads that page from the 
   // As for a tab opened before a deploy (whose chunks are gone) or a connection that drops.
   await page.route(/\/pkg\/(split|chunk)_[^/]*\.wasm$/, (route) => route.abort());
   await page.evaluate(() => ((window as any).__still_here = true));
+  let loads = 0;
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) loads += 1;
+  });
   await page.getByRole('banner').getByRole('link', { name: 'Staff', exact: true }).click();
   await expect(page).toHaveURL(/\/staff$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Staff console' })).toBeVisible();
   // A full page load from the server, not the browser's router.
   expect(await page.evaluate(() => (window as any).__still_here)).toBeUndefined();
+  // Its own chunks are blocked too, so its hydration fails as well: that must not load it again.
+  await page.waitForTimeout(1_000);
+  expect(loads).toBe(1);
+  await expect(page.getByRole('heading', { level: 1, name: 'Staff console' })).toBeVisible();
 });
 
 test('members cannot open the staff console', async ({ page }) => {

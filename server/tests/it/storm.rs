@@ -366,6 +366,7 @@ async fn a_press_that_waits_while_its_members_tier_changes_is_still_redeemed(poo
     };
     let batch = tokio::spawn(settle(pool.clone(), vec![press]));
     // Wait until the batch is queued behind the purchase on the member's account row.
+    let mut queued = false;
     for _ in 0..500 {
         let waiting: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
@@ -374,10 +375,12 @@ async fn a_press_that_waits_while_its_members_tier_changes_is_still_redeemed(poo
         .await
         .unwrap();
         if waiting > 0 {
+            queued = true;
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
+    assert!(queued, "the batch never waited on the member's account row");
     purchase.commit().await.unwrap();
 
     let answers = batch.await.unwrap().unwrap();
