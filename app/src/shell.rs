@@ -17,6 +17,14 @@ use crate::redemptions::{RedeemPage, RedemptionPage};
 use crate::reports::DropReportPage;
 use crate::staff::{AuditPage, StaffHome, StaffRewardEdit, StaffRewards};
 
+/// Starts the bundle (the preload links and the module script held in `template#bundle`) once
+/// the page has loaded, the frame showing its images has been painted, and the browser is idle.
+/// Scripts cloned out of a template run when they are inserted. The idle timeout is a backstop
+/// for a page that is never idle.
+const START_BUNDLE: &str = "addEventListener('load',()=>requestAnimationFrame(()=>setTimeout(()=>{\
+const go=()=>document.head.append(document.getElementById('bundle').content.cloneNode(true));\
+'requestIdleCallback' in window?requestIdleCallback(go,{timeout:2000}):go()})))";
+
 /// The document the server sends for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -28,9 +36,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="theme-color" content="#5b2a86" />
                 <AutoReload options=options.clone() />
                 <HashedStylesheet options=options.clone() id="leptos" />
-                // Hydrate when the phone is idle: every page works as plain HTML forms first, and
-                // the bundle must not compete with the first paint on a slow link.
-                <HydrationScripts options defer=true />
+                // Every page works as plain HTML forms first, so the bundle waits until the page
+                // has loaded and the phone is idle. Leptos' own `defer` waits to run it but still
+                // preloads it from the <head>, and on a slow link 300 KB of WebAssembly then
+                // shares the wire with the reward images the member is looking at. Inside an
+                // inert <template> nothing is fetched; `START_BUNDLE` moves it into the page.
+                <template id="bundle">
+                    <HydrationScripts options />
+                </template>
+                <script nonce=leptos::nonce::use_nonce()>{START_BUNDLE}</script>
                 <MetaTags />
             </head>
             <body>

@@ -283,7 +283,8 @@ fn RewardCardView(
                 height="200"
                 loading=if first_screen { "eager" } else { "lazy" }
                 fetchpriority=first_screen.then_some("high")
-                decoding="async"
+                // Decoding off the main thread can paint a first-screen image a frame late.
+                decoding=(!first_screen).then_some("async")
             />
             <div class="reward-body">
                 <p class="reward-category">{category.singular()}</p>
