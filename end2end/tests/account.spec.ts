@@ -1,4 +1,5 @@
 import { test, expect } from '@playwright/test';
+import { DEMO_MEMBER, signIn } from './sign-in';
 import { execFileSync } from 'node:child_process';
 
 // A key for the earning API, made with the server's own command, as an admin would.
@@ -63,11 +64,7 @@ test('sign-up errors appear beside the field', async ({ page }) => {
 });
 
 test('the demo member signs in and sees their points and history', async ({ page }) => {
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill('member@example.com');
-  await page.getByLabel('Password').fill('bazaar-demo-member');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  await signIn(page, DEMO_MEMBER.email);
   await expect(page.getByRole('heading', { name: 'Hi, Maya Member' })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Points history' })).toBeVisible();
   await expect(page.getByTestId('balance')).not.toHaveText('0 pts');

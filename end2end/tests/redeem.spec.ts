@@ -1,13 +1,6 @@
 import { test, expect, Page } from '@playwright/test';
 import { dropOpeningIn, memberWithPoints } from './db';
-
-async function signIn(page: Page, email: string) {
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill('bazaar-demo-member');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/account$/);
-}
+import { signIn } from './sign-in';
 
 const card = (page: Page, title: string) => page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: title }) });
 

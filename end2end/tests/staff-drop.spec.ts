@@ -1,5 +1,6 @@
 import { test, expect, devices, Page } from '@playwright/test';
 import { memberWithPoints } from './db';
+import { DEMO_STAFF, signIn } from './sign-in';
 
 // The demo store's zone: staff type drop times in it.
 const STORE_ZONE = 'America/New_York';
@@ -14,14 +15,6 @@ function storeLocal(at: Date): string {
   return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}`;
 }
 
-async function signIn(page: Page, email: string, password: string) {
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/account$/);
-}
-
 const card = (page: Page, title: string) =>
   page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: title }) });
 
@@ -34,7 +27,7 @@ test('staff schedule a drop with a new reward, a member on a phone redeems when 
   const dropTitle = `Flash drop ${stamp}`;
 
   // Staff: a new reward...
-  await signIn(page, 'staff@example.com', 'bazaar-demo-staff');
+  await signIn(page, DEMO_STAFF.email, DEMO_STAFF.password);
   await page.goto('/staff/rewards');
   await page.getByLabel('Title').fill(reward);
   await page.getByLabel('Category').selectOption('gift');
@@ -67,7 +60,7 @@ test('staff schedule a drop with a new reward, a member on a phone redeems when 
     javaScriptEnabled: js,
   });
   const phone = await phoneContext.newPage();
-  await signIn(phone, email, 'bazaar-demo-member');
+  await signIn(phone, email);
   await phone.goto('/');
   await expect(card(phone, reward)).toContainText('Opens in');
   if (js) {
@@ -100,7 +93,7 @@ test('staff schedule a drop with a new reward, a member on a phone redeems when 
 
 test('a staff mistake in scheduling is explained beside the field', async ({ page }, info) => {
   test.skip(!info.project.name.startsWith('desktop'), 'a desk task');
-  await signIn(page, 'staff@example.com', 'bazaar-demo-staff');
+  await signIn(page, DEMO_STAFF.email, DEMO_STAFF.password);
   await page.goto('/staff/drops');
   await page.getByLabel('Title').fill(`Backwards ${info.project.name}`);
   await page.getByLabel('Starts').fill(storeLocal(new Date(Date.now() + 3 * 86400_000)));
@@ -112,7 +105,7 @@ test('a staff mistake in scheduling is explained beside the field', async ({ pag
 
 test('staff preview a weekly schedule before creating it', async ({ page }, info) => {
   test.skip(!info.project.name.startsWith('desktop'), 'a desk task');
-  await signIn(page, 'staff@example.com', 'bazaar-demo-staff');
+  await signIn(page, DEMO_STAFF.email, DEMO_STAFF.password);
   await page.goto('/staff/drops');
   await page.getByRole('link', { name: 'New recurring schedule' }).click();
   // The drops page has a Title field too: wait for the schedule page (its code may still be

@@ -1,11 +1,9 @@
 import { test, expect } from '@playwright/test';
+import { DEMO_MEMBER, DEMO_STAFF, signIn } from './sign-in';
 
 test('staff create a reward, fix a mistake the form points out, and find it in the catalog', async ({ page }, info) => {
   const title = `Staff lantern ${info.project.name} ${Date.now()}`;
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill('staff@example.com');
-  await page.getByLabel('Password').fill('bazaar-demo-staff');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, DEMO_STAFF.email, DEMO_STAFF.password);
   await page.getByRole('banner').getByRole('link', { name: 'Staff', exact: true }).click();
   await page.getByRole('main').getByRole('link', { name: /^Rewards \(\d+\)$/ }).click();
 
@@ -28,11 +26,7 @@ test('staff create a reward, fix a mistake the form points out, and find it in t
 });
 
 test('a link to a page whose code cannot be downloaded loads that page from the server instead @js', async ({ page }) => {
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill('staff@example.com');
-  await page.getByLabel('Password').fill('bazaar-demo-staff');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  await signIn(page, DEMO_STAFF.email, DEMO_STAFF.password);
   await page.goto('/');
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
   // As for a tab opened before a deploy (whose chunks are gone) or a connection that drops.
@@ -54,11 +48,7 @@ test('a link to a page whose code cannot be downloaded loads that page from the 
 });
 
 test('members cannot open the staff console', async ({ page }) => {
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill('member@example.com');
-  await page.getByLabel('Password').fill('bazaar-demo-member');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  await signIn(page, DEMO_MEMBER.email);
   const response = await page.goto('/staff/rewards');
   expect(response?.status()).toBe(403);
   await expect(page.getByRole('alert')).toContainText("You don't have access to this.");
@@ -74,11 +64,7 @@ test('the staff console is downloaded only by staff pages, and works once it arr
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
   expect(chunks).toEqual([]);
 
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill('staff@example.com');
-  await page.getByLabel('Password').fill('bazaar-demo-staff');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  await signIn(page, DEMO_STAFF.email, DEMO_STAFF.password);
   chunks.length = 0;
   await page.goto('/staff/drops');
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });

@@ -106,30 +106,22 @@ async fn members(
     conn: &mut PgConnection,
     ids: &[i64],
 ) -> Result<std::collections::HashMap<i64, Member>, sqlx::Error> {
-    let rows = sqlx::query_as!(
-        MemberRow,
+    let rows = sqlx::query!(
         "SELECT a.id, a.balance, t.rank FROM accounts a JOIN tiers t ON t.code = a.tier WHERE a.id = ANY($1)",
         ids
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().map(MemberRow::keyed).collect())
-}
-
-struct MemberRow {
-    id: i64,
-    balance: i64,
-    rank: i16,
-}
-
-impl MemberRow {
-    fn keyed(self) -> (i64, Member) {
-        let member = Member {
-            rank: self.rank,
-            balance: self.balance,
-        };
-        (self.id, member)
-    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let member = Member {
+                rank: r.rank,
+                balance: r.balance,
+            };
+            (r.id, member)
+        })
+        .collect())
 }
 
 /// The redemptions these members already hold of these items, and any made with these keys.

@@ -306,12 +306,7 @@ async fn a_press_stuck_behind_a_blocked_batch_is_told_busy_in_time_and_spends_no
     };
     // Something else holds the first member's account (a long refund, say): the writer's
     // batch with their press waits for it.
-    let mut blocker = pool.begin().await.unwrap();
-    sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
-        .bind(first)
-        .execute(&mut *blocker)
-        .await
-        .unwrap();
+    let blocker = support::hold_account(&pool, first).await;
     let stuck = tokio::spawn(press(first_cookie));
     tokio::time::sleep(std::time::Duration::from_millis(150)).await;
 
@@ -345,12 +340,7 @@ async fn a_press_that_waits_while_its_members_tier_changes_is_still_redeemed(poo
     let item = live_item(&pool, 5, 300).await;
     let (member, _) = member_with(&pool, 1, 1_000).await;
     // A purchase moving the member up a tier holds their account row, as the earning API does.
-    let mut purchase = pool.begin().await.unwrap();
-    sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
-        .bind(member)
-        .execute(&mut *purchase)
-        .await
-        .unwrap();
+    let mut purchase = support::hold_account(&pool, member).await;
     sqlx::query("UPDATE accounts SET tier = 'gold' WHERE id = $1")
         .bind(member)
         .execute(&mut *purchase)

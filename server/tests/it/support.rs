@@ -484,3 +484,18 @@ pub async fn redeem(app: &Router, cookie: &str, item: i64, key: &str) -> Reply {
     )
     .await
 }
+
+/// Begins a transaction holding the member's account row, as any writer of their points does
+/// (a purchase, a refund); a redeem batch with a press of theirs waits until it ends.
+pub async fn hold_account(
+    pool: &PgPool,
+    account: i64,
+) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut held = pool.begin().await.unwrap();
+    sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+        .bind(account)
+        .execute(&mut *held)
+        .await
+        .unwrap();
+    held
+}
