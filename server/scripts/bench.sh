@@ -17,7 +17,9 @@ ensure_build_tools
 ensure_node
 ensure_postgres
 ensure_chromium
-if [ -x "$OUT/tools/node_modules/.bin/lighthouse" ]; then
+if [ "${BENCH_QUICK:-}" = 1 ]; then
+  ok "Lighthouse: not needed (BENCH_QUICK=1)"
+elif [ -x "$OUT/tools/node_modules/.bin/lighthouse" ]; then
   ok "Lighthouse: present"
 else
   say "Installing Lighthouse $LIGHTHOUSE_VERSION from the npm registry into target/bench/tools"
