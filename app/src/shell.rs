@@ -19,11 +19,14 @@ use crate::staff::{AuditPage, StaffHome, StaffRewardEdit, StaffRewards};
 
 /// Starts the bundle (the preload links and the module script held in `template#bundle`) once
 /// the page has loaded, the frame showing its images has been painted, and the browser is idle.
-/// Scripts cloned out of a template run when they are inserted. The idle timeout is a backstop
-/// for a page that is never idle.
-const START_BUNDLE: &str = "addEventListener('load',()=>requestAnimationFrame(()=>setTimeout(()=>{\
-const go=()=>document.head.append(document.getElementById('bundle').content.cloneNode(true));\
-'requestIdleCallback' in window?requestIdleCallback(go,{timeout:2000}):go()})))";
+/// Scripts cloned out of a template run when they are inserted. Backstops: the idle wait gives
+/// up after 2 s, and the bundle starts 5 s after the HTML was parsed even if an image keeps the
+/// load event waiting (a busy media request at drop time); `started` makes it start once.
+const START_BUNDLE: &str = "(()=>{let started=false;const go=()=>{if(started)return;started=true;\
+document.head.append(document.getElementById('bundle').content.cloneNode(true))};\
+addEventListener('load',()=>requestAnimationFrame(()=>setTimeout(()=>\
+'requestIdleCallback' in window?requestIdleCallback(go,{timeout:2000}):go())));\
+addEventListener('DOMContentLoaded',()=>setTimeout(go,5000))})()";
 
 /// The document the server sends for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

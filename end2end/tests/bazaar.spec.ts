@@ -88,6 +88,14 @@ test('the WebAssembly is fetched only after the page and its images have loaded 
   expect(timing.wasmStart).toBeGreaterThanOrEqual(timing.loaded);
 });
 
+test('the page still becomes interactive when an image never finishes loading @js', async ({ page }) => {
+  // A stuck media request (a busy moment at drop time) means the load event never comes.
+  await page.route(/\/media\/rewards\//, () => {});
+  await page.goto('/', { waitUntil: 'domcontentloaded' });
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
+  expect(await page.evaluate(() => document.readyState)).not.toBe('complete');
+});
+
 test('the WebAssembly bundle is sent precompressed, brotli smaller than gzip', async ({ request }) => {
   // The bundle's hashed name is in the page (in the template that starts it after load).
   const html = await (await request.get('/')).text();
