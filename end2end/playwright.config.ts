@@ -22,7 +22,9 @@ const phone = { ...devices['Pixel 7'], viewport: { width: 390, height: 844 }, la
 const desktop = { ...devices['Desktop Chrome'], viewport: { width: 1280, height: 900 }, launchOptions };
 
 // Tests tagged @js need the WebAssembly (hydration, ticking countdowns); @nojs ones check the
-// server-rendered page on its own. Untagged tests run in every project.
+// server-rendered page on its own. @desk ones are staff work, done at a desk: they run in the
+// desktop projects only (a member's phone, if the test needs one, is a context it opens).
+// Untagged tests run in every project.
 export default defineConfig({
   testDir: './tests',
   timeout: 30_000,
@@ -33,8 +35,8 @@ export default defineConfig({
   reporter: [['list']],
   use: { baseURL, trace: 'off' },
   projects: [
-    { name: 'phone-js', use: { ...phone }, grepInvert: /@nojs/ },
-    { name: 'phone-nojs', use: { ...phone, javaScriptEnabled: false }, grepInvert: /@js/ },
+    { name: 'phone-js', use: { ...phone }, grepInvert: /@nojs|@desk/ },
+    { name: 'phone-nojs', use: { ...phone, javaScriptEnabled: false }, grepInvert: /@js|@desk/ },
     { name: 'desktop-js', use: { ...desktop }, grepInvert: /@nojs/ },
     { name: 'desktop-nojs', use: { ...desktop, javaScriptEnabled: false }, grepInvert: /@js/ },
   ],

@@ -18,8 +18,7 @@ function storeLocal(at: Date): string {
 const card = (page: Page, title: string) =>
   page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: title }) });
 
-test('staff schedule a drop with a new reward, a member on a phone redeems when it opens, and the report shows it', async ({ page, browser }, info) => {
-  test.skip(!info.project.name.startsWith('desktop'), 'staff work at a desk; the member gets a phone context inside this test');
+test('staff schedule a drop with a new reward, a member on a phone redeems when it opens, and the report shows it @desk', async ({ page, browser }, info) => {
   test.setTimeout(240_000);
   const js = info.project.name.endsWith('-js');
   const stamp = `${info.project.name}-${Date.now()}`;
@@ -91,8 +90,7 @@ test('staff schedule a drop with a new reward, a member on a phone redeems when 
   await expect(page.getByRole('link', { name: 'Download CSV' })).toBeVisible();
 });
 
-test('a staff mistake in scheduling is explained beside the field', async ({ page }, info) => {
-  test.skip(!info.project.name.startsWith('desktop'), 'a desk task');
+test('a staff mistake in scheduling is explained beside the field @desk', async ({ page }, info) => {
   await signIn(page, DEMO_STAFF.email, DEMO_STAFF.password);
   await page.goto('/staff/drops');
   await page.getByLabel('Title').fill(`Backwards ${info.project.name}`);
@@ -103,8 +101,7 @@ test('a staff mistake in scheduling is explained beside the field', async ({ pag
   await expect(page.getByLabel('Ends')).toHaveAttribute('aria-invalid', 'true');
 });
 
-test('staff preview a weekly schedule before creating it', async ({ page }, info) => {
-  test.skip(!info.project.name.startsWith('desktop'), 'a desk task');
+test('staff preview a weekly schedule before creating it @desk', async ({ page }, info) => {
   await signIn(page, DEMO_STAFF.email, DEMO_STAFF.password);
   await page.goto('/staff/drops');
   await page.getByRole('link', { name: 'New recurring schedule' }).click();
