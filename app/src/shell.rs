@@ -123,9 +123,8 @@ fn Layout() -> impl IntoView {
             // Async rendering: each page is complete before it is sent, so it works without
             // JavaScript and its status code reflects errors.
             // Lazy routes: with `cargo leptos build --split` their code is in WebAssembly chunks
-            // fetched when the page is first shown (the drop-time ones right after the bazaar
-            // becomes interactive), so the bazaar is interactive as soon as its own code and
-            // the framework have arrived. A page loaded directly is
+            // fetched when the page is first shown, so a phone at drop time downloads only what
+            // the bazaar, signing in, redeeming and a redemption need. A page loaded directly is
             // complete HTML with working forms while its chunk arrives; a link followed in the
             // browser waits for the chunk, and loads the page from the server if the chunk
             // cannot be fetched (`NavigationTarget`).
