@@ -28,7 +28,6 @@ pub fn hydrate() {
         owner.forget();
         // Lets browser tests (and anyone debugging) tell an interactive page from a static one.
         let _ = body.set_attribute("data-hydrated", "true");
-        crate::shell::preload_next_pages().await;
     });
 }
 

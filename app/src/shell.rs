@@ -131,10 +131,10 @@ fn Layout() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=BazaarPage ssr=SsrMode::Async />
                 <Route path=path!("/account") view={Lazy::<AccountPageRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/sign-in") view={Lazy::<SignInPageRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async />
                 <Route path=path!("/sign-up") view={Lazy::<SignUpPageRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/redeem/:item") view={Lazy::<RedeemPageRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/redemptions/:code") view={Lazy::<RedemptionPageRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/redeem/:item") view=RedeemPage ssr=SsrMode::Async />
+                <Route path=path!("/redemptions/:code") view=RedemptionPage ssr=SsrMode::Async />
                 <Route path=path!("/staff") view={Lazy::<StaffHomeRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/rewards") view={Lazy::<StaffRewardsRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/rewards/:id") view={Lazy::<StaffRewardEditRoute>::new()} ssr=SsrMode::Async />
@@ -199,13 +199,8 @@ macro_rules! lazy_pages {
 }
 
 lazy_pages! {
-    // The drop-time pages after the bazaar: signing in, confirming, the redemption's code. The
-    // bazaar page needs none of their code to become interactive, and `preload_next_pages`
-    // fetches them as soon as it has.
-    SignInPageRoute => SignInPage,
-    RedeemPageRoute => RedeemPage,
-    RedemptionPageRoute => RedemptionPage,
-    // A member's account and signing up: not on the drop-time path.
+    // A member's account and signing up: not on the drop-time path. (Signing in is: a
+    // signed-out member who presses Redeem is sent there, so it stays in the main bundle.)
     AccountPageRoute => AccountPage,
     SignUpPageRoute => SignUpPage,
     // The staff console.
@@ -221,14 +216,4 @@ lazy_pages! {
     StaffSchedulePageRoute => StaffSchedulePage,
     StaffDropPageRoute => StaffDropPage,
     DropReportPageRoute => DropReportPage,
-}
-
-/// Fetches the chunks of the pages a member goes to next at drop time (signing in, the confirm
-/// step, the redemption), once the page they are on is interactive. A link followed later then
-/// finds its code already here instead of waiting for it before the page's data is even asked
-/// for. On the server this does nothing.
-pub async fn preload_next_pages() {
-    SignInPageRoute::preload().await;
-    RedeemPageRoute::preload().await;
-    RedemptionPageRoute::preload().await;
 }

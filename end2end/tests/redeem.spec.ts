@@ -42,33 +42,6 @@ test('a drop opens on time, the member redeems, and another browser sees the sto
   await watcher.close();
 });
 
-test('the confirm step is ready before the member presses Redeem: its code was fetched while they looked @js', async ({ page }, info) => {
-  const stamp = `${info.project.name}-${Date.now()}`;
-  const email = `ready-${stamp}@example.com`;
-  memberWithPoints(email, 1000);
-  const title = dropOpeningIn(-60, `Lantern ${stamp}`);
-  const chunks: string[] = [];
-  page.on('requestfinished', (r) => {
-    if (/\/pkg\/(split|chunk)_[^/]*\.wasm$/.test(r.url())) chunks.push(r.url());
-  });
-
-  await signIn(page, email);
-  await page.goto('/');
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
-  // Fetched once the bazaar is interactive, not on the way to the confirm step.
-  const pages = ['sign_in_page_route', 'redeem_page_route', 'redemption_page_route'];
-  await expect.poll(() => pages.every((p) => chunks.some((url) => url.includes(p)))).toBe(true);
-  const before = chunks.length;
-  await page.evaluate(() => ((window as any).__still_here = true));
-  await card(page, title).getByRole('link', { name: 'Redeem' }).click();
-  await expect(page.getByRole('button', { name: 'Confirm redemption' })).toBeVisible();
-  await page.getByRole('button', { name: 'Confirm redemption' }).click();
-  await expect(page.getByTestId('redemption-code')).toHaveText(/^RB-/);
-  // The browser's router showed both pages (no page load) without fetching more code.
-  expect(await page.evaluate(() => (window as any).__still_here)).toBe(true);
-  expect(chunks.length).toBe(before);
-});
-
 test('redeeming works without JavaScript, with a confirm step @nojs', async ({ page }, info) => {
   const stamp = `${info.project.name}-${Date.now()}`;
   const email = `nojs-${stamp}@example.com`;
