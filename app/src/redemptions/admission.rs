@@ -21,6 +21,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
 use tokio::sync::{mpsc, oneshot};
 
 use super::server::{Press, Settled, settle};
@@ -98,7 +99,15 @@ impl Admission {
     fn start(&self, pool: &PgPool) -> Line {
         let (presses, incoming) = mpsc::unbounded_channel();
         let waiting = Arc::new(AtomicUsize::new(0));
-        tokio::spawn(write(pool.clone(), self.limits, incoming, waiting.clone()));
+        // The writer has a connection of its own. From the shared pool it would queue, first
+        // come first served, behind the crowd's page loads and session reads for every batch,
+        // and the whole line waits on the writer. It settles one batch at a time, so one is
+        // enough; it is opened with the first batch and reopened if lost.
+        let own = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_lazy_with(pool.connect_options().as_ref().clone());
+        tokio::spawn(write(own, self.limits, incoming, waiting.clone()));
         Line { presses, waiting }
     }
 

@@ -381,3 +381,48 @@ async fn a_press_that_waits_while_its_members_tier_changes_is_still_redeemed(poo
     assert_eq!(support::books(&pool, member).await.0, 700);
     assert_invariants(&pool).await;
 }
+
+#[sqlx::test]
+async fn a_press_is_settled_while_the_crowd_holds_every_shared_connection(pool: PgPool) {
+    use app::redemptions::admission::{Admission, Limits};
+    use app::redemptions::server::{Press, Settled};
+    let item = live_item(&pool, 5, 300).await;
+    let (member, _) = member_with(&pool, 1, 1_000).await;
+    // A server's shared pool, every connection busy with page loads and session reads.
+    let shared = PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(std::time::Duration::from_secs(30))
+        .connect_with(pool.connect_options().as_ref().clone())
+        .await
+        .unwrap();
+    let busy = (
+        shared.acquire().await.unwrap(),
+        shared.acquire().await.unwrap(),
+    );
+    let admission = Admission::new(Limits {
+        batch: 256,
+        waiting: 100,
+        max_wait: std::time::Duration::from_secs(2),
+    });
+    let press = Press {
+        account_id: member,
+        item_id: item,
+        key: uuid::Uuid::new_v4(),
+        client_ip: "127.0.0.1".into(),
+        at: chrono::Utc::now(),
+        late: false,
+    };
+    let answer = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        admission.redeem(&shared, press),
+    )
+    .await
+    .expect("answered");
+    assert!(
+        matches!(answer, Ok(Ok(Settled::Made(_)))),
+        "redeemed, not told busy: {answer:?}"
+    );
+    assert_eq!(support::books(&pool, member).await.0, 700);
+    drop(busy);
+    assert_invariants(&pool).await;
+}
