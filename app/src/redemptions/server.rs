@@ -3,6 +3,8 @@
 //! One order means concurrent batches, on any server, and cancellations queue instead of
 //! deadlocking.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -152,6 +154,11 @@ async fn earlier(
         held: Default::default(),
         by_key: Default::default(),
     };
+    // A batch's members may hold many rows each: look each one up, not scan the batch for it.
+    let (items, keys): (HashSet<i64>, HashSet<Uuid>) = (
+        items.iter().copied().collect(),
+        keys.iter().copied().collect(),
+    );
     for r in rows {
         if r.confirmed && items.contains(&r.drop_item_id) {
             *earlier
