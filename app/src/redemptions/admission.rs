@@ -78,7 +78,8 @@ struct Line {
 #[derive(Clone)]
 pub struct Admission {
     limits: Limits,
-    // The writer starts with the first press, on the runtime and pool that press runs on.
+    // The writer starts with the first press, on that press's runtime, with a connection of its
+    // own to the database that press's pool connects to.
     line: Arc<OnceLock<Line>>,
 }
 
