@@ -19,7 +19,12 @@ pub async fn violations(pool: &PgPool) -> sqlx::Result<Vec<String>> {
              ) AS "books!",
              (SELECT count(*) FROM redemptions x JOIN ledger_entries l ON l.id = x.ledger_entry_id
               WHERE l.points <> -x.points OR l.account_id <> x.account_id OR l.kind <> 'redeem'
-             ) AS "unpaid!""#
+             ) AS "unpaid!",
+             (SELECT count(*) FROM (SELECT account_id, drop_item_id, count(*) AS n FROM redemptions
+                                    WHERE status = 'confirmed' GROUP BY account_id, drop_item_id) x
+              FULL JOIN holdings h USING (account_id, drop_item_id)
+              WHERE COALESCE(x.n, 0) <> COALESCE(h.held, 0)
+             ) AS "miscounted!""#
     )
     .fetch_one(pool)
     .await?;
@@ -35,6 +40,10 @@ pub async fn violations(pool: &PgPool) -> sqlx::Result<Vec<String>> {
         (
             counts.unpaid,
             "redemptions not paid by exactly their own ledger entry",
+        ),
+        (
+            counts.miscounted,
+            "members whose count of an item they hold differs from their confirmed redemptions of it",
         ),
     ]
     .into_iter()

@@ -59,8 +59,8 @@ pub async fn bazaar(
                   d.starts_at - CASE WHEN ea.rank IS NOT NULL AND me.rank >= ea.rank
                                      THEN di.early_access ELSE interval '0' END AS "opens_at!",
                   mt.rank AS "min_rank?", mt.name AS "min_name?", me.rank AS "member_rank?",
-                  (SELECT count(*) FROM redemptions x WHERE x.drop_item_id = di.id
-                     AND x.account_id = $2 AND x.status = 'confirmed') AS "already!",
+                  COALESCE((SELECT h.held FROM holdings h
+                            WHERE h.drop_item_id = di.id AND h.account_id = $2), 0)::bigint AS "already!",
                   (SELECT i.updated_at FROM reward_images i WHERE i.reward_id = r.id) AS "photo_uploaded?"
            FROM drop_items di
            JOIN drops d ON d.id = di.drop_id

@@ -3,8 +3,6 @@
 //! One order means concurrent batches, on any server, and cancellations queue instead of
 //! deadlocking.
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -126,7 +124,7 @@ async fn members(
         .collect())
 }
 
-/// The redemptions these members already hold of these items, and any made with these keys.
+/// What a batch needs to know about its members' earlier redemptions.
 struct Earlier {
     /// (member, item) → confirmed redemptions.
     held: std::collections::HashMap<(i64, i64), i64>,
@@ -134,19 +132,31 @@ struct Earlier {
     by_key: std::collections::HashMap<(i64, Uuid), (String, i64)>,
 }
 
+/// How many units each (member, item) pair holds, and the redemptions made with each (member,
+/// key). Each is read by its key, so a batch reads a row per press however many redemptions
+/// its members hold.
 async fn earlier(
     conn: &mut PgConnection,
-    accounts: &[i64],
-    items: &[i64],
-    keys: &[Uuid],
+    holders: &[(i64, i64)],
+    keyed: &[(i64, Uuid)],
 ) -> Result<Earlier, sqlx::Error> {
+    let (held_accounts, held_items): (Vec<i64>, Vec<i64>) = holders.iter().copied().unzip();
+    let (key_accounts, keys): (Vec<i64>, Vec<Uuid>) = keyed.iter().copied().unzip();
     let rows = sqlx::query!(
-        r#"SELECT account_id, drop_item_id, idempotency_key, code, status = 'confirmed' AS "confirmed!"
-           FROM redemptions
-           WHERE account_id = ANY($1) AND (drop_item_id = ANY($2) OR idempotency_key = ANY($3))"#,
-        accounts,
-        items,
-        keys
+        r#"SELECT h.account_id AS "account_id!", h.drop_item_id AS "drop_item_id!", h.held AS "held!",
+                  NULL::uuid AS "key?", NULL::text AS "code?"
+           FROM holdings h
+           JOIN unnest($1::bigint[], $2::bigint[]) AS p(account_id, drop_item_id)
+             ON h.account_id = p.account_id AND h.drop_item_id = p.drop_item_id
+           UNION ALL
+           SELECT r.account_id, r.drop_item_id, 0, r.idempotency_key, r.code
+           FROM redemptions r
+           JOIN unnest($3::bigint[], $4::uuid[]) AS p(account_id, key)
+             ON r.account_id = p.account_id AND r.idempotency_key = p.key"#,
+        &held_accounts,
+        &held_items,
+        &key_accounts,
+        &keys
     )
     .fetch_all(conn)
     .await?;
@@ -154,22 +164,18 @@ async fn earlier(
         held: Default::default(),
         by_key: Default::default(),
     };
-    // A batch's members may hold many rows each: look each one up, not scan the batch for it.
-    let (items, keys): (HashSet<i64>, HashSet<Uuid>) = (
-        items.iter().copied().collect(),
-        keys.iter().copied().collect(),
-    );
     for r in rows {
-        if r.confirmed && items.contains(&r.drop_item_id) {
-            *earlier
-                .held
-                .entry((r.account_id, r.drop_item_id))
-                .or_default() += 1;
-        }
-        if keys.contains(&r.idempotency_key) {
-            earlier
-                .by_key
-                .insert((r.account_id, r.idempotency_key), (r.code, r.drop_item_id));
+        match (r.key, r.code) {
+            (Some(key), Some(code)) => {
+                earlier
+                    .by_key
+                    .insert((r.account_id, key), (code, r.drop_item_id));
+            }
+            _ => {
+                earlier
+                    .held
+                    .insert((r.account_id, r.drop_item_id), i64::from(r.held));
+            }
         }
     }
     Ok(earlier)
@@ -234,7 +240,7 @@ pub async fn preview(
         .await?
         .remove(&me.id)
         .ok_or_else(|| AppError::not_found("That member"))?;
-    let held = earlier(&mut conn, &[me.id], &[item_id], &[])
+    let held = earlier(&mut conn, &[(me.id, item_id)], &[])
         .await?
         .held
         .get(&(me.id, item_id))
@@ -384,7 +390,10 @@ async fn try_settle(
     let mut item_ids: Vec<i64> = presses.iter().map(|p| p.item_id).collect();
     item_ids.sort_unstable();
     item_ids.dedup();
-    let keys: Vec<Uuid> = presses.iter().map(|p| p.key).collect();
+    let mut holders: Vec<(i64, i64)> = presses.iter().map(|p| (p.account_id, p.item_id)).collect();
+    holders.sort_unstable();
+    holders.dedup();
+    let keyed: Vec<(i64, Uuid)> = presses.iter().map(|p| (p.account_id, p.key)).collect();
 
     // A drop's whole crowd waits on this batch (its item's row stays locked until the commit),
     // so it makes as few round trips as the work allows: nine, begin and commit included.
@@ -409,7 +418,7 @@ async fn try_settle(
     .await?;
     let items = items(&mut tx, &item_ids).await?;
     let mut members = members(&mut tx, &accounts).await?;
-    let mut earlier = earlier(&mut tx, &accounts, &item_ids, &keys).await?;
+    let mut earlier = earlier(&mut tx, &holders, &keyed).await?;
 
     let mut remaining: HashMap<i64, i32> = items
         .iter()

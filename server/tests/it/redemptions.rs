@@ -268,7 +268,7 @@ async fn early_access_opens_the_drop_for_the_higher_tier_first(pool: PgPool) {
 }
 
 #[sqlx::test]
-async fn cancelling_within_the_window_returns_points_and_stock(pool: PgPool) {
+async fn cancelling_within_the_window_returns_points_stock_and_the_members_limit(pool: PgPool) {
     let item = live_item(&pool, 10, 100).await;
     let (maya, cookie) = member_with(&pool, 1, 500).await;
     let app = support::app(pool.clone());
@@ -311,6 +311,16 @@ async fn cancelling_within_the_window_returns_points_and_stock(pool: PgPool) {
     )
     .await;
     assert_eq!(support::books(&pool, maya).await.0, 500);
+    // The item allows one per member: the cancelled one no longer counts, so she may take it
+    // again, and then she holds her one.
+    let again = redeem(&app, &cookie, item, &key()).await;
+    assert!(again.status.is_success(), "{}", again.body);
+    let refused = redeem(&app, &cookie, item, &key()).await;
+    assert_eq!(
+        refused.app_error().to_string(),
+        "You have already redeemed this reward 1 time in this drop, the most allowed."
+    );
+    assert_eq!(support::books(&pool, maya).await.0, 400);
     assert_invariants(&pool).await;
 }
 
