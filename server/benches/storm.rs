@@ -249,18 +249,34 @@ async fn closed(load: &Load, clients: usize, run: Duration) -> Figures {
     all
 }
 
+/// Connections the open loop keeps, like a fleet of browsers behind a proxy.
+const OPEN_CONNECTIONS: usize = 256;
+
 /// Open loop: presses arrive at `rate` per second whatever the server is doing, and each one's
-/// latency counts from when it was due, not from when it could be sent.
+/// latency counts from when it was due, not from when it could be sent (as wrk2 measures).
+/// They go over `OPEN_CONNECTIONS` kept-alive connections, opened before the clock starts; a
+/// press that finds every connection busy waits for one, and that wait is part of its latency.
+/// Without the cap the client opened a connection for every press in flight and closed those
+/// beyond its idle limit, hundreds a second once the server fell behind.
 async fn open(load: &Load, rate: f64, run: Duration) -> Figures {
-    let http = client(256);
+    let http = client(OPEN_CONNECTIONS);
+    warm(&http, load, OPEN_CONNECTIONS).await;
+    let connections = std::sync::Arc::new(tokio::sync::Semaphore::new(OPEN_CONNECTIONS));
+    // Shared, not cloned per press: a clone copies every member's cookie, and at thousands of
+    // presses a second that alone cost the load generator half a core.
+    let load = std::sync::Arc::new(load.clone());
     let begun = Instant::now();
     let total = (rate * run.as_secs_f64()) as usize;
     let mut tasks = Vec::with_capacity(total);
     for n in 0..total {
         let due = begun + Duration::from_secs_f64(n as f64 / rate);
         tokio::time::sleep_until(due.into()).await;
-        let (http, load) = (http.clone(), load.clone());
+        let (http, load, connections) = (http.clone(), load.clone(), connections.clone());
         tasks.push(tokio::spawn(async move {
+            let _connection = connections
+                .acquire()
+                .await
+                .expect("the semaphore stays open");
             let answer = load.send(&http, n).await;
             (answer, due.elapsed().as_micros() as u64)
         }));
@@ -272,6 +288,16 @@ async fn open(load: &Load, rate: f64, run: Duration) -> Figures {
     }
     all.elapsed = begun.elapsed();
     all
+}
+
+/// Opens `connections` kept-alive connections in `http`'s pool (all at once, so none is reused
+/// before the rest are open).
+async fn warm(http: &reqwest::Client, load: &Load, connections: usize) {
+    let url = match load {
+        Load::Redeem { base, .. } => format!("{base}/healthz"),
+        Load::Get(url, _) => url.clone(),
+    };
+    futures::future::join_all((0..connections).map(|_| get(http, &url, None))).await;
 }
 
 /// pgbench's TPS for the single-row conditional UPDATE at `clients`, on the same server.
