@@ -702,7 +702,7 @@ async fn main() {
     ));
     writeln!(
         report,
-        "\nBaseline, same PostgreSQL, same run: pgbench `UPDATE hot_row SET remaining = remaining - 1 WHERE id = 1 AND remaining > 0` at 16 / 64 / 256 clients: {:.0} / {:.0} / {:.0} TPS. Every invariant (no oversell, balances = ledger = lots, each redemption paid once) held after every run.\n",
+        "\nBaseline, same PostgreSQL, same run: pgbench `UPDATE hot_row SET remaining = remaining - 1 WHERE id = 1 AND remaining > 0` at 16 / 64 / 256 clients: {:.0} / {:.0} / {:.0} TPS. Every invariant (no oversell, balances = ledger = lots, each redemption paid once, each member's count of an item = their confirmed redemptions of it) held after every run.\n",
         tps[&16], tps[&64], tps[&256]
     )
     .unwrap();
