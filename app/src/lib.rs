@@ -22,6 +22,7 @@ pub mod shell;
 pub mod staff;
 pub mod store;
 pub mod ui;
+pub mod wire;
 
 #[cfg(feature = "ssr")]
 pub mod state;

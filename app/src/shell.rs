@@ -101,7 +101,7 @@ fn Layout() -> impl IntoView {
             }
         });
     }
-    let viewer = Resource::new(
+    let viewer = crate::wire::resource(
         move || (pathname.get(), sign_out.version().get()),
         |_| current_viewer(),
     );

@@ -35,7 +35,7 @@ pub struct ApiKeys {
     pub fresh_key: Option<String>,
 }
 
-#[server(prefix = "/api/fn", endpoint = "admin/team", input = server_fn::codec::GetUrl)]
+#[server(prefix = "/api/fn", endpoint = "admin/team", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
 pub async fn list_team() -> Result<Vec<TeamMember>, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Admin).await?;
     server::team(&caller.state.pool)
@@ -45,7 +45,7 @@ pub async fn list_team() -> Result<Vec<TeamMember>, AppError> {
 
 /// Makes an existing account a member, staff or admin. A changed role signs them out everywhere,
 /// so lost rights take effect at once.
-#[server(prefix = "/api/fn", endpoint = "admin/set_role")]
+#[server(prefix = "/api/fn", endpoint = "admin/set_role", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
 pub async fn set_role(email: String, role: String) -> Result<(), AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Admin).await?;
     server::set_role(&caller, &email, &role)
@@ -55,7 +55,7 @@ pub async fn set_role(email: String, role: String) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(prefix = "/api/fn", endpoint = "admin/api_keys", input = server_fn::codec::GetUrl)]
+#[server(prefix = "/api/fn", endpoint = "admin/api_keys", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
 pub async fn list_api_keys() -> Result<ApiKeys, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Admin).await?;
     server::keys(&caller)
@@ -64,7 +64,7 @@ pub async fn list_api_keys() -> Result<ApiKeys, AppError> {
 }
 
 /// Creates a key for the earning API; the page shows it once.
-#[server(prefix = "/api/fn", endpoint = "admin/create_api_key")]
+#[server(prefix = "/api/fn", endpoint = "admin/create_api_key", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
 pub async fn create_api_key(name: String, source: String) -> Result<(), AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Admin).await?;
     server::create(&caller, &name, &source)
@@ -74,7 +74,7 @@ pub async fn create_api_key(name: String, source: String) -> Result<(), AppError
     Ok(())
 }
 
-#[server(prefix = "/api/fn", endpoint = "admin/revoke_api_key")]
+#[server(prefix = "/api/fn", endpoint = "admin/revoke_api_key", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
 pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Admin).await?;
     server::revoke(&caller, id)

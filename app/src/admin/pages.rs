@@ -14,7 +14,7 @@ fn loading() -> impl IntoView {
 pub fn TeamPage() -> impl IntoView {
     let query = use_query_map();
     let search = leptos_router::hooks::use_location().search;
-    let team = Resource::new(move || search.get(), |_| list_team());
+    let team = crate::wire::resource(move || search.get(), |_| list_team());
     let set = ServerAction::<SetRole>::new();
     let error = action_error(set);
     view! {
@@ -70,7 +70,7 @@ pub fn TeamPage() -> impl IntoView {
 pub fn ApiKeysPage() -> impl IntoView {
     let query = use_query_map();
     let search = leptos_router::hooks::use_location().search;
-    let keys = Resource::new(move || search.get(), |_| list_api_keys());
+    let keys = crate::wire::resource(move || search.get(), |_| list_api_keys());
     let create = ServerAction::<CreateApiKey>::new();
     let error = action_error(create);
     let revoke = ServerAction::<RevokeApiKey>::new();

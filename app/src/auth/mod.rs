@@ -149,14 +149,14 @@ pub fn parse_display_name(raw: &str) -> Result<String, AppError> {
 }
 
 /// The signed-in account, or `None`. Public: the header asks on every page.
-#[server(prefix = "/api/fn", endpoint = "viewer", input = server_fn::codec::GetUrl)]
+#[server(prefix = "/api/fn", endpoint = "viewer", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
 pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
     let caller = server::authorize(Policy::Anyone).await?;
     Ok(caller.viewer)
 }
 
 /// Creates a member account and signs it in.
-#[server(prefix = "/api/fn", endpoint = "sign_up")]
+#[server(prefix = "/api/fn", endpoint = "sign_up", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
 pub async fn sign_up(
     email: String,
     display_name: String,
@@ -171,7 +171,7 @@ pub async fn sign_up(
 }
 
 /// Signs in. `next` is where to go afterwards (a path on this site).
-#[server(prefix = "/api/fn", endpoint = "sign_in")]
+#[server(prefix = "/api/fn", endpoint = "sign_in", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
 pub async fn sign_in(
     email: String,
     password: String,
@@ -186,7 +186,7 @@ pub async fn sign_in(
 }
 
 /// Signs out: the session is deleted on the server, not just forgotten by the browser.
-#[server(prefix = "/api/fn", endpoint = "sign_out")]
+#[server(prefix = "/api/fn", endpoint = "sign_out", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
 pub async fn sign_out() -> Result<(), AppError> {
     let caller = server::authorize(Policy::Anyone).await?;
     server::sign_out(&caller)
@@ -197,7 +197,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 }
 
 /// Changes the signed-in account's password.
-#[server(prefix = "/api/fn", endpoint = "change_password")]
+#[server(prefix = "/api/fn", endpoint = "change_password", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
 pub async fn change_password(
     current_password: String,
     new_password: String,

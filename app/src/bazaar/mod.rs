@@ -18,7 +18,9 @@ pub use page::BazaarPage;
 pub struct DropSummary {
     pub id: i64,
     pub title: String,
+    #[serde(with = "crate::wire::instant")]
     pub starts_at: DateTime<Utc>,
+    #[serde(with = "crate::wire::instant")]
     pub ends_at: DateTime<Utc>,
     pub starts_label: String,
     pub ends_label: String,
@@ -71,6 +73,7 @@ pub struct RewardCard {
     pub remaining: i32,
     pub image_url: String,
     /// When this person may start redeeming it (earlier for tiers with early access).
+    #[serde(with = "crate::wire::instant")]
     pub opens_at: DateTime<Utc>,
     pub action: CardAction,
 }
@@ -87,6 +90,7 @@ pub struct CategoryCount {
 pub struct BazaarView {
     pub store: StoreInfo,
     /// The server's clock when this was read; countdowns start from it.
+    #[serde(with = "crate::wire::instant")]
     pub now: DateTime<Utc>,
     pub live: Vec<DropSummary>,
     pub next: Option<DropSummary>,
@@ -100,7 +104,7 @@ pub struct BazaarView {
 
 /// The live drops' rewards (optionally one category) and the next drop. Public: the bazaar is
 /// the program's shop window, so anyone may look.
-#[server(prefix = "/api/fn", endpoint = "bazaar", input = server_fn::codec::GetUrl)]
+#[server(prefix = "/api/fn", endpoint = "bazaar", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
 pub async fn get_bazaar(category: Option<String>) -> Result<BazaarView, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Anyone).await?;
     server::bazaar(
@@ -115,7 +119,7 @@ pub async fn get_bazaar(category: Option<String>) -> Result<BazaarView, AppError
 /// Turns the signed-in member's reminder for an upcoming drop on (`on = true`) or off. A
 /// reminded member hears on their account page if the drop moves or is cancelled, and sees it
 /// listed with its countdown. `category` brings a no-JS visitor back to the filter they were on.
-#[server(prefix = "/api/fn", endpoint = "remind")]
+#[server(prefix = "/api/fn", endpoint = "remind", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
 pub async fn remind(drop_id: i64, on: bool, category: Option<String>) -> Result<(), AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
     server::remind(&caller, drop_id, on, chrono::Utc::now())

@@ -17,7 +17,7 @@ pub fn BazaarPage() -> impl IntoView {
     let category = Memo::new(move |_| query.read().get("category"));
     let remind = ServerAction::<Remind>::new();
     // Reading the bazaar again after a reminder changes shows its new state in place.
-    let bazaar = Resource::new(
+    let bazaar = crate::wire::resource(
         move || (category.get(), remind.version().get()),
         |(category, _)| get_bazaar(category),
     );
@@ -307,7 +307,12 @@ fn EmptyRewards(category: Option<Category>, nothing_live: bool) -> impl IntoView
             "Rewards appear here when the next drop opens. Check back when the countdown ends."
                 .to_owned()
         }
-        (false, Some(c)) => format!("This drop has no {} right now.", c.label().to_lowercase()),
+        // The labels are ours and ASCII; Unicode lower-casing would bring its case tables
+        // (about 7 KiB brotli) into the bundle every member downloads.
+        (false, Some(c)) => format!(
+            "This drop has no {} right now.",
+            c.label().to_ascii_lowercase()
+        ),
         (false, None) => "This drop has no rewards yet.".to_owned(),
     };
     view! {

@@ -94,7 +94,7 @@ impl Adjustment {
 }
 
 /// Members whose email or name contains `q`.
-#[server(prefix = "/api/fn", endpoint = "staff/members", input = server_fn::codec::GetUrl)]
+#[server(prefix = "/api/fn", endpoint = "staff/members", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
 pub async fn search_members(q: Option<String>) -> Result<Vec<MemberMatch>, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
     server::search(&caller.state.pool, q.as_deref().unwrap_or(""))
@@ -102,7 +102,7 @@ pub async fn search_members(q: Option<String>) -> Result<Vec<MemberMatch>, AppEr
         .map_err(crate::error::server::reply)
 }
 
-#[server(prefix = "/api/fn", endpoint = "staff/member", input = server_fn::codec::GetUrl)]
+#[server(prefix = "/api/fn", endpoint = "staff/member", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
 pub async fn get_member_care(id: i64) -> Result<MemberCare, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
     server::member(&caller.state.pool, id)
@@ -111,7 +111,7 @@ pub async fn get_member_care(id: i64) -> Result<MemberCare, AppError> {
 }
 
 /// Adds (positive) or takes away (negative) points with a reason: one `adjust` ledger entry.
-#[server(prefix = "/api/fn", endpoint = "staff/adjust_points")]
+#[server(prefix = "/api/fn", endpoint = "staff/adjust_points", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
 pub async fn adjust_points(
     member_id: i64,
     points: String,
@@ -130,7 +130,7 @@ pub async fn adjust_points(
 }
 
 /// Cancels one of the member's redemptions for them, whenever it was made: points and stock back.
-#[server(prefix = "/api/fn", endpoint = "staff/cancel_for_member")]
+#[server(prefix = "/api/fn", endpoint = "staff/cancel_for_member", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
 pub async fn cancel_for_member(
     member_id: i64,
     code: String,

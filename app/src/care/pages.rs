@@ -14,7 +14,7 @@ fn loading() -> impl IntoView {
 pub fn MemberSearchPage() -> impl IntoView {
     let query = use_query_map();
     let q = Memo::new(move |_| query.read().get("q"));
-    let found = Resource::new(move || q.get(), search_members);
+    let found = crate::wire::resource(move || q.get(), search_members);
     view! {
         <Title text="Members · Staff · Rewards Bazaar" />
         <section class="account-section" aria-labelledby="members-heading">
@@ -69,7 +69,7 @@ pub fn MemberCarePage() -> impl IntoView {
             .unwrap_or_default()
     });
     let search = leptos_router::hooks::use_location().search;
-    let member = Resource::new(
+    let member = crate::wire::resource(
         move || (id.get(), search.get()),
         |(id, _)| get_member_care(id),
     );

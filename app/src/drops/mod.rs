@@ -124,7 +124,7 @@ pub struct SchedulePreview {
 /// How many occurrences a new schedule creates ahead (and how many the preview shows).
 pub const SCHEDULE_AHEAD: usize = 8;
 
-#[server(prefix = "/api/fn", endpoint = "staff/drop_calendar", input = server_fn::codec::GetUrl)]
+#[server(prefix = "/api/fn", endpoint = "staff/drop_calendar", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
 pub async fn get_drop_calendar(
     view: Option<String>,
     date: Option<String>,
@@ -135,7 +135,7 @@ pub async fn get_drop_calendar(
         .map_err(crate::error::server::reply)
 }
 
-#[server(prefix = "/api/fn", endpoint = "staff/drop", input = server_fn::codec::GetUrl)]
+#[server(prefix = "/api/fn", endpoint = "staff/drop", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
 pub async fn get_staff_drop(id: i64) -> Result<StaffDropDetail, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
     server::detail(&caller.state.pool, id, chrono::Utc::now())
@@ -145,7 +145,7 @@ pub async fn get_staff_drop(id: i64) -> Result<StaffDropDetail, AppError> {
 
 /// Schedules a one-off drop (no `id`) or moves/renames one that has not opened. Times are
 /// `datetime-local` values in the store's zone.
-#[server(prefix = "/api/fn", endpoint = "staff/save_drop")]
+#[server(prefix = "/api/fn", endpoint = "staff/save_drop", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
 pub async fn save_drop(
     id: Option<i64>,
     title: String,
@@ -168,7 +168,7 @@ pub async fn save_drop(
 }
 
 /// Cancels a drop that has not opened; members who asked for a reminder are told.
-#[server(prefix = "/api/fn", endpoint = "staff/cancel_drop")]
+#[server(prefix = "/api/fn", endpoint = "staff/cancel_drop", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
 pub async fn cancel_drop(id: i64) -> Result<i64, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
     let told = server::cancel(&caller, id, chrono::Utc::now())
@@ -182,7 +182,7 @@ pub async fn cancel_drop(id: i64) -> Result<i64, AppError> {
 }
 
 /// Puts a reward in a drop that has not opened, or changes its quantity, limit or early access.
-#[server(prefix = "/api/fn", endpoint = "staff/save_drop_item")]
+#[server(prefix = "/api/fn", endpoint = "staff/save_drop_item", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
 pub async fn save_drop_item(
     drop_id: i64,
     reward_id: String,
@@ -213,7 +213,7 @@ pub async fn save_drop_item(
 }
 
 /// Takes a reward out of a drop that has not opened.
-#[server(prefix = "/api/fn", endpoint = "staff/remove_drop_item")]
+#[server(prefix = "/api/fn", endpoint = "staff/remove_drop_item", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
 pub async fn remove_drop_item(drop_id: i64, item_id: i64) -> Result<(), AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
     server::remove_item(&caller, drop_id, item_id, chrono::Utc::now())
@@ -228,7 +228,7 @@ pub async fn remove_drop_item(drop_id: i64, item_id: i64) -> Result<(), AppError
 
 /// The next occurrences of a weekly rule: `days` such as `tue,thu`, `time` as `HH:MM`, `zone`
 /// an IANA name.
-#[server(prefix = "/api/fn", endpoint = "staff/preview_schedule", input = server_fn::codec::GetUrl)]
+#[server(prefix = "/api/fn", endpoint = "staff/preview_schedule", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
 pub async fn preview_schedule(
     days: String,
     time: String,
@@ -239,7 +239,7 @@ pub async fn preview_schedule(
 }
 
 /// Saves a weekly rule and creates its next occurrences as drops, each to be filled separately.
-#[server(prefix = "/api/fn", endpoint = "staff/create_schedule")]
+#[server(prefix = "/api/fn", endpoint = "staff/create_schedule", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
 pub async fn create_schedule(
     title: String,
     days: String,

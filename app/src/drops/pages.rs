@@ -26,7 +26,7 @@ fn state_badge(state: DropState) -> impl IntoView {
 pub fn StaffDropsPage() -> impl IntoView {
     let query = use_query_map();
     let period = Memo::new(move |_| (query.read().get("view"), query.read().get("date")));
-    let calendar = Resource::new(
+    let calendar = crate::wire::resource(
         move || period.get(),
         |(view, date)| get_drop_calendar(view, date),
     );
@@ -162,7 +162,7 @@ pub fn StaffDropPage() -> impl IntoView {
             .unwrap_or_default()
     });
     let search = leptos_router::hooks::use_location().search;
-    let detail = Resource::new(
+    let detail = crate::wire::resource(
         move || (id.get(), search.get()),
         |(id, _)| get_staff_drop(id),
     );
@@ -363,7 +363,7 @@ pub fn StaffSchedulePage() -> impl IntoView {
         )
     });
     let asked = move || query.read().get("time").is_some();
-    let preview = Resource::new(
+    let preview = crate::wire::resource(
         move || rule.get(),
         |(days, time, zone)| preview_schedule(days, time, zone),
     );

@@ -7,11 +7,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ledger::Points;
-use server_fn::codec::JsonEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "Tagged")]
 pub enum AppError {
     /// The request itself was wrong; the message says what to change.
     #[error("{message}")]
@@ -116,8 +115,92 @@ impl AppError {
     }
 }
 
+/// An error as the wire has it: `{"kind": "sold_out"}`, `{"kind": "invalid", "field": …,
+/// "message": …}`. Serde reads an internally tagged enum by buffering the whole object into a
+/// generic tree and reading each variant back out of it, which in the browser bundle meant a
+/// copy of that machinery per variant; every field any variant has, side by side, reads in
+/// one pass instead.
+#[derive(Deserialize)]
+struct Tagged {
+    kind: String,
+    message: Option<String>,
+    field: Option<String>,
+    what: Option<String>,
+    minutes: Option<i64>,
+    retry_after_secs: Option<u64>,
+    needed: Option<Points>,
+    have: Option<Points>,
+    limit: Option<i32>,
+    tier: Option<String>,
+    opens: Option<String>,
+}
+
+impl TryFrom<Tagged> for AppError {
+    type Error = String;
+
+    fn try_from(t: Tagged) -> Result<Self, String> {
+        fn needs<T>(value: Option<T>, kind: &str, field: &str) -> Result<T, String> {
+            value.ok_or_else(|| format!("a `{kind}` error needs `{field}`"))
+        }
+        let kind = t.kind.as_str();
+        Ok(match kind {
+            "bad_request" => Self::BadRequest {
+                message: needs(t.message, kind, "message")?,
+            },
+            "invalid" => Self::Invalid {
+                field: needs(t.field, kind, "field")?,
+                message: needs(t.message, kind, "message")?,
+            },
+            "not_found" => Self::NotFound {
+                what: needs(t.what, kind, "what")?,
+            },
+            "unauthenticated" => Self::Unauthenticated,
+            "wrong_credentials" => Self::WrongCredentials,
+            "too_many_attempts" => Self::TooManyAttempts {
+                minutes: needs(t.minutes, kind, "minutes")?,
+            },
+            "rate_limited" => Self::RateLimited {
+                retry_after_secs: needs(t.retry_after_secs, kind, "retry_after_secs")?,
+            },
+            "busy" => Self::Busy,
+            "conflict" => Self::Conflict {
+                message: needs(t.message, kind, "message")?,
+            },
+            "api_key" => Self::ApiKey {
+                message: needs(t.message, kind, "message")?,
+            },
+            "payload_too_large" => Self::PayloadTooLarge {
+                message: needs(t.message, kind, "message")?,
+            },
+            "sold_out" => Self::SoldOut,
+            "not_enough_points" => Self::NotEnoughPoints {
+                needed: needs(t.needed, kind, "needed")?,
+                have: needs(t.have, kind, "have")?,
+            },
+            "limit_reached" => Self::LimitReached {
+                limit: needs(t.limit, kind, "limit")?,
+            },
+            "tier_required" => Self::TierRequired {
+                tier: needs(t.tier, kind, "tier")?,
+            },
+            "not_open_yet" => Self::NotOpenYet {
+                opens: needs(t.opens, kind, "opens")?,
+            },
+            "drop_closed" => Self::DropClosed,
+            "cannot_cancel" => Self::CannotCancel {
+                message: needs(t.message, kind, "message")?,
+            },
+            "cross_site" => Self::CrossSite,
+            "forbidden" => Self::Forbidden,
+            "internal" => Self::Internal,
+            "unreachable" => Self::Unreachable,
+            other => return Err(format!("unknown error kind `{other}`")),
+        })
+    }
+}
+
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = crate::wire::Wire;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
@@ -140,3 +223,114 @@ impl FromServerFnError for AppError {
 
 #[cfg(feature = "ssr")]
 pub mod server;
+
+#[cfg(test)]
+mod tests {
+    use super::AppError;
+    use crate::ledger::Points;
+
+    /// One of each variant. The match has no wildcard, so a new variant does not compile until
+    /// it is listed here too.
+    fn one_of_each() -> Vec<AppError> {
+        let all = vec![
+            AppError::bad_request("Pick a date."),
+            AppError::invalid("email", "That doesn't look like an email address."),
+            AppError::not_found("That reward"),
+            AppError::Unauthenticated,
+            AppError::WrongCredentials,
+            AppError::TooManyAttempts { minutes: 3 },
+            AppError::RateLimited {
+                retry_after_secs: 7,
+            },
+            AppError::Busy,
+            AppError::Conflict {
+                message: "Used before.".into(),
+            },
+            AppError::ApiKey {
+                message: "Unknown key.".into(),
+            },
+            AppError::PayloadTooLarge {
+                message: "Too big.".into(),
+            },
+            AppError::SoldOut,
+            AppError::NotEnoughPoints {
+                needed: Points::new(500).unwrap(),
+                have: Points::new(120).unwrap(),
+            },
+            AppError::LimitReached { limit: 2 },
+            AppError::TierRequired {
+                tier: "Gold".into(),
+            },
+            AppError::NotOpenYet {
+                opens: "Tuesday at 09:00".into(),
+            },
+            AppError::DropClosed,
+            AppError::CannotCancel {
+                message: "Too late.".into(),
+            },
+            AppError::CrossSite,
+            AppError::Forbidden,
+            AppError::Internal,
+            AppError::Unreachable,
+        ];
+        for error in &all {
+            match error {
+                AppError::BadRequest { .. }
+                | AppError::Invalid { .. }
+                | AppError::NotFound { .. }
+                | AppError::Unauthenticated
+                | AppError::WrongCredentials
+                | AppError::TooManyAttempts { .. }
+                | AppError::RateLimited { .. }
+                | AppError::Busy
+                | AppError::Conflict { .. }
+                | AppError::ApiKey { .. }
+                | AppError::PayloadTooLarge { .. }
+                | AppError::SoldOut
+                | AppError::NotEnoughPoints { .. }
+                | AppError::LimitReached { .. }
+                | AppError::TierRequired { .. }
+                | AppError::NotOpenYet { .. }
+                | AppError::DropClosed
+                | AppError::CannotCancel { .. }
+                | AppError::CrossSite
+                | AppError::Forbidden
+                | AppError::Internal
+                | AppError::Unreachable => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_error_reads_back_as_the_same_error_from_its_tagged_json() {
+        for error in one_of_each() {
+            let json = serde_json::to_string(&error).unwrap();
+            let back: AppError = serde_json::from_str(&json)
+                .unwrap_or_else(|e| panic!("{json} did not read back: {e}"));
+            assert_eq!(back, error, "{json}");
+        }
+    }
+
+    #[test]
+    fn errors_are_tagged_by_kind_on_the_wire() {
+        let json = serde_json::to_value(AppError::LimitReached { limit: 2 }).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({ "kind": "limit_reached", "limit": 2 })
+        );
+    }
+
+    #[test]
+    fn an_error_missing_its_fields_or_of_an_unknown_kind_is_refused() {
+        let missing = serde_json::from_str::<AppError>(r#"{"kind":"invalid","message":"x"}"#);
+        assert!(missing.unwrap_err().to_string().contains("needs `field`"));
+        let unknown = serde_json::from_str::<AppError>(r#"{"kind":"gremlins"}"#);
+        assert!(
+            unknown
+                .unwrap_err()
+                .to_string()
+                .contains("unknown error kind `gremlins`")
+        );
+    }
+}

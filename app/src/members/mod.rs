@@ -23,6 +23,7 @@ pub struct NextTier {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryLine {
+    #[serde(with = "crate::wire::instant")]
     pub at: DateTime<Utc>,
     pub at_label: String,
     /// earn, redeem, refund, adjust, expire
@@ -37,6 +38,7 @@ pub struct HistoryLine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reminder {
     pub title: String,
+    #[serde(with = "crate::wire::instant")]
     pub starts_at: DateTime<Utc>,
     pub starts_label: String,
 }
@@ -72,7 +74,7 @@ pub struct AccountView {
 
 /// The signed-in member's own account. There is no account id parameter: the session decides
 /// whose account this is, so no one can read another member's points by changing a number.
-#[server(prefix = "/api/fn", endpoint = "account", input = server_fn::codec::GetUrl)]
+#[server(prefix = "/api/fn", endpoint = "account", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
 pub async fn get_account(page: Option<i64>) -> Result<AccountView, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
     server::account(&caller, page.unwrap_or(1))

@@ -15,7 +15,7 @@ use crate::ui::{FieldError, FormError, action_error, field_invalid};
 pub fn AccountPage() -> impl IntoView {
     let query = use_query_map();
     let page = Memo::new(move |_| query.read().get("page").and_then(|p| p.parse::<i64>().ok()));
-    let account = Resource::new(move || page.get(), get_account);
+    let account = crate::wire::resource(move || page.get(), get_account);
     view! {
         <Title text="Your account · Rewards Bazaar" />
         <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading your account…"</p> }>

@@ -24,6 +24,7 @@ pub struct Redemption {
     pub drop_item_id: i64,
     pub points: Points,
     pub cancelled: bool,
+    #[serde(with = "crate::wire::instant")]
     pub created_at: DateTime<Utc>,
     pub created_label: String,
     /// The member's balance now.
@@ -50,7 +51,7 @@ pub struct RedeemOffer {
     pub idempotency_key: String,
 }
 
-#[server(prefix = "/api/fn", endpoint = "redeem_preview", input = server_fn::codec::GetUrl)]
+#[server(prefix = "/api/fn", endpoint = "redeem_preview", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
 pub async fn redeem_preview(drop_item_id: i64) -> Result<RedeemOffer, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
     server::preview(&caller, drop_item_id, Utc::now())
@@ -60,7 +61,7 @@ pub async fn redeem_preview(drop_item_id: i64) -> Result<RedeemOffer, AppError> 
 
 /// Redeems one unit of a drop item. POST only; `idempotency_key` is the UUID from the confirm
 /// step, the same for every retry of one press.
-#[server(prefix = "/api/fn", endpoint = "redeem")]
+#[server(prefix = "/api/fn", endpoint = "redeem", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
 pub async fn redeem(drop_item_id: i64, idempotency_key: String) -> Result<Redemption, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
     let redemption = server::redeem(&caller, drop_item_id, &idempotency_key)
@@ -70,7 +71,7 @@ pub async fn redeem(drop_item_id: i64, idempotency_key: String) -> Result<Redemp
     Ok(redemption)
 }
 
-#[server(prefix = "/api/fn", endpoint = "redemption", input = server_fn::codec::GetUrl)]
+#[server(prefix = "/api/fn", endpoint = "redemption", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
 pub async fn get_redemption(code: String) -> Result<Redemption, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
     server::one(&caller, &code, Utc::now())
@@ -78,7 +79,7 @@ pub async fn get_redemption(code: String) -> Result<Redemption, AppError> {
         .map_err(crate::error::server::reply)
 }
 
-#[server(prefix = "/api/fn", endpoint = "my_redemptions", input = server_fn::codec::GetUrl)]
+#[server(prefix = "/api/fn", endpoint = "my_redemptions", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
 pub async fn my_redemptions() -> Result<Vec<Redemption>, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
     server::mine(&caller, Utc::now())
@@ -87,7 +88,7 @@ pub async fn my_redemptions() -> Result<Vec<Redemption>, AppError> {
 }
 
 /// Cancels a redemption within the grace period while its drop is open: points back, stock back.
-#[server(prefix = "/api/fn", endpoint = "cancel_redemption")]
+#[server(prefix = "/api/fn", endpoint = "cancel_redemption", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
 pub async fn cancel_redemption(code: String) -> Result<Redemption, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
     let redemption = server::cancel(&caller, &code, Utc::now())

@@ -20,7 +20,7 @@ pub fn RedeemPage() -> impl IntoView {
             .get("item")
             .and_then(|i| i.parse::<i64>().ok())
     });
-    let preview = Resource::new(
+    let preview = crate::wire::resource(
         move || item.get(),
         |item| async move {
             match item {
@@ -104,7 +104,7 @@ fn Confirm(preview: RedeemOffer) -> impl IntoView {
 pub fn RedemptionPage() -> impl IntoView {
     let params = use_params_map();
     let code = Memo::new(move |_| params.read().get("code").unwrap_or_default());
-    let redemption = Resource::new(move || code.get(), get_redemption);
+    let redemption = crate::wire::resource(move || code.get(), get_redemption);
     view! {
         <Title text="Your redemption · Rewards Bazaar" />
         <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
@@ -153,7 +153,7 @@ fn RedemptionDetail(redemption: Redemption) -> impl IntoView {
 /// The account page's list of redemptions with their codes.
 #[component]
 pub fn RedemptionsList() -> impl IntoView {
-    let redemptions = Resource::new(|| (), |_| my_redemptions());
+    let redemptions = crate::wire::resource(|| (), |_| my_redemptions());
     view! {
         <section class="account-section" aria-labelledby="redemptions-heading">
             <h2 id="redemptions-heading">"Your redemptions"</h2>

@@ -58,7 +58,7 @@ pub struct DropReport {
     pub suspects: Vec<Suspect>,
 }
 
-#[server(prefix = "/api/fn", endpoint = "staff/drop_report", input = server_fn::codec::GetUrl)]
+#[server(prefix = "/api/fn", endpoint = "staff/drop_report", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
 pub async fn get_drop_report(id: i64) -> Result<DropReport, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
     server::report(&caller.state.pool, id, chrono::Utc::now())

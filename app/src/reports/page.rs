@@ -16,7 +16,7 @@ pub fn DropReportPage() -> impl IntoView {
             .and_then(|i| i.parse::<i64>().ok())
             .unwrap_or_default()
     });
-    let report = Resource::new(move || id.get(), get_drop_report);
+    let report = crate::wire::resource(move || id.get(), get_drop_report);
     view! {
         <Title text="Post-drop report · Staff · Rewards Bazaar" />
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>

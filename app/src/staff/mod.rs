@@ -152,6 +152,7 @@ impl RewardDraft {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
+    #[serde(with = "crate::wire::instant")]
     pub at: DateTime<Utc>,
     pub at_label: String,
     pub actor: String,
@@ -161,7 +162,7 @@ pub struct AuditEntry {
     pub after: Option<String>,
 }
 
-#[server(prefix = "/api/fn", endpoint = "staff/rewards", input = server_fn::codec::GetUrl)]
+#[server(prefix = "/api/fn", endpoint = "staff/rewards", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
 pub async fn list_staff_rewards(search: Option<String>) -> Result<Vec<StaffReward>, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
     server::rewards(&caller, search.as_deref())
@@ -169,7 +170,7 @@ pub async fn list_staff_rewards(search: Option<String>) -> Result<Vec<StaffRewar
         .map_err(crate::error::server::reply)
 }
 
-#[server(prefix = "/api/fn", endpoint = "staff/reward", input = server_fn::codec::GetUrl)]
+#[server(prefix = "/api/fn", endpoint = "staff/reward", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
 pub async fn get_staff_reward(id: i64) -> Result<StaffReward, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
     server::reward(&caller.state.pool, id)
@@ -178,7 +179,7 @@ pub async fn get_staff_reward(id: i64) -> Result<StaffReward, AppError> {
 }
 
 /// Creates a reward (no `id`) or changes one.
-#[server(prefix = "/api/fn", endpoint = "staff/save_reward")]
+#[server(prefix = "/api/fn", endpoint = "staff/save_reward", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
 pub async fn save_reward(
     id: Option<i64>,
     title: String,
@@ -206,7 +207,7 @@ pub async fn save_reward(
 }
 
 /// Archives a reward: it leaves drops that have not opened; history keeps it.
-#[server(prefix = "/api/fn", endpoint = "staff/archive_reward")]
+#[server(prefix = "/api/fn", endpoint = "staff/archive_reward", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
 pub async fn archive_reward(id: i64) -> Result<StaffReward, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
     let archived = server::archive(&caller, id)
@@ -217,7 +218,7 @@ pub async fn archive_reward(id: i64) -> Result<StaffReward, AppError> {
 }
 
 /// The audit trail, newest first, optionally filtered by action or by who did it. Admins only.
-#[server(prefix = "/api/fn", endpoint = "staff/audit", input = server_fn::codec::GetUrl)]
+#[server(prefix = "/api/fn", endpoint = "staff/audit", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
 pub async fn audit_entries(
     action: Option<String>,
     actor: Option<String>,

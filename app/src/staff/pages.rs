@@ -12,7 +12,7 @@ use crate::ui::{FieldError, FormError, Refused, action_error, field_invalid};
 /// `/staff`
 #[component]
 pub fn StaffHome() -> impl IntoView {
-    let rewards = Resource::new(|| (), |_| list_staff_rewards(None));
+    let rewards = crate::wire::resource(|| (), |_| list_staff_rewards(None));
     view! {
         <Title text="Staff · Rewards Bazaar" />
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -44,7 +44,7 @@ pub fn StaffHome() -> impl IntoView {
 pub fn StaffRewards() -> impl IntoView {
     let query = use_query_map();
     let search = Memo::new(move |_| query.read().get("q"));
-    let rewards = Resource::new(move || search.get(), list_staff_rewards);
+    let rewards = crate::wire::resource(move || search.get(), list_staff_rewards);
     view! {
         <Title text="Rewards · Staff · Rewards Bazaar" />
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -163,7 +163,7 @@ pub fn StaffRewardEdit() -> impl IntoView {
             .and_then(|i| i.parse::<i64>().ok())
             .unwrap_or_default()
     });
-    let reward = Resource::new(move || id.get(), get_staff_reward);
+    let reward = crate::wire::resource(move || id.get(), get_staff_reward);
     let save = ServerAction::<SaveReward>::new();
     let archive = ServerAction::<ArchiveReward>::new();
     let archive_error = action_error(archive);
@@ -245,7 +245,7 @@ fn PhotoForm(reward_id: i64, image_url: String, has_photo: bool) -> impl IntoVie
 pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
     let filters = Memo::new(move |_| (query.read().get("action"), query.read().get("actor")));
-    let entries = Resource::new(
+    let entries = crate::wire::resource(
         move || filters.get(),
         |(action, actor)| audit_entries(action, actor),
     );
