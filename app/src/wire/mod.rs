@@ -7,6 +7,10 @@
 //! of the bundle every member downloads at drop time. In the browser the text is parsed by the
 //! browser's own `JSON.parse` and `serde-wasm-bindgen` walks the result, which needs far less
 //! code per type. The server writes and reads with `serde_json` as before.
+//!
+//! `JSON.parse` reads numbers as doubles: an integer beyond 2^53 would come back wrong, and
+//! serde-wasm-bindgen refuses it rather than round it (the call fails as if unreachable). Ids,
+//! points and counts stay far below that.
 
 use leptos::prelude::*;
 use serde::{Serialize, de::DeserializeOwned};
