@@ -143,13 +143,15 @@ impl TryFrom<Tagged> for AppError {
             value.ok_or_else(|| format!("a `{kind}` error needs `{field}`"))
         }
         let kind = t.kind.as_str();
+        // Six kinds carry a message.
+        let message = || needs(t.message, kind, "message");
         Ok(match kind {
             "bad_request" => Self::BadRequest {
-                message: needs(t.message, kind, "message")?,
+                message: message()?,
             },
             "invalid" => Self::Invalid {
                 field: needs(t.field, kind, "field")?,
-                message: needs(t.message, kind, "message")?,
+                message: message()?,
             },
             "not_found" => Self::NotFound {
                 what: needs(t.what, kind, "what")?,
@@ -164,13 +166,13 @@ impl TryFrom<Tagged> for AppError {
             },
             "busy" => Self::Busy,
             "conflict" => Self::Conflict {
-                message: needs(t.message, kind, "message")?,
+                message: message()?,
             },
             "api_key" => Self::ApiKey {
-                message: needs(t.message, kind, "message")?,
+                message: message()?,
             },
             "payload_too_large" => Self::PayloadTooLarge {
-                message: needs(t.message, kind, "message")?,
+                message: message()?,
             },
             "sold_out" => Self::SoldOut,
             "not_enough_points" => Self::NotEnoughPoints {
@@ -188,7 +190,7 @@ impl TryFrom<Tagged> for AppError {
             },
             "drop_closed" => Self::DropClosed,
             "cannot_cancel" => Self::CannotCancel {
-                message: needs(t.message, kind, "message")?,
+                message: message()?,
             },
             "cross_site" => Self::CrossSite,
             "forbidden" => Self::Forbidden,
