@@ -1,6 +1,6 @@
 import { test, expect, Page } from '@playwright/test';
 import { dropOpeningIn, memberWithPoints } from './db';
-import { signIn } from './sign-in';
+import { DEMO_MEMBER, signIn } from './sign-in';
 
 const card = (page: Page, title: string) => page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: title }) });
 
@@ -40,6 +40,40 @@ test('a drop opens on time, the member redeems, and another browser sees the sto
   // The other browser saw the unit go, live.
   await expect(card(watching, title)).toContainText('4 of 5 left', { timeout: 5_000 });
   await watcher.close();
+});
+
+test('with JavaScript, signing in, redeeming, cancelling and signing out happen without a page load @js', async ({ page }, info) => {
+  const stamp = `${info.project.name}-${Date.now()}`;
+  const email = `in-place-${stamp}@example.com`;
+  memberWithPoints(email, 1000);
+  const title = dropOpeningIn(-60, `Lantern ${stamp}`);
+  // A full page load would clear this; each form below must be handled in place.
+  const samePage = () => page.evaluate(() => (window as any).__no_reload === true);
+
+  await page.goto('/sign-in');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await page.evaluate(() => ((window as any).__no_reload = true));
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(DEMO_MEMBER.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  expect(await samePage()).toBe(true);
+
+  await page.getByRole('contentinfo').getByRole('link', { name: 'Bazaar' }).click();
+  await card(page, title).getByRole('link', { name: 'Redeem' }).click();
+  await page.getByRole('button', { name: 'Confirm redemption' }).click();
+  await expect(page.getByTestId('redemption-code')).toHaveText(/^RB-/);
+  await expect(page.getByTestId('balance-after')).toHaveText('700 pts');
+  expect(await samePage()).toBe(true);
+
+  await page.getByRole('button', { name: 'Cancel this redemption' }).click();
+  await expect(page.getByText('Cancelled')).toBeVisible();
+  await expect(page.getByTestId('balance-after')).toHaveText('1,000 pts');
+  expect(await samePage()).toBe(true);
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  expect(await samePage()).toBe(true);
 });
 
 test('redeeming works without JavaScript, with a confirm step @nojs', async ({ page }, info) => {

@@ -196,6 +196,23 @@ pub async fn sign_out() -> Result<(), AppError> {
     Ok(())
 }
 
+impl crate::ui::FromForm for SignIn {
+    fn from_form(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
+        Some(SignIn {
+            email: field("email")?,
+            password: field("password")?,
+            // An empty field is no value, as the server reads it.
+            next: field("next").filter(|v| !v.is_empty()),
+        })
+    }
+}
+
+impl crate::ui::FromForm for SignOut {
+    fn from_form(_: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
+        Some(SignOut {})
+    }
+}
+
 /// Changes the signed-in account's password.
 #[server(prefix = "/api/fn", endpoint = "change_password", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
 pub async fn change_password(
@@ -226,6 +243,14 @@ pub mod server;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::tests::reads_like_the_server;
+
+    #[test]
+    fn the_sign_in_and_sign_out_forms_read_in_the_browser_as_on_the_server() {
+        reads_like_the_server::<SignIn>("email=maya@example.com&password=hunter22&next=/redeem/4");
+        reads_like_the_server::<SignIn>("email=maya@example.com&password=hunter22&next=");
+        reads_like_the_server::<SignOut>("");
+    }
 
     #[test]
     fn emails_are_trimmed_and_lower_cased() {

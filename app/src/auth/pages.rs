@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{NewPassword, SignIn, SignOut, SignUp, Viewer};
-use crate::ui::{FieldError, FormError, action_error, field_invalid};
+use crate::ui::{FieldError, FormError, PostForm, action_error, field_invalid};
 
 /// The sign-out action, shared by the header on every page.
 #[derive(Clone, Copy)]
@@ -22,7 +22,7 @@ pub fn SignInPage() -> impl IntoView {
         <Title text="Sign in · Rewards Bazaar" />
         <section class="auth-card" aria-labelledby="sign-in-heading">
             <h1 id="sign-in-heading">"Sign in"</h1>
-            <ActionForm action=sign_in>
+            <PostForm action=sign_in>
                 <FormError error />
                 <div class="field">
                     <label for="email">"Email"</label>
@@ -36,7 +36,7 @@ pub fn SignInPage() -> impl IntoView {
                 <button type="submit" class="button" disabled=move || sign_in.pending().get()>
                     "Sign in"
                 </button>
-            </ActionForm>
+            </PostForm>
             <p class="auth-switch">"New here? " <a href="/sign-up">"Create an account"</a></p>
         </section>
     }
@@ -116,9 +116,9 @@ pub fn ViewerMenu(viewer: Option<Viewer>) -> impl IntoView {
                     <span class="viewer-name">{viewer.display_name}</span>
                     <span class="viewer-balance">{viewer.balance.to_string()}</span>
                 </a>
-                <ActionForm action=sign_out attr:class="sign-out">
+                <PostForm action=sign_out class="sign-out">
                     <button type="submit" class="link-button">"Sign out"</button>
-                </ActionForm>
+                </PostForm>
             </div>
         }
         .into_any(),

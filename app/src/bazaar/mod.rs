@@ -134,5 +134,27 @@ pub async fn remind(drop_id: i64, on: bool, category: Option<String>) -> Result<
     Ok(())
 }
 
+impl crate::ui::FromForm for Remind {
+    fn from_form(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
+        Some(Remind {
+            drop_id: field("drop_id")?.parse().ok()?,
+            on: field("on")?.parse().ok()?,
+            category: field("category").filter(|v| !v.is_empty()),
+        })
+    }
+}
+
 #[cfg(feature = "ssr")]
 pub mod server;
+
+#[cfg(test)]
+mod tests {
+    use crate::ui::tests::reads_like_the_server;
+
+    #[test]
+    fn the_remind_form_reads_in_the_browser_as_on_the_server() {
+        reads_like_the_server::<super::Remind>("drop_id=7&on=true&category=gift");
+        reads_like_the_server::<super::Remind>("drop_id=7&on=false");
+        reads_like_the_server::<super::Remind>("drop_id=7&on=false&category=");
+    }
+}

@@ -7,6 +7,7 @@ use crate::countdown::{Countdown, LocalTime};
 use crate::live::LiveStock;
 use crate::rewards::Category;
 use crate::shell::ErrorNotice;
+use crate::ui::PostForm;
 
 /// `/`: the live drop's rewards, the countdowns, and the category filter. The filter is a set of
 /// plain links (`/?category=gift`), so it works before the WebAssembly loads; after hydration
@@ -119,7 +120,7 @@ fn UpcomingDrops(
                                 " · in " <Countdown target=drop.starts_at server_now=now on_zero=refresh />
                             </p>
                             {drop.reminded.map(|reminded| view! {
-                                <ActionForm action=remind attr:class="remind-form">
+                                <PostForm action=remind class="remind-form">
                                     <input type="hidden" name="drop_id" value=drop.id.to_string() />
                                     <input type="hidden" name="on" value=(!reminded).to_string() />
                                     {category.map(|c| view! { <input type="hidden" name="category" value=c.slug() /> })}
@@ -133,7 +134,7 @@ fn UpcomingDrops(
                                             <button type="submit" class="button button-outline" aria-label=format!("Remind me about {}", drop.title)>"Remind me"</button>
                                         }.into_any()
                                     }}
-                                </ActionForm>
+                                </PostForm>
                             })}
                         </li>
                     })

@@ -71,6 +71,23 @@ pub async fn redeem(drop_item_id: i64, idempotency_key: String) -> Result<Redemp
     Ok(redemption)
 }
 
+impl crate::ui::FromForm for Redeem {
+    fn from_form(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
+        Some(Redeem {
+            drop_item_id: field("drop_item_id")?.parse().ok()?,
+            idempotency_key: field("idempotency_key")?,
+        })
+    }
+}
+
+impl crate::ui::FromForm for CancelRedemption {
+    fn from_form(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
+        Some(CancelRedemption {
+            code: field("code")?,
+        })
+    }
+}
+
 #[server(prefix = "/api/fn", endpoint = "redemption", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
 pub async fn get_redemption(code: String) -> Result<Redemption, AppError> {
     let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
@@ -102,3 +119,16 @@ pub async fn cancel_redemption(code: String) -> Result<Redemption, AppError> {
 pub mod admission;
 #[cfg(feature = "ssr")]
 pub mod server;
+
+#[cfg(test)]
+mod form_tests {
+    use crate::ui::tests::reads_like_the_server;
+
+    #[test]
+    fn the_redeem_and_cancel_forms_read_in_the_browser_as_on_the_server() {
+        reads_like_the_server::<super::Redeem>(
+            "drop_item_id=42&idempotency_key=0b6f2f4e-1c1d-4d7e-9a55-2f0e8f6a1b2c",
+        );
+        reads_like_the_server::<super::CancelRedemption>("code=RB-7K3M-Q9XD");
+    }
+}

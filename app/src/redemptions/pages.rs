@@ -8,7 +8,7 @@ use super::{
 };
 use crate::AppError;
 use crate::shell::ErrorNotice;
-use crate::ui::{FormError, action_error};
+use crate::ui::{FormError, PostForm, action_error};
 
 /// `/redeem/{item}`: the confirm step. A plain form, so it works before the WebAssembly loads.
 #[component]
@@ -82,14 +82,14 @@ fn Confirm(preview: RedeemOffer) -> impl IntoView {
                     }
                     .into_any(),
                     None => view! {
-                        <ActionForm action=redeem>
+                        <PostForm action=redeem>
                             <FormError error />
                             <input type="hidden" name="drop_item_id" value=preview.drop_item_id.to_string() />
                             <input type="hidden" name="idempotency_key" value=preview.idempotency_key />
                             <button type="submit" class="button" disabled=move || redeem.pending().get()>
                                 {move || if redeem.pending().get() { "Redeeming…" } else { "Confirm redemption" }}
                             </button>
-                        </ActionForm>
+                        </PostForm>
                         <p><a href="/">"Not now"</a></p>
                     }
                     .into_any(),
@@ -104,13 +104,19 @@ fn Confirm(preview: RedeemOffer) -> impl IntoView {
 pub fn RedemptionPage() -> impl IntoView {
     let params = use_params_map();
     let code = Memo::new(move |_| params.read().get("code").unwrap_or_default());
-    let redemption = crate::wire::resource(move || code.get(), get_redemption);
+    // A cancellation redirects to this same page, which the router does not load again: read
+    // the redemption again when it is done, so the page shows it cancelled and the points back.
+    let cancel = ServerAction::<CancelRedemption>::new();
+    let redemption = crate::wire::resource(
+        move || (code.get(), cancel.version().get()),
+        |(code, _)| get_redemption(code),
+    );
     view! {
         <Title text="Your redemption · Rewards Bazaar" />
         <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match redemption.await {
-                    Ok(r) => view! { <RedemptionDetail redemption=r /> }.into_any(),
+                    Ok(r) => view! { <RedemptionDetail redemption=r cancel /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
             })}
@@ -119,8 +125,10 @@ pub fn RedemptionPage() -> impl IntoView {
 }
 
 #[component]
-fn RedemptionDetail(redemption: Redemption) -> impl IntoView {
-    let cancel = ServerAction::<CancelRedemption>::new();
+fn RedemptionDetail(
+    redemption: Redemption,
+    cancel: ServerAction<CancelRedemption>,
+) -> impl IntoView {
     let error = action_error(cancel);
     view! {
         <section class="redemption" aria-labelledby="redemption-heading">
@@ -138,12 +146,12 @@ fn RedemptionDetail(redemption: Redemption) -> impl IntoView {
                 <div><dt>"Redeemed"</dt><dd>{redemption.created_label.clone()}</dd></div>
             </dl>
             {redemption.cancel_until.clone().map(|until| view! {
-                <ActionForm action=cancel>
+                <PostForm action=cancel>
                     <FormError error />
                     <input type="hidden" name="code" value=redemption.code.clone() />
                     <p class="hint">{format!("You can cancel until {until}; your points come back.")}</p>
                     <button type="submit" class="button button-secondary">"Cancel this redemption"</button>
-                </ActionForm>
+                </PostForm>
             })}
             <p><a href="/">"Back to the bazaar"</a> " · " <a href="/account">"Your account"</a></p>
         </section>
