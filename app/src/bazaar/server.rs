@@ -25,13 +25,22 @@ pub async fn bazaar(
     let now = Utc::now();
     let store = crate::store::server::load(pool).await?;
 
+    // Live drops and upcoming ones are limited separately: under one limit, enough live drops
+    // would push the next drop (and the reminders for it) off the page.
     let drops = sqlx::query!(
-        r#"SELECT d.id, d.title, d.starts_at, d.ends_at,
-                  EXISTS (SELECT 1 FROM drop_reminders r WHERE r.drop_id = d.id AND r.account_id = $2) AS "reminded!"
-           FROM drops d
-           WHERE d.cancelled_at IS NULL AND d.ends_at > $1
-           ORDER BY d.starts_at, d.id
-           LIMIT 20"#,
+        r#"(SELECT d.id AS "id!", d.title AS "title!", d.starts_at AS "starts_at!", d.ends_at AS "ends_at!",
+                   EXISTS (SELECT 1 FROM drop_reminders r WHERE r.drop_id = d.id AND r.account_id = $2) AS "reminded!"
+            FROM drops d
+            WHERE d.cancelled_at IS NULL AND d.starts_at <= $1 AND d.ends_at > $1
+            ORDER BY d.starts_at, d.id
+            LIMIT 20)
+           UNION ALL
+           (SELECT d.id, d.title, d.starts_at, d.ends_at,
+                   EXISTS (SELECT 1 FROM drop_reminders r WHERE r.drop_id = d.id AND r.account_id = $2)
+            FROM drops d
+            WHERE d.cancelled_at IS NULL AND d.starts_at > $1
+            ORDER BY d.starts_at, d.id
+            LIMIT 9)"#,
         now,
         viewer.map(|v| v.id)
     )

@@ -199,6 +199,31 @@ async fn bazaar_with_nothing_live_says_when_the_next_drop_opens(pool: PgPool) {
 }
 
 #[sqlx::test]
+async fn the_next_drop_is_shown_however_many_drops_are_live(pool: PgPool) {
+    support::store(&pool).await;
+    let now = Utc::now();
+    for i in 0..25 {
+        support::drop_window(
+            &pool,
+            &format!("Live drop {i}"),
+            now - Duration::hours(1),
+            now + Duration::hours(2),
+        )
+        .await;
+    }
+    support::drop_window(
+        &pool,
+        "Thursday drop",
+        now + Duration::hours(3),
+        now + Duration::hours(30),
+    )
+    .await;
+    let view = get(&support::app(pool), "/api/fn/bazaar").await.json();
+    assert_eq!(view["next"]["title"], "Thursday drop");
+    assert_eq!(view["upcoming"][0]["title"], "Thursday drop");
+}
+
+#[sqlx::test]
 async fn cancelled_and_closed_drops_are_not_on_offer(pool: PgPool) {
     support::store(&pool).await;
     let now = Utc::now();
