@@ -1,4 +1,6 @@
 import { test, expect } from '@playwright/test';
+import { dropOpeningIn, memberWithPoints } from './db';
+import { signIn } from './sign-in';
 
 test('the bazaar shows the live drop, its rewards and a countdown to the next drop', async ({ page }) => {
   const response = await page.goto('/');
@@ -112,4 +114,24 @@ test('the WebAssembly bundle is sent precompressed, brotli smaller than gzip', a
   expect(brBytes).toBeLessThan(gzBytes);
   // Caches in between must keep the two apart.
   expect(br.headers()['vary']).toMatch(/accept-encoding/i);
+});
+
+test('a member sets and cancels a reminder for an upcoming drop without a page load @js', async ({ page }, info) => {
+  const stamp = `${info.project.name}-${Date.now()}`;
+  const email = `remind-${stamp}@example.com`;
+  memberWithPoints(email, 100);
+  // Opens in two minutes: upcoming for the whole test, and ahead of the demo store's drops.
+  const drop = `E2E drop ${dropOpeningIn(120, `Lantern ${stamp}`)}`;
+
+  await signIn(page, email);
+  await page.goto('/');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await page.evaluate(() => ((window as any).__no_reload = true));
+  const upcoming = page.getByRole('listitem').filter({ hasText: drop });
+
+  await upcoming.getByRole('button', { name: `Remind me about ${drop}` }).click();
+  await expect(upcoming.getByRole('status')).toHaveText('Reminder set');
+  await upcoming.getByRole('button', { name: `Cancel the reminder for ${drop}` }).click();
+  await expect(upcoming.getByRole('button', { name: `Remind me about ${drop}` })).toBeVisible();
+  expect(await page.evaluate(() => (window as any).__no_reload)).toBe(true);
 });
