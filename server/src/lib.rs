@@ -14,7 +14,7 @@ pub mod sessions;
 
 use axum::Router;
 use axum::routing::get;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use tower_http::compression::CompressionLayer;
@@ -120,9 +120,22 @@ pub async fn ensure_store_settings(pool: &PgPool, name: &str, zone: &str) -> any
     Ok(())
 }
 
+/// The app's page routes, as Leptos lists them by running the app once with data loading
+/// switched off. Leptos switches it off for the whole process while it lists (leptos#4773), so
+/// a page being rendered at that moment waits forever for its data. So the list is made once,
+/// before anything is served, and every router is built from it.
+#[derive(Clone)]
+pub struct Pages(Vec<AxumRouteListing>);
+
+impl Pages {
+    pub fn list() -> Self {
+        Pages(generate_route_list(App))
+    }
+}
+
 /// The whole HTTP surface: pages, server functions, the integrator API, media and static files.
-pub fn router(state: AppState, config: &HttpConfig) -> Router {
-    let routes = generate_route_list(App);
+pub fn router(state: AppState, config: &HttpConfig, pages: &Pages) -> Router {
+    let routes = pages.0.clone();
     let options = state.leptos_options.clone();
     let hashed_files = options.hash_files;
     // Only the bazaar itself: it is what a drop's crowd loads in the same second.

@@ -124,6 +124,7 @@ async fn run() -> Result<()> {
     let app = server::router(
         AppState::new(leptos_options, pool.clone()),
         &server::HttpConfig::from_env(),
+        &server::Pages::list(),
     );
     let jobs = tokio::spawn(server::jobs::run(pool.clone()));
     let listener = tokio::net::TcpListener::bind(&addr)

@@ -232,6 +232,7 @@ async fn cookies_are_secure_when_served_over_https(pool: PgPool) {
             https: true,
             ..Default::default()
         },
+        support::pages(),
     );
     let reply = post_form(
         &app,

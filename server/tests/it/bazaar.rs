@@ -148,6 +148,7 @@ async fn hashed_site_files_are_kept_for_a_year_and_unhashed_ones_revalidated(poo
         let app = server::router(
             app::state::AppState::new(options, pool.clone()),
             &server::HttpConfig::default(),
+            support::pages(),
         );
         let reply = get(&app, "/pkg/bazaar.3f9a1c.js").await;
         assert_eq!(reply.status, 200, "{}", reply.body);
@@ -337,4 +338,42 @@ async fn a_drop_shows_as_open_the_moment_it_opens_even_to_visitors_sharing_a_cac
     let after = get(&app, "/").await.body;
     assert!(!after.contains("No drop is live right now."));
     assert!(after.contains("Lip balm"), "the reward is on offer at once");
+}
+
+#[sqlx::test]
+async fn pages_keep_loading_while_another_server_is_built_in_the_same_process(pool: PgPool) {
+    support::store(&pool).await;
+    // Every request renders: a cached page would hide a render that never finishes.
+    let config = server::HttpConfig {
+        page_cache: std::time::Duration::ZERO,
+        ..Default::default()
+    };
+    let app = support::app_config(pool.clone(), &config);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let starting = std::thread::spawn({
+        let stop = stop.clone();
+        move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let _inside = runtime.enter();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                drop(support::app(pool.clone()));
+            }
+        }
+    });
+    let mut stalled = None;
+    for n in 1..=200 {
+        match tokio::time::timeout(std::time::Duration::from_secs(5), get(&app, "/")).await {
+            Ok(page) => assert_eq!(page.status, 200),
+            Err(_) => {
+                stalled = Some(n);
+                break;
+            }
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    starting.join().unwrap();
+    assert_eq!(stalled, None, "the page that never finished rendering");
 }

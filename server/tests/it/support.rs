@@ -18,12 +18,19 @@ pub fn app(pool: PgPool) -> Router {
 pub fn app_with(pool: PgPool, admission: app::redemptions::admission::Admission) -> Router {
     let mut state = state(pool);
     state.admission = admission;
-    server::router(state, &server::HttpConfig::default())
+    server::router(state, &server::HttpConfig::default(), pages())
 }
 
 /// The app with HTTP settings chosen by the test.
 pub fn app_config(pool: PgPool, config: &server::HttpConfig) -> Router {
-    server::router(state(pool), config)
+    server::router(state(pool), config, pages())
+}
+
+/// The page routes, listed once for the whole test binary: listing them while another test
+/// renders a page would leave that page waiting forever (see `server::Pages`).
+pub fn pages() -> &'static server::Pages {
+    static PAGES: std::sync::OnceLock<server::Pages> = std::sync::OnceLock::new();
+    PAGES.get_or_init(server::Pages::list)
 }
 
 fn state(pool: PgPool) -> AppState {
@@ -70,6 +77,17 @@ pub async fn get(app: &Router, uri: &str) -> Reply {
 }
 
 pub async fn send(app: &Router, request: Request<Body>) -> Reply {
+    // A hang fails the test that hit it, naming the request, instead of stalling the suite.
+    let uri = request.uri().clone();
+    tokio::time::timeout(ANSWER_WITHIN, answer(app, request))
+        .await
+        .unwrap_or_else(|_| panic!("no complete answer to {uri} within {ANSWER_WITHIN:?}"))
+}
+
+/// Far beyond any answer's time on a loaded CI machine; only a hang reaches it.
+const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(120);
+
+async fn answer(app: &Router, request: Request<Body>) -> Reply {
     let response = app
         .clone()
         .oneshot(request)
