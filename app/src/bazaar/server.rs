@@ -74,7 +74,7 @@ pub async fn bazaar(
            FROM drop_items di
            JOIN drops d ON d.id = di.drop_id
            JOIN rewards r ON r.id = di.reward_id
-           LEFT JOIN tiers mt ON mt.code = di.min_tier
+           LEFT JOIN tiers mt ON mt.code = COALESCE(di.min_tier, r.min_tier)
            LEFT JOIN tiers ea ON ea.code = di.early_access_tier
            LEFT JOIN accounts a ON a.id = $2
            LEFT JOIN tiers me ON me.code = a.tier

@@ -52,6 +52,8 @@ struct Member {
     balance: i64,
 }
 
+/// The tier an item requires is its own if it has one, else its reward's: a minimum tier set in
+/// the catalog holds in every drop the reward is put in.
 async fn items(
     conn: &mut PgConnection,
     ids: &[i64],
@@ -67,7 +69,7 @@ async fn items(
            FROM drop_items di
            JOIN drops d ON d.id = di.drop_id
            JOIN rewards r ON r.id = di.reward_id
-           LEFT JOIN tiers mt ON mt.code = di.min_tier
+           LEFT JOIN tiers mt ON mt.code = COALESCE(di.min_tier, r.min_tier)
            LEFT JOIN tiers ea ON ea.code = di.early_access_tier
            CROSS JOIN store_settings s
            WHERE di.id = ANY($1)"#,

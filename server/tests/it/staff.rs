@@ -336,3 +336,46 @@ async fn an_archived_reward_leaves_future_drops_but_history_keeps_it(pool: PgPoo
         .json();
     assert_eq!(list[0]["archived"], true);
 }
+
+#[sqlx::test]
+async fn a_minimum_tier_set_on_a_reward_in_the_catalog_holds_in_the_drops_it_is_in(pool: PgPool) {
+    support::store(&pool).await;
+    let (_, staff) = account(&pool, "staff@example.com", "staff").await;
+    let app = support::app(pool.clone());
+    let mut form = FORM.to_vec();
+    form[5].1 = "gold";
+    let saved = post_form(&app, "/api/fn/staff/save_reward", &form, Some(&staff)).await;
+    assert!(saved.status.is_success(), "{}", saved.body);
+    let reward: i64 = sqlx::query_scalar("SELECT id FROM rewards")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let now = Utc::now();
+    let drop = support::drop_window(
+        &pool,
+        "Now",
+        now - Duration::hours(1),
+        now + Duration::hours(1),
+    )
+    .await;
+    let item = support::drop_item(&pool, drop, reward, 5, 5).await;
+    let (_, bronze) = support::member_with(&pool, 1, 2_000).await;
+
+    let page = get_as(&app, "/", &bronze).await;
+    assert!(
+        page.body.contains("Gold tier and above"),
+        "the card says who may redeem"
+    );
+    let refused = support::redeem(&app, &bronze, item, &uuid::Uuid::new_v4().to_string()).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(
+        refused.app_error().to_string(),
+        "This reward is for Gold members and above."
+    );
+    let remaining: i32 = sqlx::query_scalar("SELECT remaining FROM drop_items WHERE id = $1")
+        .bind(item)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(remaining, 5, "nothing was sold to a Bronze member");
+}
