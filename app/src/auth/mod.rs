@@ -227,10 +227,17 @@ pub async fn change_password(
     Ok(())
 }
 
-/// Only same-site paths are followed after sign-in, never another host.
+/// Only same-site paths are followed after sign-in, never another host. Browsers drop tabs and
+/// line breaks from a URL and read `\` as `/`, so `/<tab>/evil.example` would leave the site:
+/// only a path of visible ASCII (as our links write it, percent-encoded) that does not start
+/// with `//` is followed.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
             path.to_owned()
         }
         _ => "/account".to_owned(),
@@ -298,6 +305,14 @@ mod tests {
         assert_eq!(safe_next(Some("/account?page=2")), "/account?page=2");
         assert_eq!(safe_next(Some("https://evil.example")), "/account");
         assert_eq!(safe_next(Some("//evil.example")), "/account");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/account");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/account");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/account");
+        assert_eq!(safe_next(Some("/ /evil.example")), "/account");
+        assert_eq!(
+            safe_next(Some("/redeem/4?key=a%20b")),
+            "/redeem/4?key=a%20b"
+        );
         assert_eq!(safe_next(None), "/account");
     }
 }

@@ -420,3 +420,33 @@ async fn a_failed_form_post_without_javascript_returns_to_the_form_with_the_erro
         page.body
     );
 }
+
+#[sqlx::test]
+async fn after_signing_in_a_member_is_only_sent_to_a_page_of_this_site(pool: PgPool) {
+    support::store(&pool).await;
+    support::member(&pool, "maya@example.com", PW).await;
+    let app = support::app(pool.clone());
+    for (next, expected) in [
+        ("/redeem/4", "/redeem/4"),
+        ("//evil.example", "/account"),
+        ("/\\evil.example", "/account"),
+        // A browser drops the tab and would go to //evil.example.
+        ("/\t/evil.example", "/account"),
+        // Not a header value at all: once a 500 instead of a signed-in member.
+        ("/\n", "/account"),
+    ] {
+        let reply = post_form(
+            &app,
+            "/api/fn/sign_in",
+            &[
+                ("email", "maya@example.com"),
+                ("password", PW),
+                ("next", next),
+            ],
+            None,
+        )
+        .await;
+        assert!(reply.cookie().is_some(), "{next:?}: {}", reply.status);
+        assert_eq!(reply.headers["location"], expected, "{next:?}");
+    }
+}
