@@ -193,13 +193,17 @@ fn blocked(
     held: i64,
     now: DateTime<Utc>,
 ) -> Option<AppError> {
+    // A cancelled drop will not open: saying when it would have is a promise it breaks.
+    if item.cancelled {
+        return Some(AppError::DropClosed);
+    }
     let opens_at = item.opens_for(member.rank);
     if now < opens_at {
         return Some(AppError::NotOpenYet {
             opens: format!("at {}", format_time(item.zone, opens_at)),
         });
     }
-    if item.cancelled || now >= item.ends_at {
+    if now >= item.ends_at {
         return Some(AppError::DropClosed);
     }
     if let Some((rank, name)) = &item.required_tier

@@ -151,6 +151,19 @@ async fn each_refusal_tells_the_member_why(pool: PgPool) {
         .unwrap();
     let future = support::drop_item(&pool, later, r("Future").await, 5, 5).await;
     let past = support::drop_item(&pool, closed, r("Past").await, 5, 5).await;
+    let called_off = support::drop_window(
+        &pool,
+        "Called off",
+        "2099-02-03T14:00:00Z".parse().unwrap(),
+        "2099-02-04T14:00:00Z".parse().unwrap(),
+    )
+    .await;
+    let never = support::drop_item(&pool, called_off, r("Never").await, 5, 5).await;
+    sqlx::query("UPDATE drops SET cancelled_at = now() WHERE id = $1")
+        .bind(called_off)
+        .execute(&pool)
+        .await
+        .unwrap();
     let (_, cookie) = member_with(&pool, 1, 800).await;
     let (_, quicker) = member_with(&pool, 2, 800).await;
     let app = support::app(pool.clone());
@@ -183,6 +196,7 @@ async fn each_refusal_tells_the_member_why(pool: PgPool) {
         (gold, 403, "This reward is for Gold members and above."),
         (future, 409, "This drop opens at Tue 6 Jan, 09:00 EST."),
         (past, 409, "This drop has closed."),
+        (never, 409, "This drop has closed."),
         (999_999, 404, "That reward was not found."),
     ];
     for (item, status, message) in cases {
