@@ -379,3 +379,65 @@ async fn a_minimum_tier_set_on_a_reward_in_the_catalog_holds_in_the_drops_it_is_
         .unwrap();
     assert_eq!(remaining, 5, "nothing was sold to a Bronze member");
 }
+
+#[sqlx::test]
+async fn rewards_pressed_for_before_their_drop_opened_can_still_be_removed_or_archived(
+    pool: PgPool,
+) {
+    support::store(&pool).await;
+    let (_, staff) = account(&pool, "staff@example.com", "staff").await;
+    let now = Utc::now();
+    let drop = support::drop_window(
+        &pool,
+        "Friday",
+        now + Duration::days(1),
+        now + Duration::days(2),
+    )
+    .await;
+    let removed = support::reward(&pool, "Tote bag", "gift", 100).await;
+    let archived = support::reward(&pool, "Mug", "gift", 100).await;
+    let tote = support::drop_item(&pool, drop, removed, 5, 5).await;
+    let mug = support::drop_item(&pool, drop, archived, 5, 5).await;
+    let (_, eager) = support::member_with(&pool, 1, 500).await;
+    let app = support::app(pool.clone());
+    for item in [tote, mug] {
+        let early = support::redeem(&app, &eager, item, &uuid::Uuid::new_v4().to_string()).await;
+        assert_eq!(early.status, 409, "{}", early.body);
+    }
+    let pressed: i64 = sqlx::query_scalar("SELECT count(*) FROM redemption_attempts")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        pressed, 2,
+        "the early presses are on record for the drop report"
+    );
+
+    let (drop, tote) = (drop.to_string(), tote.to_string());
+    let remove = post_form(
+        &app,
+        "/api/fn/staff/remove_drop_item",
+        &[("drop_id", &drop), ("item_id", &tote)],
+        Some(&staff),
+    )
+    .await;
+    assert!(
+        remove.cookie().is_some() || remove.status.is_success(),
+        "{}",
+        remove.body
+    );
+    let archived = archived.to_string();
+    let archive = post_form(
+        &app,
+        "/api/fn/staff/archive_reward",
+        &[("id", &archived)],
+        Some(&staff),
+    )
+    .await;
+    assert!(archive.status.is_success(), "{}", archive.body);
+    let items: i64 = sqlx::query_scalar("SELECT count(*) FROM drop_items")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(items, 0, "both rewards left the drop");
+}
