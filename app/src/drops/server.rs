@@ -709,6 +709,15 @@ pub async fn save(
         .await
         .map_err(constraint)?,
     };
+    // Its items' early access runs back from the new start: moving the drop closer must not
+    // open it for some members there and then.
+    let opens = opens_at(&mut *tx, saved, window.starts_at).await?;
+    if opens < window.starts_at && now >= opens {
+        return Err(AppError::invalid(
+            "starts_at",
+            "With its early access this drop would already be open for some members. Choose a later start, or give its rewards less early access.",
+        ));
+    }
     // Members who asked to be reminded planned around the old time: tell them it moved.
     if let Some(previous) = previous_start.filter(|p| *p != window.starts_at) {
         let message = format!(

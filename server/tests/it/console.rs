@@ -992,3 +992,47 @@ async fn a_reminder_for_an_open_or_cancelled_drop_is_refused_with_its_reason(poo
     assert_eq!(anonymous.status, 401);
     assert_eq!(count(&pool, "drop_reminders").await, 0);
 }
+
+#[sqlx::test]
+async fn moving_a_drop_so_close_that_its_early_access_has_begun_is_refused(pool: PgPool) {
+    support::store(&pool).await;
+    let reward = support::reward(&pool, "Candle duo", "gift", 750)
+        .await
+        .to_string();
+    let staff = staff(&pool).await;
+    let app = support::app(pool.clone());
+    let now = Utc::now();
+    let (starts, ends) = (
+        store_local(now + Duration::days(2)),
+        store_local(now + Duration::days(3)),
+    );
+    let created = save_drop(&app, &staff, None, "Winter drop", &starts, &ends).await;
+    let drop = created.text().trim().to_owned();
+    // Gold members may redeem 30 minutes before the start.
+    assert!(
+        add_item(&app, &staff, &drop, &reward, "40")
+            .await
+            .status
+            .is_success()
+    );
+
+    let soon = store_local(now + Duration::minutes(10));
+    let moved = save_drop(&app, &staff, Some(&drop), "Winter drop", &soon, &ends).await;
+    assert_eq!(moved.status, 422, "{}", moved.body);
+    assert_eq!(
+        field_error(&moved),
+        (
+            "starts_at".to_owned(),
+            "With its early access this drop would already be open for some members. Choose a later start, or give its rewards less early access.".to_owned()
+        )
+    );
+    let detail = get_as(&app, &format!("/api/fn/staff/drop?id={drop}"), &staff)
+        .await
+        .json();
+    assert_eq!(
+        detail["starts_input"],
+        starts.as_str(),
+        "the drop did not move"
+    );
+    assert_eq!(detail["editable"], true, "and it has not opened");
+}
