@@ -155,13 +155,13 @@ pub(crate) async fn client_ip() -> String {
         return "unknown".into();
     };
     if std::env::var("BAZAAR_TRUST_PROXY").as_deref() == Ok("1")
-        && let Some(forwarded) = parts
+        && let Some(client) = parts
             .headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
-        && let Some(first) = forwarded.split(',').next()
+            .and_then(proxied_client)
     {
-        return first.trim().to_owned();
+        return client.to_owned();
     }
     parts
         .extensions
@@ -170,8 +170,56 @@ pub(crate) async fn client_ip() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// Refuses a sign-in while too many recent attempts failed for this email or this address.
-async fn check_attempts(pool: &sqlx::PgPool, email: &str, ip: &str) -> Result<(), AppError> {
+/// The address our proxy saw, from `X-Forwarded-For`: the last entry, the one it appended.
+/// Earlier entries are whatever the client chose to send, so trusting the first would let anyone
+/// pick the address their sign-in failures are counted against.
+fn proxied_client(forwarded: &str) -> Option<&str> {
+    forwarded
+        .rsplit(',')
+        .next()
+        .map(str::trim)
+        .filter(|ip| !ip.is_empty())
+}
+
+/// Refuses a sign-in while too many recent attempts failed for this email or this address;
+/// otherwise records this attempt as failed until its password is verified (`attempt_succeeded`).
+/// Checking and recording happen one attempt at a time per email and per address: guesses sent
+/// all at once would otherwise all pass the check before any of them was counted.
+async fn begin_attempt(pool: &sqlx::PgPool, email: &str, ip: &str) -> Result<i64, AppError> {
+    let mut tx = pool.begin().await?;
+    // Always the email's lock first, then the address's: no two attempts wait on each other.
+    for key in [format!("sign-in email {email}"), format!("sign-in ip {ip}")] {
+        sqlx::query!("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
+            .fetch_one(&mut *tx)
+            .await?;
+    }
+    check_attempts(&mut tx, email, ip).await?;
+    let id = sqlx::query_scalar!(
+        "INSERT INTO sign_in_attempts (email, ip, succeeded) VALUES ($1, $2, false) RETURNING id",
+        email,
+        ip
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn attempt_succeeded(pool: &sqlx::PgPool, id: i64) -> Result<(), AppError> {
+    sqlx::query!(
+        "UPDATE sign_in_attempts SET succeeded = true WHERE id = $1",
+        id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+async fn check_attempts(
+    conn: &mut sqlx::PgConnection,
+    email: &str,
+    ip: &str,
+) -> Result<(), AppError> {
     let row = sqlx::query!(
         r#"WITH window_start AS (SELECT now() - make_interval(mins => $3::int) AS t),
            by_email AS (
@@ -191,7 +239,7 @@ async fn check_attempts(pool: &sqlx::PgPool, email: &str, ip: &str) -> Result<()
         ip,
         ATTEMPT_WINDOW_MINUTES as i32
     )
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await?;
     let wait = if row.email_failures >= MAX_FAILURES_PER_EMAIL {
         row.email_wait
@@ -203,23 +251,6 @@ async fn check_attempts(pool: &sqlx::PgPool, email: &str, ip: &str) -> Result<()
     Err(AppError::TooManyAttempts {
         minutes: wait.unwrap_or(ATTEMPT_WINDOW_MINUTES).max(1),
     })
-}
-
-async fn record_attempt(
-    pool: &sqlx::PgPool,
-    email: &str,
-    ip: &str,
-    succeeded: bool,
-) -> Result<(), AppError> {
-    sqlx::query!(
-        "INSERT INTO sign_in_attempts (email, ip, succeeded) VALUES ($1, $2, $3)",
-        email,
-        ip,
-        succeeded
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
 }
 
 /// Starts a fresh session for `account_id`. A new session id is issued at every sign-in, so a
@@ -272,7 +303,7 @@ pub async fn sign_in(caller: &Caller, email: &str, password: &str) -> Result<(),
         return Err(AppError::WrongCredentials);
     };
     let ip = client_ip().await;
-    check_attempts(pool, email.as_str(), &ip).await?;
+    let attempt = begin_attempt(pool, email.as_str(), &ip).await?;
     let account = sqlx::query!(
         "SELECT id, password_hash FROM accounts WHERE email = $1",
         email.as_str()
@@ -284,7 +315,9 @@ pub async fn sign_in(caller: &Caller, email: &str, password: &str) -> Result<(),
         None => (None, None),
     };
     let ok = verify_password(password.to_owned(), hash).await?;
-    record_attempt(pool, email.as_str(), &ip, ok).await?;
+    if ok {
+        attempt_succeeded(pool, attempt).await?;
+    }
     match (ok, id) {
         (true, Some(id)) => start_session(&caller.session, id, chrono::Utc::now()).await,
         _ => Err(AppError::WrongCredentials),
@@ -329,4 +362,21 @@ pub async fn change_password(caller: &Caller, current: &str, new: String) -> Res
     .execute(&caller.state.pool)
     .await?;
     start_session(&caller.session, account.id, now).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::proxied_client;
+
+    #[test]
+    fn behind_a_proxy_the_client_is_the_address_the_proxy_appended() {
+        assert_eq!(proxied_client("203.0.113.7"), Some("203.0.113.7"));
+        assert_eq!(
+            proxied_client("1.2.3.4, 203.0.113.7"),
+            Some("203.0.113.7"),
+            "a made-up first entry is ignored"
+        );
+        assert_eq!(proxied_client("1.2.3.4,"), None);
+        assert_eq!(proxied_client(""), None);
+    }
 }

@@ -150,6 +150,31 @@ async fn sign_in_is_locked_after_five_failures_even_with_the_right_password(pool
 }
 
 #[sqlx::test]
+async fn guesses_sent_all_at_once_get_no_more_tries_than_guesses_sent_one_by_one(pool: PgPool) {
+    support::store(&pool).await;
+    support::member(&pool, "maya@example.com", PW).await;
+    let app = support::app(pool);
+    let guesses = (0..20).map(|n| {
+        let app = app.clone();
+        async move {
+            let guess = format!("wrong password {n}");
+            post_form(
+                &app,
+                "/api/fn/sign_in",
+                &[("email", "maya@example.com"), ("password", &guess)],
+                None,
+            )
+            .await
+            .status
+        }
+    });
+    let answers = futures::future::join_all(guesses).await;
+    let tried = answers.iter().filter(|s| s.as_u16() == 401).count();
+    let refused = answers.iter().filter(|s| s.as_u16() == 429).count();
+    assert_eq!((tried, refused), (5, 15), "{answers:?}");
+}
+
+#[sqlx::test]
 async fn sign_in_is_limited_per_address_across_emails(pool: PgPool) {
     support::store(&pool).await;
     support::member(&pool, "maya@example.com", PW).await;
