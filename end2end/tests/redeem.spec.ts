@@ -106,3 +106,33 @@ test('a member short of points is told how many more they need', async ({ page }
   await page.goto('/');
   await expect(card(page, title)).toContainText('200 more points');
 });
+
+for (const [skew, label] of [[60_000, 'a minute fast'], [-60_000, 'a minute slow']] as const) {
+  test(`on a device whose clock is ${label}, a drop still opens on time, asking the server at most twice @js`, async ({ page }, info) => {
+    test.setTimeout(90_000);
+    const stamp = `${info.project.name}-${skew}-${Date.now()}`;
+    const email = `clock-${stamp}@example.com`;
+    memberWithPoints(email, 5000);
+    const title = dropOpeningIn(20, `Lamp ${stamp}`);
+    await page.addInitScript((skew) => {
+      const real = Date.now;
+      Date.now = () => real() + skew;
+    }, skew);
+    let reads = 0;
+    page.on('request', (request) => {
+      if (request.url().includes('/api/fn/bazaar')) reads += 1;
+    });
+
+    await signIn(page, email);
+    await page.goto('/');
+    await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+    const lamp = card(page, title);
+    // The countdown shows the real time to the opening, not the device's.
+    await expect(lamp.getByRole('timer')).toHaveText(/^00:00:[0-2]\d$/);
+    await page.waitForTimeout(2_000);
+    expect(reads, 'no reads before the opening').toBe(0);
+
+    await expect(lamp.getByRole('link', { name: 'Redeem' })).toBeVisible({ timeout: 30_000 });
+    expect(reads).toBeLessThanOrEqual(2);
+  });
+}

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{BazaarView, CardAction, CategoryCount, DropSummary, Remind, RewardCard, get_bazaar};
-use crate::countdown::{Countdown, LocalTime};
+use crate::countdown::{Countdown, LocalTime, Reached};
 use crate::live::LiveStock;
 use crate::rewards::Category;
 use crate::shell::ErrorNotice;
@@ -24,6 +24,7 @@ pub fn BazaarPage() -> impl IntoView {
     );
     // When a countdown reaches zero a drop has opened or closed: read the bazaar again.
     let refresh = Callback::new(move |()| bazaar.refetch());
+    Reached::provide();
     LiveStock::provide(refresh);
 
     view! {

@@ -1,15 +1,35 @@
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 
-/// Starts a one-second tick after hydration. The interval is the effect's value, so it is
-/// dropped (and cancelled) when the component that owns it goes away.
-pub fn tick_every_second(set_now_ms: WriteSignal<i64>) {
+/// Starts a one-second tick after hydration, reading the server's clock as `server_clock`
+/// estimates it. The interval is the effect's value, so it is dropped (and cancelled) when the
+/// component that owns it goes away.
+pub fn tick_every_second(server_now_ms: i64, trust_device: bool, set_now_ms: WriteSignal<i64>) {
+    let created = since_navigation();
+    let tick = move || {
+        let elapsed = since_navigation();
+        set_now_ms.set(super::server_clock(
+            server_now_ms,
+            js_sys::Date::now() as i64,
+            (elapsed - created) as i64,
+            elapsed as i64,
+            trust_device,
+        ))
+    };
     Effect::new(move |interval: Option<Interval>| {
         interval.unwrap_or_else(|| {
-            set_now_ms.set(js_sys::Date::now() as i64);
-            Interval::new(1_000, move || set_now_ms.set(js_sys::Date::now() as i64))
+            tick();
+            Interval::new(1_000, tick)
         })
     });
+}
+
+/// Milliseconds since this page was requested (`performance.now()`), on a clock that nobody
+/// sets.
+fn since_navigation() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
 }
 
 /// A moment written in the browser's own time zone and language, e.g. `Tue, 24 Nov, 15:00 CET`.
