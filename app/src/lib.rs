@@ -11,6 +11,7 @@ pub mod care;
 pub mod countdown;
 pub mod drops;
 pub mod error;
+pub mod focus;
 pub mod ledger;
 pub mod live;
 pub mod members;

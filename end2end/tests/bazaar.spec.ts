@@ -131,7 +131,9 @@ test('a member sets and cancels a reminder for an upcoming drop without a page l
 
   await upcoming.getByRole('button', { name: `Remind me about ${drop}` }).click();
   await expect(upcoming.getByRole('status')).toHaveText('Reminder set');
-  await upcoming.getByRole('button', { name: `Cancel the reminder for ${drop}` }).click();
-  await expect(upcoming.getByRole('button', { name: `Remind me about ${drop}` })).toBeVisible();
+  // The pressed button was replaced; the keyboard stays where it was.
+  await expect(upcoming.getByRole('button', { name: `Cancel the reminder for ${drop}` })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(upcoming.getByRole('button', { name: `Remind me about ${drop}` })).toBeFocused();
   expect(await page.evaluate(() => (window as any).__no_reload)).toBe(true);
 });

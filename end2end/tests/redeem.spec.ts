@@ -67,7 +67,8 @@ test('with JavaScript, signing in, redeeming, cancelling and signing out happen 
   expect(await samePage()).toBe(true);
 
   await page.getByRole('button', { name: 'Cancel this redemption' }).click();
-  await expect(page.getByText('Cancelled')).toBeVisible();
+  // Announced where it happened: the button pressed is gone.
+  await expect(page.getByRole('status')).toHaveText('Cancelled');
   await expect(page.getByTestId('balance-after')).toHaveText('1,000 pts');
   expect(await samePage()).toBe(true);
 

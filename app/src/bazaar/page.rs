@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::{BazaarView, CardAction, CategoryCount, DropSummary, Remind, RewardCard, get_bazaar};
 use crate::countdown::{Countdown, LocalTime, Reached};
+use crate::focus::Refocus;
 use crate::live::LiveStock;
 use crate::rewards::Category;
 use crate::shell::ErrorNotice;
@@ -25,6 +26,17 @@ pub fn BazaarPage() -> impl IntoView {
     // When a countdown reaches zero a drop has opened or closed: read the bazaar again.
     let refresh = Callback::new(move |()| bazaar.refetch());
     Reached::provide();
+    // The remind button pressed is replaced when the bazaar is read again: its successor (same
+    // id, the other way round) takes the focus.
+    let refocus = Refocus::new();
+    Effect::new(move |_| {
+        if let Some(drop_id) = remind
+            .input()
+            .with(|input| input.as_ref().map(|r| r.drop_id))
+        {
+            refocus.after_render(remind_button_id(drop_id));
+        }
+    });
     LiveStock::provide(refresh);
 
     view! {
@@ -32,7 +44,7 @@ pub fn BazaarPage() -> impl IntoView {
         <Transition fallback=BazaarSkeleton>
             {move || Suspend::new(async move {
                 match bazaar.await {
-                    Ok(data) => view! { <BazaarContent data refresh remind /> }.into_any(),
+                    Ok(data) => view! { <BazaarContent data refresh remind refocus /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
             })}
@@ -45,7 +57,9 @@ fn BazaarContent(
     data: BazaarView,
     refresh: Callback<()>,
     remind: ServerAction<Remind>,
+    refocus: Refocus,
 ) -> impl IntoView {
+    refocus.on_render();
     let BazaarView {
         store,
         now,
@@ -97,6 +111,10 @@ fn BazaarContent(
 
 /// The calendar of drops to come, in the reader's own time zone once the page is interactive,
 /// each with a reminder toggle for signed-in members.
+fn remind_button_id(drop_id: i64) -> String {
+    format!("remind-{drop_id}")
+}
+
 #[component]
 fn UpcomingDrops(
     drops: Vec<DropSummary>,
@@ -128,11 +146,11 @@ fn UpcomingDrops(
                                     {if reminded {
                                         view! {
                                             <span class="remind-set" role="status">"Reminder set"</span>
-                                            <button type="submit" class="text-button" aria-label=format!("Cancel the reminder for {}", drop.title)>"Cancel"</button>
+                                            <button type="submit" class="text-button" id=remind_button_id(drop.id) aria-label=format!("Cancel the reminder for {}", drop.title)>"Cancel"</button>
                                         }.into_any()
                                     } else {
                                         view! {
-                                            <button type="submit" class="button button-outline" aria-label=format!("Remind me about {}", drop.title)>"Remind me"</button>
+                                            <button type="submit" class="button button-outline" id=remind_button_id(drop.id) aria-label=format!("Remind me about {}", drop.title)>"Remind me"</button>
                                         }.into_any()
                                     }}
                                 </PostForm>
@@ -292,9 +310,11 @@ fn RewardCardView(
                 <p class="reward-category">{category.singular()}</p>
                 <h3 class="reward-title" id=label_id>{title}</h3>
                 <p class="reward-description">{description}</p>
+                // Not a live region: at a drop every card changes at once, and a screen reader
+                // would read them all out.
                 <p class="reward-meta">
                     <span class="cost">{cost.to_string()}</span>
-                    <span class=move || stock().1 aria-live="polite">{move || stock().0}</span>
+                    <span class=move || stock().1>{move || stock().0}</span>
                 </p>
                 <div class="card-action">{action_view}</div>
             </div>

@@ -133,7 +133,7 @@ fn RedemptionDetail(
     view! {
         <section class="redemption" aria-labelledby="redemption-heading">
             {if redemption.cancelled {
-                view! { <p class="badge">"Cancelled"</p> }.into_any()
+                view! { <p class="badge" role="status">"Cancelled"</p> }.into_any()
             } else {
                 view! { <p class="badge badge-live">"Redeemed"</p> }.into_any()
             }}
