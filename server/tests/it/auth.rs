@@ -43,7 +43,26 @@ async fn sign_up_errors_name_the_field_and_write_nothing(pool: PgPool) {
     support::store(&pool).await;
     support::member(&pool, "taken@example.com", PW).await;
     let app = support::app(pool.clone());
+    let long_email = format!("{}@example.com", "a".repeat(250));
+    let long_password = "p".repeat(129);
+    let long_name = "n".repeat(81);
     let cases = [
+        ((" ", "Someone", PW), "email", "Enter your email address."),
+        (
+            (long_email.as_str(), "Someone", PW),
+            "email",
+            "That email address is too long.",
+        ),
+        (
+            ("ok@example.com", "Someone", long_password.as_str()),
+            "password",
+            "Use at most 128 characters for your password.",
+        ),
+        (
+            ("ok@example.com", long_name.as_str(), PW),
+            "display_name",
+            "Use at most 80 characters for your name.",
+        ),
         (
             ("taken@example.com", "Someone", PW),
             "email",

@@ -1036,3 +1036,311 @@ async fn moving_a_drop_so_close_that_its_early_access_has_begun_is_refused(pool:
     );
     assert_eq!(detail["editable"], true, "and it has not opened");
 }
+
+#[sqlx::test]
+async fn each_mistake_in_putting_a_reward_in_a_drop_is_explained_beside_its_field(pool: PgPool) {
+    support::store(&pool).await;
+    let reward = support::reward(&pool, "Candle duo", "gift", 750)
+        .await
+        .to_string();
+    let staff = staff(&pool).await;
+    let app = support::app(pool.clone());
+    let now = Utc::now();
+    let later = save_drop(
+        &app,
+        &staff,
+        None,
+        "Winter drop",
+        &store_local(now + Duration::days(2)),
+        &store_local(now + Duration::days(3)),
+    )
+    .await
+    .text()
+    .trim()
+    .to_owned();
+    let soon = save_drop(
+        &app,
+        &staff,
+        None,
+        "Flash drop",
+        &store_local(now + Duration::minutes(10)),
+        &store_local(now + Duration::days(1)),
+    )
+    .await
+    .text()
+    .trim()
+    .to_owned();
+    // (drop, field changed, its value, field blamed, message)
+    let cases = [
+        (&later, "reward_id", "", "reward_id", "Choose a reward."),
+        (
+            &later,
+            "reward_id",
+            "999999",
+            "reward_id",
+            "That reward does not exist. Choose one from the list.",
+        ),
+        (
+            &later,
+            "quantity",
+            "lots",
+            "quantity",
+            "Enter the quantity as a whole number, e.g. 50.",
+        ),
+        (
+            &later,
+            "quantity",
+            "1000001",
+            "quantity",
+            "The quantity can be at most 1,000,000.",
+        ),
+        (
+            &later,
+            "per_member_limit",
+            "one",
+            "per_member_limit",
+            "Enter how many each member may redeem as a whole number, e.g. 1.",
+        ),
+        (
+            &later,
+            "per_member_limit",
+            "1001",
+            "per_member_limit",
+            "Each member may redeem between 1 and 1,000.",
+        ),
+        (
+            &later,
+            "points_cost",
+            "-3",
+            "points_cost",
+            "The cost must be a whole number between 1 and 1,000,000 points, or empty for the reward's usual cost.",
+        ),
+        (
+            &later,
+            "early_access_minutes",
+            "0",
+            "early_access_minutes",
+            "Early access starts 1 to 1,440 minutes before the drop.",
+        ),
+        (
+            &later,
+            "early_access_minutes",
+            "",
+            "early_access_minutes",
+            "Give both the tier with early access and how many minutes early, or neither.",
+        ),
+        (
+            &later,
+            "early_access_tier",
+            "platinum",
+            "early_access_tier",
+            "Choose one of the tiers.",
+        ),
+        (
+            &soon,
+            "early_access_minutes",
+            "30",
+            "early_access_minutes",
+            "That much early access would start in the past. Choose fewer minutes.",
+        ),
+    ];
+    for (drop, changed, value, field, message) in cases {
+        let mut form = vec![
+            ("drop_id", drop.as_str()),
+            ("reward_id", reward.as_str()),
+            ("quantity", "40"),
+            ("per_member_limit", "1"),
+            ("points_cost", ""),
+            ("early_access_tier", "gold"),
+            ("early_access_minutes", "15"),
+        ];
+        form.iter_mut().find(|(k, _)| *k == changed).unwrap().1 = value;
+        let reply = post_form(&app, "/api/fn/staff/save_drop_item", &form, Some(&staff)).await;
+        assert_eq!(reply.status, 422, "{changed}={value:?}: {}", reply.body);
+        assert_eq!(
+            field_error(&reply),
+            (field.to_owned(), message.to_owned()),
+            "{changed}={value:?}"
+        );
+    }
+    assert_eq!(count(&pool, "drop_items").await, 0, "nothing was saved");
+    let missing = post_form(
+        &app,
+        "/api/fn/staff/remove_drop_item",
+        &[("drop_id", &later), ("item_id", "999999")],
+        Some(&staff),
+    )
+    .await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(
+        missing.app_error().to_string(),
+        "That reward in this drop was not found."
+    );
+}
+
+#[sqlx::test]
+async fn each_mistake_in_a_drop_is_explained_and_a_drop_that_opened_keeps_its_times(pool: PgPool) {
+    support::store(&pool).await;
+    let staff = staff(&pool).await;
+    let app = support::app(pool.clone());
+    let now = Utc::now();
+    let starts = store_local(now + Duration::days(2));
+    let ends = store_local(now + Duration::days(3));
+    let long_title = "x".repeat(121);
+    let cases = [
+        (
+            long_title.as_str(),
+            starts.as_str(),
+            ends.as_str(),
+            "title",
+            "Keep the title to 120 characters.",
+        ),
+        (
+            "Winter drop",
+            starts.as_str(),
+            "tomorrow",
+            "ends_at",
+            "Enter when the drop ends as a date and time, e.g. 2026-12-03 09:00.",
+        ),
+        (
+            "Winter drop",
+            starts.as_str(),
+            &store_local(now + Duration::days(40)),
+            "ends_at",
+            "A drop can last at most 31 days.",
+        ),
+    ];
+    for (title, starts, ends, field, message) in cases {
+        let reply = save_drop(&app, &staff, None, title, starts, ends).await;
+        assert_eq!(reply.status, 422, "{message}: {}", reply.body);
+        assert_eq!(field_error(&reply), (field.to_owned(), message.to_owned()));
+    }
+    assert_eq!(count(&pool, "drops").await, 0, "nothing was saved");
+
+    let open = support::drop_window(
+        &pool,
+        "Open now",
+        now - Duration::hours(1),
+        now + Duration::hours(1),
+    )
+    .await
+    .to_string();
+    let moved = save_drop(&app, &staff, Some(&open), "Open now", &starts, &ends).await;
+    assert_eq!(moved.status, 409, "{}", moved.body);
+    assert_eq!(
+        moved.app_error().to_string(),
+        "This drop has already opened, so its times can no longer be changed."
+    );
+    let starts_at: chrono::DateTime<Utc> =
+        sqlx::query_scalar("SELECT starts_at FROM drops WHERE id = $1")
+            .bind(open.parse::<i64>().unwrap())
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(starts_at < now, "its times stayed");
+}
+
+#[sqlx::test]
+async fn each_mistake_in_adjusting_points_or_finding_a_member_is_explained(pool: PgPool) {
+    support::store(&pool).await;
+    let staff = staff(&pool).await;
+    let (member, _) = account_with_role(&pool, "fan@example.com", "member").await;
+    let app = support::app(pool.clone());
+    let id = member.to_string();
+    let long_reason = "r".repeat(201);
+    let cases = [
+        (
+            "lots",
+            "Goodwill",
+            "points",
+            "Enter the points to add or take away as a whole number, e.g. 500 or -200.",
+        ),
+        ("0", "Goodwill", "points", "Enter a number other than 0."),
+        (
+            "1000001",
+            "Goodwill",
+            "points",
+            "Adjust by at most 1,000,000 points at a time.",
+        ),
+        (
+            "100",
+            long_reason.as_str(),
+            "reason",
+            "Keep the reason to 200 characters.",
+        ),
+    ];
+    for (points, reason, field, message) in cases {
+        let reply = post_form(
+            &app,
+            "/api/fn/staff/adjust_points",
+            &[("member_id", &id), ("points", points), ("reason", reason)],
+            Some(&staff),
+        )
+        .await;
+        assert_eq!(reply.status, 422, "{message}: {}", reply.body);
+        assert_eq!(field_error(&reply), (field.to_owned(), message.to_owned()));
+    }
+    assert_eq!(
+        count(&pool, "ledger_entries").await,
+        0,
+        "nothing was written"
+    );
+    let nobody = get_as(&app, "/api/fn/staff/member?id=999999", &staff).await;
+    assert_eq!(nobody.status, 404);
+    assert_eq!(nobody.app_error().to_string(), "That member was not found.");
+}
+
+#[sqlx::test]
+async fn each_mistake_an_admin_can_make_is_explained(pool: PgPool) {
+    support::store(&pool).await;
+    let (_, admin) = account_with_role(&pool, "admin@example.com", "admin").await;
+    account_with_role(&pool, "new@example.com", "member").await;
+    let app = support::app(pool.clone());
+    let role = post_form(
+        &app,
+        "/api/fn/admin/set_role",
+        &[("email", "new@example.com"), ("role", "owner")],
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(
+        field_error(&role),
+        (
+            "role".to_owned(),
+            "Choose member, staff or admin.".to_owned()
+        )
+    );
+    let unnamed = post_form(
+        &app,
+        "/api/fn/admin/create_api_key",
+        &[("name", " "), ("source", "webshop")],
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(
+        field_error(&unnamed),
+        (
+            "name".to_owned(),
+            "Name the key (1 to 80 characters), e.g. Web shop.".to_owned()
+        )
+    );
+    assert_eq!(count(&pool, "api_keys").await, 0);
+    let unknown = post_form(
+        &app,
+        "/api/fn/admin/revoke_api_key",
+        &[("id", "999999")],
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(unknown.status, 404);
+    assert_eq!(
+        unknown.app_error().to_string(),
+        "That API key was not found."
+    );
+    let role: String =
+        sqlx::query_scalar("SELECT role FROM accounts WHERE email = 'new@example.com'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(role, "member", "nothing changed");
+}

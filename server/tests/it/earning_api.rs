@@ -168,6 +168,11 @@ async fn bad_purchases_get_a_specific_4xx_and_nothing_is_written(pool: PgPool) {
             "Name the member with member_id or member_email.",
         ),
         (
+            with(serde_json::json!({"member_id": null, "member_email": "maya at example"})),
+            422,
+            "\"maya at example\" is not an email address.",
+        ),
+        (
             with(serde_json::json!({"amount": "-5.00"})),
             422,
             "amount must be a positive decimal like \"25.40\" (got \"-5.00\").",

@@ -379,6 +379,28 @@ async fn cancelling_after_the_window_or_for_someone_else_is_refused(pool: PgPool
         late.app_error().to_string(),
         "This redemption can no longer be cancelled: cancelling is possible for 15 minutes after redeeming."
     );
+
+    // Within the window, but the drop closed meanwhile: the stock can no longer be sold again.
+    sqlx::query("UPDATE redemptions SET created_at = now()")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE drops SET starts_at = now() - interval '2 hours', ends_at = now() - interval '1 minute'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let closed = post_form(
+        &app,
+        "/api/fn/cancel_redemption",
+        &[("code", &code)],
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(closed.status, 409);
+    assert_eq!(
+        closed.app_error().to_string(),
+        "This drop has closed, so its redemptions can no longer be cancelled."
+    );
     assert_invariants(&pool).await;
 }
 

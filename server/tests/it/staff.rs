@@ -245,8 +245,28 @@ async fn each_invalid_reward_field_gets_its_message_and_nothing_is_saved(pool: P
     support::store(&pool).await;
     let (_, staff) = account(&pool, "staff@example.com", "staff").await;
     let app = support::app(pool.clone());
+    let (long_title, long_description) = ("t".repeat(121), "d".repeat(2001));
+    let long_tag = format!("home, {}", "g".repeat(31));
     let cases = [
         (0, "", "title", "Give the reward a title."),
+        (
+            0,
+            long_title.as_str(),
+            "title",
+            "Keep the title to 120 characters.",
+        ),
+        (
+            1,
+            long_description.as_str(),
+            "description",
+            "Keep the description to 2,000 characters.",
+        ),
+        (
+            4,
+            long_tag.as_str(),
+            "tags",
+            "Keep each tag to 30 characters.",
+        ),
         (2, "shoes", "category", "Choose a category."),
         (
             3,
