@@ -30,6 +30,19 @@ async fn save_drop(
     post_form(app, "/api/fn/staff/save_drop", &form, Some(cookie)).await
 }
 
+/// A new drop, saved through the form; its id.
+async fn new_drop(
+    app: &axum::Router,
+    cookie: &str,
+    title: &str,
+    starts: &str,
+    ends: &str,
+) -> String {
+    let created = save_drop(app, cookie, None, title, starts, ends).await;
+    assert!(created.status.is_success(), "{}", created.body);
+    created.text().trim().to_owned()
+}
+
 async fn add_item(
     app: &axum::Router,
     cookie: &str,
@@ -65,9 +78,7 @@ async fn staff_schedule_a_one_off_drop_fill_it_edit_it_and_every_step_is_audited
     let starts = store_local(now + Duration::days(2));
     let ends = store_local(now + Duration::days(3));
 
-    let created = save_drop(&app, &staff, None, "Winter drop", &starts, &ends).await;
-    assert!(created.status.is_success(), "{}", created.body);
-    let drop = created.text().trim().to_owned();
+    let drop = new_drop(&app, &staff, "Winter drop", &starts, &ends).await;
     let added = add_item(&app, &staff, &drop, &reward, "40").await;
     assert!(added.status.is_success(), "{}", added.body);
 
@@ -1006,8 +1017,7 @@ async fn moving_a_drop_so_close_that_its_early_access_has_begun_is_refused(pool:
         store_local(now + Duration::days(2)),
         store_local(now + Duration::days(3)),
     );
-    let created = save_drop(&app, &staff, None, "Winter drop", &starts, &ends).await;
-    let drop = created.text().trim().to_owned();
+    let drop = new_drop(&app, &staff, "Winter drop", &starts, &ends).await;
     // Gold members may redeem 30 minutes before the start.
     assert!(
         add_item(&app, &staff, &drop, &reward, "40")
@@ -1046,30 +1056,22 @@ async fn each_mistake_in_putting_a_reward_in_a_drop_is_explained_beside_its_fiel
     let staff = staff(&pool).await;
     let app = support::app(pool.clone());
     let now = Utc::now();
-    let later = save_drop(
+    let later = new_drop(
         &app,
         &staff,
-        None,
         "Winter drop",
         &store_local(now + Duration::days(2)),
         &store_local(now + Duration::days(3)),
     )
-    .await
-    .text()
-    .trim()
-    .to_owned();
-    let soon = save_drop(
+    .await;
+    let soon = new_drop(
         &app,
         &staff,
-        None,
         "Flash drop",
         &store_local(now + Duration::minutes(10)),
         &store_local(now + Duration::days(1)),
     )
-    .await
-    .text()
-    .trim()
-    .to_owned();
+    .await;
     // (drop, field changed, its value, field blamed, message)
     let cases = [
         (&later, "reward_id", "", "reward_id", "Choose a reward."),
