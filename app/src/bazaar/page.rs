@@ -109,12 +109,13 @@ fn BazaarContent(
     }
 }
 
-/// The calendar of drops to come, in the reader's own time zone once the page is interactive,
-/// each with a reminder toggle for signed-in members.
+/// A drop's remind button, whichever way round it is: focus follows it across a re-render.
 fn remind_button_id(drop_id: i64) -> String {
     format!("remind-{drop_id}")
 }
 
+/// The calendar of drops to come, in the reader's own time zone once the page is interactive,
+/// each with a reminder toggle for signed-in members.
 #[component]
 fn UpcomingDrops(
     drops: Vec<DropSummary>,
