@@ -28,3 +28,8 @@ export function dropOpeningIn(inSeconds: number, title: string, quantity = 5, co
        VALUES (${dropId}, ${rewardId}, ${quantity}, ${quantity}, ${cost})`);
   return title;
 }
+
+/// The id of the drop item offering the reward titled `title` (as its card's `data-item`).
+export function itemOf(title: string): string {
+  return sql(`SELECT di.id FROM drop_items di JOIN rewards r ON r.id = di.reward_id WHERE r.title = '${title}'`);
+}

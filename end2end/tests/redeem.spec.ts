@@ -1,5 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import { dropOpeningIn, memberWithPoints } from './db';
+import { dropOpeningIn, itemOf, memberWithPoints, sql } from './db';
 import { DEMO_MEMBER, signIn } from './sign-in';
 
 const card = (page: Page, title: string) => page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: title }) });
@@ -40,6 +40,46 @@ test('a drop opens on time, the member redeems, and another browser sees the sto
   // The other browser saw the unit go, live.
   await expect(card(watching, title)).toContainText('4 of 5 left', { timeout: 5_000 });
   await watcher.close();
+});
+
+test('a count pushed before the live stream went down gives way to the stock the page reads next @js', async ({ page }, info) => {
+  const stamp = `${info.project.name}-${Date.now()}`;
+  const email = `stream-${stamp}@example.com`;
+  memberWithPoints(email, 1000);
+  const title = dropOpeningIn(-60, `Lantern ${stamp}`);
+  const item = itemOf(title);
+  // A member redeems one and the page hears it; then the stream goes down and stays down.
+  sql(`UPDATE drop_items SET remaining = 4 WHERE id = ${item}`);
+  let asked = 0;
+  await page.route('**/api/live/stock', (route) => {
+    asked += 1;
+    return asked === 1
+      ? route.fulfill({ status: 200, contentType: 'text/event-stream', body: `data: ${item} 4\n\n` })
+      : route.abort('connectionrefused');
+  });
+  await signIn(page, email);
+  await page.goto('/');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  const lantern = card(page, title);
+  await expect(lantern).toContainText('4 of 5 left');
+
+  // While it is down the redemption is cancelled and its unit comes back: the page, reading
+  // the bazaar again every few seconds, shows it.
+  sql(`UPDATE drop_items SET remaining = 5 WHERE id = ${item}`);
+  await expect(lantern).toContainText('5 of 5 left', { timeout: 15_000 });
+});
+
+test('a page turned away by the live stream once (a restart, say) listens again @js', async ({ page }) => {
+  let asked = 0;
+  await page.route('**/api/live/stock', (route) => {
+    asked += 1;
+    return asked === 1 ? route.fulfill({ status: 503, body: 'Restarting' }) : route.continue();
+  });
+  await page.goto('/');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  // Browsers give up on a stream answered with an error; the page must ask again itself, or it
+  // would re-read the whole bazaar every few seconds for as long as it stays open.
+  await expect.poll(() => asked, { timeout: 15_000 }).toBeGreaterThan(1);
 });
 
 test('with JavaScript, signing in, redeeming, cancelling and signing out happen without a page load @js', async ({ page }, info) => {

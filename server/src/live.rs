@@ -3,7 +3,8 @@
 //! A trigger calls `pg_notify('bazaar_stock', …)` whenever an item's stock changes, delivered
 //! when the transaction commits, to every server instance listening on that database. Each
 //! instance holds one listening connection (opened when the first page subscribes) and fans the
-//! notifications out to its pages over a broadcast channel.
+//! notifications out to its pages over a broadcast channel. Notifications sent while nobody
+//! listens are gone, so after any gap pages are sent [`app::live::RESYNC`] and read again.
 
 use axum::Extension;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -31,13 +32,16 @@ impl StockFeed {
         })
     }
 
+    /// The first page to subscribe waits until the instance is listening, so a change committed
+    /// after its stream opened is never missed.
     async fn subscribe(&self) -> broadcast::Receiver<String> {
         self.sender
             .get_or_init(|| async {
-                // Slow pages drop old events rather than holding everyone up; their next event
-                // (or the fallback refresh) brings them up to date.
+                // Slow pages drop old events rather than holding everyone up; they are told to
+                // read again instead (see `stock_events`).
                 let (sender, _) = broadcast::channel(1024);
-                tokio::spawn(relay(self.pool.clone(), sender.clone()));
+                let listener = listen(&self.pool).await;
+                tokio::spawn(relay(self.pool.clone(), listener, sender.clone()));
                 sender
             })
             .await
@@ -45,26 +49,50 @@ impl StockFeed {
     }
 }
 
-/// Listens for notifications forever, reconnecting after a lost connection.
-async fn relay(pool: PgPool, sender: broadcast::Sender<String>) {
+async fn listen(pool: &PgPool) -> Option<PgListener> {
+    let connected = async {
+        let mut listener = PgListener::connect_with(pool).await?;
+        listener.listen(CHANNEL).await?;
+        Ok::<_, sqlx::Error>(listener)
+    };
+    connected
+        .await
+        .inspect_err(|error| tracing::warn!(%error, "could not listen for stock changes"))
+        .ok()
+}
+
+/// Relays notifications forever. A lost listener is replaced, and since whatever changed in
+/// between was never relayed, every page is then told to read its data again.
+async fn relay(pool: PgPool, mut listener: Option<PgListener>, sender: broadcast::Sender<String>) {
     loop {
-        match PgListener::connect_with(&pool).await {
-            Ok(mut listener) => {
-                if let Err(error) = listener.listen(CHANNEL).await {
-                    tracing::warn!(%error, "could not listen for stock changes");
-                } else {
-                    while let Ok(notification) = listener.recv().await {
+        if let Some(mut connected) = listener.take() {
+            // `try_recv` rather than `recv`: `recv` reconnects by itself and says nothing of
+            // the notifications lost meanwhile.
+            loop {
+                match connected.try_recv().await {
+                    Ok(Some(notification)) => {
                         if let Some(line) = event_line(notification.payload()) {
                             // No subscribers is fine: nobody is looking right now.
                             let _ = sender.send(line);
                         }
                     }
-                    tracing::warn!("lost the stock-change listener; reconnecting");
+                    Ok(None) => {
+                        tracing::warn!("lost the stock-change listener");
+                        break;
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "stock-change listener failed");
+                        break;
+                    }
                 }
             }
-            Err(error) => tracing::warn!(%error, "could not connect the stock-change listener"),
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+        listener = listen(&pool).await;
+        if listener.is_some() {
+            tracing::info!("listening for stock changes again; pages will read again");
+            let _ = sender.send(app::live::RESYNC.to_owned());
+        }
     }
 }
 
@@ -83,13 +111,13 @@ pub async fn stock_events(
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let receiver = feed.subscribe().await;
     let stream = futures::stream::unfold(receiver, |mut receiver| async move {
-        loop {
-            match receiver.recv().await {
-                Ok(line) => return Some((Ok(Event::default().data(line)), receiver)),
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(broadcast::error::RecvError::Closed) => return None,
-            }
-        }
+        let line = match receiver.recv().await {
+            Ok(line) => line,
+            // The page missed counts it may never see again: it reads instead.
+            Err(broadcast::error::RecvError::Lagged(_)) => app::live::RESYNC.to_owned(),
+            Err(broadcast::error::RecvError::Closed) => return None,
+        };
+        Some((Ok(Event::default().data(line)), receiver))
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -18,10 +18,15 @@ pub fn BazaarPage() -> impl IntoView {
     let query = use_query_map();
     let category = Memo::new(move |_| query.read().get("category"));
     let remind = ServerAction::<Remind>::new();
-    // Reading the bazaar again after a reminder changes shows its new state in place.
+    let live = LiveStock::provide();
+    // Reading the bazaar again after a reminder changes shows its new state in place. Each read
+    // carries the live-stock mark from when it began: counts pushed before it give way to it.
     let bazaar = crate::wire::resource(
         move || (category.get(), remind.version().get()),
-        |(category, _)| get_bazaar(category),
+        move |(category, _)| {
+            let mark = live.mark();
+            async move { (get_bazaar(category).await, mark) }
+        },
     );
     // When a countdown reaches zero a drop has opened or closed: read the bazaar again.
     let refresh = Callback::new(move |()| bazaar.refetch());
@@ -37,14 +42,15 @@ pub fn BazaarPage() -> impl IntoView {
             refocus.after_render(remind_button_id(drop_id));
         }
     });
-    LiveStock::provide(refresh);
+    live.connect(refresh);
 
     view! {
         <Title text="Bazaar · Rewards Bazaar" />
         <Transition fallback=BazaarSkeleton>
             {move || Suspend::new(async move {
-                match bazaar.await {
-                    Ok(data) => view! { <BazaarContent data refresh remind refocus /> }.into_any(),
+                let (answer, mark) = bazaar.await;
+                match answer {
+                    Ok(data) => view! { <BazaarContent data mark refresh remind refocus /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
             })}
@@ -55,6 +61,8 @@ pub fn BazaarPage() -> impl IntoView {
 #[component]
 fn BazaarContent(
     data: BazaarView,
+    /// The live-stock mark of the read that brought `data`.
+    mark: u64,
     refresh: Callback<()>,
     remind: ServerAction<Remind>,
     refocus: Refocus,
@@ -98,7 +106,7 @@ fn BazaarContent(
                         {rewards
                             .into_iter()
                             .enumerate()
-                            .map(|(i, card)| view! { <RewardCardView card now refresh first_screen=i < 2 /> })
+                            .map(|(i, card)| view! { <RewardCardView card mark now refresh first_screen=i < 2 /> })
                             .collect_view()}
                     </ul>
                 }
@@ -235,6 +243,7 @@ fn CategoryFilter(categories: Vec<CategoryCount>, selected: Option<Category>) ->
 #[component]
 fn RewardCardView(
     card: RewardCard,
+    mark: u64,
     now: chrono::DateTime<chrono::Utc>,
     refresh: Callback<()>,
     /// On a phone's first screen: its picture is the page's largest paint, so it loads at once
@@ -254,10 +263,10 @@ fn RewardCardView(
         action,
         ..
     } = card;
-    // Pushed stock changes win over what the page was rendered with.
+    // Stock changes pushed since the card's data was read win over it.
     let live = use_context::<LiveStock>();
     let remaining = Signal::derive(move || {
-        live.and_then(|l| l.remaining(drop_item_id))
+        live.and_then(|l| l.remaining(drop_item_id, mark))
             .unwrap_or(remaining)
     });
     let stock = move || match remaining.get() {

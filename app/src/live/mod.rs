@@ -4,6 +4,12 @@
 //! server instance) as server-sent events on `/api/live/stock`, one `"<item> <remaining>"` line
 //! per change. In the browser an `EventSource` folds them into a map the cards read. If the
 //! stream is down, the page falls back to re-reading the bazaar every few seconds.
+//!
+//! A pushed count is newer than the page's data only until the page reads again: counts pushed
+//! before a read began give way to that read. Otherwise a count pushed before the stream went
+//! down would hide every change made while it was down, for as long as the page stays open.
+//! Each read carries a mark (how many counts had been pushed when it began) rather than clearing
+//! the map: clearing it would wake the old page's cards just as they are being thrown away.
 
 use leptos::prelude::*;
 use std::collections::HashMap;
@@ -15,42 +21,130 @@ mod stream;
 #[path = "server.rs"]
 mod stream;
 
-/// Remaining quantities that changed since the page's data was read, by drop item.
+/// Sent instead of a count when the server may have missed changes (its listener was lost, or
+/// the page fell too far behind): the page reads its data again.
+pub const RESYNC: &str = "resync";
+
+/// Remaining quantities pushed since the page's data was read, by drop item.
 #[derive(Clone, Copy)]
-pub struct LiveStock(RwSignal<HashMap<i64, i32>>);
+pub struct LiveStock {
+    pushed: RwSignal<HashMap<i64, Pushed>>,
+    /// How many counts have been pushed so far: a read that began after the n-th push is at
+    /// least as new as it.
+    pushes: StoredValue<u64>,
+}
+
+#[derive(Clone, Copy)]
+struct Pushed {
+    remaining: i32,
+    number: u64,
+}
 
 impl LiveStock {
-    /// Starts listening (in the browser) and makes the map available to the cards.
-    /// `refresh` re-reads the page's data; it runs while the stream is down.
-    pub fn provide(refresh: Callback<()>) -> LiveStock {
-        let stock = LiveStock(RwSignal::new(HashMap::new()));
-        stream::connect(stock.0, refresh);
+    /// Makes the map available to the cards. Nothing is pushed until [`LiveStock::connect`].
+    pub fn provide() -> LiveStock {
+        let stock = LiveStock {
+            pushed: RwSignal::new(HashMap::new()),
+            pushes: StoredValue::new(0),
+        };
         provide_context(stock);
         stock
     }
 
-    pub fn remaining(self, item: i64) -> Option<i32> {
-        self.0.with(|m| m.get(&item).copied())
+    /// Starts listening (in the browser). `refresh` re-reads the page's data: while the stream
+    /// is down, when it comes back, and when the server says changes may have been missed.
+    pub fn connect(self, refresh: Callback<()>) {
+        stream::connect(self, refresh);
     }
 
-    /// Fresh data arrived: older pushed values must not override it.
-    pub fn reset(self) {
-        self.0.update(HashMap::clear);
+    /// Taken as a read of the page's data begins, and kept with the data it brings.
+    pub fn mark(self) -> u64 {
+        self.pushes.get_value()
+    }
+
+    /// The count for `item` pushed after the read begun at `mark`, if any: it is newer than
+    /// what that read brought. (Counts pushed while the read was on its way are taken as newer;
+    /// they are at least as new as its start, and the next push for the item settles any doubt.)
+    pub fn remaining(self, item: i64, mark: u64) -> Option<i32> {
+        self.pushed.with(|m| {
+            m.get(&item)
+                .filter(|p| p.number > mark)
+                .map(|p| p.remaining)
+        })
+    }
+
+    /// A count arrived from the stream.
+    pub fn push(self, item: i64, remaining: i32) {
+        self.pushes.update_value(|n| *n += 1);
+        let number = self.pushes.get_value();
+        self.pushed.update(|m| {
+            m.insert(item, Pushed { remaining, number });
+        });
     }
 }
 
-/// Parses one event: `"<item> <remaining>"`.
-pub fn parse_event(data: &str) -> Option<(i64, i32)> {
-    let (item, remaining) = data.trim().split_once(' ')?;
-    Some((item.parse().ok()?, remaining.parse().ok()?))
+/// One event from the stream.
+#[derive(Debug, PartialEq)]
+pub enum StockEvent {
+    /// An item's remaining quantity, as of a commit.
+    Count { item: i64, remaining: i32 },
+    /// Changes may have been missed: read again.
+    Resync,
+}
+
+/// Parses one event: `"<item> <remaining>"` or [`RESYNC`].
+pub fn parse_event(data: &str) -> Option<StockEvent> {
+    let data = data.trim();
+    if data == RESYNC {
+        return Some(StockEvent::Resync);
+    }
+    let (item, remaining) = data.split_once(' ')?;
+    Some(StockEvent::Count {
+        item: item.parse().ok()?,
+        remaining: remaining.parse().ok()?,
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use super::{StockEvent, parse_event};
+
     #[test]
-    fn events_are_item_and_remaining() {
-        assert_eq!(super::parse_event("12 4"), Some((12, 4)));
-        assert_eq!(super::parse_event("12"), None);
-        assert_eq!(super::parse_event("x 4"), None);
+    fn events_are_item_and_remaining_or_a_resync() {
+        assert_eq!(
+            parse_event("12 4"),
+            Some(StockEvent::Count {
+                item: 12,
+                remaining: 4
+            })
+        );
+        assert_eq!(parse_event("resync"), Some(StockEvent::Resync));
+        assert_eq!(parse_event("12"), None);
+        assert_eq!(parse_event("x 4"), None);
+    }
+
+    #[test]
+    fn a_read_begun_after_a_push_replaces_it_and_one_begun_before_does_not() {
+        let owner = leptos::prelude::Owner::new();
+        owner.with(|| {
+            let live = super::LiveStock::provide();
+            let before_any = live.mark();
+            live.push(1, 4);
+            let after_first = live.mark();
+            live.push(2, 9);
+            // A read begun before anything was pushed is older than both counts.
+            assert_eq!(
+                (live.remaining(1, before_any), live.remaining(2, before_any)),
+                (Some(4), Some(9))
+            );
+            // A read begun between the pushes is newer than the first only.
+            assert_eq!(
+                (
+                    live.remaining(1, after_first),
+                    live.remaining(2, after_first)
+                ),
+                (None, Some(9))
+            );
+        });
     }
 }

@@ -9,6 +9,7 @@ mod demo;
 mod earning_api;
 mod embedded_pg;
 mod ledger;
+mod live;
 mod migrations;
 mod redemptions;
 mod staff;

@@ -1,0 +1,149 @@
+//! The live stock stream (`/api/live/stock`): what an open bazaar page hears.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::Request;
+use http_body_util::BodyExt;
+use sqlx::PgPool;
+use std::time::Duration;
+use tower::ServiceExt;
+
+use crate::support;
+
+/// An open stream, as a page holds it.
+struct Stream {
+    body: Body,
+    unread: String,
+}
+
+impl Stream {
+    async fn open(app: &Router) -> Stream {
+        let request = Request::get("/api/live/stock").body(Body::empty()).unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        Stream {
+            body: response.into_body(),
+            unread: String::new(),
+        }
+    }
+
+    /// The next event's data (keep-alive comments are skipped).
+    async fn next(&mut self) -> String {
+        let within = Duration::from_secs(30);
+        tokio::time::timeout(within, async {
+            loop {
+                while let Some(end) = self.unread.find("\n\n") {
+                    let event: String = self.unread.drain(..end + 2).collect();
+                    let data: Vec<&str> = event
+                        .lines()
+                        .filter_map(|line| line.strip_prefix("data:"))
+                        .map(str::trim_start)
+                        .collect();
+                    if !data.is_empty() {
+                        return data.join("\n");
+                    }
+                }
+                let frame = self.body.frame().await.expect("the stream stays open");
+                if let Ok(bytes) = frame.expect("the stream reads").into_data() {
+                    self.unread.push_str(std::str::from_utf8(&bytes).unwrap());
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("no event within {within:?}"))
+    }
+}
+
+/// The live drop's candle duo: 42 of 50 left.
+async fn candle(pool: &PgPool) -> i64 {
+    support::live_store(pool).await;
+    sqlx::query_scalar(
+        "SELECT di.id FROM drop_items di JOIN rewards r ON r.id = di.reward_id
+         WHERE r.title = 'Candle duo'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+async fn take_one(pool: &PgPool, item: i64) {
+    sqlx::query("UPDATE drop_items SET remaining = remaining - 1 WHERE id = $1")
+        .bind(item)
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
+#[sqlx::test]
+async fn an_open_page_hears_each_stock_change_as_it_commits(pool: PgPool) {
+    let candle = candle(&pool).await;
+    let app = support::app(pool.clone());
+    let mut stream = Stream::open(&app).await;
+
+    take_one(&pool, candle).await;
+    assert_eq!(stream.next().await, format!("{candle} 41"));
+    take_one(&pool, candle).await;
+    assert_eq!(stream.next().await, format!("{candle} 40"));
+}
+
+#[sqlx::test]
+async fn an_open_page_is_told_to_read_again_after_the_server_lost_its_listener(pool: PgPool) {
+    let candle = candle(&pool).await;
+    let app = support::app(pool.clone());
+    let mut stream = Stream::open(&app).await;
+
+    // The server's listening connection drops (a database restart or failover, say), and a
+    // unit goes while it is down: nobody relays that change.
+    let dropped: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND query LIKE 'LISTEN%') t",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(dropped, 1, "the server listens on one connection");
+    take_one(&pool, candle).await;
+
+    // The page is told to read again once the server listens again (the count may come too,
+    // if the change landed after that)…
+    let mut heard = vec![stream.next().await];
+    while heard.last().is_some_and(|e| e != "resync") {
+        heard.push(stream.next().await);
+    }
+    // …and changes after that are pushed as before.
+    take_one(&pool, candle).await;
+    assert_eq!(
+        stream.next().await,
+        format!("{candle} 40"),
+        "heard first: {heard:?}"
+    );
+}
+
+#[sqlx::test]
+async fn a_page_that_falls_behind_is_told_to_read_again(pool: PgPool) {
+    let candle = candle(&pool).await;
+    sqlx::query("UPDATE drop_items SET quantity = 5000, remaining = 5000 WHERE id = $1")
+        .bind(candle)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let app = support::app(pool.clone());
+    let mut behind = Stream::open(&app).await;
+    let mut keeping_up = Stream::open(&app).await;
+
+    // More changes than the server keeps for a page that is not reading (a phone on a bad
+    // link, say): the oldest are dropped for it.
+    sqlx::query(&format!(
+        "DO $$ BEGIN FOR i IN 1..1500 LOOP
+             UPDATE drop_items SET remaining = remaining - 1 WHERE id = {candle};
+         END LOOP; END $$"
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
+    // A page that reads all along hears the last of them: the server has relayed them all.
+    while keeping_up.next().await != format!("{candle} 3500") {}
+
+    assert_eq!(behind.next().await, "resync");
+}
