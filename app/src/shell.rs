@@ -60,12 +60,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let (is_routing, set_is_routing) = signal(false);
     view! {
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
         <Meta name="description" content="Redeem your points for limited rewards in scheduled drops." />
         <Title text="Rewards Bazaar" />
-        <Router>
-            <Layout />
+        <Router set_is_routing>
+            <Layout is_routing />
         </Router>
     }
 }
@@ -79,7 +80,7 @@ pub struct NavigationTarget(pub std::sync::Arc<std::sync::Mutex<Option<String>>>
 
 /// Everything inside the router: the header, the page, the footer.
 #[component]
-fn Layout() -> impl IntoView {
+fn Layout(is_routing: ReadSignal<bool>) -> impl IntoView {
     let sign_out = ServerAction::<crate::auth::SignOut>::new();
     provide_context(SignOutAction(sign_out));
     // Who is signed in changes only across a navigation (sign-in and sign-up redirect) or a
@@ -101,6 +102,7 @@ fn Layout() -> impl IntoView {
             }
         });
     }
+    crate::focus::follow_navigation(is_routing, pathname);
     let viewer = crate::wire::resource(
         move || (pathname.get(), sign_out.version().get()),
         |_| current_viewer(),

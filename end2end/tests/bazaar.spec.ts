@@ -34,6 +34,26 @@ test('the category filter narrows the rewards to one category', async ({ page })
   await expect(page.getByRole('heading', { level: 2, name: 'All rewards' })).toBeVisible();
 });
 
+test('with JavaScript, focus stays on a filter link that swapped the grid, and moves to the heading of a new page @js', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await page.evaluate(() => ((window as any).__no_reload = true));
+
+  // A filter link changes the list in place: a keyboard user carries on from the link.
+  const filter = page.getByRole('navigation', { name: 'Reward categories' });
+  await filter.getByRole('link', { name: /Gifts/ }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { level: 2, name: 'Gifts' })).toBeVisible();
+  await expect(filter.getByRole('link', { name: /Gifts/ })).toBeFocused();
+
+  // Another page, drawn without a page load: a screen reader starts at its heading, as it
+  // would after loading it.
+  await page.getByRole('banner').getByRole('link', { name: 'Sign in', exact: true }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeFocused();
+  expect(await page.evaluate(() => (window as any).__no_reload)).toBe(true);
+});
+
 test('an unknown category in a link gets a clear message and a way back', async ({ page }) => {
   const response = await page.goto('/?category=shoes');
   expect(response?.status()).toBe(400);

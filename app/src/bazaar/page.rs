@@ -42,6 +42,13 @@ pub fn BazaarPage() -> impl IntoView {
             refocus.after_render(remind_button_id(drop_id));
         }
     });
+    Effect::new(move |shown: Option<()>| {
+        let category = category.get();
+        // Not for the page as loaded: only when a filter link swapped the grid in place.
+        if shown.is_some() {
+            refocus.after_render(category_link_id(category.as_deref()));
+        }
+    });
     live.connect(refresh);
 
     view! {
@@ -115,6 +122,12 @@ fn BazaarContent(
         </section>
         <UpcomingDrops drops=upcoming now refresh remind category />
     }
+}
+
+/// A category's filter link: after the grid is swapped for another category's, the link
+/// followed has the focus again.
+fn category_link_id(slug: Option<&str>) -> String {
+    format!("category-{}", slug.unwrap_or("all"))
 }
 
 /// A drop's remind button, whichever way round it is: focus follows it across a re-render.
@@ -215,7 +228,7 @@ fn CategoryFilter(categories: Vec<CategoryCount>, selected: Option<Category>) ->
         <nav class="category-filter" aria-label="Reward categories">
             <ul role="list">
                 <li>
-                    <a href="/" aria-current=current(selected.is_none())>
+                    <a href="/" id=category_link_id(None) aria-current=current(selected.is_none())>
                         "All" <span class="count">{total}</span>
                     </a>
                 </li>
@@ -226,6 +239,7 @@ fn CategoryFilter(categories: Vec<CategoryCount>, selected: Option<Category>) ->
                             <li>
                                 <a
                                     href=format!("/?category={}", c.category.slug())
+                                    id=category_link_id(Some(c.category.slug()))
                                     aria-current=current(selected == Some(c.category))
                                 >
                                     {c.category.label()}

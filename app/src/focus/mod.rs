@@ -4,6 +4,11 @@
 //! anew, and the button that was pressed is replaced by its successor: focus would fall back to
 //! the top of the document. A page remembers which element should have focus next, by id, and
 //! the content hands it over once it is on screen.
+//!
+//! Following a link in the browser swaps the page without loading one: nothing tells a screen
+//! reader that a new page arrived, and the focus stays on the link (or falls to the top of the
+//! document if the link went with the old page). Once a navigation to another page is done,
+//! the new page's heading takes the focus, as a page load would start there.
 
 use leptos::prelude::*;
 
@@ -36,6 +41,24 @@ impl Refocus {
             }
         });
     }
+}
+
+/// Moves focus to the new page's main heading after each navigation to another path (not when
+/// only the query changes: a filter link keeps its place). `is_routing` is the router's.
+pub fn follow_navigation(is_routing: ReadSignal<bool>, pathname: Memo<String>) {
+    Effect::new(move |settled: Option<String>| {
+        let routing = is_routing.get();
+        let path = pathname.get();
+        match settled {
+            // The page the browser loaded: it placed the focus itself.
+            None => path,
+            Some(previous) if !routing && previous != path => {
+                imp::focus_page();
+                path
+            }
+            Some(previous) => previous,
+        }
+    });
 }
 
 impl Default for Refocus {
