@@ -60,13 +60,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let (is_routing, set_is_routing) = signal(false);
     view! {
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
         <Meta name="description" content="Redeem your points for limited rewards in scheduled drops." />
         <Title text="Rewards Bazaar" />
-        <Router set_is_routing>
-            <Layout is_routing />
+        <Router>
+            <Layout />
         </Router>
     }
 }
@@ -80,7 +79,7 @@ pub struct NavigationTarget(pub std::sync::Arc<std::sync::Mutex<Option<String>>>
 
 /// Everything inside the router: the header, the page, the footer.
 #[component]
-fn Layout(is_routing: ReadSignal<bool>) -> impl IntoView {
+fn Layout() -> impl IntoView {
     let sign_out = ServerAction::<crate::auth::SignOut>::new();
     provide_context(SignOutAction(sign_out));
     // Who is signed in changes only across a navigation (sign-in and sign-up redirect) or a
@@ -102,7 +101,7 @@ fn Layout(is_routing: ReadSignal<bool>) -> impl IntoView {
             }
         });
     }
-    crate::focus::follow_navigation(is_routing, pathname);
+    crate::focus::follow_navigation(pathname);
     let viewer = crate::wire::resource(
         move || (pathname.get(), sign_out.version().get()),
         |_| current_viewer(),

@@ -34,7 +34,7 @@ test('the category filter narrows the rewards to one category', async ({ page })
   await expect(page.getByRole('heading', { level: 2, name: 'All rewards' })).toBeVisible();
 });
 
-test('with JavaScript, focus stays on a filter link that swapped the grid, and moves to the heading of a new page @js', async ({ page }) => {
+test('with JavaScript, focus stays on a filter link that swapped the grid, and moves to the content of a new page @js', async ({ page }) => {
   await page.goto('/');
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
   await page.evaluate(() => ((window as any).__no_reload = true));
@@ -46,11 +46,14 @@ test('with JavaScript, focus stays on a filter link that swapped the grid, and m
   await expect(page.getByRole('heading', { level: 2, name: 'Gifts' })).toBeVisible();
   await expect(filter.getByRole('link', { name: /Gifts/ })).toBeFocused();
 
-  // Another page, drawn without a page load: a screen reader starts at its heading, as it
-  // would after loading it.
+  // Another page, drawn without a page load: focus starts at the page's content, as it would
+  // after loading it, and the next Tab reaches the new page's first field.
   await page.getByRole('banner').getByRole('link', { name: 'Sign in', exact: true }).focus();
   await page.keyboard.press('Enter');
-  await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeFocused();
+  await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
+  await expect(page.getByRole('main')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel('Email')).toBeFocused();
   expect(await page.evaluate(() => (window as any).__no_reload)).toBe(true);
 });
 

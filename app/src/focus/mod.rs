@@ -7,8 +7,8 @@
 //!
 //! Following a link in the browser swaps the page without loading one: nothing tells a screen
 //! reader that a new page arrived, and the focus stays on the link (or falls to the top of the
-//! document if the link went with the old page). Once a navigation to another page is done,
-//! the new page's heading takes the focus, as a page load would start there.
+//! document if the link went with the old page). So the main region takes the focus, as a page
+//! load would start at the top of the new page.
 
 use leptos::prelude::*;
 
@@ -43,21 +43,18 @@ impl Refocus {
     }
 }
 
-/// Moves focus to the new page's main heading after each navigation to another path (not when
-/// only the query changes: a filter link keeps its place). `is_routing` is the router's.
-pub fn follow_navigation(is_routing: ReadSignal<bool>, pathname: Memo<String>) {
-    Effect::new(move |settled: Option<String>| {
-        let routing = is_routing.get();
+/// Moves focus to the page's main region on each navigation to another path (not when only
+/// the query changes: a filter link keeps its place). The region stays while pages come and go
+/// inside it, so it can take the focus as the navigation starts; the next Tab reaches the new
+/// page's first control.
+pub fn follow_navigation(pathname: Memo<String>) {
+    Effect::new(move |previous: Option<String>| {
         let path = pathname.get();
-        match settled {
-            // The page the browser loaded: it placed the focus itself.
-            None => path,
-            Some(previous) if !routing && previous != path => {
-                imp::focus_page();
-                path
-            }
-            Some(previous) => previous,
+        // `None`: the page the browser loaded, which placed the focus itself.
+        if previous.is_some_and(|previous| previous != path) {
+            imp::focus_main();
         }
+        path
     });
 }
 

@@ -1,4 +1,4 @@
 /// Nothing has focus on the server.
 pub fn focus(_id: &str) {}
 
-pub fn focus_page() {}
+pub fn focus_main() {}
