@@ -3,14 +3,19 @@
 //! A trigger calls `pg_notify('bazaar_stock', …)` whenever an item's stock changes, delivered
 //! when the transaction commits, to every server instance listening on that database. Each
 //! instance holds one listening connection (opened when the first page subscribes) and fans the
-//! notifications out to its pages over a broadcast channel. Notifications sent while nobody
-//! listens are gone, so after any gap pages are sent [`app::live::RESYNC`] and read again.
+//! notifications out to its pages over a broadcast channel.
+//!
+//! Notifications sent while nobody listens are gone, so whenever a page may have missed some it
+//! is sent the current count of every item on offer instead (one small query): when its stream
+//! opens (the page was rendered a moment earlier, and a phone may take seconds to start
+//! listening), after the instance lost its listener, and when the page fell behind.
 
 use axum::Extension;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::stream::Stream;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,8 +42,8 @@ impl StockFeed {
     async fn subscribe(&self) -> broadcast::Receiver<String> {
         self.sender
             .get_or_init(|| async {
-                // Slow pages drop old events rather than holding everyone up; they are told to
-                // read again instead (see `stock_events`).
+                // Slow pages drop old events rather than holding everyone up; they are sent the
+                // current counts instead (see `stock_events`).
                 let (sender, _) = broadcast::channel(1024);
                 let listener = listen(&self.pool).await;
                 tokio::spawn(relay(self.pool.clone(), listener, sender.clone()));
@@ -46,6 +51,29 @@ impl StockFeed {
             })
             .await
             .subscribe()
+    }
+}
+
+/// The current count of every item the bazaar shows (live drops, and drops opening within a
+/// day), as event lines. A failed read is logged and sends nothing: the page keeps what it has.
+async fn current_counts(pool: &PgPool) -> Vec<String> {
+    let counts = sqlx::query!(
+        r#"SELECT di.id, di.remaining FROM drop_items di JOIN drops d ON d.id = di.drop_id
+           WHERE d.cancelled_at IS NULL AND d.ends_at > now()
+             AND d.starts_at <= now() + interval '1 day'
+           ORDER BY di.id"#
+    )
+    .fetch_all(pool)
+    .await;
+    match counts {
+        Ok(rows) => rows
+            .into_iter()
+            .map(|r| format!("{} {}", r.id, r.remaining))
+            .collect(),
+        Err(error) => {
+            tracing::warn!(%error, "could not read the current stock counts");
+            Vec::new()
+        }
     }
 }
 
@@ -62,7 +90,7 @@ async fn listen(pool: &PgPool) -> Option<PgListener> {
 }
 
 /// Relays notifications forever. A lost listener is replaced, and since whatever changed in
-/// between was never relayed, every page is then told to read its data again.
+/// between was never relayed, the current counts are then sent to every page.
 async fn relay(pool: PgPool, mut listener: Option<PgListener>, sender: broadcast::Sender<String>) {
     loop {
         if let Some(mut connected) = listener.take() {
@@ -90,8 +118,10 @@ async fn relay(pool: PgPool, mut listener: Option<PgListener>, sender: broadcast
         tokio::time::sleep(Duration::from_secs(1)).await;
         listener = listen(&pool).await;
         if listener.is_some() {
-            tracing::info!("listening for stock changes again; pages will read again");
-            let _ = sender.send(app::live::RESYNC.to_owned());
+            tracing::info!("listening for stock changes again; sending the current counts");
+            for line in current_counts(&pool).await {
+                let _ = sender.send(line);
+            }
         }
     }
 }
@@ -106,18 +136,41 @@ fn event_line(payload: &str) -> Option<String> {
     ))
 }
 
+/// One page's stream: counts waiting to be sent, then whatever the relay sends.
+struct PageStream {
+    feed: Arc<StockFeed>,
+    receiver: broadcast::Receiver<String>,
+    waiting: VecDeque<String>,
+}
+
 pub async fn stock_events(
     Extension(feed): Extension<Arc<StockFeed>>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    // Subscribed before reading, so nothing committed after the read is missed (a change
+    // between the two is sent twice, in order: harmless).
     let receiver = feed.subscribe().await;
-    let stream = futures::stream::unfold(receiver, |mut receiver| async move {
-        let line = match receiver.recv().await {
-            Ok(line) => line,
-            // The page missed counts it may never see again: it reads instead.
-            Err(broadcast::error::RecvError::Lagged(_)) => app::live::RESYNC.to_owned(),
-            Err(broadcast::error::RecvError::Closed) => return None,
-        };
-        Some((Ok(Event::default().data(line)), receiver))
+    let waiting = current_counts(&feed.pool).await.into();
+    let page = PageStream {
+        feed,
+        receiver,
+        waiting,
+    };
+    let stream = futures::stream::unfold(page, |mut page| async move {
+        loop {
+            if let Some(line) = page.waiting.pop_front() {
+                return Some((Ok(Event::default().data(line)), page));
+            }
+            match page.receiver.recv().await {
+                Ok(line) => return Some((Ok(Event::default().data(line)), page)),
+                // The page missed counts it may never be sent again: it skips what is queued
+                // for it and gets the current counts instead.
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    page.receiver = page.receiver.resubscribe();
+                    page.waiting = current_counts(&page.feed.pool).await.into();
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

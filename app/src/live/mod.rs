@@ -2,8 +2,10 @@
 //!
 //! The server relays PostgreSQL notifications (sent by a trigger when stock changes, from any
 //! server instance) as server-sent events on `/api/live/stock`, one `"<item> <remaining>"` line
-//! per change. In the browser an `EventSource` folds them into a map the cards read. If the
-//! stream is down, the page falls back to re-reading the bazaar every few seconds.
+//! per change, and the current count of every item on offer whenever the stream opens or the
+//! server may have missed changes. In the browser an `EventSource` folds them into a map the
+//! cards read. If the stream is down, the page falls back to re-reading the bazaar every few
+//! seconds.
 //!
 //! A pushed count is newer than the page's data only until the page reads again: counts pushed
 //! before a read began give way to that read. Otherwise a count pushed before the stream went
@@ -21,11 +23,7 @@ mod stream;
 #[path = "server.rs"]
 mod stream;
 
-/// Sent instead of a count when the server may have missed changes (its listener was lost, or
-/// the page fell too far behind): the page reads its data again.
-pub const RESYNC: &str = "resync";
-
-/// Remaining quantities pushed since the page's data was read, by drop item.
+/// Remaining quantities pushed to the page, by drop item.
 #[derive(Clone, Copy)]
 pub struct LiveStock {
     pushed: RwSignal<HashMap<i64, Pushed>>,
@@ -51,8 +49,8 @@ impl LiveStock {
         stock
     }
 
-    /// Starts listening (in the browser). `refresh` re-reads the page's data: while the stream
-    /// is down, when it comes back, and when the server says changes may have been missed.
+    /// Starts listening (in the browser). `refresh` re-reads the page's data while the stream
+    /// is down.
     pub fn connect(self, refresh: Callback<()>) {
         stream::connect(self, refresh);
     }
@@ -83,42 +81,19 @@ impl LiveStock {
     }
 }
 
-/// One event from the stream.
-#[derive(Debug, PartialEq)]
-pub enum StockEvent {
-    /// An item's remaining quantity, as of a commit.
-    Count { item: i64, remaining: i32 },
-    /// Changes may have been missed: read again.
-    Resync,
-}
-
-/// Parses one event: `"<item> <remaining>"` or [`RESYNC`].
-pub fn parse_event(data: &str) -> Option<StockEvent> {
-    let data = data.trim();
-    if data == RESYNC {
-        return Some(StockEvent::Resync);
-    }
-    let (item, remaining) = data.split_once(' ')?;
-    Some(StockEvent::Count {
-        item: item.parse().ok()?,
-        remaining: remaining.parse().ok()?,
-    })
+/// Parses one event: `"<item> <remaining>"`.
+pub fn parse_event(data: &str) -> Option<(i64, i32)> {
+    let (item, remaining) = data.trim().split_once(' ')?;
+    Some((item.parse().ok()?, remaining.parse().ok()?))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{StockEvent, parse_event};
+    use super::parse_event;
 
     #[test]
-    fn events_are_item_and_remaining_or_a_resync() {
-        assert_eq!(
-            parse_event("12 4"),
-            Some(StockEvent::Count {
-                item: 12,
-                remaining: 4
-            })
-        );
-        assert_eq!(parse_event("resync"), Some(StockEvent::Resync));
+    fn events_are_item_and_remaining() {
+        assert_eq!(parse_event("12 4"), Some((12, 4)));
         assert_eq!(parse_event("12"), None);
         assert_eq!(parse_event("x 4"), None);
     }
