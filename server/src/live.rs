@@ -15,7 +15,6 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::stream::Stream;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
-use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,8 +54,10 @@ impl StockFeed {
 }
 
 /// The current count of every item the bazaar shows (live drops, and drops opening within a
-/// day), as event lines. A failed read is logged and sends nothing: the page keeps what it has.
-async fn current_counts(pool: &PgPool) -> Vec<String> {
+/// day), as one event's data, a line per item: the page applies them at once, not one by one
+/// (each application wakes the cards). A failed read is logged and sends nothing: the page keeps
+/// what it has.
+async fn current_counts(pool: &PgPool) -> Option<String> {
     let counts = sqlx::query!(
         r#"SELECT di.id, di.remaining FROM drop_items di JOIN drops d ON d.id = di.drop_id
            WHERE d.cancelled_at IS NULL AND d.ends_at > now()
@@ -66,13 +67,16 @@ async fn current_counts(pool: &PgPool) -> Vec<String> {
     .fetch_all(pool)
     .await;
     match counts {
-        Ok(rows) => rows
-            .into_iter()
-            .map(|r| format!("{} {}", r.id, r.remaining))
-            .collect(),
+        Ok(rows) if rows.is_empty() => None,
+        Ok(rows) => Some(
+            rows.into_iter()
+                .map(|r| format!("{} {}", r.id, r.remaining))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
         Err(error) => {
             tracing::warn!(%error, "could not read the current stock counts");
-            Vec::new()
+            None
         }
     }
 }
@@ -119,8 +123,8 @@ async fn relay(pool: PgPool, mut listener: Option<PgListener>, sender: broadcast
         listener = listen(&pool).await;
         if listener.is_some() {
             tracing::info!("listening for stock changes again; sending the current counts");
-            for line in current_counts(&pool).await {
-                let _ = sender.send(line);
+            if let Some(counts) = current_counts(&pool).await {
+                let _ = sender.send(counts);
             }
         }
     }
@@ -136,11 +140,11 @@ fn event_line(payload: &str) -> Option<String> {
     ))
 }
 
-/// One page's stream: counts waiting to be sent, then whatever the relay sends.
+/// One page's stream: the current counts if they are due, then whatever the relay sends.
 struct PageStream {
     feed: Arc<StockFeed>,
     receiver: broadcast::Receiver<String>,
-    waiting: VecDeque<String>,
+    waiting: Option<String>,
 }
 
 pub async fn stock_events(
@@ -149,7 +153,7 @@ pub async fn stock_events(
     // Subscribed before reading, so nothing committed after the read is missed (a change
     // between the two is sent twice, in order: harmless).
     let receiver = feed.subscribe().await;
-    let waiting = current_counts(&feed.pool).await.into();
+    let waiting = current_counts(&feed.pool).await;
     let page = PageStream {
         feed,
         receiver,
@@ -157,7 +161,7 @@ pub async fn stock_events(
     };
     let stream = futures::stream::unfold(page, |mut page| async move {
         loop {
-            if let Some(line) = page.waiting.pop_front() {
+            if let Some(line) = page.waiting.take() {
                 return Some((Ok(Event::default().data(line)), page));
             }
             match page.receiver.recv().await {
@@ -166,7 +170,7 @@ pub async fn stock_events(
                 // for it and gets the current counts instead.
                 Err(broadcast::error::RecvError::Lagged(_)) => {
                     page.receiver = page.receiver.resubscribe();
-                    page.waiting = current_counts(&page.feed.pool).await.into();
+                    page.waiting = current_counts(&page.feed.pool).await;
                 }
                 Err(broadcast::error::RecvError::Closed) => return None,
             }

@@ -277,9 +277,10 @@ fn RewardCardView(
         action,
         ..
     } = card;
-    // Stock changes pushed since the card's data was read win over it.
+    // Stock changes pushed since the card's data was read win over it. A memo: a push for
+    // another item wakes this card's check, not its stock text or its button.
     let live = use_context::<LiveStock>();
-    let remaining = Signal::derive(move || {
+    let remaining = Memo::new(move |_| {
         live.and_then(|l| l.remaining(drop_item_id, mark))
             .unwrap_or(remaining)
     });

@@ -62,13 +62,8 @@ pub fn connect(stock: LiveStock, refresh: Callback<()>) {
 fn open(stock: LiveStock) -> Option<Stream> {
     let source = EventSource::new(URL).ok()?;
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        if let Some((item, remaining)) = event
-            .data()
-            .as_string()
-            .as_deref()
-            .and_then(super::parse_event)
-        {
-            stock.push(item, remaining);
+        if let Some(data) = event.data().as_string() {
+            stock.push(super::parse_event(&data));
         }
     });
     source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

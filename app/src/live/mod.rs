@@ -71,20 +71,29 @@ impl LiveStock {
         })
     }
 
-    /// A count arrived from the stream.
-    pub fn push(self, item: i64, remaining: i32) {
+    /// Counts arrived from the stream, in one event: applied at once, so the cards wake once.
+    pub fn push(self, counts: impl IntoIterator<Item = (i64, i32)>) {
         self.pushes.update_value(|n| *n += 1);
         let number = self.pushes.get_value();
         self.pushed.update(|m| {
-            m.insert(item, Pushed { remaining, number });
+            m.extend(
+                counts
+                    .into_iter()
+                    .map(|(item, remaining)| (item, Pushed { remaining, number })),
+            );
         });
     }
 }
 
-/// Parses one event: `"<item> <remaining>"`.
-pub fn parse_event(data: &str) -> Option<(i64, i32)> {
-    let (item, remaining) = data.trim().split_once(' ')?;
-    Some((item.parse().ok()?, remaining.parse().ok()?))
+/// Parses one event: lines of `"<item> <remaining>"` (one line for a change, one per item for
+/// the current counts). Lines that do not parse are skipped.
+pub fn parse_event(data: &str) -> Vec<(i64, i32)> {
+    data.lines()
+        .filter_map(|line| {
+            let (item, remaining) = line.trim().split_once(' ')?;
+            Some((item.parse().ok()?, remaining.parse().ok()?))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -92,10 +101,10 @@ mod tests {
     use super::parse_event;
 
     #[test]
-    fn events_are_item_and_remaining() {
-        assert_eq!(parse_event("12 4"), Some((12, 4)));
-        assert_eq!(parse_event("12"), None);
-        assert_eq!(parse_event("x 4"), None);
+    fn events_are_lines_of_item_and_remaining() {
+        assert_eq!(parse_event("12 4"), [(12, 4)]);
+        assert_eq!(parse_event("12 4\n13 0"), [(12, 4), (13, 0)]);
+        assert_eq!(parse_event("12\nx 4\n14 2"), [(14, 2)]);
     }
 
     #[test]
@@ -104,9 +113,9 @@ mod tests {
         owner.with(|| {
             let live = super::LiveStock::provide();
             let before_any = live.mark();
-            live.push(1, 4);
+            live.push([(1, 4)]);
             let after_first = live.mark();
-            live.push(2, 9);
+            live.push([(2, 9)]);
             // A read begun before anything was pushed is older than both counts.
             assert_eq!(
                 (live.remaining(1, before_any), live.remaining(2, before_any)),
