@@ -1,39 +1,47 @@
 //! Rewards Bazaar: the Leptos app shared by the server (feature `ssr`) and the browser
-//! (feature `hydrate`). One folder per feature; each keeps its queries in a `server` module that
-//! only the server build compiles.
+//! (feature `hydrate`).
+//!
+//! # Layers
+//! Each layer may use the layers below it, never one above (`server/tests/it/layers.rs` checks):
+//! 1. `domain`: the error type, domain types parsed from input, form reading, the wire
+//!    encoding. Both builds; no views, no database.
+//! 2. `infra` (server only): app state and config, the authorized caller, the audit log, the
+//!    ledger, the store's settings. Knows no feature.
+//! 3. `kit`: the view kit (notices, form fields, the post form, the page skeleton, countdowns,
+//!    live stock, focus, page status).
+//! 4. Features, one folder each, named as users name them: `bazaar`, `account`, `redemptions`,
+//!    `catalog`, `drops`, `member_care`, `team`, `audit_log`, `reports`. DTOs and `#[server]`
+//!    functions in `mod.rs`, components in `pages.rs`, queries and commands in `ssr`.
+//! 5. The shell (`shell`: document, router, routes) and the browser entry (`hydrate`): the only
+//!    modules that name features all together; nothing names the shell.
+//!
+//! # Features that use another feature
+//! Only these, and only through the used feature's public items:
+//! - account -> redemptions (the account page lists the member's redemptions)
+//! - member_care -> account (a member's statement lines)
+//! - member_care -> redemptions (staff cancel a member's redemption)
 
 #![recursion_limit = "256"]
 
-pub mod admin;
-pub mod auth;
+pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod infra;
+pub mod kit;
+
+pub mod account;
+pub mod audit_log;
 pub mod bazaar;
-pub mod care;
-pub mod countdown;
+pub mod catalog;
 pub mod drops;
-pub mod error;
-pub mod focus;
-pub mod ledger;
-pub mod live;
-pub mod members;
-pub mod page_status;
+pub mod member_care;
 pub mod redemptions;
 pub mod reports;
-pub mod rewards;
-pub mod shell;
-pub mod staff;
-pub mod store;
-pub mod ui;
-pub mod wire;
+pub mod team;
 
-#[cfg(feature = "ssr")]
-pub mod state;
+pub mod shell;
 
 #[cfg(feature = "hydrate")]
 mod hydrate;
 
-pub use error::AppError;
+pub use domain::error::AppError;
 pub use shell::{App, shell};
-
-/// Every server function lives under this prefix, with a readable endpoint of its own, so
-/// integrators, load tests and caches see stable URLs such as `/api/fn/bazaar`.
-pub const SERVER_FN_PREFIX: &str = "/api/fn";

@@ -5,17 +5,20 @@ use leptos_meta::{HashedStylesheet, Link, Meta, MetaTags, Title, provide_meta_co
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
-use crate::AppError;
-use crate::admin::{ApiKeysPage, TeamPage};
-use crate::auth::{SignInPage, SignOutAction, SignUpPage, ViewerMenu, current_viewer};
+use crate::account::{
+    AccountPage, SignInPage, SignOut, SignOutAction, SignUpPage, ViewerMenu, current_viewer,
+};
+use crate::audit_log::AuditPage;
 use crate::bazaar::BazaarPage;
-use crate::care::{MemberCarePage, MemberSearchPage};
+use crate::catalog::{StaffHome, StaffRewardEdit, StaffRewards};
+use crate::domain::wire::resource;
 use crate::drops::{StaffDropPage, StaffDropsPage, StaffSchedulePage};
-use crate::members::AccountPage;
-use crate::page_status::set_page_status;
+use crate::kit::NotFound;
+use crate::kit::focus::follow_navigation;
+use crate::member_care::{MemberCarePage, MemberSearchPage};
 use crate::redemptions::{RedeemPage, RedemptionPage};
 use crate::reports::DropReportPage;
-use crate::staff::{AuditPage, StaffHome, StaffRewardEdit, StaffRewards};
+use crate::team::{ApiKeysPage, TeamPage};
 
 /// Starts the bundle (the preload links and the module script held in `template#bundle`) once
 /// the page has loaded, the frame showing its images has been painted, and the browser is idle.
@@ -80,7 +83,7 @@ pub struct NavigationTarget(pub std::sync::Arc<std::sync::Mutex<Option<String>>>
 /// Everything inside the router: the header, the page, the footer.
 #[component]
 fn Layout() -> impl IntoView {
-    let sign_out = ServerAction::<crate::auth::SignOut>::new();
+    let sign_out = ServerAction::<SignOut>::new();
     provide_context(SignOutAction(sign_out));
     // Who is signed in changes only across a navigation (sign-in and sign-up redirect) or a
     // sign-out, so the header re-reads it then.
@@ -101,8 +104,8 @@ fn Layout() -> impl IntoView {
             }
         });
     }
-    crate::focus::follow_navigation(pathname);
-    let viewer = crate::wire::resource(
+    follow_navigation(pathname);
+    let viewer = resource(
         move || (pathname.get(), sign_out.version().get()),
         |_| current_viewer(),
     );
@@ -153,30 +156,6 @@ fn Layout() -> impl IntoView {
         <footer class="site-footer">
             <p>"Rewards Bazaar · " <a href="/">"Bazaar"</a> " · " <a href="/account">"Your account"</a></p>
         </footer>
-    }
-}
-
-/// A message for something that went wrong, with a way back.
-#[component]
-pub fn ErrorNotice(error: AppError) -> impl IntoView {
-    set_page_status(error.status());
-    view! {
-        <div class="notice notice-error" role="alert">
-            <p>{error.to_string()}</p>
-            <p><a href="/">"Back to the bazaar"</a></p>
-        </div>
-    }
-}
-
-#[component]
-fn NotFound() -> impl IntoView {
-    set_page_status(404);
-    view! {
-        <Title text="Not found · Rewards Bazaar" />
-        <div class="notice">
-            <h1>"We couldn't find that page"</h1>
-            <p><a href="/">"Go to the bazaar"</a></p>
-        </div>
     }
 }
 

@@ -30,7 +30,16 @@ impl EmbeddedPostgres {
     /// Initialises the cluster under `root` on first use, then starts it (or adopts it, if a
     /// previous run was killed and left it running).
     pub fn start(root: &Path) -> Result<Self> {
-        let bin_dir = find_bin_dir()?;
+        Self::start_with(root, None)
+    }
+
+    /// As [`start`](Self::start), with the server binaries in `bin` (`BAZAAR_PG_BIN`) if given,
+    /// else the newest found on the machine.
+    pub fn start_with(root: &Path, bin: Option<PathBuf>) -> Result<Self> {
+        let bin_dir = match bin {
+            Some(dir) => dir,
+            None => find_bin_dir()?,
+        };
         let run_as = if is_root() {
             Some(postgres_user()?)
         } else {
@@ -297,9 +306,6 @@ fn usable_root(root: &Path, run_as: Option<&str>) -> Result<PathBuf> {
 
 /// The newest PostgreSQL server binaries on the machine.
 fn find_bin_dir() -> Result<PathBuf> {
-    if let Ok(dir) = std::env::var("BAZAAR_PG_BIN") {
-        return Ok(PathBuf::from(dir));
-    }
     let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()

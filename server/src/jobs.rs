@@ -12,7 +12,7 @@ pub async fn run(pool: PgPool) {
     let mut interval = tokio::time::interval(Duration::from_secs(3600));
     loop {
         interval.tick().await;
-        match app::ledger::server::expire_due(&pool, Utc::now()).await {
+        match app::infra::ledger::expire_due(&pool, Utc::now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(accounts = n, "expired points"),
             Err(error) => tracing::error!(%error, "expiring points failed"),
@@ -25,7 +25,7 @@ pub async fn run(pool: PgPool) {
             tracing::error!(%error, "deleting expired sessions failed");
         }
         if ticks.is_multiple_of(24) {
-            match app::ledger::server::recalculate_all_tiers(&pool, Utc::now()).await {
+            match app::infra::ledger::recalculate_all_tiers(&pool, Utc::now()).await {
                 Ok(n) => tracing::info!(changed = n, "recalculated tiers"),
                 Err(error) => tracing::error!(%error, "recalculating tiers failed"),
             }

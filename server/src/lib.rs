@@ -21,7 +21,9 @@ use tower_http::compression::CompressionLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use app::state::AppState;
+use app::infra::config::Config;
+use app::infra::state::AppState;
+use app::redemptions::ssr::admission::Admission;
 use app::{App, shell};
 
 /// The schema, embedded in the binary.
@@ -92,11 +94,10 @@ impl Default for HttpConfig {
 }
 
 impl HttpConfig {
-    /// From `BAZAAR_PUBLIC_URL` (e.g. `https://rewards.example.com`).
-    pub fn from_env() -> Self {
-        let https = std::env::var("BAZAAR_PUBLIC_URL").is_ok_and(|u| u.starts_with("https://"));
+    /// From the server's configuration (`BAZAAR_PUBLIC_URL`, e.g. `https://rewards.example.com`).
+    pub fn new(config: &Config) -> Self {
         Self {
-            https,
+            https: config.https,
             ..Self::default()
         }
     }
@@ -134,7 +135,9 @@ impl Pages {
 }
 
 /// The whole HTTP surface: pages, server functions, the integrator API, media and static files.
-pub fn router(state: AppState, config: &HttpConfig, pages: &Pages) -> Router {
+/// `line` is the redemption line every press goes through; it is provided to server functions
+/// beside the app's state (which holds infrastructure only).
+pub fn router(state: AppState, line: Admission, config: &HttpConfig, pages: &Pages) -> Router {
     let routes = pages.0.clone();
     let options = state.leptos_options.clone();
     let hashed_files = options.hash_files;
@@ -154,17 +157,22 @@ pub fn router(state: AppState, config: &HttpConfig, pages: &Pages) -> Router {
         .route("/media/rewards/{id}/photo", get(media::reward_photo))
         .route(
             "/staff/rewards/{id}/photo",
-            axum::routing::post(app::staff::server::upload_photo),
+            axum::routing::post(app::catalog::ssr::upload_photo),
         )
         .route("/healthz", get(|| async { "ok" }))
         .route(
             "/staff/drops/{id}/report.csv",
-            get(app::reports::server::csv),
+            get(app::reports::ssr::csv),
         )
         .route("/api/live/stock", get(live::stock_events))
         .layer(axum::Extension(live::StockFeed::new(state.pool.clone())))
         .merge(api::routes(api::limiter()))
-        .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || leptos::prelude::provide_context(line.clone()),
+            move || shell(options.clone()),
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(

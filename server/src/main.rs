@@ -16,12 +16,11 @@
 //!   print it (it is shown only this once).
 
 use anyhow::{Context, Result};
-use leptos::config::get_configuration;
-use std::path::PathBuf;
 use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
 
-use app::state::AppState;
+use app::infra::config::Config;
+use app::infra::state::AppState;
 use server::embedded_pg::EmbeddedPostgres;
 
 // Rendering a page and settling a batch allocate and free many small strings from every
@@ -42,8 +41,8 @@ fn main() -> std::process::ExitCode {
         .expect("the async runtime starts");
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        None | Some("serve") => runtime.block_on(run()),
-        Some("api-key") => runtime.block_on(api_key_command(&args[1..])),
+        None | Some("serve") => runtime.block_on(run(Config::from_env())),
+        Some("api-key") => runtime.block_on(api_key_command(&args[1..], &Config::from_env())),
         Some(other) => Err(anyhow::anyhow!(
             "unknown command {other:?}; use `bazaar` to serve or `bazaar api-key create --name NAME --source SOURCE`"
         )),
@@ -57,14 +56,14 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-async fn run() -> Result<()> {
+async fn run(config: Config) -> Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
 
-    let external_url = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty());
+    let external_url = config.database_url.clone();
     // Dropped at the end of `run` (or on any error), which stops the embedded cluster.
     let mut embedded = None;
     let url = match &external_url {
@@ -73,9 +72,9 @@ async fn run() -> Result<()> {
             url.clone()
         }
         None => {
-            let root =
-                PathBuf::from(std::env::var("BAZAAR_DATA_DIR").unwrap_or_else(|_| ".data".into()));
-            let pg = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&root))
+            let root = config.data_dir.clone();
+            let bin = config.pg_bin.clone();
+            let pg = tokio::task::spawn_blocking(move || EmbeddedPostgres::start_with(&root, bin))
                 .await?
                 .context("starting the embedded PostgreSQL")?;
             create_database_if_missing(&pg).await?;
@@ -89,27 +88,19 @@ async fn run() -> Result<()> {
         }
     };
 
-    let demo = match std::env::var("BAZAAR_DEMO").ok().as_deref() {
-        Some("1" | "true" | "yes") => true,
-        Some("0" | "false" | "no") => false,
-        _ => embedded.is_some(),
-    };
+    let demo = config.demo.unwrap_or(embedded.is_some());
 
     let started = until_stopped(stop_rx.clone(), async {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let pool_size =
-            server::pool_size(std::env::var("DATABASE_POOL_SIZE").ok().as_deref(), cores)?;
+        let pool_size = server::pool_size(config.database_pool_size.as_deref(), cores)?;
         let pool = server::connect(&url, pool_size).await?;
-        let store_name =
-            std::env::var("BAZAAR_STORE_NAME").unwrap_or_else(|_| "Rewards Bazaar".into());
-        let store_zone = std::env::var("BAZAAR_STORE_TIME_ZONE").unwrap_or_else(|_| "UTC".into());
         if demo
             && server::demo::seed_if_empty(&pool, server::demo::DemoSize::FULL, chrono::Utc::now())
                 .await?
         {
             tracing::info!("seeded the demo store (BAZAAR_DEMO=0 turns this off)");
         }
-        server::ensure_store_settings(&pool, &store_name, &store_zone).await?;
+        server::ensure_store_settings(&pool, &config.store_name, &config.store_time_zone).await?;
         anyhow::Ok(pool)
     })
     .await;
@@ -118,12 +109,13 @@ async fn run() -> Result<()> {
         return Ok(());
     };
 
-    let conf = get_configuration(None).context("reading the Leptos configuration")?;
-    let leptos_options = conf.leptos_options;
+    let leptos_options = Config::leptos().map_err(anyhow::Error::msg)?;
     let addr = leptos_options.site_addr;
+    let http = server::HttpConfig::new(&config);
     let app = server::router(
-        AppState::new(leptos_options, pool.clone()),
-        &server::HttpConfig::from_env(),
+        AppState::new(leptos_options, pool.clone(), config),
+        Default::default(),
+        &http,
         &server::Pages::list(),
     );
     let jobs = tokio::spawn(server::jobs::run(pool.clone()));
@@ -155,7 +147,7 @@ async fn run() -> Result<()> {
 }
 
 /// `bazaar api-key create --name NAME --source SOURCE`
-async fn api_key_command(args: &[String]) -> Result<()> {
+async fn api_key_command(args: &[String], config: &Config) -> Result<()> {
     let usage = "usage: bazaar api-key create --name \"Web shop\" --source webshop";
     let mut name = None;
     let mut source = None;
@@ -176,9 +168,11 @@ async fn api_key_command(args: &[String]) -> Result<()> {
     let (Some(name), Some(source)) = (name, source) else {
         anyhow::bail!("{usage}");
     };
-    let url = std::env::var("DATABASE_URL")
+    let url = config
+        .database_url
+        .as_deref()
         .context("api-key needs DATABASE_URL to reach the portal's database")?;
-    let pool = server::connect(&url, 2).await?;
+    let pool = server::connect(url, 2).await?;
     let key = server::api::create_api_key(&pool, &name, &source, None).await?;
     println!("{key}");
     eprintln!(

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use sqlx::PgPool;
 
 use app::AppError;
-use app::rewards::Category;
+use app::domain::category::Category;
 
 /// `GET /media/rewards/{id}.svg`
 pub async fn reward_image(State(pool): State<PgPool>, Path(file): Path<String>) -> Response {

@@ -7,9 +7,9 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
-use crate::ledger::Points;
-use crate::rewards::Category;
-use crate::store::StoreInfo;
+use crate::domain::points::Points;
+use crate::domain::category::Category;
+use crate::domain::store::StoreInfo;
 
 pub use page::BazaarPage;
 
@@ -18,9 +18,9 @@ pub use page::BazaarPage;
 pub struct DropSummary {
     pub id: i64,
     pub title: String,
-    #[serde(with = "crate::wire::instant")]
+    #[serde(with = "crate::domain::wire::instant")]
     pub starts_at: DateTime<Utc>,
-    #[serde(with = "crate::wire::instant")]
+    #[serde(with = "crate::domain::wire::instant")]
     pub ends_at: DateTime<Utc>,
     pub starts_label: String,
     pub ends_label: String,
@@ -73,7 +73,7 @@ pub struct RewardCard {
     pub remaining: i32,
     pub image_url: String,
     /// When this person may start redeeming it (earlier for tiers with early access).
-    #[serde(with = "crate::wire::instant")]
+    #[serde(with = "crate::domain::wire::instant")]
     pub opens_at: DateTime<Utc>,
     pub action: CardAction,
 }
@@ -90,7 +90,7 @@ pub struct CategoryCount {
 pub struct BazaarView {
     pub store: StoreInfo,
     /// The server's clock when this was read; countdowns start from it.
-    #[serde(with = "crate::wire::instant")]
+    #[serde(with = "crate::domain::wire::instant")]
     pub now: DateTime<Utc>,
     pub live: Vec<DropSummary>,
     pub next: Option<DropSummary>,
@@ -104,27 +104,27 @@ pub struct BazaarView {
 
 /// The live drops' rewards (optionally one category) and the next drop. Public: the bazaar is
 /// the program's shop window, so anyone may look.
-#[server(prefix = "/api/fn", endpoint = "bazaar", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
+#[server(prefix = "/api/fn", endpoint = "bazaar", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
 pub async fn get_bazaar(category: Option<String>) -> Result<BazaarView, AppError> {
-    let caller = crate::auth::server::authorize(crate::auth::Policy::Anyone).await?;
-    server::bazaar(
-        &caller.state.pool,
-        caller.viewer.as_ref(),
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Anyone>().await?;
+    ssr::bazaar(
+        caller.pool(),
+        caller.viewer(),
         category.as_deref(),
     )
     .await
-    .map_err(crate::error::server::reply)
+    .map_err(crate::domain::error::server::reply)
 }
 
 /// Turns the signed-in member's reminder for an upcoming drop on (`on = true`) or off. A
 /// reminded member hears on their account page if the drop moves or is cancelled, and sees it
 /// listed with its countdown. `category` brings a no-JS visitor back to the filter they were on.
-#[server(prefix = "/api/fn", endpoint = "remind", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
+#[server(prefix = "/api/fn", endpoint = "remind", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
 pub async fn remind(drop_id: i64, on: bool, category: Option<String>) -> Result<(), AppError> {
-    let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
-    server::remind(&caller, drop_id, on, chrono::Utc::now())
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Member>().await?;
+    ssr::remind(&caller, drop_id, on, chrono::Utc::now())
         .await
-        .map_err(crate::error::server::reply)?;
+        .map_err(crate::domain::error::server::reply)?;
     // Only a real category goes back into the URL: the redirect is never built from raw input.
     let back = match category.as_deref().map(str::parse::<Category>) {
         Some(Ok(c)) => format!("/?category={}#upcoming-heading", c.slug()),
@@ -134,7 +134,7 @@ pub async fn remind(drop_id: i64, on: bool, category: Option<String>) -> Result<
     Ok(())
 }
 
-impl crate::ui::FromForm for Remind {
+impl crate::domain::form::FromForm for Remind {
     fn from_form(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
         Some(Remind {
             drop_id: field("drop_id")?.parse().ok()?,
@@ -145,11 +145,11 @@ impl crate::ui::FromForm for Remind {
 }
 
 #[cfg(feature = "ssr")]
-pub mod server;
+pub mod ssr;
 
 #[cfg(test)]
 mod tests {
-    use crate::ui::tests::reads_like_the_server;
+    use crate::domain::form::tests::reads_like_the_server;
 
     #[test]
     fn the_remind_form_reads_in_the_browser_as_on_the_server() {

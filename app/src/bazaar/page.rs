@@ -3,12 +3,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{BazaarView, CardAction, CategoryCount, DropSummary, Remind, RewardCard, get_bazaar};
-use crate::countdown::{Countdown, LocalTime, Reached};
-use crate::focus::Refocus;
-use crate::live::LiveStock;
-use crate::rewards::Category;
-use crate::shell::ErrorNotice;
-use crate::ui::PostForm;
+use crate::kit::countdown::{Countdown, LocalTime, Reached};
+use crate::kit::focus::Refocus;
+use crate::kit::live::LiveStock;
+use crate::domain::category::Category;
+use crate::kit::ErrorNotice;
+use crate::kit::PostForm;
 
 /// `/`: the live drop's rewards, the countdowns, and the category filter. The filter is a set of
 /// plain links (`/?category=gift`), so it works before the WebAssembly loads; after hydration
@@ -21,7 +21,7 @@ pub fn BazaarPage() -> impl IntoView {
     let live = LiveStock::provide();
     // Reading the bazaar again after a reminder changes shows its new state in place. Each read
     // carries the live-stock mark from when it began: counts pushed before it give way to it.
-    let bazaar = crate::wire::resource(
+    let bazaar = crate::domain::wire::resource(
         move || (category.get(), remind.version().get()),
         move |(category, _)| {
             let mark = live.mark();
@@ -145,11 +145,11 @@ fn UpcomingDrops(
     remind: ServerAction<Remind>,
     category: Option<Category>,
 ) -> impl IntoView {
-    let error = crate::ui::action_error(remind);
+    let error = crate::kit::action_error(remind);
     (!drops.is_empty()).then(|| view! {
         <section class="upcoming" aria-labelledby="upcoming-heading">
             <h2 id="upcoming-heading">"Upcoming drops"</h2>
-            <crate::ui::FormError error />
+            <crate::kit::FormError error />
             <ol class="upcoming-list" role="list">
                 {drops
                     .into_iter()

@@ -8,29 +8,10 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
-use crate::ledger::Points;
+use crate::domain::drop_state::DropState;
+use crate::domain::points::Points;
 
 pub use pages::{StaffDropPage, StaffDropsPage, StaffSchedulePage};
-
-/// Where a drop is in its life, as staff see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum DropState {
-    Scheduled,
-    Live,
-    Ended,
-    Cancelled,
-}
-
-impl DropState {
-    pub fn label(self) -> &'static str {
-        match self {
-            DropState::Scheduled => "Scheduled",
-            DropState::Live => "Live",
-            DropState::Ended => "Ended",
-            DropState::Cancelled => "Cancelled",
-        }
-    }
-}
 
 /// One drop in the staff calendar and lists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,36 +105,36 @@ pub struct SchedulePreview {
 /// How many occurrences a new schedule creates ahead (and how many the preview shows).
 pub const SCHEDULE_AHEAD: usize = 8;
 
-#[server(prefix = "/api/fn", endpoint = "staff/drop_calendar", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
+#[server(prefix = "/api/fn", endpoint = "staff/drop_calendar", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
 pub async fn get_drop_calendar(
     view: Option<String>,
     date: Option<String>,
 ) -> Result<DropCalendar, AppError> {
-    let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
-    server::calendar(&caller, view.as_deref(), date.as_deref())
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
+    ssr::calendar(&caller, view.as_deref(), date.as_deref())
         .await
-        .map_err(crate::error::server::reply)
+        .map_err(crate::domain::error::server::reply)
 }
 
-#[server(prefix = "/api/fn", endpoint = "staff/drop", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
+#[server(prefix = "/api/fn", endpoint = "staff/drop", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
 pub async fn get_staff_drop(id: i64) -> Result<StaffDropDetail, AppError> {
-    let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
-    server::detail(&caller.state.pool, id, chrono::Utc::now())
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
+    ssr::detail(caller.pool(), id, chrono::Utc::now())
         .await
-        .map_err(crate::error::server::reply)
+        .map_err(crate::domain::error::server::reply)
 }
 
 /// Schedules a one-off drop (no `id`) or moves/renames one that has not opened. Times are
 /// `datetime-local` values in the store's zone.
-#[server(prefix = "/api/fn", endpoint = "staff/save_drop", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
+#[server(prefix = "/api/fn", endpoint = "staff/save_drop", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
 pub async fn save_drop(
     id: Option<i64>,
     title: String,
     starts_at: String,
     ends_at: String,
 ) -> Result<i64, AppError> {
-    let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
-    let saved = server::save(
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
+    let saved = ssr::save(
         &caller,
         id,
         &title,
@@ -162,18 +143,18 @@ pub async fn save_drop(
         chrono::Utc::now(),
     )
     .await
-    .map_err(crate::error::server::reply)?;
+    .map_err(crate::domain::error::server::reply)?;
     leptos_axum::redirect(&format!("/staff/drops/{saved}?saved=1&at={}", fresh()));
     Ok(saved)
 }
 
 /// Cancels a drop that has not opened; members who asked for a reminder are told.
-#[server(prefix = "/api/fn", endpoint = "staff/cancel_drop", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
+#[server(prefix = "/api/fn", endpoint = "staff/cancel_drop", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
 pub async fn cancel_drop(id: i64) -> Result<i64, AppError> {
-    let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
-    let told = server::cancel(&caller, id, chrono::Utc::now())
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
+    let told = ssr::cancel(&caller, id, chrono::Utc::now())
         .await
-        .map_err(crate::error::server::reply)?;
+        .map_err(crate::domain::error::server::reply)?;
     leptos_axum::redirect(&format!(
         "/staff/drops/{id}?cancelled={told}&at={}",
         fresh()
@@ -182,7 +163,7 @@ pub async fn cancel_drop(id: i64) -> Result<i64, AppError> {
 }
 
 /// Puts a reward in a drop that has not opened, or changes its quantity, limit or early access.
-#[server(prefix = "/api/fn", endpoint = "staff/save_drop_item", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
+#[server(prefix = "/api/fn", endpoint = "staff/save_drop_item", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
 pub async fn save_drop_item(
     drop_id: i64,
     reward_id: String,
@@ -192,8 +173,8 @@ pub async fn save_drop_item(
     early_access_tier: Option<String>,
     early_access_minutes: Option<String>,
 ) -> Result<i64, AppError> {
-    let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
-    let item = server::ItemDraft::parse(
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
+    let item = ssr::ItemDraft::parse(
         &reward_id,
         &quantity,
         &per_member_limit,
@@ -201,10 +182,10 @@ pub async fn save_drop_item(
         early_access_tier.as_deref().unwrap_or(""),
         early_access_minutes.as_deref().unwrap_or(""),
     )
-    .map_err(crate::error::server::reply)?;
-    let saved = server::save_item(&caller, drop_id, item, chrono::Utc::now())
+    .map_err(crate::domain::error::server::reply)?;
+    let saved = ssr::save_item(&caller, drop_id, item, chrono::Utc::now())
         .await
-        .map_err(crate::error::server::reply)?;
+        .map_err(crate::domain::error::server::reply)?;
     leptos_axum::redirect(&format!(
         "/staff/drops/{drop_id}?item_saved=1&at={}",
         fresh()
@@ -213,12 +194,12 @@ pub async fn save_drop_item(
 }
 
 /// Takes a reward out of a drop that has not opened.
-#[server(prefix = "/api/fn", endpoint = "staff/remove_drop_item", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
+#[server(prefix = "/api/fn", endpoint = "staff/remove_drop_item", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
 pub async fn remove_drop_item(drop_id: i64, item_id: i64) -> Result<(), AppError> {
-    let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
-    server::remove_item(&caller, drop_id, item_id, chrono::Utc::now())
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
+    ssr::remove_item(&caller, drop_id, item_id, chrono::Utc::now())
         .await
-        .map_err(crate::error::server::reply)?;
+        .map_err(crate::domain::error::server::reply)?;
     leptos_axum::redirect(&format!(
         "/staff/drops/{drop_id}?item_removed=1&at={}",
         fresh()
@@ -228,18 +209,18 @@ pub async fn remove_drop_item(drop_id: i64, item_id: i64) -> Result<(), AppError
 
 /// The next occurrences of a weekly rule: `days` such as `tue,thu`, `time` as `HH:MM`, `zone`
 /// an IANA name.
-#[server(prefix = "/api/fn", endpoint = "staff/preview_schedule", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
+#[server(prefix = "/api/fn", endpoint = "staff/preview_schedule", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
 pub async fn preview_schedule(
     days: String,
     time: String,
     zone: String,
 ) -> Result<SchedulePreview, AppError> {
-    let _caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
-    server::preview(&days, &time, &zone, chrono::Utc::now()).map_err(crate::error::server::reply)
+    let _caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
+    ssr::preview(&days, &time, &zone, chrono::Utc::now()).map_err(crate::domain::error::server::reply)
 }
 
 /// Saves a weekly rule and creates its next occurrences as drops, each to be filled separately.
-#[server(prefix = "/api/fn", endpoint = "staff/create_schedule", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
+#[server(prefix = "/api/fn", endpoint = "staff/create_schedule", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
 pub async fn create_schedule(
     title: String,
     days: String,
@@ -247,8 +228,8 @@ pub async fn create_schedule(
     zone: String,
     hours: String,
 ) -> Result<Vec<i64>, AppError> {
-    let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
-    let created = server::create_schedule(
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
+    let created = ssr::create_schedule(
         &caller,
         &title,
         &days,
@@ -258,7 +239,7 @@ pub async fn create_schedule(
         chrono::Utc::now(),
     )
     .await
-    .map_err(crate::error::server::reply)?;
+    .map_err(crate::domain::error::server::reply)?;
     leptos_axum::redirect(&format!(
         "/staff/drops?view=month&created={}",
         created.len()
@@ -267,7 +248,7 @@ pub async fn create_schedule(
 }
 
 #[cfg(feature = "ssr")]
-pub mod server;
+pub mod ssr;
 
 #[cfg(feature = "ssr")]
-use crate::ui::server::fresh;
+use crate::infra::fresh;

@@ -3,10 +3,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{
-    CancelDrop, CreateSchedule, DropCalendar, DropState, RemoveDropItem, SaveDrop, SaveDropItem,
+    CancelDrop, CreateSchedule, DropCalendar, RemoveDropItem, SaveDrop, SaveDropItem,
     StaffDrop, StaffDropDetail, get_drop_calendar, get_staff_drop, preview_schedule,
 };
-use crate::ui::{FieldError, FormError, Refused, TextField, action_error, field_invalid};
+use crate::domain::drop_state::DropState;
+use crate::kit::{FieldError, FormError, Refused, TextField, action_error, field_invalid};
 
 fn loading() -> impl IntoView {
     view! { <p class="loading" role="status">"Loading…"</p> }
@@ -26,7 +27,7 @@ fn state_badge(state: DropState) -> impl IntoView {
 pub fn StaffDropsPage() -> impl IntoView {
     let query = use_query_map();
     let period = Memo::new(move |_| (query.read().get("view"), query.read().get("date")));
-    let calendar = crate::wire::resource(
+    let calendar = crate::domain::wire::resource(
         move || period.get(),
         |(view, date)| get_drop_calendar(view, date),
     );
@@ -162,7 +163,7 @@ pub fn StaffDropPage() -> impl IntoView {
             .unwrap_or_default()
     });
     let search = leptos_router::hooks::use_location().search;
-    let detail = crate::wire::resource(
+    let detail = crate::domain::wire::resource(
         move || (id.get(), search.get()),
         |(id, _)| get_staff_drop(id),
     );
@@ -363,7 +364,7 @@ pub fn StaffSchedulePage() -> impl IntoView {
         )
     });
     let asked = move || query.read().get("time").is_some();
-    let preview = crate::wire::resource(
+    let preview = crate::domain::wire::resource(
         move || rule.get(),
         |(days, time, zone)| preview_schedule(days, time, zone),
     );

@@ -11,8 +11,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
-use crate::ledger::Points;
-use crate::rewards::Category;
+use crate::domain::points::Points;
+use crate::domain::category::Category;
 
 pub use pages::{RedeemPage, RedemptionPage, RedemptionsList};
 
@@ -24,7 +24,7 @@ pub struct Redemption {
     pub drop_item_id: i64,
     pub points: Points,
     pub cancelled: bool,
-    #[serde(with = "crate::wire::instant")]
+    #[serde(with = "crate::domain::wire::instant")]
     pub created_at: DateTime<Utc>,
     pub created_label: String,
     /// The member's balance now.
@@ -51,27 +51,27 @@ pub struct RedeemOffer {
     pub idempotency_key: String,
 }
 
-#[server(prefix = "/api/fn", endpoint = "redeem_preview", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
+#[server(prefix = "/api/fn", endpoint = "redeem_preview", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
 pub async fn redeem_preview(drop_item_id: i64) -> Result<RedeemOffer, AppError> {
-    let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
-    server::preview(&caller, drop_item_id, Utc::now())
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Member>().await?;
+    ssr::preview(&caller, drop_item_id, Utc::now())
         .await
-        .map_err(crate::error::server::reply)
+        .map_err(crate::domain::error::server::reply)
 }
 
 /// Redeems one unit of a drop item. POST only; `idempotency_key` is the UUID from the confirm
 /// step, the same for every retry of one press.
-#[server(prefix = "/api/fn", endpoint = "redeem", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
+#[server(prefix = "/api/fn", endpoint = "redeem", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
 pub async fn redeem(drop_item_id: i64, idempotency_key: String) -> Result<Redemption, AppError> {
-    let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
-    let redemption = server::redeem(&caller, drop_item_id, &idempotency_key)
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Member>().await?;
+    let redemption = ssr::redeem(&caller, drop_item_id, &idempotency_key)
         .await
-        .map_err(crate::error::server::reply)?;
+        .map_err(crate::domain::error::server::reply)?;
     leptos_axum::redirect(&format!("/redemptions/{}", redemption.code));
     Ok(redemption)
 }
 
-impl crate::ui::FromForm for Redeem {
+impl crate::domain::form::FromForm for Redeem {
     fn from_form(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
         Some(Redeem {
             drop_item_id: field("drop_item_id")?.parse().ok()?,
@@ -80,7 +80,7 @@ impl crate::ui::FromForm for Redeem {
     }
 }
 
-impl crate::ui::FromForm for CancelRedemption {
+impl crate::domain::form::FromForm for CancelRedemption {
     fn from_form(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
         Some(CancelRedemption {
             code: field("code")?,
@@ -88,41 +88,39 @@ impl crate::ui::FromForm for CancelRedemption {
     }
 }
 
-#[server(prefix = "/api/fn", endpoint = "redemption", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
+#[server(prefix = "/api/fn", endpoint = "redemption", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
 pub async fn get_redemption(code: String) -> Result<Redemption, AppError> {
-    let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
-    server::one(&caller, &code, Utc::now())
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Member>().await?;
+    ssr::one(&caller, &code, Utc::now())
         .await
-        .map_err(crate::error::server::reply)
+        .map_err(crate::domain::error::server::reply)
 }
 
-#[server(prefix = "/api/fn", endpoint = "my_redemptions", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
+#[server(prefix = "/api/fn", endpoint = "my_redemptions", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
 pub async fn my_redemptions() -> Result<Vec<Redemption>, AppError> {
-    let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
-    server::mine(&caller, Utc::now())
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Member>().await?;
+    ssr::mine(&caller, Utc::now())
         .await
-        .map_err(crate::error::server::reply)
+        .map_err(crate::domain::error::server::reply)
 }
 
 /// Cancels a redemption within the grace period while its drop is open: points back, stock back.
-#[server(prefix = "/api/fn", endpoint = "cancel_redemption", input = server_fn::codec::PostUrl, output = crate::wire::Answer)]
+#[server(prefix = "/api/fn", endpoint = "cancel_redemption", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
 pub async fn cancel_redemption(code: String) -> Result<Redemption, AppError> {
-    let caller = crate::auth::server::authorize(crate::auth::Policy::Member).await?;
-    let redemption = server::cancel(&caller, &code, Utc::now())
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Member>().await?;
+    let redemption = ssr::cancel(&caller, &code, Utc::now())
         .await
-        .map_err(crate::error::server::reply)?;
+        .map_err(crate::domain::error::server::reply)?;
     leptos_axum::redirect(&format!("/redemptions/{}", redemption.code));
     Ok(redemption)
 }
 
 #[cfg(feature = "ssr")]
-pub mod admission;
-#[cfg(feature = "ssr")]
-pub mod server;
+pub mod ssr;
 
 #[cfg(test)]
 mod form_tests {
-    use crate::ui::tests::reads_like_the_server;
+    use crate::domain::form::tests::reads_like_the_server;
 
     #[test]
     fn the_redeem_and_cancel_forms_read_in_the_browser_as_on_the_server() {

@@ -7,8 +7,8 @@ use super::{
     redeem_preview,
 };
 use crate::AppError;
-use crate::shell::ErrorNotice;
-use crate::ui::{FormError, PostForm, action_error};
+use crate::kit::ErrorNotice;
+use crate::kit::{FormError, PostForm, action_error};
 
 /// `/redeem/{item}`: the confirm step. A plain form, so it works before the WebAssembly loads.
 #[component]
@@ -20,7 +20,7 @@ pub fn RedeemPage() -> impl IntoView {
             .get("item")
             .and_then(|i| i.parse::<i64>().ok())
     });
-    let preview = crate::wire::resource(
+    let preview = crate::domain::wire::resource(
         move || item.get(),
         |item| async move {
             match item {
@@ -48,7 +48,7 @@ pub fn RedeemPage() -> impl IntoView {
 
 #[component]
 fn SignInToRedeem(next: String) -> impl IntoView {
-    crate::page_status::set_page_status(401);
+    crate::kit::page_status::set_page_status(401);
     view! {
         <div class="notice">
             <h1>"Sign in to redeem"</h1>
@@ -107,7 +107,7 @@ pub fn RedemptionPage() -> impl IntoView {
     // A cancellation redirects to this same page, which the router does not load again: read
     // the redemption again when it is done, so the page shows it cancelled and the points back.
     let cancel = ServerAction::<CancelRedemption>::new();
-    let redemption = crate::wire::resource(
+    let redemption = crate::domain::wire::resource(
         move || (code.get(), cancel.version().get()),
         |(code, _)| get_redemption(code),
     );
@@ -161,7 +161,7 @@ fn RedemptionDetail(
 /// The account page's list of redemptions with their codes.
 #[component]
 pub fn RedemptionsList() -> impl IntoView {
-    let redemptions = crate::wire::resource(|| (), |_| my_redemptions());
+    let redemptions = crate::domain::wire::resource(|| (), |_| my_redemptions());
     view! {
         <section class="account-section" aria-labelledby="redemptions-heading">
             <h2 id="redemptions-heading">"Your redemptions"</h2>

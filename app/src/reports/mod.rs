@@ -8,8 +8,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
-use crate::drops::DropState;
-use crate::ledger::Points;
+use crate::domain::drop_state::DropState;
+use crate::domain::points::Points;
 
 pub use page::DropReportPage;
 
@@ -58,13 +58,13 @@ pub struct DropReport {
     pub suspects: Vec<Suspect>,
 }
 
-#[server(prefix = "/api/fn", endpoint = "staff/drop_report", input = server_fn::codec::GetUrl, output = crate::wire::Answer)]
+#[server(prefix = "/api/fn", endpoint = "staff/drop_report", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
 pub async fn get_drop_report(id: i64) -> Result<DropReport, AppError> {
-    let caller = crate::auth::server::authorize(crate::auth::Policy::Staff).await?;
-    server::report(&caller.state.pool, id, chrono::Utc::now())
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
+    ssr::report(caller.pool(), id, chrono::Utc::now())
         .await
-        .map_err(crate::error::server::reply)
+        .map_err(crate::domain::error::server::reply)
 }
 
 #[cfg(feature = "ssr")]
-pub mod server;
+pub mod ssr;

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::{Bar, DropReport, get_drop_report};
-use crate::ui::Refused;
+use crate::kit::Refused;
 
 /// `/staff/drops/{id}/report`
 #[component]
@@ -16,7 +16,7 @@ pub fn DropReportPage() -> impl IntoView {
             .and_then(|i| i.parse::<i64>().ok())
             .unwrap_or_default()
     });
-    let report = crate::wire::resource(move || id.get(), get_drop_report);
+    let report = crate::domain::wire::resource(move || id.get(), get_drop_report);
     view! {
         <Title text="Post-drop report · Staff · Rewards Bazaar" />
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use app::AppError;
-use app::state::AppState;
+use app::infra::state::AppState;
 
 /// Requests per second per key, and the burst a till may send after being offline.
 const PER_SECOND: u32 = 20;
@@ -31,7 +31,7 @@ pub struct ApiKey {
 }
 
 fn sha256(secret: &str) -> Vec<u8> {
-    app::admin::server::sha256(secret)
+    app::team::ssr::sha256(secret)
 }
 
 /// Creates a key and returns it in full; only its hash is kept.
@@ -42,7 +42,7 @@ pub async fn create_api_key(
     created_by: Option<i64>,
 ) -> anyhow::Result<String> {
     let mut conn = pool.acquire().await?;
-    app::admin::server::create_key(&mut conn, name, source, created_by)
+    app::team::ssr::create_key(&mut conn, name, source, created_by)
         .await
         .map(|(_, key)| key)
         .map_err(|e| match e {

@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use std::sync::Arc;
 use utoipa::OpenApi;
 
-use app::state::AppState;
+use app::infra::state::AppState;
 use keys::BearerSecurity;
 
 pub use keys::{ApiKey, KeyLimiter, create_api_key, limiter};

@@ -21,11 +21,11 @@ use utoipa::ToSchema;
 
 use super::keys::ApiKey;
 use app::AppError;
-use app::auth::Email;
-use app::ledger::server::{
+use app::domain::account::Email;
+use app::infra::ledger::{
     Credit, Debit, credit, debit, expiry_period, lock_balance, recalculate_tier,
 };
-use app::state::AppState;
+use app::infra::state::AppState;
 
 /// The most one purchase may be, in cents: anything above is almost certainly a typo.
 const MAX_AMOUNT_CENTS: i64 = 10_000_000;
@@ -221,7 +221,7 @@ async fn record(
     }
     let cents = parse_amount(&request.amount)?;
     let currency = request.currency.trim().to_uppercase();
-    let store = app::store::server::load(pool).await?;
+    let store = app::infra::store::load(pool).await?;
     if currency != store.info.currency {
         return Err(AppError::invalid(
             "currency",

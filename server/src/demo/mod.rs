@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 use sqlx::PgPool;
 
-use app::drops::server::next_occurrences;
+use app::drops::ssr::next_occurrences;
 
 /// Demo sign-ins documented in the README.
 pub const DEMO_LOGINS: [(&str, &str, &str, &str); 3] = [
@@ -107,7 +107,7 @@ pub async fn seed_if_empty(pool: &PgPool, size: DemoSize, now: DateTime<Utc>) ->
         emails.push(email.to_owned());
         names.push(name.to_owned());
         hashes.push(Some(
-            app::auth::server::hash_password(password.to_owned()).await?,
+            app::account::ssr::hash_password(password.to_owned()).await?,
         ));
         roles.push(role.to_owned());
     }

@@ -1,0 +1,145 @@
+//! Accounts and sign-in: who is using the portal, and what they may do.
+//!
+//! Every server function starts with `authorize(Policy::…)`: the check is the first line, so a
+//! new endpoint cannot forget it.
+
+mod page;
+mod pages;
+mod statement;
+
+use leptos::prelude::*;
+
+use crate::AppError;
+use crate::domain::account::Viewer;
+
+pub use page::AccountPage;
+pub use pages::{SignInPage, SignOutAction, SignUpPage, ViewerMenu};
+pub use statement::*;
+
+/// The signed-in account, or `None`. Public: the header asks on every page.
+#[server(prefix = "/api/fn", endpoint = "viewer", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
+pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Anyone>().await?;
+    Ok(caller.viewer().cloned())
+}
+
+/// Creates a member account and signs it in.
+#[server(prefix = "/api/fn", endpoint = "sign_up", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
+pub async fn sign_up(
+    email: String,
+    display_name: String,
+    password: String,
+) -> Result<(), AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Anyone>().await?;
+    ssr::sign_up(&caller, &email, &display_name, password)
+        .await
+        .map_err(crate::domain::error::server::reply)?;
+    leptos_axum::redirect("/account");
+    Ok(())
+}
+
+/// Signs in. `next` is where to go afterwards (a path on this site).
+#[server(prefix = "/api/fn", endpoint = "sign_in", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Anyone>().await?;
+    ssr::sign_in(&caller, &email, &password)
+        .await
+        .map_err(crate::domain::error::server::reply)?;
+    leptos_axum::redirect(&safe_next(next.as_deref()));
+    Ok(())
+}
+
+/// Signs out: the session is deleted on the server, not just forgotten by the browser.
+#[server(prefix = "/api/fn", endpoint = "sign_out", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
+pub async fn sign_out() -> Result<(), AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Anyone>().await?;
+    ssr::sign_out(&caller)
+        .await
+        .map_err(crate::domain::error::server::reply)?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+impl crate::domain::form::FromForm for SignIn {
+    fn from_form(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
+        Some(SignIn {
+            email: field("email")?,
+            password: field("password")?,
+            // An empty field is no value, as the server reads it.
+            next: field("next").filter(|v| !v.is_empty()),
+        })
+    }
+}
+
+impl crate::domain::form::FromForm for SignOut {
+    fn from_form(_: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
+        Some(SignOut {})
+    }
+}
+
+/// Changes the signed-in account's password.
+#[server(prefix = "/api/fn", endpoint = "change_password", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Member>().await?;
+    ssr::change_password(&caller, &current_password, new_password)
+        .await
+        .map_err(crate::domain::error::server::reply)?;
+    leptos_axum::redirect("/account?password=changed");
+    Ok(())
+}
+
+/// Only same-site paths are followed after sign-in, never another host. Browsers drop tabs and
+/// line breaks from a URL and read `\` as `/`, so `/<tab>/evil.example` would leave the site:
+/// only a path of visible ASCII (as our links write it, percent-encoded) that does not start
+/// with `//` is followed.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            path.to_owned()
+        }
+        _ => "/account".to_owned(),
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::form::tests::reads_like_the_server;
+
+    #[test]
+    fn the_sign_in_and_sign_out_forms_read_in_the_browser_as_on_the_server() {
+        reads_like_the_server::<SignIn>("email=maya@example.com&password=hunter22&next=/redeem/4");
+        reads_like_the_server::<SignIn>("email=maya@example.com&password=hunter22&next=");
+        reads_like_the_server::<SignOut>("");
+    }
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/account?page=2")), "/account?page=2");
+        assert_eq!(safe_next(Some("https://evil.example")), "/account");
+        assert_eq!(safe_next(Some("//evil.example")), "/account");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/account");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/account");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/account");
+        assert_eq!(safe_next(Some("/ /evil.example")), "/account");
+        assert_eq!(
+            safe_next(Some("/redeem/4?key=a%20b")),
+            "/redeem/4?key=a%20b"
+        );
+        assert_eq!(safe_next(None), "/account");
+    }
+}

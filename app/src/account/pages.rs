@@ -1,0 +1,133 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::{SignIn, SignOut, SignUp};
+use crate::domain::account::{NewPassword, Role, Viewer};
+use crate::kit::{FieldError, FormError, PostForm, action_error, field_invalid};
+
+/// The sign-out action, shared by the header on every page.
+#[derive(Clone, Copy)]
+pub struct SignOutAction(pub ServerAction<SignOut>);
+
+/// `/sign-in`
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    // Created inside the page (inside <Routes>): that is where the router hands a failed
+    // no-JavaScript form post's error back to its action.
+    let sign_in = ServerAction::<SignIn>::new();
+    let error = action_error(sign_in);
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    view! {
+        <Title text="Sign in · Rewards Bazaar" />
+        <section class="auth-card" aria-labelledby="sign-in-heading">
+            <h1 id="sign-in-heading">"Sign in"</h1>
+            <PostForm action=sign_in>
+                <FormError error />
+                <div class="field">
+                    <label for="email">"Email"</label>
+                    <input id="email" name="email" type="email" autocomplete="email" inputmode="email" required />
+                </div>
+                <div class="field">
+                    <label for="password">"Password"</label>
+                    <input id="password" name="password" type="password" autocomplete="current-password" required />
+                </div>
+                <input type="hidden" name="next" value=next />
+                <button type="submit" class="button" disabled=move || sign_in.pending().get()>
+                    "Sign in"
+                </button>
+            </PostForm>
+            <p class="auth-switch">"New here? " <a href="/sign-up">"Create an account"</a></p>
+        </section>
+    }
+}
+
+/// `/sign-up`
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let sign_up = ServerAction::<SignUp>::new();
+    let error = action_error(sign_up);
+    view! {
+        <Title text="Create an account · Rewards Bazaar" />
+        <section class="auth-card" aria-labelledby="sign-up-heading">
+            <h1 id="sign-up-heading">"Create an account"</h1>
+            <ActionForm action=sign_up>
+                <FormError error />
+                <div class="field">
+                    <label for="display_name">"Your name"</label>
+                    <input
+                        id="display_name"
+                        name="display_name"
+                        autocomplete="name"
+                        required
+                        maxlength="80"
+                        aria-invalid=field_invalid(error, "display_name")
+                        aria-describedby="display_name-error"
+                    />
+                    <FieldError error field="display_name" id="display_name-error" />
+                </div>
+                <div class="field">
+                    <label for="email">"Email"</label>
+                    <input
+                        id="email"
+                        name="email"
+                        type="email"
+                        autocomplete="email"
+                        inputmode="email"
+                        required
+                        aria-invalid=field_invalid(error, "email")
+                        aria-describedby="email-error"
+                    />
+                    <FieldError error field="email" id="email-error" />
+                </div>
+                <div class="field">
+                    <label for="password">"Password"</label>
+                    <input
+                        id="password"
+                        name="password"
+                        type="password"
+                        autocomplete="new-password"
+                        required
+                        minlength=NewPassword::MIN.to_string()
+                        aria-invalid=field_invalid(error, "password")
+                        aria-describedby="password-hint password-error"
+                    />
+                    <p class="hint" id="password-hint">{format!("At least {} characters.", NewPassword::MIN)}</p>
+                    <FieldError error field="password" id="password-error" />
+                </div>
+                <button type="submit" class="button" disabled=move || sign_up.pending().get()>
+                    "Create account"
+                </button>
+            </ActionForm>
+            <p class="auth-switch">"Already a member? " <a href="/sign-in">"Sign in"</a></p>
+        </section>
+    }
+}
+
+/// The header's account area: who is signed in and their points, or a way to sign in.
+#[component]
+pub fn ViewerMenu(viewer: Option<Viewer>) -> impl IntoView {
+    let SignOutAction(sign_out) = expect_context();
+    match viewer {
+        Some(viewer) => view! {
+            <div class="viewer">
+                {(viewer.role >= Role::Staff).then(|| view! { <a class="viewer-staff" href="/staff">"Staff"</a> })}
+                <a class="viewer-account" href="/account">
+                    <span class="viewer-name">{viewer.display_name}</span>
+                    <span class="viewer-balance">{viewer.balance.to_string()}</span>
+                </a>
+                <PostForm action=sign_out class="sign-out">
+                    <button type="submit" class="link-button">"Sign out"</button>
+                </PostForm>
+            </div>
+        }
+        .into_any(),
+        None => view! {
+            <div class="viewer">
+                <a class="button button-small" href="/sign-in">"Sign in"</a>
+            </div>
+        }
+        .into_any(),
+    }
+}

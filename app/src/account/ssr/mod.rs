@@ -1,0 +1,7 @@
+//! The account feature on the server: sessions and passwords, and the account's statement.
+
+mod sessions;
+mod statement;
+
+pub use sessions::{change_password, hash_password, sign_in, sign_out, sign_up};
+pub use statement::account;

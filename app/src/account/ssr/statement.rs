@@ -1,0 +1,122 @@
+use chrono::{Duration, Utc};
+
+use crate::account::statement::{AccountView, HISTORY_PAGE_SIZE, HistoryLine, NextTier, Notice, Reminder};
+use crate::AppError;
+use crate::domain::points::Points;
+use crate::infra::caller::Member;
+
+pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError> {
+    let me = caller.account();
+    if !(1..=10_000).contains(&page) {
+        return Err(AppError::bad_request("Page numbers start at 1."));
+    }
+    let pool = caller.pool();
+    let store = crate::infra::store::load(pool).await?;
+    let now = Utc::now();
+
+    let tier = sqlx::query!(
+        r#"SELECT t.name, t.earn_rate_pct, t.rank,
+                  (SELECT COALESCE(sum(amount_cents), 0) FROM purchases p
+                   WHERE p.account_id = $1 AND p.refunded_at IS NULL
+                     AND p.purchased_at > $2::timestamptz - interval '12 months')::bigint AS "spend!"
+           FROM accounts a JOIN tiers t ON t.code = a.tier WHERE a.id = $1"#,
+        me.id,
+        now
+    )
+    .fetch_one(pool)
+    .await?;
+    let next_tier = sqlx::query!(
+        "SELECT name, min_spend_cents FROM tiers WHERE rank > $1 ORDER BY rank LIMIT 1",
+        tier.rank
+    )
+    .fetch_optional(pool)
+    .await?
+    .map(|t| NextTier {
+        name: t.name,
+        spend_needed_cents: (t.min_spend_cents - tier.spend).max(0),
+    });
+
+    let expiring = sqlx::query!(
+        r#"SELECT COALESCE(sum(remaining), 0)::bigint AS "points!", min(expires_at) AS first
+           FROM point_lots WHERE account_id = $1 AND remaining > 0 AND expires_at <= $2"#,
+        me.id,
+        now + Duration::days(30)
+    )
+    .fetch_one(pool)
+    .await?;
+
+    let rows = sqlx::query!(
+        r#"SELECT created_at, kind, points, reason, reference FROM ledger_entries
+           WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"#,
+        me.id,
+        HISTORY_PAGE_SIZE + 1,
+        (page - 1) * HISTORY_PAGE_SIZE
+    )
+    .fetch_all(pool)
+    .await?;
+    let has_more = rows.len() as i64 > HISTORY_PAGE_SIZE;
+    let history = rows
+        .into_iter()
+        .take(HISTORY_PAGE_SIZE as usize)
+        .map(|r| HistoryLine {
+            at: r.created_at,
+            at_label: r
+                .created_at
+                .with_timezone(&store.zone)
+                .format("%-d %b %Y")
+                .to_string(),
+            kind: r.kind,
+            points: r.points,
+            reason: r.reason,
+            reference: r.reference,
+        })
+        .collect();
+
+    let reminders = sqlx::query!(
+        r#"SELECT d.title, d.starts_at FROM drop_reminders r JOIN drops d ON d.id = r.drop_id
+           WHERE r.account_id = $1 AND d.cancelled_at IS NULL AND d.starts_at > $2
+           ORDER BY d.starts_at LIMIT 20"#,
+        me.id,
+        now
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| Reminder {
+        starts_label: store.format_time(r.starts_at),
+        title: r.title,
+        starts_at: r.starts_at,
+    })
+    .collect();
+    let notices = sqlx::query!(
+        "SELECT message, created_at FROM member_notices WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT 10",
+        me.id
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|n| Notice {
+        at_label: store.format_time(n.created_at),
+        message: n.message,
+    })
+    .collect();
+
+    let points = |n: i64| Points::new(n).map_err(|e| AppError::internal("account", e));
+    Ok(AccountView {
+        display_name: me.display_name.clone(),
+        email: me.email.clone(),
+        balance: me.balance,
+        tier_name: tier.name,
+        earn_rate_pct: tier.earn_rate_pct,
+        next_tier,
+        spend_12m_cents: tier.spend,
+        expiring_first_label: expiring.first.map(|t| store.format_time(t)),
+        currency: store.info.currency,
+        expiring_soon: points(expiring.points)?,
+        reminders,
+        notices,
+        history,
+        page,
+        has_more,
+    })
+}

@@ -1,0 +1,90 @@
+//! A member's own account: balance, tier and progress, points about to expire, and history.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::AppError;
+use crate::domain::points::Points;
+
+
+/// History entries per page.
+pub const HISTORY_PAGE_SIZE: i64 = 20;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextTier {
+    pub name: String,
+    /// How much more to spend (in cents, over the rolling 12 months) to reach it.
+    pub spend_needed_cents: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryLine {
+    #[serde(with = "crate::domain::wire::instant")]
+    pub at: DateTime<Utc>,
+    pub at_label: String,
+    /// earn, redeem, refund, adjust, expire
+    pub kind: String,
+    /// Signed: positive adds points, negative takes them.
+    pub points: i64,
+    pub reason: String,
+    pub reference: Option<String>,
+}
+
+/// An upcoming drop the member asked to be reminded of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reminder {
+    pub title: String,
+    #[serde(with = "crate::domain::wire::instant")]
+    pub starts_at: DateTime<Utc>,
+    pub starts_label: String,
+}
+
+/// A message for the member, e.g. that a drop they wanted moved or was cancelled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub at_label: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub display_name: String,
+    pub email: String,
+    pub balance: Points,
+    pub tier_name: String,
+    /// Points per currency unit at this tier, in percent (150 = 1.5 points per unit).
+    pub earn_rate_pct: i32,
+    pub next_tier: Option<NextTier>,
+    pub spend_12m_cents: i64,
+    pub currency: String,
+    /// Points that expire within 30 days, and when the first of them goes.
+    pub expiring_soon: Points,
+    pub expiring_first_label: Option<String>,
+    pub reminders: Vec<Reminder>,
+    /// The latest messages, newest first.
+    pub notices: Vec<Notice>,
+    pub history: Vec<HistoryLine>,
+    pub page: i64,
+    pub has_more: bool,
+}
+
+/// The signed-in member's own account. There is no account id parameter: the session decides
+/// whose account this is, so no one can read another member's points by changing a number.
+#[server(prefix = "/api/fn", endpoint = "account", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
+pub async fn get_account(page: Option<i64>) -> Result<AccountView, AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Member>().await?;
+    super::ssr::account(&caller, page.unwrap_or(1))
+        .await
+        .map_err(crate::domain::error::server::reply)
+}
+
+/// `$12.50` for dollars, `12.50 EUR` for other currencies.
+pub fn format_money(cents: i64, currency: &str) -> String {
+    let amount = format!("{}.{:02}", cents / 100, (cents % 100).abs());
+    match currency {
+        "USD" => format!("${amount}"),
+        other => format!("{amount} {other}"),
+    }
+}
+

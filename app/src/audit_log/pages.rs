@@ -1,0 +1,51 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::audit_entries;
+use crate::kit::Refused;
+
+/// `/staff/audit`: who did what, filterable. Admins only.
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let query = use_query_map();
+    let filters = Memo::new(move |_| (query.read().get("action"), query.read().get("actor")));
+    let entries = crate::domain::wire::resource(
+        move || filters.get(),
+        |(action, actor)| audit_entries(action, actor),
+    );
+    view! {
+        <Title text="Audit log · Staff · Rewards Bazaar" />
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match entries.await {
+                    Ok(list) => view! {
+                        <section class="account-section" aria-labelledby="audit-heading">
+                            <h1 id="audit-heading">"Audit log"</h1>
+                            <form method="get" action="/staff/audit" class="inline-form" role="search">
+                                <label for="action">"Action"</label>
+                                <input id="action" name="action" placeholder="reward." value=filters.get_untracked().0.unwrap_or_default() />
+                                <label for="actor">"Staff email"</label>
+                                <input id="actor" name="actor" type="email" value=filters.get_untracked().1.unwrap_or_default() />
+                                <button type="submit" class="button button-small-solid">"Filter"</button>
+                            </form>
+                            {list.is_empty().then(|| view! { <p class="empty-state">"No staff actions match."</p> })}
+                            <ul class="history" role="list">
+                                {list.into_iter().map(|e| view! {
+                                    <li class="audit-line">
+                                        <p class="history-reason">{format!("{} · {}", e.action, e.subject)}</p>
+                                        <p class="history-meta">{format!("{} · {}", e.actor, e.at_label)}</p>
+                                        {e.before.map(|b| view! { <p class="audit-json">"Before: " <code>{b}</code></p> })}
+                                        {e.after.map(|a| view! { <p class="audit-json">"After: " <code>{a}</code></p> })}
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                    }
+                    .into_any(),
+                    Err(error) => view! { <Refused error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

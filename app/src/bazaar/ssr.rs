@@ -1,0 +1,196 @@
+use chrono::Utc;
+use sqlx::PgPool;
+
+use super::{BazaarView, CardAction, CategoryCount, DropSummary, RewardCard};
+use crate::AppError;
+use crate::domain::account::Viewer;
+use crate::infra::caller::Member;
+use crate::domain::points::Points;
+use crate::domain::category::Category;
+
+/// Reads the bazaar as of now. `category` is the raw filter from the URL: an unknown one is the
+/// member's mistake (a stale link), answered with the list of real categories.
+pub async fn bazaar(
+    pool: &PgPool,
+    viewer: Option<&Viewer>,
+    category: Option<&str>,
+) -> Result<BazaarView, AppError> {
+    let category = match category.filter(|c| !c.is_empty()) {
+        Some(raw) => Some(
+            raw.parse::<Category>()
+                .map_err(|e| AppError::bad_request(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let now = Utc::now();
+    let store = crate::infra::store::load(pool).await?;
+
+    // Live drops and upcoming ones are limited separately: under one limit, enough live drops
+    // would push the next drop (and the reminders for it) off the page.
+    let drops = sqlx::query!(
+        r#"(SELECT d.id AS "id!", d.title AS "title!", d.starts_at AS "starts_at!", d.ends_at AS "ends_at!",
+                   EXISTS (SELECT 1 FROM drop_reminders r WHERE r.drop_id = d.id AND r.account_id = $2) AS "reminded!"
+            FROM drops d
+            WHERE d.cancelled_at IS NULL AND d.starts_at <= $1 AND d.ends_at > $1
+            ORDER BY d.starts_at, d.id
+            LIMIT 20)
+           UNION ALL
+           (SELECT d.id, d.title, d.starts_at, d.ends_at,
+                   EXISTS (SELECT 1 FROM drop_reminders r WHERE r.drop_id = d.id AND r.account_id = $2)
+            FROM drops d
+            WHERE d.cancelled_at IS NULL AND d.starts_at > $1
+            ORDER BY d.starts_at, d.id
+            LIMIT 9)"#,
+        now,
+        viewer.map(|v| v.id)
+    )
+    .fetch_all(pool)
+    .await?;
+    let (live, upcoming): (Vec<_>, Vec<_>) = drops
+        .into_iter()
+        .map(|d| DropSummary {
+            id: d.id,
+            starts_label: store.format_time(d.starts_at),
+            ends_label: store.format_time(d.ends_at),
+            title: d.title,
+            starts_at: d.starts_at,
+            ends_at: d.ends_at,
+            reminded: viewer.map(|_| d.reminded),
+        })
+        .partition(|d| d.starts_at <= now);
+    let next = upcoming.first().cloned();
+    let upcoming: Vec<DropSummary> = upcoming.into_iter().take(8).collect();
+
+    // Live drops, and drops opening within a day (their cards count down to the opening).
+    let rows = sqlx::query!(
+        r#"SELECT di.id AS drop_item_id, r.id AS reward_id, r.title, r.description, r.category,
+                  di.points_cost, di.quantity, di.remaining, di.per_member_limit,
+                  d.starts_at - CASE WHEN ea.rank IS NOT NULL AND me.rank >= ea.rank
+                                     THEN di.early_access ELSE interval '0' END AS "opens_at!",
+                  mt.rank AS "min_rank?", mt.name AS "min_name?", me.rank AS "member_rank?",
+                  COALESCE((SELECT h.held FROM holdings h
+                            WHERE h.drop_item_id = di.id AND h.account_id = $2), 0)::bigint AS "already!",
+                  (SELECT i.updated_at FROM reward_images i WHERE i.reward_id = r.id) AS "photo_uploaded?"
+           FROM drop_items di
+           JOIN drops d ON d.id = di.drop_id
+           JOIN rewards r ON r.id = di.reward_id
+           LEFT JOIN tiers mt ON mt.code = COALESCE(di.min_tier, r.min_tier)
+           LEFT JOIN tiers ea ON ea.code = di.early_access_tier
+           LEFT JOIN accounts a ON a.id = $2
+           LEFT JOIN tiers me ON me.code = a.tier
+           WHERE d.cancelled_at IS NULL AND d.ends_at > $1 AND d.starts_at <= $1 + interval '1 day'
+           ORDER BY di.points_cost, r.title, di.id"#,
+        now,
+        viewer.map(|v| v.id)
+    )
+    .fetch_all(pool)
+    .await?;
+
+    let mut categories: Vec<CategoryCount> = Category::ALL
+        .into_iter()
+        .map(|category| CategoryCount { category, count: 0 })
+        .collect();
+    let mut rewards = Vec::new();
+    for row in rows {
+        let row_category: Category = row
+            .category
+            .parse()
+            .map_err(|e| AppError::internal("bazaar", e))?;
+        if let Some(count) = categories.iter_mut().find(|c| c.category == row_category) {
+            count.count += 1;
+        }
+        if category.is_some_and(|c| c != row_category) {
+            continue;
+        }
+        let action = if row.remaining <= 0 {
+            CardAction::SoldOut
+        } else if now < row.opens_at {
+            CardAction::Opens
+        } else if let Some(viewer) = viewer {
+            match (row.min_rank, row.min_name) {
+                (Some(min), Some(name)) if row.member_rank.unwrap_or(0) < min => {
+                    CardAction::TierRequired { tier: name }
+                }
+                _ if row.already >= i64::from(row.per_member_limit) => CardAction::LimitReached,
+                _ if viewer.balance.get() < row.points_cost => CardAction::NeedPoints {
+                    more: row.points_cost - viewer.balance.get(),
+                },
+                _ => CardAction::Redeem,
+            }
+        } else {
+            CardAction::SignIn
+        };
+        rewards.push(RewardCard {
+            drop_item_id: row.drop_item_id,
+            reward_id: row.reward_id,
+            image_url: crate::domain::category::image_url(row.reward_id, row.photo_uploaded),
+            title: row.title,
+            description: row.description,
+            category: row_category,
+            cost: Points::new(row.points_cost).map_err(|e| AppError::internal("bazaar", e))?,
+            quantity: row.quantity,
+            remaining: row.remaining,
+            opens_at: row.opens_at,
+            action,
+        });
+    }
+    // Stable sort: within each group the query's order (cheapest first) stays.
+    rewards.sort_by_key(|card| card.action.rank());
+
+    Ok(BazaarView {
+        store: store.info,
+        now,
+        live,
+        next,
+        upcoming,
+        category,
+        categories,
+        rewards,
+    })
+}
+
+/// Turns a member's reminder for a drop on or off. Only drops that have not opened take one.
+pub async fn remind(
+    caller: &Member,
+    drop_id: i64,
+    on: bool,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), AppError> {
+    let me = caller.account();
+    let pool = caller.pool();
+    if !on {
+        sqlx::query!(
+            "DELETE FROM drop_reminders WHERE account_id = $1 AND drop_id = $2",
+            me.id,
+            drop_id
+        )
+        .execute(pool)
+        .await?;
+        return Ok(());
+    }
+    let drop = sqlx::query!(
+        r#"SELECT starts_at, cancelled_at IS NOT NULL AS "cancelled!" FROM drops WHERE id = $1"#,
+        drop_id
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| AppError::not_found("That drop"))?;
+    if drop.cancelled {
+        return Err(AppError::bad_request(
+            "That drop was cancelled, so there is nothing to be reminded of.",
+        ));
+    }
+    if drop.starts_at <= now {
+        return Err(AppError::bad_request(
+            "That drop is already open: no reminder needed, go and redeem.",
+        ));
+    }
+    sqlx::query!(
+        "INSERT INTO drop_reminders (account_id, drop_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        me.id,
+        drop_id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}

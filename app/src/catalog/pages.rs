@@ -1,0 +1,242 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::{
+    ArchiveReward, PhotoProblem, SaveReward, StaffReward, get_staff_reward,
+    list_staff_rewards,
+};
+use crate::domain::category::Category;
+use crate::kit::{FieldError, FormError, Refused, action_error, field_invalid};
+
+/// `/staff`
+#[component]
+pub fn StaffHome() -> impl IntoView {
+    let rewards = crate::domain::wire::resource(|| (), |_| list_staff_rewards(None));
+    view! {
+        <Title text="Staff · Rewards Bazaar" />
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match rewards.await {
+                    Ok(list) => view! {
+                        <section class="account-section" aria-labelledby="staff-heading">
+                            <h1 id="staff-heading">"Staff console"</h1>
+                            <ul class="staff-links" role="list">
+                                <li><a href="/staff/rewards">{format!("Rewards ({})", list.len())}</a></li>
+                                <li><a href="/staff/drops">"Drops calendar"</a></li>
+                                <li><a href="/staff/members">"Members"</a></li>
+                                <li><a href="/staff/audit">"Audit log (admins)"</a></li>
+                                <li><a href="/staff/team">"Staff and admins (admins)"</a></li>
+                                <li><a href="/staff/api-keys">"API keys (admins)"</a></li>
+                            </ul>
+                        </section>
+                    }
+                    .into_any(),
+                    Err(error) => view! { <Refused error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// `/staff/rewards`: the catalog, searchable, and a form for a new reward.
+#[component]
+pub fn StaffRewards() -> impl IntoView {
+    let query = use_query_map();
+    let search = Memo::new(move |_| query.read().get("q"));
+    let rewards = crate::domain::wire::resource(move || search.get(), list_staff_rewards);
+    view! {
+        <Title text="Rewards · Staff · Rewards Bazaar" />
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match rewards.await {
+                    Ok(list) => view! {
+                        <section class="account-section" aria-labelledby="rewards-heading">
+                            <h1 id="rewards-heading">"Rewards"</h1>
+                            <form method="get" action="/staff/rewards" role="search" class="inline-form">
+                                <label for="q">"Search rewards"</label>
+                                <input id="q" name="q" type="search" value=search.get_untracked().unwrap_or_default() />
+                                <button type="submit" class="button button-small-solid">"Search"</button>
+                            </form>
+                            <ul class="history" role="list">
+                                {list.into_iter().map(|r| view! {
+                                    <li class="history-line">
+                                        <div>
+                                            <p class="history-reason"><a href=format!("/staff/rewards/{}", r.id)>{r.title}</a></p>
+                                            <p class="history-meta">{format!("{} · {}{}", r.category.singular(), r.points_cost, if r.archived { " · archived" } else { "" })}</p>
+                                        </div>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                        <NewReward />
+                    }
+                    .into_any(),
+                    Err(error) => view! { <Refused error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn NewReward() -> impl IntoView {
+    let save = ServerAction::<SaveReward>::new();
+    view! {
+        <section class="account-section" aria-labelledby="new-reward-heading">
+            <h2 id="new-reward-heading">"New reward"</h2>
+            <RewardForm action=save reward=None />
+        </section>
+    }
+}
+
+/// The create/edit form, with each field's message beside it.
+#[component]
+fn RewardForm(action: ServerAction<SaveReward>, reward: Option<StaffReward>) -> impl IntoView {
+    let error = action_error(action);
+    let r = reward.clone();
+    let value = move |f: fn(&StaffReward) -> String| r.as_ref().map(f).unwrap_or_default();
+    let selected = reward.as_ref().map(|r| r.category);
+    let tier = reward
+        .as_ref()
+        .and_then(|r| r.min_tier.clone())
+        .unwrap_or_default();
+    view! {
+        <ActionForm action>
+            <FormError error />
+            {reward.as_ref().map(|r| view! { <input type="hidden" name="id" value=r.id.to_string() /> })}
+            <div class="field">
+                <label for="title">"Title"</label>
+                <input id="title" name="title" required maxlength="120" value=value(|r| r.title.clone())
+                    aria-invalid=field_invalid(error, "title") aria-describedby="title-error" />
+                <FieldError error field="title" id="title-error" />
+            </div>
+            <div class="field">
+                <label for="description">"Description"</label>
+                <textarea id="description" name="description" rows="3" maxlength="2000">{value(|r| r.description.clone())}</textarea>
+                <FieldError error field="description" id="description-error" />
+            </div>
+            <div class="field">
+                <label for="category">"Category"</label>
+                <select id="category" name="category" aria-invalid=field_invalid(error, "category") aria-describedby="category-error">
+                    {Category::ALL.into_iter().map(|c| view! {
+                        <option value=c.slug() selected=selected == Some(c)>{c.singular()}</option>
+                    }).collect_view()}
+                </select>
+                <FieldError error field="category" id="category-error" />
+            </div>
+            <div class="field">
+                <label for="points_cost">"Cost in points"</label>
+                <input id="points_cost" name="points_cost" inputmode="numeric" required value=value(|r| r.points_cost.get().to_string())
+                    aria-invalid=field_invalid(error, "points_cost") aria-describedby="points_cost-error" />
+                <FieldError error field="points_cost" id="points_cost-error" />
+            </div>
+            <div class="field">
+                <label for="tags">"Tags"</label>
+                <input id="tags" name="tags" value=value(|r| r.tags.join(", ")) aria-describedby="tags-hint tags-error" />
+                <p class="hint" id="tags-hint">"Separate tags with commas."</p>
+                <FieldError error field="tags" id="tags-error" />
+            </div>
+            <div class="field">
+                <label for="min_tier">"Minimum tier"</label>
+                <select id="min_tier" name="min_tier" aria-describedby="min_tier-error">
+                    <option value="" selected=tier.is_empty()>"Everyone"</option>
+                    <option value="silver" selected=tier == "silver">"Silver and above"</option>
+                    <option value="gold" selected=tier == "gold">"Gold only"</option>
+                </select>
+                <FieldError error field="min_tier" id="min_tier-error" />
+            </div>
+            <button type="submit" class="button" disabled=move || action.pending().get()>"Save reward"</button>
+        </ActionForm>
+    }
+}
+
+/// `/staff/rewards/{id}`
+#[component]
+pub fn StaffRewardEdit() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|i| i.parse::<i64>().ok())
+            .unwrap_or_default()
+    });
+    let reward = crate::domain::wire::resource(move || id.get(), get_staff_reward);
+    let save = ServerAction::<SaveReward>::new();
+    let archive = ServerAction::<ArchiveReward>::new();
+    let archive_error = action_error(archive);
+    let saved = move || query.read().get("saved").is_some();
+    let archived = move || query.read().get("archived").is_some();
+    view! {
+        <Title text="Edit reward · Staff · Rewards Bazaar" />
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match reward.await {
+                    Ok(r) => {
+                        let is_archived = r.archived;
+                        let rid = r.id;
+                        let photo = (r.image_url.clone(), r.has_photo);
+                        view! {
+                            <section class="account-section" aria-labelledby="edit-heading">
+                                <p><a href="/staff/rewards">"← All rewards"</a></p>
+                                <h1 id="edit-heading">{r.title.clone()}</h1>
+                                {move || saved().then(|| view! { <p class="form-success" role="status">"Saved."</p> })}
+                                {move || archived().then(|| view! { <p class="form-success" role="status">"Archived: it has left drops that have not opened."</p> })}
+                                <RewardForm action=save reward=Some(r) />
+                            </section>
+                            <PhotoForm reward_id=rid image_url=photo.0 has_photo=photo.1 />
+                            {(!is_archived).then(|| view! {
+                                <section class="account-section" aria-labelledby="archive-heading">
+                                    <h2 id="archive-heading">"Archive"</h2>
+                                    <p class="hint">"Archived rewards leave drops that have not opened. Past drops and redemptions keep them."</p>
+                                    <ActionForm action=archive>
+                                        <FormError error=archive_error />
+                                        <input type="hidden" name="id" value=rid.to_string() />
+                                        <button type="submit" class="button button-secondary">"Archive reward"</button>
+                                    </ActionForm>
+                                </section>
+                            })}
+                        }
+                        .into_any()
+                    }
+                    Err(error) => view! { <Refused error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The reward's picture and a plain multipart form to replace it: the upload goes to an axum
+/// handler, which redirects back here with `?photo=saved` or `?photo_error=<code>`.
+#[component]
+fn PhotoForm(reward_id: i64, image_url: String, has_photo: bool) -> impl IntoView {
+    let query = use_query_map();
+    let problem = move || {
+        query
+            .read()
+            .get("photo_error")
+            .and_then(|c| PhotoProblem::from_code(&c))
+    };
+    let saved = move || query.read().get("photo").as_deref() == Some("saved");
+    view! {
+        <section class="account-section" aria-labelledby="photo-heading">
+            <h2 id="photo-heading">"Picture"</h2>
+            <img class="photo-preview" src=image_url width="320" height="200"
+                alt=if has_photo { "The current picture" } else { "The drawn illustration used until a picture is uploaded" } />
+            {move || saved().then(|| view! { <p class="form-success" role="status">"Picture saved. Members see it on the reward's card."</p> })}
+            <form method="post" action=format!("/staff/rewards/{reward_id}/photo") enctype="multipart/form-data">
+                <div class="field">
+                    <label for="photo">{if has_photo { "Replace the picture" } else { "Upload a picture" }}</label>
+                    <input id="photo" name="photo" type="file" accept="image/png,image/jpeg,image/webp" required
+                        aria-invalid=move || problem().is_some().then_some("true") aria-describedby="photo-hint photo-error" />
+                    <p class="hint" id="photo-hint">"PNG, JPEG or WebP, up to 1 MB. Shown 16:7 on phones and 8:5 on wider screens, cropped to fit."</p>
+                    {move || problem().map(|p| view! { <p class="field-error" id="photo-error" role="alert">{p.message()}</p> })}
+                </div>
+                <button type="submit" class="button button-secondary">"Upload picture"</button>
+            </form>
+        </section>
+    }
+}
+

@@ -1,0 +1,338 @@
+//! One error type for everything a member, staff user or integrator can be told.
+//!
+//! It crosses the wire typed (server functions encode it as JSON), so the browser gets the same
+//! variant the server produced and can show a specific message. Internal failures carry no
+//! detail: the detail goes to the server log, the person sees an opaque message.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::points::Points;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "Tagged")]
+pub enum AppError {
+    /// The request itself was wrong; the message says what to change.
+    #[error("{message}")]
+    BadRequest { message: String },
+    /// A form field was wrong; `field` names the input so the UI can put the message beside it.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    #[error("{what} was not found.")]
+    NotFound { what: String },
+    #[error("Please sign in to continue.")]
+    Unauthenticated,
+    /// Sign-in failed. Deliberately the same for an unknown email and a wrong password, so the
+    /// form cannot be used to find out who has an account.
+    #[error("That email and password don't match an account.")]
+    WrongCredentials,
+    #[error("Too many sign-in attempts. Try again in {minutes} {}.", if *minutes == 1 { "minute" } else { "minutes" })]
+    TooManyAttempts { minutes: i64 },
+    #[error("Too many requests. Try again in {retry_after_secs} seconds.")]
+    RateLimited { retry_after_secs: u64 },
+    /// So many members are redeeming the same reward that this request was not let in. Nothing
+    /// happened; pressing again in a moment is safe (the press keeps its idempotency key).
+    #[error(
+        "So many members are redeeming this right now that we couldn't fit yours in. Nothing was taken from your points. Please press Redeem again in a moment."
+    )]
+    Busy,
+    /// The same request id was used before for something else.
+    #[error("{message}")]
+    Conflict { message: String },
+    /// An integrator's API key is missing or not valid.
+    #[error("{message}")]
+    ApiKey { message: String },
+    #[error("{message}")]
+    PayloadTooLarge { message: String },
+    // Redemption outcomes a member can meet at drop time.
+    #[error("Sorry, this reward just sold out.")]
+    SoldOut,
+    #[error("You need {} more for this reward: it costs {needed} and you have {have}.", Points::new(needed.get() - have.get()).unwrap_or(Points::ZERO))]
+    NotEnoughPoints { needed: Points, have: Points },
+    #[error("You have already redeemed this reward {limit} {} in this drop, the most allowed.", if *limit == 1 { "time" } else { "times" })]
+    LimitReached { limit: i32 },
+    #[error("This reward is for {tier} members and above.")]
+    TierRequired { tier: String },
+    #[error("This drop opens {opens}.")]
+    NotOpenYet { opens: String },
+    #[error("This drop has closed.")]
+    DropClosed,
+    #[error("{message}")]
+    CannotCancel { message: String },
+    /// A state-changing request that did not come from this site's own pages.
+    #[error("This request came from another site and was refused.")]
+    CrossSite,
+    #[error("You don't have access to this.")]
+    Forbidden,
+    /// Anything the person cannot fix: database or programming errors. Logged on the server.
+    #[error("Something went wrong on our side. Please try again in a moment.")]
+    Internal,
+    /// The request never reached the server function (network down, server restarting).
+    #[error("We couldn't reach the bazaar. Check your connection and try again.")]
+    Unreachable,
+}
+
+impl AppError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::NotFound { what: what.into() }
+    }
+
+    /// The HTTP status this error maps to, shared by server functions and the JSON API.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::BadRequest { .. } => 400,
+            Self::Invalid { .. } => 422,
+            Self::NotFound { .. } => 404,
+            Self::Unauthenticated | Self::WrongCredentials | Self::ApiKey { .. } => 401,
+            Self::TooManyAttempts { .. } | Self::RateLimited { .. } | Self::Busy => 429,
+            Self::Conflict { .. } => 409,
+            Self::CrossSite => 403,
+            Self::PayloadTooLarge { .. } => 413,
+            Self::SoldOut
+            | Self::NotEnoughPoints { .. }
+            | Self::LimitReached { .. }
+            | Self::NotOpenYet { .. }
+            | Self::DropClosed
+            | Self::CannotCancel { .. } => 409,
+            Self::TierRequired { .. } => 403,
+            Self::Forbidden => 403,
+            Self::Internal => 500,
+            Self::Unreachable => 503,
+        }
+    }
+}
+
+/// An error as the wire has it: `{"kind": "sold_out"}`, `{"kind": "invalid", "field": …,
+/// "message": …}`. Serde reads an internally tagged enum by buffering the whole object into a
+/// generic tree and reading each variant back out of it, which in the browser bundle meant a
+/// copy of that machinery per variant; every field any variant has, side by side, reads in
+/// one pass instead.
+#[derive(Deserialize)]
+struct Tagged {
+    kind: String,
+    message: Option<String>,
+    field: Option<String>,
+    what: Option<String>,
+    minutes: Option<i64>,
+    retry_after_secs: Option<u64>,
+    needed: Option<Points>,
+    have: Option<Points>,
+    limit: Option<i32>,
+    tier: Option<String>,
+    opens: Option<String>,
+}
+
+impl TryFrom<Tagged> for AppError {
+    type Error = String;
+
+    fn try_from(t: Tagged) -> Result<Self, String> {
+        fn needs<T>(value: Option<T>, kind: &str, field: &str) -> Result<T, String> {
+            value.ok_or_else(|| format!("a `{kind}` error needs `{field}`"))
+        }
+        let kind = t.kind.as_str();
+        // Six kinds carry a message.
+        let message = || needs(t.message, kind, "message");
+        Ok(match kind {
+            "bad_request" => Self::BadRequest {
+                message: message()?,
+            },
+            "invalid" => Self::Invalid {
+                field: needs(t.field, kind, "field")?,
+                message: message()?,
+            },
+            "not_found" => Self::NotFound {
+                what: needs(t.what, kind, "what")?,
+            },
+            "unauthenticated" => Self::Unauthenticated,
+            "wrong_credentials" => Self::WrongCredentials,
+            "too_many_attempts" => Self::TooManyAttempts {
+                minutes: needs(t.minutes, kind, "minutes")?,
+            },
+            "rate_limited" => Self::RateLimited {
+                retry_after_secs: needs(t.retry_after_secs, kind, "retry_after_secs")?,
+            },
+            "busy" => Self::Busy,
+            "conflict" => Self::Conflict {
+                message: message()?,
+            },
+            "api_key" => Self::ApiKey {
+                message: message()?,
+            },
+            "payload_too_large" => Self::PayloadTooLarge {
+                message: message()?,
+            },
+            "sold_out" => Self::SoldOut,
+            "not_enough_points" => Self::NotEnoughPoints {
+                needed: needs(t.needed, kind, "needed")?,
+                have: needs(t.have, kind, "have")?,
+            },
+            "limit_reached" => Self::LimitReached {
+                limit: needs(t.limit, kind, "limit")?,
+            },
+            "tier_required" => Self::TierRequired {
+                tier: needs(t.tier, kind, "tier")?,
+            },
+            "not_open_yet" => Self::NotOpenYet {
+                opens: needs(t.opens, kind, "opens")?,
+            },
+            "drop_closed" => Self::DropClosed,
+            "cannot_cancel" => Self::CannotCancel {
+                message: message()?,
+            },
+            "cross_site" => Self::CrossSite,
+            "forbidden" => Self::Forbidden,
+            "internal" => Self::Internal,
+            "unreachable" => Self::Unreachable,
+            other => return Err(format!("unknown error kind `{other}`")),
+        })
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = crate::domain::wire::Wire;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Malformed arguments are the caller's mistake; say which.
+            ServerFnErrorErr::Args(message) => {
+                Self::bad_request(format!("The request was not understood: {message}"))
+            }
+            ServerFnErrorErr::MissingArg(arg) => {
+                Self::bad_request(format!("The request is missing `{arg}`."))
+            }
+            // Client side: the request failed or what came back was not our answer (a proxy's
+            // error page, a dropped connection).
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Deserialization(_) => {
+                Self::Unreachable
+            }
+            _ => Self::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+#[cfg(test)]
+mod tests {
+    use super::AppError;
+    use crate::domain::points::Points;
+
+    /// One of each variant. The match has no wildcard, so a new variant does not compile until
+    /// it is listed here too.
+    fn one_of_each() -> Vec<AppError> {
+        let all = vec![
+            AppError::bad_request("Pick a date."),
+            AppError::invalid("email", "That doesn't look like an email address."),
+            AppError::not_found("That reward"),
+            AppError::Unauthenticated,
+            AppError::WrongCredentials,
+            AppError::TooManyAttempts { minutes: 3 },
+            AppError::RateLimited {
+                retry_after_secs: 7,
+            },
+            AppError::Busy,
+            AppError::Conflict {
+                message: "Used before.".into(),
+            },
+            AppError::ApiKey {
+                message: "Unknown key.".into(),
+            },
+            AppError::PayloadTooLarge {
+                message: "Too big.".into(),
+            },
+            AppError::SoldOut,
+            AppError::NotEnoughPoints {
+                needed: Points::new(500).unwrap(),
+                have: Points::new(120).unwrap(),
+            },
+            AppError::LimitReached { limit: 2 },
+            AppError::TierRequired {
+                tier: "Gold".into(),
+            },
+            AppError::NotOpenYet {
+                opens: "Tuesday at 09:00".into(),
+            },
+            AppError::DropClosed,
+            AppError::CannotCancel {
+                message: "Too late.".into(),
+            },
+            AppError::CrossSite,
+            AppError::Forbidden,
+            AppError::Internal,
+            AppError::Unreachable,
+        ];
+        for error in &all {
+            match error {
+                AppError::BadRequest { .. }
+                | AppError::Invalid { .. }
+                | AppError::NotFound { .. }
+                | AppError::Unauthenticated
+                | AppError::WrongCredentials
+                | AppError::TooManyAttempts { .. }
+                | AppError::RateLimited { .. }
+                | AppError::Busy
+                | AppError::Conflict { .. }
+                | AppError::ApiKey { .. }
+                | AppError::PayloadTooLarge { .. }
+                | AppError::SoldOut
+                | AppError::NotEnoughPoints { .. }
+                | AppError::LimitReached { .. }
+                | AppError::TierRequired { .. }
+                | AppError::NotOpenYet { .. }
+                | AppError::DropClosed
+                | AppError::CannotCancel { .. }
+                | AppError::CrossSite
+                | AppError::Forbidden
+                | AppError::Internal
+                | AppError::Unreachable => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_error_reads_back_as_the_same_error_from_its_tagged_json() {
+        for error in one_of_each() {
+            let json = serde_json::to_string(&error).unwrap();
+            let back: AppError = serde_json::from_str(&json)
+                .unwrap_or_else(|e| panic!("{json} did not read back: {e}"));
+            assert_eq!(back, error, "{json}");
+        }
+    }
+
+    #[test]
+    fn errors_are_tagged_by_kind_on_the_wire() {
+        let json = serde_json::to_value(AppError::LimitReached { limit: 2 }).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({ "kind": "limit_reached", "limit": 2 })
+        );
+    }
+
+    #[test]
+    fn an_error_missing_its_fields_or_of_an_unknown_kind_is_refused() {
+        let missing = serde_json::from_str::<AppError>(r#"{"kind":"invalid","message":"x"}"#);
+        assert!(missing.unwrap_err().to_string().contains("needs `field`"));
+        let unknown = serde_json::from_str::<AppError>(r#"{"kind":"gremlins"}"#);
+        assert!(
+            unknown
+                .unwrap_err()
+                .to_string()
+                .contains("unknown error kind `gremlins`")
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! The bottom layer, shared by the server and the browser, with no views and no database:
+//! the error type, the domain's types parsed from what people type, form reading and the wire
+//! encoding. Everything above may use it; it uses nothing above.
+
+pub mod account;
+pub mod category;
+pub mod drop_state;
+pub mod error;
+pub mod form;
+pub mod points;
+pub mod store;
+pub mod wire;

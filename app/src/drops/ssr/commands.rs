@@ -1,0 +1,373 @@
+//! Changing drops: saving, cancelling, and putting rewards in them or taking them out. Each
+//! is one transaction, audited in it.
+
+use chrono::{
+    DateTime, Utc,
+};
+use serde_json::json;
+use sqlx::{PgConnection, PgExecutor};
+
+use crate::AppError;
+use crate::infra::caller::Staff;
+use crate::domain::error::server::violated_constraint;
+use crate::infra::audit::audit;
+
+use super::rules::*;
+use super::queries::*;
+
+/// A drop row locked for a change, refusing once it has opened (or was cancelled).
+pub(super) struct LockedDrop {
+    pub(super) title: String,
+    pub(super) starts_at: DateTime<Utc>,
+    pub(super) ends_at: DateTime<Utc>,
+    pub(super) cancelled: bool,
+}
+
+impl LockedDrop {
+    pub(super) fn snapshot(&self) -> serde_json::Value {
+        json!({ "title": self.title, "starts_at": self.starts_at, "ends_at": self.ends_at, "cancelled": self.cancelled })
+    }
+}
+
+pub(super) async fn lock_drop(conn: &mut PgConnection, id: i64) -> Result<LockedDrop, AppError> {
+    sqlx::query_as!(
+        LockedDrop,
+        r#"SELECT title, starts_at, ends_at, cancelled_at IS NOT NULL AS "cancelled!"
+           FROM drops WHERE id = $1 FOR UPDATE"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(|| AppError::not_found("That drop"))
+}
+
+/// Refuses changes to a drop once any member could redeem from it.
+pub(super) async fn ensure_not_open(
+    conn: &mut PgConnection,
+    id: i64,
+    drop: &LockedDrop,
+    now: DateTime<Utc>,
+    what: &str,
+) -> Result<(), AppError> {
+    if drop.cancelled {
+        return Err(AppError::Conflict {
+            message: format!("This drop was cancelled, so {what}."),
+        });
+    }
+    if now >= opens_at(&mut *conn, id, drop.starts_at).await? {
+        return Err(AppError::Conflict {
+            message: format!("This drop has already opened, so {what}."),
+        });
+    }
+    Ok(())
+}
+
+pub(super) fn duplicate_title(title: &str) -> AppError {
+    AppError::invalid(
+        "title",
+        format!(
+            "A drop called \u{201c}{title}\u{201d} already overlaps these times. Change the title or the times."
+        ),
+    )
+}
+
+pub async fn save(
+    caller: &Staff,
+    id: Option<i64>,
+    title: &str,
+    starts: &str,
+    ends: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, AppError> {
+    let actor = caller.account().id;
+    let title = parse_title(title, 120)?;
+    let pool = caller.pool();
+    let store = crate::infra::store::load(pool).await?;
+    let window = DropWindow::parse(starts, ends, store.zone, now)?;
+    let mut tx = pool.begin().await?;
+    let (before, previous_start) = match id {
+        Some(id) => {
+            let drop = lock_drop(&mut tx, id).await?;
+            ensure_not_open(
+                &mut tx,
+                id,
+                &drop,
+                now,
+                "its times can no longer be changed",
+            )
+            .await?;
+            (Some(drop.snapshot()), Some(drop.starts_at))
+        }
+        None => (None, None),
+    };
+    let constraint = |e: sqlx::Error| match violated_constraint(&e) {
+        Some("drops_no_overlapping_duplicate") => duplicate_title(&title),
+        _ => e.into(),
+    };
+    let saved = match id {
+        Some(id) => sqlx::query_scalar!(
+            "UPDATE drops SET title = $2, starts_at = $3, ends_at = $4 WHERE id = $1 RETURNING id",
+            id,
+            title,
+            window.starts_at,
+            window.ends_at
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(constraint)?,
+        None => sqlx::query_scalar!(
+            "INSERT INTO drops (title, starts_at, ends_at) VALUES ($1, $2, $3) RETURNING id",
+            title,
+            window.starts_at,
+            window.ends_at
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(constraint)?,
+    };
+    // Its items' early access runs back from the new start: moving the drop closer must not
+    // open it for some members there and then.
+    let opens = opens_at(&mut *tx, saved, window.starts_at).await?;
+    if opens < window.starts_at && now >= opens {
+        return Err(AppError::invalid(
+            "starts_at",
+            "With its early access this drop would already be open for some members. Choose a later start, or give its rewards less early access.",
+        ));
+    }
+    // Members who asked to be reminded planned around the old time: tell them it moved.
+    if let Some(previous) = previous_start.filter(|p| *p != window.starts_at) {
+        let message = format!(
+            "The drop \u{201c}{}\u{201d} has moved: it now opens {} instead of {}.",
+            title,
+            store.format_time(window.starts_at),
+            store.format_time(previous)
+        );
+        sqlx::query!(
+            "INSERT INTO member_notices (account_id, message) SELECT account_id, $2 FROM drop_reminders WHERE drop_id = $1",
+            saved,
+            message
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    let after = lock_drop(&mut tx, saved).await?.snapshot();
+    let action = if before.is_some() {
+        "drop.edit"
+    } else {
+        "drop.create"
+    };
+    audit(
+        &mut tx,
+        actor,
+        action,
+        &format!("drop:{saved}"),
+        before,
+        Some(after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// Cancels a drop before it opens and tells the members who asked for a reminder; returns how
+/// many were told.
+pub async fn cancel(caller: &Staff, id: i64, now: DateTime<Utc>) -> Result<i64, AppError> {
+    let actor = caller.account().id;
+    let pool = caller.pool();
+    let store = crate::infra::store::load(pool).await?;
+    let mut tx = pool.begin().await?;
+    let drop = lock_drop(&mut tx, id).await?;
+    if drop.cancelled {
+        return Ok(0);
+    }
+    ensure_not_open(&mut tx, id, &drop, now, "it can no longer be cancelled").await?;
+    sqlx::query!("UPDATE drops SET cancelled_at = $2 WHERE id = $1", id, now)
+        .execute(&mut *tx)
+        .await?;
+    let message = format!(
+        "The drop \u{201c}{}\u{201d} planned for {} has been cancelled. Sorry: we'll tell you about the next one.",
+        drop.title,
+        store.format_time(drop.starts_at)
+    );
+    let told = sqlx::query!(
+        "INSERT INTO member_notices (account_id, message) SELECT account_id, $2 FROM drop_reminders WHERE drop_id = $1",
+        id,
+        message
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected() as i64;
+    let after = json!({ "title": drop.title, "starts_at": drop.starts_at, "ends_at": drop.ends_at, "cancelled": true, "members_told": told });
+    audit(
+        &mut tx,
+        actor,
+        "drop.cancel",
+        &format!("drop:{id}"),
+        Some(drop.snapshot()),
+        Some(after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(told)
+}
+
+pub(super) async fn item_snapshot(
+    db: impl PgExecutor<'_>,
+    drop_id: i64,
+    reward_id: i64,
+) -> Result<Option<serde_json::Value>, AppError> {
+    Ok(sqlx::query!(
+        r#"SELECT di.id, di.quantity, di.points_cost, di.per_member_limit, di.early_access_tier,
+                  (extract(epoch FROM di.early_access) / 60)::bigint AS early_minutes
+           FROM drop_items di WHERE di.drop_id = $1 AND di.reward_id = $2"#,
+        drop_id,
+        reward_id
+    )
+    .fetch_optional(db)
+    .await?
+    .map(|r| {
+        json!({
+            "item": r.id, "reward": reward_id, "quantity": r.quantity, "points_cost": r.points_cost,
+            "per_member_limit": r.per_member_limit, "early_access_tier": r.early_access_tier,
+            "early_access_minutes": r.early_minutes,
+        })
+    }))
+}
+
+pub async fn save_item(
+    caller: &Staff,
+    drop_id: i64,
+    item: ItemDraft,
+    now: DateTime<Utc>,
+) -> Result<i64, AppError> {
+    let actor = caller.account().id;
+    let mut tx = caller.pool().begin().await?;
+    let drop = lock_drop(&mut tx, drop_id).await?;
+    ensure_not_open(
+        &mut tx,
+        drop_id,
+        &drop,
+        now,
+        "its rewards can no longer be changed",
+    )
+    .await?;
+    let reward = sqlx::query!(
+        r#"SELECT points_cost, archived_at IS NOT NULL AS "archived!" FROM rewards WHERE id = $1"#,
+        item.reward_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| {
+        AppError::invalid(
+            "reward_id",
+            "That reward does not exist. Choose one from the list.",
+        )
+    })?;
+    if reward.archived {
+        return Err(AppError::invalid(
+            "reward_id",
+            "That reward is archived. Choose another.",
+        ));
+    }
+    let before = item_snapshot(&mut *tx, drop_id, item.reward_id).await?;
+    let (tier, minutes) = item.early_access.clone().unzip();
+    let saved = sqlx::query_scalar!(
+        r#"INSERT INTO drop_items (drop_id, reward_id, quantity, remaining, points_cost, per_member_limit,
+                                   early_access_tier, early_access)
+           VALUES ($1, $2, $3, $3, $4, $5, $6, make_interval(mins => $7::int))
+           ON CONFLICT ON CONSTRAINT drop_items_reward_once_per_drop DO UPDATE SET
+               quantity = EXCLUDED.quantity, remaining = EXCLUDED.remaining,
+               points_cost = EXCLUDED.points_cost, per_member_limit = EXCLUDED.per_member_limit,
+               early_access_tier = EXCLUDED.early_access_tier, early_access = EXCLUDED.early_access
+           RETURNING id"#,
+        drop_id,
+        item.reward_id,
+        item.quantity,
+        item.points_cost.unwrap_or(reward.points_cost),
+        item.per_member_limit,
+        tier,
+        minutes
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| match violated_constraint(&e) {
+        Some("drop_items_early_access_tier_fkey") => {
+            AppError::invalid("early_access_tier", "Choose one of the tiers.")
+        }
+        _ => e.into(),
+    })?;
+    // Early access may now reach back past the present: that would open the drop by editing it.
+    ensure_not_open(
+        &mut tx,
+        drop_id,
+        &drop,
+        now,
+        "early access cannot start in the past",
+    )
+    .await
+    .map_err(|_| {
+        AppError::invalid(
+            "early_access_minutes",
+            "That much early access would start in the past. Choose fewer minutes.",
+        )
+    })?;
+    let after = item_snapshot(&mut *tx, drop_id, item.reward_id).await?;
+    let action = if before.is_some() {
+        "drop.item.edit"
+    } else {
+        "drop.item.add"
+    };
+    audit(
+        &mut tx,
+        actor,
+        action,
+        &format!("drop:{drop_id}"),
+        before,
+        after,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+pub async fn remove_item(
+    caller: &Staff,
+    drop_id: i64,
+    item_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let actor = caller.account().id;
+    let mut tx = caller.pool().begin().await?;
+    let drop = lock_drop(&mut tx, drop_id).await?;
+    ensure_not_open(
+        &mut tx,
+        drop_id,
+        &drop,
+        now,
+        "its rewards can no longer be changed",
+    )
+    .await?;
+    let reward_id = sqlx::query_scalar!(
+        "SELECT reward_id FROM drop_items WHERE id = $1 AND drop_id = $2",
+        item_id,
+        drop_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AppError::not_found("That reward in this drop"))?;
+    let before = item_snapshot(&mut *tx, drop_id, reward_id).await?;
+    sqlx::query!("DELETE FROM drop_items WHERE id = $1", item_id)
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        actor,
+        "drop.item.remove",
+        &format!("drop:{drop_id}"),
+        before,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,271 @@
+//! Who is calling, checked once per request, handed back as a proof.
+//!
+//! Every server function starts with `authorize::<P>()` for a policy `P` (`Anyone`, `Member`,
+//! `Staff`, `Admin`). The value it returns is the only way to reach the database as that
+//! caller: the proofs' fields are private, so nothing but the check can make one, and a query
+//! that changes staff data takes a `&Staff`, not a pool. `Admin` stands in for `Staff`, and
+//! `Staff` for `Member`, by `Deref`: an admin is a staff user, and staff have accounts too.
+
+use std::net::SocketAddr;
+use std::ops::Deref;
+
+use axum::extract::ConnectInfo;
+use sqlx::PgPool;
+use tower_sessions::Session;
+
+use super::state::AppState;
+use crate::AppError;
+use crate::domain::account::{Role, Tier, Viewer};
+use crate::domain::error::server::reply;
+use crate::domain::points::Points;
+
+/// Session keys: the signed-in account, and when it signed in (Unix milliseconds).
+const ACCOUNT_ID: &str = "account_id";
+const SIGNED_IN_AT: &str = "signed_in_at";
+
+/// The request as the check found it, before any policy: private to this module.
+struct Request {
+    state: AppState,
+    session: Session,
+    viewer: Option<Viewer>,
+}
+
+/// A policy: what the check demands of the caller, and the proof it hands back.
+pub trait Policy: Sized + private::Sealed {
+    #[doc(hidden)]
+    fn admit(request: RequestToken) -> Result<Self, AppError>;
+}
+
+/// Opaque to other modules: a policy can only be implemented here.
+pub struct RequestToken(Request);
+
+mod private {
+    pub trait Sealed {}
+    impl Sealed for super::Anyone {}
+    impl Sealed for super::Member {}
+    impl Sealed for super::Staff {}
+    impl Sealed for super::Admin {}
+}
+
+/// Anyone, signed in or not: public information such as the bazaar.
+pub struct Anyone(Request);
+
+/// A signed-in account of any role, acting on its own data.
+pub struct Member {
+    request: Request,
+    account: Viewer,
+}
+
+/// A staff user (or an admin).
+pub struct Staff(Member);
+
+/// An admin.
+pub struct Admin(Staff);
+
+impl Policy for Anyone {
+    fn admit(RequestToken(request): RequestToken) -> Result<Self, AppError> {
+        Ok(Anyone(request))
+    }
+}
+
+impl Policy for Member {
+    fn admit(RequestToken(mut request): RequestToken) -> Result<Self, AppError> {
+        let account = request.viewer.take().ok_or(AppError::Unauthenticated)?;
+        request.viewer = Some(account.clone());
+        Ok(Member { request, account })
+    }
+}
+
+impl Policy for Staff {
+    fn admit(token: RequestToken) -> Result<Self, AppError> {
+        let member = Member::admit(token)?;
+        if member.account.role >= Role::Staff {
+            Ok(Staff(member))
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+impl Policy for Admin {
+    fn admit(token: RequestToken) -> Result<Self, AppError> {
+        let staff = Staff::admit(token)?;
+        if staff.account().role == Role::Admin {
+            Ok(Admin(staff))
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+impl Anyone {
+    pub fn state(&self) -> &AppState {
+        &self.0.state
+    }
+    pub fn pool(&self) -> &PgPool {
+        &self.0.state.pool
+    }
+    pub fn session(&self) -> &Session {
+        &self.0.session
+    }
+    /// The signed-in account, if any.
+    pub fn viewer(&self) -> Option<&Viewer> {
+        self.0.viewer.as_ref()
+    }
+}
+
+impl Member {
+    pub fn state(&self) -> &AppState {
+        &self.request.state
+    }
+    pub fn pool(&self) -> &PgPool {
+        &self.request.state.pool
+    }
+    pub fn session(&self) -> &Session {
+        &self.request.session
+    }
+    /// The signed-in account.
+    pub fn account(&self) -> &Viewer {
+        &self.account
+    }
+}
+
+impl Deref for Staff {
+    type Target = Member;
+    fn deref(&self) -> &Member {
+        &self.0
+    }
+}
+
+impl Deref for Admin {
+    type Target = Staff;
+    fn deref(&self) -> &Staff {
+        &self.0
+    }
+}
+
+/// Checks policy `P` for the current request and returns its proof. On failure the response
+/// status is already set, so a server function can simply `?` it.
+pub async fn authorize<P: Policy>() -> Result<P, AppError> {
+    async {
+        let state = AppState::current()?;
+        let session: Session = leptos_axum::extract()
+            .await
+            .map_err(|e| AppError::internal("reading the session", e))?;
+        authorize_session(state, session).await
+    }
+    .await
+    .map_err(reply)
+}
+
+/// The same check for a plain axum handler (e.g. a CSV download), which has the state and
+/// session as extractors rather than in the Leptos context.
+pub async fn authorize_session<P: Policy>(state: AppState, session: Session) -> Result<P, AppError> {
+    let read = |e| AppError::internal("reading the session", e);
+    let account_id: Option<i64> = session.get(ACCOUNT_ID).await.map_err(read)?;
+    let signed_in_at: Option<i64> = session.get(SIGNED_IN_AT).await.map_err(read)?;
+    let viewer = match (account_id, signed_in_at) {
+        (Some(id), Some(at)) => load_viewer(&state.pool, id, at).await?,
+        _ => None,
+    };
+    P::admit(RequestToken(Request {
+        state,
+        session,
+        viewer,
+    }))
+}
+
+async fn load_viewer(
+    pool: &PgPool,
+    id: i64,
+    signed_in_at_ms: i64,
+) -> Result<Option<Viewer>, AppError> {
+    let signed_in_at = chrono::DateTime::from_timestamp_millis(signed_in_at_ms);
+    let row = sqlx::query!(
+        r#"SELECT id, email, display_name, role, tier, balance FROM accounts
+           WHERE id = $1 AND sessions_valid_after <= $2"#,
+        id,
+        signed_in_at
+    )
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| {
+        let broken = |what: &str| AppError::internal("loading an account", what.to_owned());
+        Ok(Viewer {
+            id: r.id,
+            email: r.email,
+            display_name: r.display_name,
+            role: Role::parse(&r.role).ok_or_else(|| broken("unknown role"))?,
+            tier: Tier::parse(&r.tier).ok_or_else(|| broken("unknown tier"))?,
+            balance: Points::new(r.balance).map_err(|e| broken(&e.to_string()))?,
+        })
+    })
+    .transpose()
+}
+
+/// Starts a fresh session for `account_id`. A new session id is issued at every sign-in, so a
+/// session id planted before sign-in is worthless after it.
+pub async fn start_session(
+    session: &Session,
+    account_id: i64,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), AppError> {
+    let fail = |e| AppError::internal("starting a session", e);
+    session.cycle_id().await.map_err(fail)?;
+    session.insert(ACCOUNT_ID, account_id).await.map_err(fail)?;
+    session
+        .insert(SIGNED_IN_AT, at.timestamp_millis())
+        .await
+        .map_err(fail)
+}
+
+/// The client's address, for per-address limits. Behind a reverse proxy this is the proxy's,
+/// unless the server is told to trust `X-Forwarded-For` (`BAZAAR_TRUST_PROXY=1`).
+pub fn client_ip(state: &AppState) -> String {
+    let parts: Option<axum::http::request::Parts> = leptos::prelude::use_context();
+    let Some(parts) = parts else {
+        return "unknown".into();
+    };
+    if state.config.trust_proxy
+        && let Some(client) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(proxied_client)
+    {
+        return client.to_owned();
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ci| ci.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The address our proxy saw, from `X-Forwarded-For`: the last entry, the one it appended.
+/// Earlier entries are whatever the client chose to send, so trusting the first would let anyone
+/// pick the address their sign-in failures are counted against.
+fn proxied_client(forwarded: &str) -> Option<&str> {
+    forwarded
+        .rsplit(',')
+        .next()
+        .map(str::trim)
+        .filter(|ip| !ip.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::proxied_client;
+
+    #[test]
+    fn behind_a_proxy_the_client_is_the_address_the_proxy_appended() {
+        assert_eq!(proxied_client("203.0.113.7"), Some("203.0.113.7"));
+        assert_eq!(
+            proxied_client("1.2.3.4, 203.0.113.7"),
+            Some("203.0.113.7"),
+            "a made-up first entry is ignored"
+        );
+        assert_eq!(proxied_client("1.2.3.4,"), None);
+        assert_eq!(proxied_client(""), None);
+    }
+}

@@ -1,0 +1,35 @@
+//! What every request handler and server function can reach on the server: infrastructure
+//! only. A feature's own long-lived parts (the redemption line, say) are provided beside it by
+//! the server, as their own context, so this layer knows no feature.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+
+use super::config::Config;
+use crate::AppError;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: PgPool,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    pub fn new(leptos_options: LeptosOptions, pool: PgPool, config: Config) -> Self {
+        AppState {
+            leptos_options,
+            pool,
+            config: Arc::new(config),
+        }
+    }
+
+    /// The state provided to the current request by the router.
+    pub fn current() -> Result<Self, AppError> {
+        leptos::prelude::use_context::<Self>()
+            .ok_or_else(|| AppError::internal("request context", "AppState was not provided"))
+    }
+}

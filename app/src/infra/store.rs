@@ -1,0 +1,46 @@
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use sqlx::PgExecutor;
+
+use crate::domain::store::StoreInfo;
+use crate::AppError;
+
+/// The store's settings with its zone parsed, for server-side scheduling and formatting.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub info: StoreInfo,
+    pub zone: Tz,
+}
+
+impl Store {
+    /// A drop time as members of this store read it, e.g. `Tue 24 Nov, 09:00 EST`.
+    pub fn format_time(&self, at: DateTime<Utc>) -> String {
+        format_time(self.zone, at)
+    }
+}
+
+/// `Store::format_time` for code that has only the zone (read along with other rows).
+pub fn format_time(zone: Tz, at: DateTime<Utc>) -> String {
+    at.with_timezone(&zone)
+        .format("%a %-d %b, %H:%M %Z")
+        .to_string()
+}
+
+pub async fn load(db: impl PgExecutor<'_>) -> Result<Store, AppError> {
+    let row = sqlx::query!("SELECT name, time_zone, currency FROM store_settings")
+        .fetch_optional(db)
+        .await?
+        .ok_or_else(|| AppError::internal("store settings", "store_settings has no row"))?;
+    let zone: Tz = row
+        .time_zone
+        .parse()
+        .map_err(|e| AppError::internal("store settings", format!("bad time zone: {e}")))?;
+    Ok(Store {
+        info: StoreInfo {
+            name: row.name,
+            time_zone: row.time_zone,
+            currency: row.currency,
+        },
+        zone,
+    })
+}

@@ -1,0 +1,51 @@
+//! Notices a page shows instead of its content: an error with a way back, a page that does not
+//! exist, and a staff page refused to someone who may not see it.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::page_status::set_page_status;
+use crate::AppError;
+
+/// A message for something that went wrong, with a way back.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    set_page_status(error.status());
+    view! {
+        <div class="notice notice-error" role="alert">
+            <p>{error.to_string()}</p>
+            <p><a href="/">"Back to the bazaar"</a></p>
+        </div>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    set_page_status(404);
+    view! {
+        <Title text="Not found · Rewards Bazaar" />
+        <div class="notice">
+            <h1>"We couldn't find that page"</h1>
+            <p><a href="/">"Go to the bazaar"</a></p>
+        </div>
+    }
+}
+
+/// Shown instead of a staff page to someone who may not see it.
+#[component]
+pub fn Refused(error: AppError) -> impl IntoView {
+    match error {
+        AppError::Unauthenticated => {
+            set_page_status(401);
+            view! {
+                <div class="notice">
+                    <h1>"Staff sign-in"</h1>
+                    <p><a class="button" href="/sign-in?next=/staff">"Sign in"</a></p>
+                </div>
+            }
+            .into_any()
+        }
+        error => view! { <ErrorNotice error /> }.into_any(),
+    }
+}
+

@@ -1,0 +1,190 @@
+use chrono::Utc;
+use serde_json::json;
+
+use super::{Adjustment, CareRedemption, MemberCare, MemberMatch};
+use crate::AppError;
+use crate::infra::caller::Staff;
+use crate::domain::points::Points;
+use crate::infra::ledger::{Credit, Debit, credit, debit, expiry_period, lock_balance};
+use crate::account::HistoryLine;
+use crate::redemptions::ssr::{CancelBy, cancel_as};
+use crate::infra::audit::audit;
+
+fn points(n: i64) -> Result<Points, AppError> {
+    Points::new(n).map_err(|e| AppError::internal("member care", e))
+}
+
+pub async fn search(pool: &sqlx::PgPool, q: &str) -> Result<Vec<MemberMatch>, AppError> {
+    let q = q.trim();
+    if q.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pattern = format!(
+        "%{}%",
+        q.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    sqlx::query!(
+        r#"SELECT a.id, a.email, a.display_name, t.name AS tier, a.balance
+           FROM accounts a JOIN tiers t ON t.code = a.tier
+           WHERE a.email ILIKE $1 OR a.display_name ILIKE $1
+           ORDER BY a.email LIMIT 50"#,
+        pattern
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(MemberMatch {
+            id: r.id,
+            email: r.email,
+            display_name: r.display_name,
+            tier: r.tier,
+            balance: points(r.balance)?,
+        })
+    })
+    .collect()
+}
+
+pub async fn member(pool: &sqlx::PgPool, id: i64) -> Result<MemberCare, AppError> {
+    let store = crate::infra::store::load(pool).await?;
+    let a = sqlx::query!(
+        r#"SELECT a.id, a.email, a.display_name, a.role, t.name AS tier, a.balance, a.created_at
+           FROM accounts a JOIN tiers t ON t.code = a.tier WHERE a.id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| AppError::not_found("That member"))?;
+    let ledger = sqlx::query!(
+        r#"SELECT created_at, kind, points, reason, reference FROM ledger_entries
+           WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100"#,
+        id
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| HistoryLine {
+        at: r.created_at,
+        at_label: store.format_time(r.created_at),
+        kind: r.kind,
+        points: r.points,
+        reason: r.reason,
+        reference: r.reference,
+    })
+    .collect();
+    let redemptions = sqlx::query!(
+        r#"SELECT x.code, r.title, x.points, x.status, x.created_at
+           FROM redemptions x JOIN drop_items di ON di.id = x.drop_item_id
+           JOIN rewards r ON r.id = di.reward_id
+           WHERE x.account_id = $1 ORDER BY x.created_at DESC LIMIT 100"#,
+        id
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(CareRedemption {
+            code: r.code,
+            reward: r.title,
+            points: points(r.points)?,
+            cancelled: r.status == "cancelled",
+            at_label: store.format_time(r.created_at),
+        })
+    })
+    .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(MemberCare {
+        id: a.id,
+        email: a.email,
+        display_name: a.display_name,
+        role: a.role,
+        tier: a.tier,
+        balance: points(a.balance)?,
+        joined: store.format_time(a.created_at),
+        ledger,
+        redemptions,
+    })
+}
+
+/// One `adjust` entry, in one transaction with its audit record. A correction never takes a
+/// balance below zero.
+pub async fn adjust(
+    caller: &Staff,
+    member_id: i64,
+    adjustment: Adjustment,
+) -> Result<Points, AppError> {
+    let actor = caller.account().id;
+    let mut tx = caller.pool().begin().await?;
+    let before = lock_balance(&mut tx, member_id).await?;
+    if adjustment.points > 0 {
+        let expires_at = Utc::now() + expiry_period(&mut *tx).await?;
+        credit(
+            &mut tx,
+            member_id,
+            Credit::Adjust,
+            adjustment.points,
+            &adjustment.reason,
+            None,
+            None,
+            expires_at,
+        )
+        .await?;
+    } else {
+        let take = -adjustment.points;
+        if take > before {
+            return Err(AppError::invalid(
+                "points",
+                format!(
+                    "This member has {}; you can take away at most that.",
+                    points(before)?
+                ),
+            ));
+        }
+        debit(
+            &mut tx,
+            member_id,
+            Debit::Adjust,
+            take,
+            &adjustment.reason,
+            None,
+        )
+        .await?;
+    }
+    let after = before + adjustment.points;
+    audit(
+        &mut tx,
+        actor,
+        "member.adjust",
+        &format!("account:{member_id}"),
+        Some(json!({ "balance": before })),
+        Some(json!({ "balance": after, "points": adjustment.points, "reason": adjustment.reason })),
+    )
+    .await?;
+    tx.commit().await?;
+    points(after)
+}
+
+pub async fn cancel_for(
+    caller: &Staff,
+    member_id: i64,
+    code: &str,
+    reason: &str,
+) -> Result<(), AppError> {
+    let actor_id = caller.account().id;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::invalid(
+            "reason",
+            "Give a reason for cancelling: it goes in the audit log.",
+        ));
+    }
+    cancel_as(
+        caller.pool(),
+        member_id,
+        code.trim(),
+        Utc::now(),
+        CancelBy::Staff { actor_id, reason },
+    )
+    .await
+}

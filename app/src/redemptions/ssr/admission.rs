@@ -1,0 +1,204 @@
+//! The line in front of the redemption writer.
+//!
+//! Every redemption of one drop item ends on the same row (`drop_items.remaining`), whose lock
+//! is held through each commit's WAL flush, and each redemption costs a dozen statements of
+//! CPU. Run one transaction per press and a drop's crowd queues on that row inside Postgres:
+//! throughput is one commit at a time and falls as the crowd grows. So presses join a line,
+//! and one writer per server settles everything waiting in one transaction: a handful of
+//! set-based statements and one commit for up to `batch` presses (`ssr::settle`). Under a
+//! storm batches grow by themselves while a commit is in flight, so the cost per press falls
+//! as the crowd grows instead of rising. Each press is still all-or-nothing for its member and
+//! idempotent by its key.
+//!
+//! The line is bounded: anyone beyond it, or anyone who waited longer than `max_wait`, is
+//! answered at once with 429 "busy" and `Retry-After`, never left to time out. Correctness
+//! never depends on the line: the writer locks the rows it changes and the database's
+//! constraints still decide, so several servers sharing one database stay exact; each just
+//! batches its own share.
+
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use tokio::sync::{mpsc, oneshot};
+
+use super::settle::{Press, Settled, settle};
+use crate::AppError;
+
+/// How the line is sized; `Default` is what the server runs with.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The most presses settled in one transaction.
+    pub batch: usize,
+    /// Presses allowed to wait for the writer, per server.
+    pub waiting: usize,
+    /// The longest a press waits before hearing "busy".
+    pub max_wait: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            batch: 256,
+            waiting: 4096,
+            max_wait: Duration::from_secs(2),
+        }
+    }
+}
+
+/// The answer to one press, as the writer gives it.
+pub type Answer = Result<Settled, AppError>;
+
+/// The press was turned away before the writer saw it: the line was full, or it waited in it
+/// longer than `max_wait`. Either way nothing was written.
+#[derive(Debug)]
+pub struct TurnedAway;
+
+/// Where a queued press is: still waiting, taken by the writer, or withdrawn by its request.
+/// Whoever moves it out of `WAITING` first decides, so a press is never both answered "busy"
+/// and settled.
+const WAITING: u8 = 0;
+const TAKEN: u8 = 1;
+const WITHDRAWN: u8 = 2;
+
+struct Queued {
+    press: Press,
+    at: Instant,
+    state: Arc<AtomicU8>,
+    reply: oneshot::Sender<Answer>,
+}
+
+struct Line {
+    presses: mpsc::UnboundedSender<Queued>,
+    waiting: Arc<AtomicUsize>,
+}
+
+#[derive(Clone)]
+pub struct Admission {
+    limits: Limits,
+    // The writer starts with the first press, on that press's runtime, with a connection of its
+    // own to the database that press's pool connects to.
+    line: Arc<OnceLock<Line>>,
+}
+
+impl Default for Admission {
+    fn default() -> Self {
+        Admission::new(Limits::default())
+    }
+}
+
+impl Admission {
+    pub fn new(limits: Limits) -> Self {
+        Admission {
+            limits,
+            line: Arc::default(),
+        }
+    }
+
+    fn start(&self, pool: &PgPool) -> Line {
+        let (presses, incoming) = mpsc::unbounded_channel();
+        let waiting = Arc::new(AtomicUsize::new(0));
+        // The writer has a connection of its own. From the shared pool it would queue, first
+        // come first served, behind the crowd's page loads and session reads for every batch,
+        // and the whole line waits on the writer. It settles one batch at a time, so one is
+        // enough; it is opened with the first batch and reopened if lost.
+        let own = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_lazy_with(pool.connect_options().as_ref().clone());
+        tokio::spawn(write(own, self.limits, incoming, waiting.clone()));
+        Line { presses, waiting }
+    }
+
+    /// Puts `press` in the line and waits for the writer's answer; `TurnedAway` at once when
+    /// the line is already as long as allowed, or when the writer has not taken the press
+    /// within `max_wait` (a batch stuck on the database must not hold everyone behind it).
+    pub async fn redeem(&self, pool: &PgPool, press: Press) -> Result<Answer, TurnedAway> {
+        let line = self.line.get_or_init(|| self.start(pool));
+        if line.waiting.fetch_add(1, Ordering::SeqCst) >= self.limits.waiting {
+            line.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(TurnedAway);
+        }
+        let (reply, mut answer) = oneshot::channel();
+        let state = Arc::new(AtomicU8::new(WAITING));
+        let queued = Queued {
+            press,
+            at: Instant::now(),
+            state: state.clone(),
+            reply,
+        };
+        if line.presses.send(queued).is_err() {
+            line.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Ok(Err(AppError::internal(
+                "redemption writer",
+                "the writer has stopped",
+            )));
+        }
+        let answered = match tokio::time::timeout(self.limits.max_wait, &mut answer).await {
+            Ok(answered) => answered,
+            Err(_) => {
+                if state
+                    .compare_exchange(WAITING, WITHDRAWN, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok()
+                {
+                    return Err(TurnedAway);
+                }
+                // The writer took it just now: its batch is under way, so wait for the answer.
+                answer.await
+            }
+        };
+        // Dropping this future (the member closed the page) does not withdraw the press: the
+        // writer settles it anyway, and the member finds it under "My redemptions".
+        Ok(answered.unwrap_or_else(|_| {
+            Err(AppError::internal(
+                "redemption writer",
+                "a press was dropped unanswered",
+            ))
+        }))
+    }
+}
+
+/// The writer: takes everything waiting (up to a batch), settles it in one transaction, answers
+/// each press, and goes again. Ends when the server's state is dropped.
+async fn write(
+    pool: PgPool,
+    limits: Limits,
+    mut incoming: mpsc::UnboundedReceiver<Queued>,
+    waiting: Arc<AtomicUsize>,
+) {
+    let mut batch = Vec::with_capacity(limits.batch.max(1));
+    while incoming.recv_many(&mut batch, limits.batch.max(1)).await > 0 {
+        waiting.fetch_sub(batch.len(), Ordering::SeqCst);
+        let now = Instant::now();
+        let (presses, replies): (Vec<Press>, Vec<_>) = batch
+            .drain(..)
+            // A press its request withdrew was already answered "busy".
+            .filter(|q| {
+                q.state
+                    .compare_exchange(WAITING, TAKEN, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok()
+            })
+            .map(|q| {
+                let late = now.duration_since(q.at) > limits.max_wait;
+                (Press { late, ..q.press }, q.reply)
+            })
+            .unzip();
+        if presses.is_empty() {
+            continue;
+        }
+        let (size, started) = (presses.len(), Instant::now());
+        // Settled on its own task so that a panic fails this batch's presses, not the writer.
+        let answers = match tokio::spawn(settle(pool.clone(), presses)).await {
+            Ok(Ok(answers)) => answers,
+            Ok(Err(error)) => vec![Err(error); replies.len()],
+            Err(panic) => vec![Err(AppError::internal("redemption writer", panic)); replies.len()],
+        };
+        tracing::debug!(size, elapsed = ?started.elapsed(), "settled a batch");
+        for (reply, answer) in replies.into_iter().zip(answers) {
+            // The member may have gone; their redemption stands either way.
+            let _ = reply.send(answer);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Cancelling a redemption, by the member in their grace period or by staff for them.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::redemptions::Redemption;
+use crate::AppError;
+use crate::infra::caller::Member;
+use crate::infra::ledger::{Credit, credit, expiry_period, lock_balance};
+use super::queries::*;
+
+pub async fn cancel(
+    caller: &Member,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<Redemption, AppError> {
+    let me = caller.account();
+    cancel_as(caller.pool(), me.id, code, now, CancelBy::MemberRow).await?;
+    one(caller, code, now).await
+}
+
+/// Who cancels a redemption, which decides the rules.
+pub enum CancelBy<'a> {
+    /// The member: within the grace period and while the drop is open.
+    MemberRow,
+    /// Staff on the member's behalf, at any time, with a reason for the audit trail.
+    Staff { actor_id: i64, reason: &'a str },
+}
+
+/// Cancels `code` of `account_id`: points back as a refund entry, the unit back in stock, in one
+/// transaction. Cancelling a cancelled redemption changes nothing.
+pub async fn cancel_as(
+    pool: &sqlx::PgPool,
+    account_id: i64,
+    code: &str,
+    now: DateTime<Utc>,
+    by: CancelBy<'_>,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let balance_before = lock_balance(&mut tx, account_id).await?;
+    let r = sqlx::query!(
+        r#"SELECT x.id, x.drop_item_id, x.points, x.status, x.created_at, d.ends_at, r.title,
+                  (extract(epoch FROM s.redemption_cancel_window))::bigint AS "window_secs!"
+           FROM redemptions x
+           JOIN drop_items di ON di.id = x.drop_item_id
+           JOIN drops d ON d.id = di.drop_id
+           JOIN rewards r ON r.id = di.reward_id
+           CROSS JOIN store_settings s
+           WHERE x.code = $1 AND x.account_id = $2
+           FOR UPDATE OF x"#,
+        code,
+        account_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AppError::not_found("That redemption"))?;
+    if r.status == "cancelled" {
+        tx.rollback().await?;
+        return Ok(());
+    }
+    if let CancelBy::MemberRow = by {
+        let minutes = r.window_secs / 60;
+        if now >= r.created_at + Duration::seconds(r.window_secs) {
+            return Err(AppError::CannotCancel {
+                message: format!(
+                    "This redemption can no longer be cancelled: cancelling is possible for {minutes} minutes after redeeming."
+                ),
+            });
+        }
+        if now >= r.ends_at {
+            return Err(AppError::CannotCancel {
+                message: "This drop has closed, so its redemptions can no longer be cancelled."
+                    .into(),
+            });
+        }
+    }
+    sqlx::query!(
+        "UPDATE drop_items SET remaining = remaining + 1 WHERE id = $1",
+        r.drop_item_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    // Refunded points last as long as freshly earned ones.
+    let expires_at = now + expiry_period(&mut *tx).await?;
+    let refund = credit(
+        &mut tx,
+        account_id,
+        Credit::Refund,
+        r.points,
+        &format!("Cancelled: {}", r.title),
+        Some(code),
+        None,
+        expires_at,
+    )
+    .await?;
+    sqlx::query!(
+        "UPDATE redemptions SET status = 'cancelled', cancelled_at = $2, refund_entry_id = $3 WHERE id = $1",
+        r.id,
+        now,
+        refund
+    )
+    .execute(&mut *tx)
+    .await?;
+    if let CancelBy::Staff { actor_id, reason } = by {
+        crate::infra::audit::audit(
+            &mut tx,
+            actor_id,
+            "redemption.cancel",
+            &format!("account:{account_id}"),
+            Some(serde_json::json!({ "code": code, "status": "confirmed", "balance": balance_before })),
+            Some(serde_json::json!({
+                "code": code, "status": "cancelled", "balance": balance_before + r.points,
+                "refunded": r.points, "reason": reason,
+            })),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

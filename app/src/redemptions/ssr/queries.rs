@@ -1,0 +1,289 @@
+//! Reading what the checks need (items, members, what they already hold) and reading
+//! redemptions back.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::redemptions::{RedeemOffer, Redemption};
+use crate::AppError;
+use crate::infra::caller::Member;
+use crate::domain::points::Points;
+use super::rules::*;
+
+/// What the checks need about one drop item.
+pub(super) struct Item {
+    pub(super) title: String,
+    pub(super) description: String,
+    pub(super) category: String,
+    pub(super) reward_id: i64,
+    pub(super) drop_title: String,
+    pub(super) remaining: i32,
+    pub(super) cost: i64,
+    pub(super) limit: i32,
+    pub(super) starts_at: DateTime<Utc>,
+    pub(super) ends_at: DateTime<Utc>,
+    pub(super) cancelled: bool,
+    pub(super) required_tier: Option<(i16, String)>,
+    pub(super) early_access: Option<(i16, Duration)>,
+    /// How long after redeeming a member may still cancel.
+    pub(super) cancel_window: Duration,
+    /// The store's time zone, for the times in answers.
+    pub(super) zone: chrono_tz::Tz,
+}
+
+impl Item {
+    /// When a member of tier `rank` may start redeeming (earlier with early access).
+    pub(super) fn opens_for(&self, rank: i16) -> DateTime<Utc> {
+        match self.early_access {
+            Some((early_rank, early)) if rank >= early_rank => self.starts_at - early,
+            _ => self.starts_at,
+        }
+    }
+}
+
+/// Where one member stands: their tier and balance.
+pub(super) struct MemberRow {
+    pub(super) rank: i16,
+    pub(super) balance: i64,
+}
+
+/// The tier an item requires is its own if it has one, else its reward's: a minimum tier set in
+/// the catalog holds in every drop the reward is put in.
+pub(super) async fn items(
+    conn: &mut PgConnection,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Item>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT di.id, r.title, r.description, r.category, r.id AS reward_id, d.title AS drop_title,
+                  di.remaining, di.points_cost, di.per_member_limit,
+                  d.starts_at, d.ends_at, d.cancelled_at IS NOT NULL AS "cancelled!",
+                  mt.rank AS "min_rank?", mt.name AS "min_name?",
+                  ea.rank AS "early_rank?", (extract(epoch FROM di.early_access))::bigint AS early_secs,
+                  (extract(epoch FROM s.redemption_cancel_window))::bigint AS "window_secs!",
+                  s.time_zone
+           FROM drop_items di
+           JOIN drops d ON d.id = di.drop_id
+           JOIN rewards r ON r.id = di.reward_id
+           LEFT JOIN tiers mt ON mt.code = COALESCE(di.min_tier, r.min_tier)
+           LEFT JOIN tiers ea ON ea.code = di.early_access_tier
+           CROSS JOIN store_settings s
+           WHERE di.id = ANY($1)"#,
+        ids
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let zone = r.time_zone.parse().map_err(|e: chrono_tz::ParseError| {
+                sqlx::Error::Decode(format!("store time zone: {e}").into())
+            })?;
+            let item = Item {
+                title: r.title,
+                description: r.description,
+                category: r.category,
+                reward_id: r.reward_id,
+                drop_title: r.drop_title,
+                remaining: r.remaining,
+                cost: r.points_cost,
+                limit: r.per_member_limit,
+                starts_at: r.starts_at,
+                ends_at: r.ends_at,
+                cancelled: r.cancelled,
+                required_tier: r.min_rank.zip(r.min_name),
+                early_access: r.early_rank.zip(r.early_secs.map(Duration::seconds)),
+                cancel_window: Duration::seconds(r.window_secs),
+                zone,
+            };
+            Ok((r.id, item))
+        })
+        .collect()
+}
+
+pub(super) async fn members(
+    conn: &mut PgConnection,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, MemberRow>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "SELECT a.id, a.balance, t.rank FROM accounts a JOIN tiers t ON t.code = a.tier WHERE a.id = ANY($1)",
+        ids
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let member = MemberRow {
+                rank: r.rank,
+                balance: r.balance,
+            };
+            (r.id, member)
+        })
+        .collect())
+}
+
+/// What a batch needs to know about its members' earlier redemptions.
+pub(super) struct Earlier {
+    /// (member, item) → confirmed redemptions.
+    pub(super) held: std::collections::HashMap<(i64, i64), i64>,
+    /// (member, key) → the redemption that key made: its code and item.
+    pub(super) by_key: std::collections::HashMap<(i64, Uuid), (String, i64)>,
+}
+
+/// How many units each (member, item) pair holds, and the redemptions made with each (member,
+/// key). Each is read by its key, so a batch reads a row per press however many redemptions
+/// its members hold.
+pub(super) async fn earlier(
+    conn: &mut PgConnection,
+    holders: &[(i64, i64)],
+    keyed: &[(i64, Uuid)],
+) -> Result<Earlier, sqlx::Error> {
+    let (held_accounts, held_items): (Vec<i64>, Vec<i64>) = holders.iter().copied().unzip();
+    let (key_accounts, keys): (Vec<i64>, Vec<Uuid>) = keyed.iter().copied().unzip();
+    let rows = sqlx::query!(
+        r#"SELECT h.account_id AS "account_id!", h.drop_item_id AS "drop_item_id!", h.held AS "held!",
+                  NULL::uuid AS "key?", NULL::text AS "code?"
+           FROM holdings h
+           JOIN unnest($1::bigint[], $2::bigint[]) AS p(account_id, drop_item_id)
+             ON h.account_id = p.account_id AND h.drop_item_id = p.drop_item_id
+           UNION ALL
+           SELECT r.account_id, r.drop_item_id, 0, r.idempotency_key, r.code
+           FROM redemptions r
+           JOIN unnest($3::bigint[], $4::uuid[]) AS p(account_id, key)
+             ON r.account_id = p.account_id AND r.idempotency_key = p.key"#,
+        &held_accounts,
+        &held_items,
+        &key_accounts,
+        &keys
+    )
+    .fetch_all(conn)
+    .await?;
+    let mut earlier = Earlier {
+        held: Default::default(),
+        by_key: Default::default(),
+    };
+    for r in rows {
+        match (r.key, r.code) {
+            (Some(key), Some(code)) => {
+                earlier
+                    .by_key
+                    .insert((r.account_id, key), (code, r.drop_item_id));
+            }
+            _ => {
+                earlier
+                    .held
+                    .insert((r.account_id, r.drop_item_id), i64::from(r.held));
+            }
+        }
+    }
+    Ok(earlier)
+}
+
+pub(super) fn points(n: i64) -> Result<Points, AppError> {
+    Points::new(n).map_err(|e| AppError::internal("redemption", e))
+}
+
+pub async fn preview(
+    caller: &Member,
+    item_id: i64,
+    now: DateTime<Utc>,
+) -> Result<RedeemOffer, AppError> {
+    let me = caller.account();
+    let pool = caller.pool();
+    let mut conn = pool.acquire().await?;
+    let item = items(&mut conn, &[item_id])
+        .await?
+        .remove(&item_id)
+        .ok_or_else(|| AppError::not_found("That reward"))?;
+    let member = members(&mut conn, &[me.id])
+        .await?
+        .remove(&me.id)
+        .ok_or_else(|| AppError::not_found("That member"))?;
+    let held = earlier(&mut conn, &[(me.id, item_id)], &[])
+        .await?
+        .held
+        .get(&(me.id, item_id))
+        .copied()
+        .unwrap_or(0);
+    let photo = sqlx::query_scalar!(
+        "SELECT updated_at FROM reward_images WHERE reward_id = $1",
+        item.reward_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(RedeemOffer {
+        drop_item_id: item_id,
+        blocked: blocked(&item, &member, item.remaining, held, now),
+        image_url: crate::domain::category::image_url(item.reward_id, photo),
+        category: item
+            .category
+            .parse()
+            .map_err(|e| AppError::internal("redemption", e))?,
+        cost: points(item.cost)?,
+        remaining: item.remaining,
+        reward_title: item.title,
+        description: item.description,
+        drop_title: item.drop_title,
+        balance: me.balance,
+        idempotency_key: Uuid::new_v4().to_string(),
+    })
+}
+
+pub async fn one(caller: &Member, code: &str, now: DateTime<Utc>) -> Result<Redemption, AppError> {
+    let me = caller.account();
+    let all = list(caller, me.id, Some(code), now).await?;
+    all.into_iter()
+        .next()
+        .ok_or_else(|| AppError::not_found("That redemption"))
+}
+
+pub async fn mine(caller: &Member, now: DateTime<Utc>) -> Result<Vec<Redemption>, AppError> {
+    let me = caller.account();
+    list(caller, me.id, None, now).await
+}
+
+/// The member's redemptions (or one of them). Always filtered by the session's account, so a
+/// code belonging to someone else is simply not found.
+pub(super) async fn list(
+    caller: &Member,
+    account_id: i64,
+    code: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Redemption>, AppError> {
+    let pool = caller.pool();
+    let store = crate::infra::store::load(pool).await?;
+    let rows = sqlx::query!(
+        r#"SELECT x.code, x.drop_item_id, x.points, x.status, x.created_at, r.title, a.balance,
+                  d.ends_at, (extract(epoch FROM s.redemption_cancel_window))::bigint AS "window_secs!"
+           FROM redemptions x
+           JOIN drop_items di ON di.id = x.drop_item_id
+           JOIN drops d ON d.id = di.drop_id
+           JOIN rewards r ON r.id = di.reward_id
+           JOIN accounts a ON a.id = x.account_id
+           CROSS JOIN store_settings s
+           WHERE x.account_id = $1 AND ($2::text IS NULL OR x.code = $2)
+           ORDER BY x.created_at DESC
+           LIMIT 50"#,
+        account_id,
+        code
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let cancelled = r.status == "cancelled";
+            let until = (r.created_at + Duration::seconds(r.window_secs)).min(r.ends_at);
+            Ok(Redemption {
+                code: r.code,
+                reward_title: r.title,
+                drop_item_id: r.drop_item_id,
+                points: points(r.points)?,
+                cancelled,
+                created_label: store.format_time(r.created_at),
+                created_at: r.created_at,
+                balance: points(r.balance)?,
+                cancel_until: (!cancelled && now < until).then(|| store.format_time(until)),
+            })
+        })
+        .collect()
+}

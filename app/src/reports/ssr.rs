@@ -1,0 +1,339 @@
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Duration, Utc};
+use tower_sessions::Session;
+
+use super::{Bar, DropReport, ItemReport, Suspect};
+use crate::AppError;
+use crate::infra::caller::Staff;
+use crate::domain::drop_state::DropState;
+use crate::domain::points::Points;
+use crate::infra::state::AppState;
+
+/// Attempts within one second from one account that look like a script rather than a thumb.
+const ACCOUNT_BURST: i64 = 5;
+/// The same for one address; higher, because a shop's or an office's members share one.
+const ADDRESS_BURST: i64 = 20;
+/// About this many bars in the chart.
+const BARS: i64 = 30;
+
+/// A bucket width that reads well on an axis: the smallest of these that gives at most `BARS`.
+fn bucket_secs(span_secs: i64) -> i64 {
+    const NICE: [i64; 12] = [1, 5, 10, 30, 60, 300, 600, 900, 1800, 3600, 6 * 3600, 86400];
+    NICE.into_iter()
+        .find(|b| span_secs / b < BARS)
+        .unwrap_or(86400)
+}
+
+fn describe_secs(secs: i64) -> String {
+    match secs {
+        s if s < 60 => format!("{s} {}", if s == 1 { "second" } else { "seconds" }),
+        s if s < 3600 => format!("{} {}", s / 60, if s == 60 { "minute" } else { "minutes" }),
+        s if s < 86400 => format!("{} {}", s / 3600, if s == 3600 { "hour" } else { "hours" }),
+        _ => "1 day".into(),
+    }
+}
+
+/// "2 min 13 s".
+fn elapsed(d: Duration) -> String {
+    let s = d.num_seconds().max(0);
+    match s {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min {} s", s / 60, s % 60),
+        s => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+fn outcome_label(outcome: &str) -> &'static str {
+    match outcome {
+        "sold_out" => "Sold out",
+        "not_enough_points" => "Not enough points",
+        "limit_reached" => "Limit reached",
+        "tier_required" => "Tier too low",
+        "not_open" => "Not open yet",
+        "closed" => "Drop closed",
+        "busy" => "Busy, asked to retry",
+        "repeated" => "Repeated press, first answer given again",
+        _ => "Other error",
+    }
+}
+
+pub async fn report(
+    pool: &sqlx::PgPool,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<DropReport, AppError> {
+    let store = crate::infra::store::load(pool).await?;
+    let drop = sqlx::query!(
+        r#"SELECT title, starts_at, ends_at, cancelled_at IS NOT NULL AS "cancelled!" FROM drops WHERE id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| AppError::not_found("That drop"))?;
+    let state = if drop.cancelled {
+        DropState::Cancelled
+    } else if now < drop.starts_at {
+        DropState::Scheduled
+    } else if now < drop.ends_at {
+        DropState::Live
+    } else {
+        DropState::Ended
+    };
+
+    let totals = sqlx::query!(
+        r#"SELECT count(*) AS "redemptions!", count(DISTINCT x.account_id) AS "unique!",
+                  COALESCE(sum(x.points), 0)::bigint AS "points!",
+                  min(x.created_at) AS first, max(x.created_at) AS last
+           FROM redemptions x JOIN drop_items di ON di.id = x.drop_item_id
+           WHERE di.drop_id = $1 AND x.status = 'confirmed'"#,
+        id
+    )
+    .fetch_one(pool)
+    .await?;
+    let attempts = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM redemption_attempts ra JOIN drop_items di ON di.id = ra.drop_item_id
+           WHERE di.drop_id = $1"#,
+        id
+    )
+    .fetch_one(pool)
+    .await?;
+
+    let items = sqlx::query!(
+        r#"SELECT r.title, di.quantity, di.remaining,
+                  (SELECT count(*) FROM redemptions x WHERE x.drop_item_id = di.id AND x.status = 'confirmed') AS "redeemed!",
+                  (SELECT max(x.created_at) FROM redemptions x WHERE x.drop_item_id = di.id AND x.status = 'confirmed') AS last
+           FROM drop_items di JOIN rewards r ON r.id = di.reward_id
+           WHERE di.drop_id = $1 ORDER BY r.title"#,
+        id
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| ItemReport {
+        sell_out: match (r.remaining, r.last) {
+            (0, Some(last)) => format!(
+                "Sold out {} after opening ({})",
+                elapsed(last - drop.starts_at),
+                store.format_time(last)
+            ),
+            (left, _) => format!("{left} left"),
+        },
+        title: r.title,
+        quantity: r.quantity,
+        redeemed: r.redeemed,
+    })
+    .collect();
+
+    // The chart covers the activity: from the opening (or the first early-access redemption) to
+    // the last redemption.
+    let (bucket, timeline) = match (totals.first, totals.last) {
+        (Some(first), Some(last)) => {
+            let start = first.min(drop.starts_at);
+            let span = (last - start).num_seconds().max(1);
+            let width = bucket_secs(span);
+            let counts = sqlx::query!(
+                r#"SELECT (floor(extract(epoch FROM (x.created_at - $2)) / $3))::bigint AS "bucket!", count(*) AS "n!"
+                   FROM redemptions x JOIN drop_items di ON di.id = x.drop_item_id
+                   WHERE di.drop_id = $1 AND x.status = 'confirmed'
+                   GROUP BY 1 ORDER BY 1"#,
+                id,
+                start,
+                width as f64
+            )
+            .fetch_all(pool)
+            .await?;
+            let bars = (0..=span / width)
+                .map(|b| Bar {
+                    label: (start + Duration::seconds(b * width))
+                        .with_timezone(&store.zone)
+                        .format(if width < 60 { "%H:%M:%S" } else { "%a %H:%M" })
+                        .to_string(),
+                    count: counts.iter().find(|c| c.bucket == b).map_or(0, |c| c.n),
+                })
+                .collect();
+            (describe_secs(width), bars)
+        }
+        _ => (String::new(), Vec::new()),
+    };
+
+    let by_tier = sqlx::query!(
+        r#"SELECT t.name, count(DISTINCT x.account_id) AS "n!"
+           FROM redemptions x JOIN drop_items di ON di.id = x.drop_item_id
+           JOIN accounts a ON a.id = x.account_id JOIN tiers t ON t.code = a.tier
+           WHERE di.drop_id = $1 AND x.status = 'confirmed'
+           GROUP BY t.name, t.rank ORDER BY t.rank"#,
+        id
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.name, r.n))
+    .collect();
+
+    let failures = sqlx::query!(
+        r#"SELECT ra.outcome, count(*) AS "n!"
+           FROM redemption_attempts ra JOIN drop_items di ON di.id = ra.drop_item_id
+           WHERE di.drop_id = $1 AND ra.outcome <> 'redeemed'
+           GROUP BY ra.outcome ORDER BY 2 DESC"#,
+        id
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| (outcome_label(&r.outcome).to_owned(), r.n))
+    .collect();
+
+    let suspects = sqlx::query!(
+        r#"WITH per_second AS (
+               SELECT 'Account' AS kind, a.email AS who, date_trunc('second', ra.at) AS s, count(*) AS n
+               FROM redemption_attempts ra JOIN drop_items di ON di.id = ra.drop_item_id
+               JOIN accounts a ON a.id = ra.account_id
+               WHERE di.drop_id = $1 GROUP BY a.email, 3
+               UNION ALL
+               SELECT 'Address', ra.client_ip, date_trunc('second', ra.at), count(*)
+               FROM redemption_attempts ra JOIN drop_items di ON di.id = ra.drop_item_id
+               WHERE di.drop_id = $1 GROUP BY ra.client_ip, 3
+           )
+           SELECT kind AS "kind!", who AS "who!", max(n) AS "peak!", sum(n)::bigint AS "attempts!"
+           FROM per_second GROUP BY kind, who
+           HAVING max(n) >= CASE kind WHEN 'Account' THEN $2::bigint ELSE $3::bigint END
+           ORDER BY 3 DESC, 2 LIMIT 50"#,
+        id,
+        ACCOUNT_BURST,
+        ADDRESS_BURST
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| Suspect {
+        kind: r.kind,
+        who: r.who,
+        peak_per_second: r.peak,
+        attempts: r.attempts,
+    })
+    .collect();
+
+    Ok(DropReport {
+        drop_id: id,
+        title: drop.title,
+        state,
+        window: format!(
+            "{} – {}",
+            store.format_time(drop.starts_at),
+            store.format_time(drop.ends_at)
+        ),
+        redemptions: totals.redemptions,
+        unique_redeemers: totals.unique,
+        attempts,
+        points_spent: Points::new(totals.points).map_err(|e| AppError::internal("report", e))?,
+        items,
+        bucket,
+        timeline,
+        by_tier,
+        failures,
+        suspects,
+    })
+}
+
+/// Quotes a CSV field when it needs it (RFC 4180), and defuses spreadsheet formulas: a cell
+/// starting with `=`, `+`, `-` or `@` would run in Excel.
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// `GET /staff/drops/{id}/report.csv`: one line per redemption. Staff only, like the page.
+pub async fn csv(State(state): State<AppState>, session: Session, Path(id): Path<i64>) -> Response {
+    match csv_inner(state, session, id).await {
+        Ok(body) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"drop-{id}-redemptions.csv\""),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn csv_inner(state: AppState, session: Session, id: i64) -> Result<String, AppError> {
+    let caller = crate::infra::caller::authorize_session::<Staff>(state, session).await?;
+    let pool = caller.pool();
+    let store = crate::infra::store::load(pool).await?;
+    sqlx::query_scalar!("SELECT id FROM drops WHERE id = $1", id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| AppError::not_found("That drop"))?;
+    let rows = sqlx::query!(
+        r#"SELECT x.code, r.title, a.email, t.name AS tier, x.points, x.status, x.created_at, x.cancelled_at
+           FROM redemptions x JOIN drop_items di ON di.id = x.drop_item_id
+           JOIN rewards r ON r.id = di.reward_id
+           JOIN accounts a ON a.id = x.account_id JOIN tiers t ON t.code = a.tier
+           WHERE di.drop_id = $1 ORDER BY x.created_at, x.id"#,
+        id
+    )
+    .fetch_all(pool)
+    .await?;
+    let local = |at: DateTime<Utc>| {
+        at.with_timezone(&store.zone)
+            .format("%Y-%m-%d %H:%M:%S %Z")
+            .to_string()
+    };
+    let mut out =
+        String::from("code,reward,member,tier,points,status,redeemed_at,cancelled_at\r\n");
+    for r in rows {
+        let line = [
+            r.code,
+            r.title,
+            r.email,
+            r.tier,
+            r.points.to_string(),
+            r.status,
+            local(r.created_at),
+            r.cancelled_at.map(local).unwrap_or_default(),
+        ]
+        .iter()
+        .map(|f| csv_field(f))
+        .collect::<Vec<_>>()
+        .join(",");
+        out.push_str(&line);
+        out.push_str("\r\n");
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_keep_the_chart_to_about_thirty_bars() {
+        assert_eq!(bucket_secs(20), 1);
+        assert_eq!(bucket_secs(100), 5);
+        assert_eq!(bucket_secs(3600), 300);
+        assert_eq!(bucket_secs(2 * 86400), 6 * 3600);
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a, b"), "\"a, b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+    }
+}
