@@ -2,7 +2,7 @@
 //! (feature `hydrate`).
 //!
 //! # Layers
-//! Each layer may use the layers below it, never one above (`server/tests/it/layers.rs` checks):
+//! Each layer may use the layers below it, never one above (`app/tests/layers.rs` checks):
 //! 1. `domain`: the error type, domain types parsed from input, form reading, the wire
 //!    encoding. Both builds; no views, no database.
 //! 2. `infra` (server only): app state and config, the authorized caller, the audit log, the

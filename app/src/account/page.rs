@@ -3,12 +3,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{AccountView, HistoryLine, Notice, Reminder, format_money, get_account};
-use crate::AppError;
 use crate::account::ChangePassword;
+use crate::kit::Loaded;
 use crate::kit::countdown::LocalTime;
-use crate::redemptions::RedemptionsList;
-use crate::kit::ErrorNotice;
 use crate::kit::{FieldError, FormError, action_error, field_invalid};
+use crate::redemptions::RedemptionsList;
 
 /// `/account`: the member's points at a glance, then their history.
 #[component]
@@ -18,15 +17,9 @@ pub fn AccountPage() -> impl IntoView {
     let account = crate::domain::wire::resource(move || page.get(), get_account);
     view! {
         <Title text="Your account · Rewards Bazaar" />
-        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading your account…"</p> }>
-            {move || Suspend::new(async move {
-                match account.await {
-                    Ok(data) => view! { <AccountContent data /> }.into_any(),
-                    Err(AppError::Unauthenticated) => view! { <SignInPrompt /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=account loading="Loading your account…" signed_out=SignInPrompt let:data>
+            <AccountContent data />
+        </Loaded>
     }
 }
 

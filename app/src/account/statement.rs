@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use crate::AppError;
 use crate::domain::points::Points;
 
-
 /// History entries per page.
 pub const HISTORY_PAGE_SIZE: i64 = 20;
 
@@ -87,4 +86,3 @@ pub fn format_money(cents: i64, currency: &str) -> String {
         other => format!("{amount} {other}"),
     }
 }
-

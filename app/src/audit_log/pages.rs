@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::audit_entries;
-use crate::kit::Refused;
+use crate::kit::Loaded;
 
 /// `/staff/audit`: who did what, filterable. Admins only.
 #[component]
@@ -16,36 +16,28 @@ pub fn AuditPage() -> impl IntoView {
     );
     view! {
         <Title text="Audit log · Staff · Rewards Bazaar" />
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match entries.await {
-                    Ok(list) => view! {
-                        <section class="account-section" aria-labelledby="audit-heading">
-                            <h1 id="audit-heading">"Audit log"</h1>
-                            <form method="get" action="/staff/audit" class="inline-form" role="search">
-                                <label for="action">"Action"</label>
-                                <input id="action" name="action" placeholder="reward." value=filters.get_untracked().0.unwrap_or_default() />
-                                <label for="actor">"Staff email"</label>
-                                <input id="actor" name="actor" type="email" value=filters.get_untracked().1.unwrap_or_default() />
-                                <button type="submit" class="button button-small-solid">"Filter"</button>
-                            </form>
-                            {list.is_empty().then(|| view! { <p class="empty-state">"No staff actions match."</p> })}
-                            <ul class="history" role="list">
-                                {list.into_iter().map(|e| view! {
-                                    <li class="audit-line">
-                                        <p class="history-reason">{format!("{} · {}", e.action, e.subject)}</p>
-                                        <p class="history-meta">{format!("{} · {}", e.actor, e.at_label)}</p>
-                                        {e.before.map(|b| view! { <p class="audit-json">"Before: " <code>{b}</code></p> })}
-                                        {e.after.map(|a| view! { <p class="audit-json">"After: " <code>{a}</code></p> })}
-                                    </li>
-                                }).collect_view()}
-                            </ul>
-                        </section>
-                    }
-                    .into_any(),
-                    Err(error) => view! { <Refused error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=entries staff=true let:list>
+            <section class="account-section" aria-labelledby="audit-heading">
+                <h1 id="audit-heading">"Audit log"</h1>
+                <form method="get" action="/staff/audit" class="inline-form" role="search">
+                    <label for="action">"Action"</label>
+                    <input id="action" name="action" placeholder="reward." value=filters.get_untracked().0.unwrap_or_default() />
+                    <label for="actor">"Staff email"</label>
+                    <input id="actor" name="actor" type="email" value=filters.get_untracked().1.unwrap_or_default() />
+                    <button type="submit" class="button button-small-solid">"Filter"</button>
+                </form>
+                {list.is_empty().then(|| view! { <p class="empty-state">"No staff actions match."</p> })}
+                <ul class="history" role="list">
+                    {list.into_iter().map(|e| view! {
+                        <li class="audit-line">
+                            <p class="history-reason">{format!("{} · {}", e.action, e.subject)}</p>
+                            <p class="history-meta">{format!("{} · {}", e.actor, e.at_label)}</p>
+                            {e.before.map(|b| view! { <p class="audit-json">"Before: " <code>{b}</code></p> })}
+                            {e.after.map(|a| view! { <p class="audit-json">"After: " <code>{a}</code></p> })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        </Loaded>
     }
 }

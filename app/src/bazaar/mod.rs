@@ -7,8 +7,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
-use crate::domain::points::Points;
 use crate::domain::category::Category;
+use crate::domain::points::Points;
 use crate::domain::store::StoreInfo;
 
 pub use page::BazaarPage;
@@ -107,13 +107,9 @@ pub struct BazaarView {
 #[server(prefix = "/api/fn", endpoint = "bazaar", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
 pub async fn get_bazaar(category: Option<String>) -> Result<BazaarView, AppError> {
     let caller = crate::infra::caller::authorize::<crate::infra::caller::Anyone>().await?;
-    ssr::bazaar(
-        caller.pool(),
-        caller.viewer(),
-        category.as_deref(),
-    )
-    .await
-    .map_err(crate::domain::error::server::reply)
+    ssr::bazaar(caller.pool(), caller.viewer(), category.as_deref())
+        .await
+        .map_err(crate::domain::error::server::reply)
 }
 
 /// Turns the signed-in member's reminder for an upcoming drop on (`on = true`) or off. A

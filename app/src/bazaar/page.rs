@@ -3,12 +3,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{BazaarView, CardAction, CategoryCount, DropSummary, Remind, RewardCard, get_bazaar};
-use crate::kit::countdown::{Countdown, LocalTime, Reached};
-use crate::kit::focus::Refocus;
-use crate::kit::live::LiveStock;
 use crate::domain::category::Category;
 use crate::kit::ErrorNotice;
 use crate::kit::PostForm;
+use crate::kit::countdown::{Countdown, LocalTime, Reached};
+use crate::kit::focus::Refocus;
+use crate::kit::live::LiveStock;
 
 /// `/`: the live drop's rewards, the countdowns, and the category filter. The filter is a set of
 /// plain links (`/?category=gift`), so it works before the WebAssembly loads; after hydration

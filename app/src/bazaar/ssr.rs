@@ -4,9 +4,9 @@ use sqlx::PgPool;
 use super::{BazaarView, CardAction, CategoryCount, DropSummary, RewardCard};
 use crate::AppError;
 use crate::domain::account::Viewer;
-use crate::infra::caller::Member;
-use crate::domain::points::Points;
 use crate::domain::category::Category;
+use crate::domain::points::Points;
+use crate::infra::caller::Member;
 
 /// Reads the bazaar as of now. `category` is the raw filter from the URL: an unknown one is the
 /// member's mistake (a stale link), answered with the list of real categories.

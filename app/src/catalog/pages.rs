@@ -3,11 +3,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{
-    ArchiveReward, PhotoProblem, SaveReward, StaffReward, get_staff_reward,
-    list_staff_rewards,
+    ArchiveReward, PhotoProblem, SaveReward, StaffReward, get_staff_reward, list_staff_rewards,
 };
 use crate::domain::category::Category;
-use crate::kit::{FieldError, FormError, Refused, action_error, field_invalid};
+use crate::kit::{FieldError, FormError, Loaded, action_error, field_invalid};
 
 /// `/staff`
 #[component]
@@ -15,27 +14,19 @@ pub fn StaffHome() -> impl IntoView {
     let rewards = crate::domain::wire::resource(|| (), |_| list_staff_rewards(None));
     view! {
         <Title text="Staff · Rewards Bazaar" />
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match rewards.await {
-                    Ok(list) => view! {
-                        <section class="account-section" aria-labelledby="staff-heading">
-                            <h1 id="staff-heading">"Staff console"</h1>
-                            <ul class="staff-links" role="list">
-                                <li><a href="/staff/rewards">{format!("Rewards ({})", list.len())}</a></li>
-                                <li><a href="/staff/drops">"Drops calendar"</a></li>
-                                <li><a href="/staff/members">"Members"</a></li>
-                                <li><a href="/staff/audit">"Audit log (admins)"</a></li>
-                                <li><a href="/staff/team">"Staff and admins (admins)"</a></li>
-                                <li><a href="/staff/api-keys">"API keys (admins)"</a></li>
-                            </ul>
-                        </section>
-                    }
-                    .into_any(),
-                    Err(error) => view! { <Refused error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=rewards staff=true let:list>
+            <section class="account-section" aria-labelledby="staff-heading">
+                <h1 id="staff-heading">"Staff console"</h1>
+                <ul class="staff-links" role="list">
+                    <li><a href="/staff/rewards">{format!("Rewards ({})", list.len())}</a></li>
+                    <li><a href="/staff/drops">"Drops calendar"</a></li>
+                    <li><a href="/staff/members">"Members"</a></li>
+                    <li><a href="/staff/audit">"Audit log (admins)"</a></li>
+                    <li><a href="/staff/team">"Staff and admins (admins)"</a></li>
+                    <li><a href="/staff/api-keys">"API keys (admins)"</a></li>
+                </ul>
+            </section>
+        </Loaded>
     }
 }
 
@@ -47,35 +38,27 @@ pub fn StaffRewards() -> impl IntoView {
     let rewards = crate::domain::wire::resource(move || search.get(), list_staff_rewards);
     view! {
         <Title text="Rewards · Staff · Rewards Bazaar" />
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match rewards.await {
-                    Ok(list) => view! {
-                        <section class="account-section" aria-labelledby="rewards-heading">
-                            <h1 id="rewards-heading">"Rewards"</h1>
-                            <form method="get" action="/staff/rewards" role="search" class="inline-form">
-                                <label for="q">"Search rewards"</label>
-                                <input id="q" name="q" type="search" value=search.get_untracked().unwrap_or_default() />
-                                <button type="submit" class="button button-small-solid">"Search"</button>
-                            </form>
-                            <ul class="history" role="list">
-                                {list.into_iter().map(|r| view! {
-                                    <li class="history-line">
-                                        <div>
-                                            <p class="history-reason"><a href=format!("/staff/rewards/{}", r.id)>{r.title}</a></p>
-                                            <p class="history-meta">{format!("{} · {}{}", r.category.singular(), r.points_cost, if r.archived { " · archived" } else { "" })}</p>
-                                        </div>
-                                    </li>
-                                }).collect_view()}
-                            </ul>
-                        </section>
-                        <NewReward />
-                    }
-                    .into_any(),
-                    Err(error) => view! { <Refused error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=rewards staff=true let:list>
+            <section class="account-section" aria-labelledby="rewards-heading">
+                <h1 id="rewards-heading">"Rewards"</h1>
+                <form method="get" action="/staff/rewards" role="search" class="inline-form">
+                    <label for="q">"Search rewards"</label>
+                    <input id="q" name="q" type="search" value=search.get_untracked().unwrap_or_default() />
+                    <button type="submit" class="button button-small-solid">"Search"</button>
+                </form>
+                <ul class="history" role="list">
+                    {list.into_iter().map(|r| view! {
+                        <li class="history-line">
+                            <div>
+                                <p class="history-reason"><a href=format!("/staff/rewards/{}", r.id)>{r.title}</a></p>
+                                <p class="history-meta">{format!("{} · {}{}", r.category.singular(), r.points_cost, if r.archived { " · archived" } else { "" })}</p>
+                            </div>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+            <NewReward />
+        </Loaded>
     }
 }
 
@@ -171,40 +154,35 @@ pub fn StaffRewardEdit() -> impl IntoView {
     let archived = move || query.read().get("archived").is_some();
     view! {
         <Title text="Edit reward · Staff · Rewards Bazaar" />
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match reward.await {
-                    Ok(r) => {
-                        let is_archived = r.archived;
-                        let rid = r.id;
-                        let photo = (r.image_url.clone(), r.has_photo);
-                        view! {
-                            <section class="account-section" aria-labelledby="edit-heading">
-                                <p><a href="/staff/rewards">"← All rewards"</a></p>
-                                <h1 id="edit-heading">{r.title.clone()}</h1>
-                                {move || saved().then(|| view! { <p class="form-success" role="status">"Saved."</p> })}
-                                {move || archived().then(|| view! { <p class="form-success" role="status">"Archived: it has left drops that have not opened."</p> })}
-                                <RewardForm action=save reward=Some(r) />
-                            </section>
-                            <PhotoForm reward_id=rid image_url=photo.0 has_photo=photo.1 />
-                            {(!is_archived).then(|| view! {
-                                <section class="account-section" aria-labelledby="archive-heading">
-                                    <h2 id="archive-heading">"Archive"</h2>
-                                    <p class="hint">"Archived rewards leave drops that have not opened. Past drops and redemptions keep them."</p>
-                                    <ActionForm action=archive>
-                                        <FormError error=archive_error />
-                                        <input type="hidden" name="id" value=rid.to_string() />
-                                        <button type="submit" class="button button-secondary">"Archive reward"</button>
-                                    </ActionForm>
-                                </section>
-                            })}
-                        }
-                        .into_any()
-                    }
-                    Err(error) => view! { <Refused error /> }.into_any(),
+        <Loaded data=reward staff=true let:r>
+            {
+                let is_archived = r.archived;
+                let rid = r.id;
+                let photo = (r.image_url.clone(), r.has_photo);
+                view! {
+                    <section class="account-section" aria-labelledby="edit-heading">
+                        <p><a href="/staff/rewards">"← All rewards"</a></p>
+                        <h1 id="edit-heading">{r.title.clone()}</h1>
+                        {move || saved().then(|| view! { <p class="form-success" role="status">"Saved."</p> })}
+                        {move || archived().then(|| view! { <p class="form-success" role="status">"Archived: it has left drops that have not opened."</p> })}
+                        <RewardForm action=save reward=Some(r) />
+                    </section>
+                    <PhotoForm reward_id=rid image_url=photo.0 has_photo=photo.1 />
+                    {(!is_archived).then(|| view! {
+                        <section class="account-section" aria-labelledby="archive-heading">
+                            <h2 id="archive-heading">"Archive"</h2>
+                            <p class="hint">"Archived rewards leave drops that have not opened. Past drops and redemptions keep them."</p>
+                            <ActionForm action=archive>
+                                <FormError error=archive_error />
+                                <input type="hidden" name="id" value=rid.to_string() />
+                                <button type="submit" class="button button-secondary">"Archive reward"</button>
+                            </ActionForm>
+                        </section>
+                    })}
                 }
-            })}
-        </Transition>
+                .into_any()
+            }
+        </Loaded>
     }
 }
 
@@ -239,4 +217,3 @@ fn PhotoForm(reward_id: i64, image_url: String, has_photo: bool) -> impl IntoVie
         </section>
     }
 }
-

@@ -2,10 +2,10 @@ use serde_json::json;
 
 use super::{RewardDraft, StaffReward};
 use crate::AppError;
-use crate::infra::caller::Staff;
 use crate::domain::error::server::violated_constraint;
 use crate::domain::points::Points;
 use crate::infra::audit::audit;
+use crate::infra::caller::Staff;
 
 fn snapshot(r: &StaffReward) -> serde_json::Value {
     json!({
@@ -248,13 +248,10 @@ pub async fn upload_photo(
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> axum::response::Response {
     use axum::response::{IntoResponse, Redirect};
-    let caller =
-        match crate::infra::caller::authorize_session::<Staff>(state, session)
-            .await
-        {
-            Ok(caller) => caller,
-            Err(e) => return e.into_response(),
-        };
+    let caller = match crate::infra::caller::authorize_session::<Staff>(state, session).await {
+        Ok(caller) => caller,
+        Err(e) => return e.into_response(),
+    };
     let form = match form {
         Ok(form) => form,
         Err(e) => {

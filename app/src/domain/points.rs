@@ -56,7 +56,6 @@ impl fmt::Display for Points {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,4 +10,3 @@ pub struct StoreInfo {
     pub time_zone: String,
     pub currency: String,
 }
-

@@ -216,7 +216,8 @@ pub async fn preview_schedule(
     zone: String,
 ) -> Result<SchedulePreview, AppError> {
     let _caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
-    ssr::preview(&days, &time, &zone, chrono::Utc::now()).map_err(crate::domain::error::server::reply)
+    ssr::preview(&days, &time, &zone, chrono::Utc::now())
+        .map_err(crate::domain::error::server::reply)
 }
 
 /// Saves a weekly rule and creates its next occurrences as drops, each to be filled separately.

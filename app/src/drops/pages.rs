@@ -3,11 +3,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{
-    CancelDrop, CreateSchedule, DropCalendar, RemoveDropItem, SaveDrop, SaveDropItem,
-    StaffDrop, StaffDropDetail, get_drop_calendar, get_staff_drop, preview_schedule,
+    CancelDrop, CreateSchedule, DropCalendar, RemoveDropItem, SaveDrop, SaveDropItem, StaffDrop,
+    StaffDropDetail, get_drop_calendar, get_staff_drop, preview_schedule,
 };
 use crate::domain::drop_state::DropState;
-use crate::kit::{FieldError, FormError, Refused, TextField, action_error, field_invalid};
+use crate::kit::{FieldError, FormError, Loaded, TextField, action_error, field_invalid};
 
 fn loading() -> impl IntoView {
     view! { <p class="loading" role="status">"Loading…"</p> }
@@ -34,21 +34,13 @@ pub fn StaffDropsPage() -> impl IntoView {
     let created = move || query.read().get("created");
     view! {
         <Title text="Drops · Staff · Rewards Bazaar" />
-        <Transition fallback=loading>
-            {move || Suspend::new(async move {
-                match calendar.await {
-                    Ok(c) => view! {
-                        {move || created().map(|n| view! {
-                            <p class="form-success" role="status">{format!("Schedule saved: {n} drops created. Open each to add rewards.")}</p>
-                        })}
-                        <CalendarView calendar=c.clone() />
-                        <NewDrop calendar=c />
-                    }
-                    .into_any(),
-                    Err(error) => view! { <Refused error /> }.into_any(),
-                }
+        <Loaded data=calendar staff=true let:c>
+            {move || created().map(|n| view! {
+                <p class="form-success" role="status">{format!("Schedule saved: {n} drops created. Open each to add rewards.")}</p>
             })}
-        </Transition>
+            <CalendarView calendar=c.clone() />
+            <NewDrop calendar=c />
+        </Loaded>
     }
 }
 
@@ -183,18 +175,10 @@ pub fn StaffDropPage() -> impl IntoView {
     };
     view! {
         <Title text="Drop · Staff · Rewards Bazaar" />
-        <Transition fallback=loading>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(d) => view! {
-                        {move || notice().map(|n| view! { <p class="form-success" role="status">{n}</p> })}
-                        <DropDetail detail=d />
-                    }
-                    .into_any(),
-                    Err(error) => view! { <Refused error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=detail staff=true let:d>
+            {move || notice().map(|n| view! { <p class="form-success" role="status">{n}</p> })}
+            <DropDetail detail=d />
+        </Loaded>
     }
 }
 

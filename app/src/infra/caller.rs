@@ -160,7 +160,10 @@ pub async fn authorize<P: Policy>() -> Result<P, AppError> {
 
 /// The same check for a plain axum handler (e.g. a CSV download), which has the state and
 /// session as extractors rather than in the Leptos context.
-pub async fn authorize_session<P: Policy>(state: AppState, session: Session) -> Result<P, AppError> {
+pub async fn authorize_session<P: Policy>(
+    state: AppState,
+    session: Session,
+) -> Result<P, AppError> {
     let read = |e| AppError::internal("reading the session", e);
     let account_id: Option<i64> = session.get(ACCOUNT_ID).await.map_err(read)?;
     let signed_in_at: Option<i64> = session.get(SIGNED_IN_AT).await.map_err(read)?;

@@ -2,8 +2,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sqlx::PgExecutor;
 
-use crate::domain::store::StoreInfo;
 use crate::AppError;
+use crate::domain::store::StoreInfo;
 
 /// The store's settings with its zone parsed, for server-side scheduling and formatting.
 #[derive(Debug, Clone)]

@@ -48,4 +48,3 @@ pub fn Refused(error: AppError) -> impl IntoView {
         error => view! { <ErrorNotice error /> }.into_any(),
     }
 }
-

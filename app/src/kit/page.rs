@@ -30,7 +30,7 @@ where
 {
     let children = Arc::new(children);
     view! {
-        <Transition fallback=move || view! { <p class="loading" aria-busy="true">{loading}</p> }>
+        <Transition fallback=move || view! { <p class="loading" role="status" aria-busy="true">{loading}</p> }>
             {
                 let children = children.clone();
                 let signed_out = signed_out.clone();

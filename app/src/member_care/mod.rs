@@ -7,8 +7,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
-use crate::domain::points::Points;
 use crate::account::HistoryLine;
+use crate::domain::points::Points;
 
 pub use pages::{MemberCarePage, MemberSearchPage};
 
@@ -118,7 +118,8 @@ pub async fn adjust_points(
     reason: String,
 ) -> Result<Points, AppError> {
     let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
-    let adjustment = Adjustment::parse(&points, &reason).map_err(crate::domain::error::server::reply)?;
+    let adjustment =
+        Adjustment::parse(&points, &reason).map_err(crate::domain::error::server::reply)?;
     let balance = ssr::adjust(&caller, member_id, adjustment)
         .await
         .map_err(crate::domain::error::server::reply)?;

@@ -3,11 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{AdjustPoints, CancelForMember, MemberCare, get_member_care, search_members};
-use crate::kit::{FieldError, FormError, Refused, TextField, action_error, field_invalid};
-
-fn loading() -> impl IntoView {
-    view! { <p class="loading" role="status">"Loading…"</p> }
-}
+use crate::kit::{FieldError, FormError, Loaded, TextField, action_error, field_invalid};
 
 /// `/staff/members?q=…`
 #[component]
@@ -25,33 +21,29 @@ pub fn MemberSearchPage() -> impl IntoView {
                 <input id="q" name="q" type="search" value=q.get_untracked().unwrap_or_default() />
                 <button type="submit" class="button button-small-solid">"Search"</button>
             </form>
-            <Transition fallback=loading>
-                {move || Suspend::new(async move {
-                    match found.await {
-                        Ok(list) if list.is_empty() => {
-                            let asked = q.get_untracked().is_some_and(|q| !q.trim().is_empty());
-                            view! {
-                                <p class="empty-state">{if asked { "No member matches." } else { "Search by email or name." }}</p>
-                            }
-                            .into_any()
-                        }
-                        Ok(list) => view! {
-                            <ul class="history" role="list">
-                                {list.into_iter().map(|m| view! {
-                                    <li class="history-line">
-                                        <div>
-                                            <p class="history-reason"><a href=format!("/staff/members/{}", m.id)>{m.email}</a></p>
-                                            <p class="history-meta">{format!("{} · {} · {}", m.display_name, m.tier, m.balance)}</p>
-                                        </div>
-                                    </li>
-                                }).collect_view()}
-                            </ul>
-                        }
-                        .into_any(),
-                        Err(error) => view! { <Refused error /> }.into_any(),
+            <Loaded data=found staff=true let:list>
+                {if list.is_empty() {
+                    let asked = q.get_untracked().is_some_and(|q| !q.trim().is_empty());
+                    view! {
+                        <p class="empty-state">{if asked { "No member matches." } else { "Search by email or name." }}</p>
                     }
-                })}
-            </Transition>
+                    .into_any()
+                } else {
+                    view! {
+                        <ul class="history" role="list">
+                            {list.into_iter().map(|m| view! {
+                                <li class="history-line">
+                                    <div>
+                                        <p class="history-reason"><a href=format!("/staff/members/{}", m.id)>{m.email}</a></p>
+                                        <p class="history-meta">{format!("{} · {} · {}", m.display_name, m.tier, m.balance)}</p>
+                                    </div>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }
+                    .into_any()
+                }}
+            </Loaded>
         </section>
     }
 }
@@ -85,18 +77,10 @@ pub fn MemberCarePage() -> impl IntoView {
     };
     view! {
         <Title text="Member · Staff · Rewards Bazaar" />
-        <Transition fallback=loading>
-            {move || Suspend::new(async move {
-                match member.await {
-                    Ok(m) => view! {
-                        {move || notice().map(|n| view! { <p class="form-success" role="status">{n}</p> })}
-                        <Member member=m />
-                    }
-                    .into_any(),
-                    Err(error) => view! { <Refused error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=member staff=true let:m>
+            {move || notice().map(|n| view! { <p class="form-success" role="status">{n}</p> })}
+            <Member member=m />
+        </Loaded>
     }
 }
 

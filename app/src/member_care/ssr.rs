@@ -3,12 +3,12 @@ use serde_json::json;
 
 use super::{Adjustment, CareRedemption, MemberCare, MemberMatch};
 use crate::AppError;
-use crate::infra::caller::Staff;
-use crate::domain::points::Points;
-use crate::infra::ledger::{Credit, Debit, credit, debit, expiry_period, lock_balance};
 use crate::account::HistoryLine;
-use crate::redemptions::ssr::{CancelBy, cancel_as};
+use crate::domain::points::Points;
 use crate::infra::audit::audit;
+use crate::infra::caller::Staff;
+use crate::infra::ledger::{Credit, Debit, credit, debit, expiry_period, lock_balance};
+use crate::redemptions::ssr::{CancelBy, cancel_as};
 
 fn points(n: i64) -> Result<Points, AppError> {
     Points::new(n).map_err(|e| AppError::internal("member care", e))

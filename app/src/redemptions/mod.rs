@@ -11,8 +11,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
-use crate::domain::points::Points;
 use crate::domain::category::Category;
+use crate::domain::points::Points;
 
 pub use pages::{RedeemPage, RedemptionPage, RedemptionsList};
 

@@ -7,8 +7,7 @@ use super::{
     redeem_preview,
 };
 use crate::AppError;
-use crate::kit::ErrorNotice;
-use crate::kit::{FormError, PostForm, action_error};
+use crate::kit::{FormError, Loaded, PostForm, action_error};
 
 /// `/redeem/{item}`: the confirm step. A plain form, so it works before the WebAssembly loads.
 #[component]
@@ -29,20 +28,18 @@ pub fn RedeemPage() -> impl IntoView {
             }
         },
     );
+    let sign_in_to_redeem = move || {
+        let next = item
+            .get_untracked()
+            .map(|i| format!("/redeem/{i}"))
+            .unwrap_or_default();
+        view! { <SignInToRedeem next /> }
+    };
     view! {
         <Title text="Confirm · Rewards Bazaar" />
-        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match preview.await {
-                    Ok(p) => view! { <Confirm preview=p /> }.into_any(),
-                    Err(AppError::Unauthenticated) => {
-                        let next = item.get_untracked().map(|i| format!("/redeem/{i}")).unwrap_or_default();
-                        view! { <SignInToRedeem next /> }.into_any()
-                    }
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=preview signed_out=sign_in_to_redeem let:p>
+            <Confirm preview=p />
+        </Loaded>
     }
 }
 
@@ -113,14 +110,9 @@ pub fn RedemptionPage() -> impl IntoView {
     );
     view! {
         <Title text="Your redemption · Rewards Bazaar" />
-        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match redemption.await {
-                    Ok(r) => view! { <RedemptionDetail redemption=r cancel /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=redemption let:r>
+            <RedemptionDetail redemption=r cancel />
+        </Loaded>
     }
 }
 

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::{Bar, DropReport, get_drop_report};
-use crate::kit::Refused;
+use crate::kit::Loaded;
 
 /// `/staff/drops/{id}/report`
 #[component]
@@ -19,14 +19,9 @@ pub fn DropReportPage() -> impl IntoView {
     let report = crate::domain::wire::resource(move || id.get(), get_drop_report);
     view! {
         <Title text="Post-drop report · Staff · Rewards Bazaar" />
-        <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match report.await {
-                    Ok(r) => view! { <Report report=r /> }.into_any(),
-                    Err(error) => view! { <Refused error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=report staff=true let:r>
+            <Report report=r />
+        </Loaded>
     }
 }
 

@@ -6,9 +6,9 @@ use tower_sessions::Session;
 
 use super::{Bar, DropReport, ItemReport, Suspect};
 use crate::AppError;
-use crate::infra::caller::Staff;
 use crate::domain::drop_state::DropState;
 use crate::domain::points::Points;
+use crate::infra::caller::Staff;
 use crate::infra::state::AppState;
 
 /// Attempts within one second from one account that look like a script rather than a thumb.

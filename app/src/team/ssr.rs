@@ -4,10 +4,10 @@ use sqlx::PgConnection;
 
 use super::{ApiKeyInfo, ApiKeys, TeamMember};
 use crate::AppError;
-use crate::infra::caller::Admin;
 use crate::domain::account::{Email, Role};
 use crate::domain::error::server::violated_constraint;
 use crate::infra::audit::audit;
+use crate::infra::caller::Admin;
 
 /// Session key for a key just created, shown once on the next page.
 const FRESH_KEY: &str = "fresh_api_key";

@@ -215,4 +215,3 @@ pub async fn change_password(caller: &Member, current: &str, new: String) -> Res
     .await?;
     start_session(caller.session(), account.id, now).await
 }
-

@@ -1,7 +1,9 @@
 use chrono::{Duration, Utc};
 
-use crate::account::statement::{AccountView, HISTORY_PAGE_SIZE, HistoryLine, NextTier, Notice, Reminder};
 use crate::AppError;
+use crate::account::statement::{
+    AccountView, HISTORY_PAGE_SIZE, HistoryLine, NextTier, Notice, Reminder,
+};
 use crate::domain::points::Points;
 use crate::infra::caller::Member;
 

@@ -1,19 +1,17 @@
 //! Changing drops: saving, cancelling, and putting rewards in them or taking them out. Each
 //! is one transaction, audited in it.
 
-use chrono::{
-    DateTime, Utc,
-};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::{PgConnection, PgExecutor};
 
 use crate::AppError;
-use crate::infra::caller::Staff;
 use crate::domain::error::server::violated_constraint;
 use crate::infra::audit::audit;
+use crate::infra::caller::Staff;
 
-use super::rules::*;
 use super::queries::*;
+use super::rules::*;
 
 /// A drop row locked for a change, refusing once it has opened (or was cancelled).
 pub(super) struct LockedDrop {

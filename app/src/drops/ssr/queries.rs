@@ -1,19 +1,15 @@
 //! Reading drops: the staff calendar and one drop with its items.
 
-use chrono::{
-    DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc,
-    Weekday,
-};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use sqlx::PgExecutor;
 
-use crate::drops::{
-    CalendarDay, DropCalendar, RewardChoice, StaffDrop,
-    StaffDropDetail, StaffDropItem,
-};
 use crate::AppError;
 use crate::domain::drop_state::DropState;
-use crate::infra::caller::Staff;
 use crate::domain::points::Points;
+use crate::drops::{
+    CalendarDay, DropCalendar, RewardChoice, StaffDrop, StaffDropDetail, StaffDropItem,
+};
+use crate::infra::caller::Staff;
 use crate::infra::store::Store;
 
 use super::rules::*;

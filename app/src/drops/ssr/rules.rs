@@ -7,11 +7,8 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
-use crate::drops::{
-    SCHEDULE_AHEAD, SchedulePreview,
-};
 use crate::AppError;
-
+use crate::drops::{SCHEDULE_AHEAD, SchedulePreview};
 
 /// The moment a local wall-clock time happens in `zone` on `date`.
 ///

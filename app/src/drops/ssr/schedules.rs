@@ -1,18 +1,16 @@
 //! Recurring schedules: one rule creates the next weeks' drops at once.
 
-use chrono::{
-    DateTime, Utc,
-};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use crate::drops::SCHEDULE_AHEAD;
 use crate::AppError;
-use crate::infra::caller::Staff;
 use crate::domain::error::server::violated_constraint;
+use crate::drops::SCHEDULE_AHEAD;
 use crate::infra::audit::audit;
+use crate::infra::caller::Staff;
 
-use super::rules::*;
 use super::commands::*;
+use super::rules::*;
 
 pub async fn create_schedule(
     caller: &Staff,

@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::redemptions::Redemption;
+use super::queries::*;
 use crate::AppError;
 use crate::infra::caller::Member;
 use crate::infra::ledger::{Credit, credit, expiry_period, lock_balance};
-use super::queries::*;
+use crate::redemptions::Redemption;
 
 pub async fn cancel(
     caller: &Member,

@@ -5,11 +5,11 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::redemptions::{RedeemOffer, Redemption};
-use crate::AppError;
-use crate::infra::caller::Member;
-use crate::domain::points::Points;
 use super::rules::*;
+use crate::AppError;
+use crate::domain::points::Points;
+use crate::infra::caller::Member;
+use crate::redemptions::{RedeemOffer, Redemption};
 
 /// What the checks need about one drop item.
 pub(super) struct Item {

@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::queries::*;
 use crate::AppError;
 use crate::domain::points::Points;
 use crate::infra::store::format_time;
-use super::queries::*;
 
 /// Why a member cannot redeem an item now, checked in the order a member would want to hear
 /// it: when, who, whether any are left, how many they had, whether they can afford it.

@@ -4,14 +4,14 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::redemptions::Redemption;
-use crate::AppError;
-use crate::infra::caller::Member;
-use crate::domain::error::server::violated_constraint;
-use crate::infra::store::format_time;
 use super::admission::{Admission, TurnedAway};
 use super::queries::*;
 use super::rules::*;
+use crate::AppError;
+use crate::domain::error::server::violated_constraint;
+use crate::infra::caller::Member;
+use crate::infra::store::format_time;
+use crate::redemptions::Redemption;
 
 /// One press of "Confirm", as the writer gets it.
 #[derive(Debug, Clone)]
@@ -55,8 +55,9 @@ pub async fn redeem(caller: &Member, item_id: i64, key: &str) -> Result<Redempti
         late: false,
     };
     // The server provides the line beside the app's state: it belongs to this feature.
-    let line = leptos::prelude::use_context::<Admission>()
-        .ok_or_else(|| AppError::internal("request context", "the redemption line was not provided"))?;
+    let line = leptos::prelude::use_context::<Admission>().ok_or_else(|| {
+        AppError::internal("request context", "the redemption line was not provided")
+    })?;
     let answer = match line.redeem(caller.pool(), press).await {
         Ok(answer) => answer,
         Err(TurnedAway) => {
