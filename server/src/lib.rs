@@ -160,10 +160,7 @@ pub fn router(state: AppState, line: Admission, config: &HttpConfig, pages: &Pag
             axum::routing::post(app::catalog::ssr::upload_photo),
         )
         .route("/healthz", get(|| async { "ok" }))
-        .route(
-            "/staff/drops/{id}/report.csv",
-            get(app::reports::ssr::csv),
-        )
+        .route("/staff/drops/{id}/report.csv", get(app::reports::ssr::csv))
         .route("/api/live/stock", get(live::stock_events))
         .layer(axum::Extension(live::StockFeed::new(state.pool.clone())))
         .merge(api::routes(api::limiter()))

@@ -127,7 +127,7 @@ pub async fn bazaar(
             title: row.title,
             description: row.description,
             category: row_category,
-            cost: Points::new(row.points_cost).map_err(|e| AppError::internal("bazaar", e))?,
+            cost: Points::new(row.points_cost)?,
             quantity: row.quantity,
             remaining: row.remaining,
             opens_at: row.opens_at,

@@ -21,7 +21,7 @@ struct RewardRow {
     title: String,
     description: String,
     category: String,
-    points_cost: i64,
+    points_cost: Points,
     tags: Vec<String>,
     min_tier: Option<String>,
     archived: bool,
@@ -40,7 +40,7 @@ impl TryFrom<RewardRow> for StaffReward {
                 .category
                 .parse()
                 .map_err(|e| AppError::internal("reward", e))?,
-            points_cost: Points::new(r.points_cost).map_err(|e| AppError::internal("reward", e))?,
+            points_cost: r.points_cost,
             tags: r.tags,
             min_tier: r.min_tier,
             archived: r.archived,
@@ -53,7 +53,7 @@ impl TryFrom<RewardRow> for StaffReward {
 pub async fn reward(db: impl sqlx::PgExecutor<'_>, id: i64) -> Result<StaffReward, AppError> {
     sqlx::query_as!(
         RewardRow,
-        r#"SELECT id, title, description, category, points_cost, tags, min_tier, archived_at IS NOT NULL AS "archived!",
+        r#"SELECT id, title, description, category, points_cost AS "points_cost: Points", tags, min_tier, archived_at IS NOT NULL AS "archived!",
                   (SELECT i.updated_at FROM reward_images i WHERE i.reward_id = rewards.id) AS "photo_uploaded?"
            FROM rewards WHERE id = $1"#,
         id
@@ -71,7 +71,7 @@ pub async fn rewards(caller: &Staff, search: Option<&str>) -> Result<Vec<StaffRe
         .map(|s| format!("%{}%", s.replace('%', "\\%")));
     sqlx::query_as!(
         RewardRow,
-        r#"SELECT id, title, description, category, points_cost, tags, min_tier, archived_at IS NOT NULL AS "archived!",
+        r#"SELECT id, title, description, category, points_cost AS "points_cost: Points", tags, min_tier, archived_at IS NOT NULL AS "archived!",
                   (SELECT i.updated_at FROM reward_images i WHERE i.reward_id = rewards.id) AS "photo_uploaded?"
            FROM rewards
            WHERE $1::text IS NULL OR title ILIKE $1 OR EXISTS (SELECT 1 FROM unnest(tags) t WHERE t ILIKE $1)

@@ -185,7 +185,7 @@ async fn load_viewer(
 ) -> Result<Option<Viewer>, AppError> {
     let signed_in_at = chrono::DateTime::from_timestamp_millis(signed_in_at_ms);
     let row = sqlx::query!(
-        r#"SELECT id, email, display_name, role, tier, balance FROM accounts
+        r#"SELECT id, email, display_name, role, tier, balance AS "balance: Points" FROM accounts
            WHERE id = $1 AND sessions_valid_after <= $2"#,
         id,
         signed_in_at
@@ -200,7 +200,7 @@ async fn load_viewer(
             display_name: r.display_name,
             role: Role::parse(&r.role).ok_or_else(|| broken("unknown role"))?,
             tier: Tier::parse(&r.tier).ok_or_else(|| broken("unknown tier"))?,
-            balance: Points::new(r.balance).map_err(|e| broken(&e.to_string()))?,
+            balance: r.balance,
         })
     })
     .transpose()

@@ -6,9 +6,38 @@
 //! same balance, and the lots of one account are only ever touched by one transaction at a time.
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef};
+use sqlx::{Decode, Encode, PgConnection, PgExecutor, Postgres, Type};
 
 use crate::AppError;
+use crate::domain::points::Points;
+
+/// Points are stored as `bigint`; a query reads them as `Points` directly
+/// (`SELECT balance AS "balance: Points"`), and a negative value fails the read.
+impl Type<Postgres> for Points {
+    fn type_info() -> PgTypeInfo {
+        <i64 as Type<Postgres>>::type_info()
+    }
+
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        <i64 as Type<Postgres>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for Points {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        Ok(Points::new(<i64 as Decode<Postgres>>::decode(value)?)?)
+    }
+}
+
+impl Encode<'_, Postgres> for Points {
+    fn encode_by_ref(
+        &self,
+        buf: &mut PgArgumentBuffer,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        <i64 as Encode<Postgres>>::encode_by_ref(&self.get(), buf)
+    }
+}
 
 /// The kinds of entry that take points away.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

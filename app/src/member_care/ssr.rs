@@ -10,10 +10,6 @@ use crate::infra::caller::Staff;
 use crate::infra::ledger::{Credit, Debit, credit, debit, expiry_period, lock_balance};
 use crate::redemptions::ssr::{CancelBy, cancel_as};
 
-fn points(n: i64) -> Result<Points, AppError> {
-    Points::new(n).map_err(|e| AppError::internal("member care", e))
-}
-
 pub async fn search(pool: &sqlx::PgPool, q: &str) -> Result<Vec<MemberMatch>, AppError> {
     let q = q.trim();
     if q.is_empty() {
@@ -26,7 +22,7 @@ pub async fn search(pool: &sqlx::PgPool, q: &str) -> Result<Vec<MemberMatch>, Ap
             .replace('_', "\\_")
     );
     sqlx::query!(
-        r#"SELECT a.id, a.email, a.display_name, t.name AS tier, a.balance
+        r#"SELECT a.id, a.email, a.display_name, t.name AS tier, a.balance AS "balance: Points"
            FROM accounts a JOIN tiers t ON t.code = a.tier
            WHERE a.email ILIKE $1 OR a.display_name ILIKE $1
            ORDER BY a.email LIMIT 50"#,
@@ -41,7 +37,7 @@ pub async fn search(pool: &sqlx::PgPool, q: &str) -> Result<Vec<MemberMatch>, Ap
             email: r.email,
             display_name: r.display_name,
             tier: r.tier,
-            balance: points(r.balance)?,
+            balance: r.balance,
         })
     })
     .collect()
@@ -50,7 +46,7 @@ pub async fn search(pool: &sqlx::PgPool, q: &str) -> Result<Vec<MemberMatch>, Ap
 pub async fn member(pool: &sqlx::PgPool, id: i64) -> Result<MemberCare, AppError> {
     let store = crate::infra::store::load(pool).await?;
     let a = sqlx::query!(
-        r#"SELECT a.id, a.email, a.display_name, a.role, t.name AS tier, a.balance, a.created_at
+        r#"SELECT a.id, a.email, a.display_name, a.role, t.name AS tier, a.balance AS "balance: Points", a.created_at
            FROM accounts a JOIN tiers t ON t.code = a.tier WHERE a.id = $1"#,
         id
     )
@@ -75,7 +71,7 @@ pub async fn member(pool: &sqlx::PgPool, id: i64) -> Result<MemberCare, AppError
     })
     .collect();
     let redemptions = sqlx::query!(
-        r#"SELECT x.code, r.title, x.points, x.status, x.created_at
+        r#"SELECT x.code, r.title, x.points AS "points: Points", x.status, x.created_at
            FROM redemptions x JOIN drop_items di ON di.id = x.drop_item_id
            JOIN rewards r ON r.id = di.reward_id
            WHERE x.account_id = $1 ORDER BY x.created_at DESC LIMIT 100"#,
@@ -88,7 +84,7 @@ pub async fn member(pool: &sqlx::PgPool, id: i64) -> Result<MemberCare, AppError
         Ok(CareRedemption {
             code: r.code,
             reward: r.title,
-            points: points(r.points)?,
+            points: r.points,
             cancelled: r.status == "cancelled",
             at_label: store.format_time(r.created_at),
         })
@@ -100,7 +96,7 @@ pub async fn member(pool: &sqlx::PgPool, id: i64) -> Result<MemberCare, AppError
         display_name: a.display_name,
         role: a.role,
         tier: a.tier,
-        balance: points(a.balance)?,
+        balance: a.balance,
         joined: store.format_time(a.created_at),
         ledger,
         redemptions,
@@ -137,7 +133,7 @@ pub async fn adjust(
                 "points",
                 format!(
                     "This member has {}; you can take away at most that.",
-                    points(before)?
+                    Points::new(before)?
                 ),
             ));
         }
@@ -162,7 +158,7 @@ pub async fn adjust(
     )
     .await?;
     tx.commit().await?;
-    points(after)
+    Ok(Points::new(after)?)
 }
 
 pub async fn cancel_for(

@@ -227,7 +227,7 @@ pub async fn report(
         redemptions: totals.redemptions,
         unique_redeemers: totals.unique,
         attempts,
-        points_spent: Points::new(totals.points).map_err(|e| AppError::internal("report", e))?,
+        points_spent: Points::new(totals.points)?,
         items,
         bucket,
         timeline,

@@ -103,7 +103,6 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
     })
     .collect();
 
-    let points = |n: i64| Points::new(n).map_err(|e| AppError::internal("account", e));
     Ok(AccountView {
         display_name: me.display_name.clone(),
         email: me.email.clone(),
@@ -114,7 +113,7 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
         spend_12m_cents: tier.spend,
         expiring_first_label: expiring.first.map(|t| store.format_time(t)),
         currency: store.info.currency,
-        expiring_soon: points(expiring.points)?,
+        expiring_soon: Points::new(expiring.points)?,
         reminders,
         notices,
         history,

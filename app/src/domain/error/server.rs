@@ -18,6 +18,14 @@ impl From<sqlx::migrate::MigrateError> for AppError {
     }
 }
 
+/// A negative number where points were expected is a broken invariant (the database's CHECKs
+/// keep balances and costs non-negative): an internal error, logged.
+impl From<crate::domain::points::NegativePoints> for AppError {
+    fn from(error: crate::domain::points::NegativePoints) -> Self {
+        Self::internal("reading points", error)
+    }
+}
+
 impl AppError {
     /// For `Retry-After`: how long until trying again can succeed.
     pub fn retry_after_secs(&self) -> Option<u64> {

@@ -187,7 +187,7 @@ pub async fn detail(
     let opens = opens_at(pool, id, starts_at).await?;
     let editable = !row.cancelled && now < opens;
     let items = sqlx::query!(
-        r#"SELECT di.id, di.reward_id, r.title, di.quantity, di.remaining, di.points_cost, di.per_member_limit,
+        r#"SELECT di.id, di.reward_id, r.title, di.quantity, di.remaining, di.points_cost AS "points_cost: Points", di.per_member_limit,
                   t.name AS "early_tier?", (extract(epoch FROM di.early_access) / 60)::bigint AS early_minutes
            FROM drop_items di JOIN rewards r ON r.id = di.reward_id
            LEFT JOIN tiers t ON t.code = di.early_access_tier
@@ -204,7 +204,7 @@ pub async fn detail(
             title: r.title,
             quantity: r.quantity,
             remaining: r.remaining,
-            points_cost: Points::new(r.points_cost).map_err(|e| AppError::internal("drop item", e))?,
+            points_cost: r.points_cost,
             per_member_limit: r.per_member_limit,
             early_access: r
                 .early_tier
@@ -214,7 +214,7 @@ pub async fn detail(
     })
     .collect::<Result<Vec<_>, AppError>>()?;
     let choices = sqlx::query!(
-        "SELECT id, title, points_cost FROM rewards WHERE archived_at IS NULL ORDER BY title LIMIT 1000"
+        r#"SELECT id, title, points_cost AS "points_cost: Points" FROM rewards WHERE archived_at IS NULL ORDER BY title LIMIT 1000"#
     )
     .fetch_all(pool)
     .await?
@@ -223,7 +223,7 @@ pub async fn detail(
         Ok(RewardChoice {
             id: r.id,
             title: r.title,
-            points_cost: Points::new(r.points_cost).map_err(|e| AppError::internal("reward", e))?,
+            points_cost: r.points_cost,
         })
     })
     .collect::<Result<Vec<_>, AppError>>()?;

@@ -179,10 +179,6 @@ pub(super) async fn earlier(
     Ok(earlier)
 }
 
-pub(super) fn points(n: i64) -> Result<Points, AppError> {
-    Points::new(n).map_err(|e| AppError::internal("redemption", e))
-}
-
 pub async fn preview(
     caller: &Member,
     item_id: i64,
@@ -219,7 +215,7 @@ pub async fn preview(
             .category
             .parse()
             .map_err(|e| AppError::internal("redemption", e))?,
-        cost: points(item.cost)?,
+        cost: Points::new(item.cost)?,
         remaining: item.remaining,
         reward_title: item.title,
         description: item.description,
@@ -277,11 +273,11 @@ pub(super) async fn list(
                 code: r.code,
                 reward_title: r.title,
                 drop_item_id: r.drop_item_id,
-                points: points(r.points)?,
+                points: Points::new(r.points)?,
                 cancelled,
                 created_label: store.format_time(r.created_at),
                 created_at: r.created_at,
-                balance: points(r.balance)?,
+                balance: Points::new(r.balance)?,
                 cancel_until: (!cancelled && now < until).then(|| store.format_time(until)),
             })
         })

@@ -9,6 +9,7 @@ use super::queries::*;
 use super::rules::*;
 use crate::AppError;
 use crate::domain::error::server::violated_constraint;
+use crate::domain::points::Points;
 use crate::infra::caller::Member;
 use crate::infra::store::format_time;
 use crate::redemptions::Redemption;
@@ -257,11 +258,11 @@ pub(super) async fn try_settle(
                     code: t.code.clone(),
                     reward_title: item.title.clone(),
                     drop_item_id: t.item_id,
-                    points: points(t.points)?,
+                    points: Points::new(t.points)?,
                     cancelled: false,
                     created_label: format_time(item.zone, created_at),
                     created_at,
-                    balance: points(t.balance_after)?,
+                    balance: Points::new(t.balance_after)?,
                     cancel_until: (now < until).then(|| format_time(item.zone, until)),
                 }))
             }
