@@ -190,6 +190,28 @@ pub fn router(state: AppState, line: Admission, config: &HttpConfig, pages: &Pag
 mod tests {
     use super::pool_size;
 
+    /// Integrators, load tests and caches rely on stable, readable server function URLs such
+    /// as `/api/fn/redeem`: without its own `endpoint`, a function gets a hashed one.
+    #[test]
+    fn every_server_function_has_a_readable_url_under_api_fn() {
+        let paths: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
+            .map(|(path, _)| path)
+            .collect();
+        assert!(paths.len() >= 30, "found {} server functions", paths.len());
+        for path in &paths {
+            let endpoint = path
+                .strip_prefix("/api/fn/")
+                .unwrap_or_else(|| panic!("{path} is not under /api/fn/"));
+            assert!(
+                endpoint
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'/'),
+                "{path} is not a readable endpoint"
+            );
+        }
+        assert!(paths.contains(&"/api/fn/redeem"));
+    }
+
     #[test]
     fn the_pool_has_four_connections_per_core_from_eight_to_thirty_two() {
         assert_eq!(pool_size(None, 1).unwrap(), 8);

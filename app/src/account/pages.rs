@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{SignIn, SignOut, SignUp};
-use crate::domain::account::{NewPassword, Role, Viewer};
+use crate::domain::account::{DISPLAY_NAME_MAX, NewPassword, Role, Viewer};
 use crate::kit::{FieldError, FormError, PostForm, action_error, field_invalid};
 
 /// The sign-out action, shared by the header on every page.
@@ -61,7 +61,7 @@ pub fn SignUpPage() -> impl IntoView {
                         name="display_name"
                         autocomplete="name"
                         required
-                        maxlength="80"
+                        maxlength=DISPLAY_NAME_MAX.to_string()
                         aria-invalid=field_invalid(error, "display_name")
                         aria-describedby="display_name-error"
                     />

@@ -7,10 +7,17 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
+use crate::domain::account::Tier;
 use crate::domain::category::Category;
 use crate::domain::points::Points;
+use crate::domain::points::grouped;
 
 pub use pages::{StaffHome, StaffRewardEdit, StaffRewards};
+
+/// The longest reward title and description, in characters: the form's fields and the check
+/// both read these.
+pub const TITLE_MAX: usize = 120;
+pub const DESCRIPTION_MAX: usize = 2000;
 
 /// A reward as staff manage it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,7 +28,7 @@ pub struct StaffReward {
     pub category: Category,
     pub points_cost: Points,
     pub tags: Vec<String>,
-    pub min_tier: Option<String>,
+    pub min_tier: Option<Tier>,
     pub archived: bool,
     /// The uploaded photo or, without one, the drawn illustration.
     pub image_url: String,
@@ -81,7 +88,7 @@ pub struct RewardDraft {
     pub category: Category,
     pub points_cost: i64,
     pub tags: Vec<String>,
-    pub min_tier: Option<String>,
+    pub min_tier: Option<Tier>,
 }
 
 impl RewardDraft {
@@ -98,17 +105,20 @@ impl RewardDraft {
         if title.is_empty() {
             return Err(AppError::invalid("title", "Give the reward a title."));
         }
-        if title.chars().count() > 120 {
+        if title.chars().count() > TITLE_MAX {
             return Err(AppError::invalid(
                 "title",
-                "Keep the title to 120 characters.",
+                format!("Keep the title to {TITLE_MAX} characters."),
             ));
         }
         let description = description.trim();
-        if description.chars().count() > 2000 {
+        if description.chars().count() > DESCRIPTION_MAX {
             return Err(AppError::invalid(
                 "description",
-                "Keep the description to 2,000 characters.",
+                format!(
+                    "Keep the description to {} characters.",
+                    grouped(DESCRIPTION_MAX as i64)
+                ),
             ));
         }
         let category = category
@@ -137,7 +147,12 @@ impl RewardDraft {
         if tags.iter().any(|t| t.chars().count() > 30) {
             return Err(AppError::invalid("tags", "Keep each tag to 30 characters."));
         }
-        let min_tier = Some(min_tier.trim().to_owned()).filter(|t| !t.is_empty());
+        let min_tier = match min_tier.trim() {
+            "" => None,
+            code => Some(Tier::parse(code).ok_or_else(|| {
+                AppError::invalid("min_tier", "Choose one of the tiers, or none.")
+            })?),
+        };
         Ok(RewardDraft {
             title: title.to_owned(),
             description: description.to_owned(),
@@ -232,7 +247,7 @@ mod tests {
         assert_eq!(d.title, "Candle duo");
         assert_eq!(d.points_cost, 1250);
         assert_eq!(d.tags, vec!["home", "scent"]);
-        assert_eq!(d.min_tier.as_deref(), Some("gold"));
+        assert_eq!(d.min_tier, Some(Tier::Gold));
     }
 
     #[test]

@@ -1,12 +1,15 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use super::{
-    ArchiveReward, PhotoProblem, SaveReward, StaffReward, get_staff_reward, list_staff_rewards,
+    ArchiveReward, DESCRIPTION_MAX, PhotoProblem, SaveReward, StaffReward, TITLE_MAX,
+    get_staff_reward, list_staff_rewards,
 };
+use crate::domain::account::Tier;
 use crate::domain::category::Category;
-use crate::kit::{FieldError, FormError, Loaded, action_error, field_invalid};
+use crate::kit::params::use_id;
+use crate::kit::{FieldError, FormError, Loaded, TierSelect, action_error, field_invalid};
 
 /// `/staff`
 #[component]
@@ -80,23 +83,20 @@ fn RewardForm(action: ServerAction<SaveReward>, reward: Option<StaffReward>) -> 
     let r = reward.clone();
     let value = move |f: fn(&StaffReward) -> String| r.as_ref().map(f).unwrap_or_default();
     let selected = reward.as_ref().map(|r| r.category);
-    let tier = reward
-        .as_ref()
-        .and_then(|r| r.min_tier.clone())
-        .unwrap_or_default();
+    let tier = reward.as_ref().and_then(|r| r.min_tier);
     view! {
         <ActionForm action>
             <FormError error />
             {reward.as_ref().map(|r| view! { <input type="hidden" name="id" value=r.id.to_string() /> })}
             <div class="field">
                 <label for="title">"Title"</label>
-                <input id="title" name="title" required maxlength="120" value=value(|r| r.title.clone())
+                <input id="title" name="title" required maxlength=TITLE_MAX.to_string() value=value(|r| r.title.clone())
                     aria-invalid=field_invalid(error, "title") aria-describedby="title-error" />
                 <FieldError error field="title" id="title-error" />
             </div>
             <div class="field">
                 <label for="description">"Description"</label>
-                <textarea id="description" name="description" rows="3" maxlength="2000">{value(|r| r.description.clone())}</textarea>
+                <textarea id="description" name="description" rows="3" maxlength=DESCRIPTION_MAX.to_string()>{value(|r| r.description.clone())}</textarea>
                 <FieldError error field="description" id="description-error" />
             </div>
             <div class="field">
@@ -120,15 +120,8 @@ fn RewardForm(action: ServerAction<SaveReward>, reward: Option<StaffReward>) -> 
                 <p class="hint" id="tags-hint">"Separate tags with commas."</p>
                 <FieldError error field="tags" id="tags-error" />
             </div>
-            <div class="field">
-                <label for="min_tier">"Minimum tier"</label>
-                <select id="min_tier" name="min_tier" aria-describedby="min_tier-error">
-                    <option value="" selected=tier.is_empty()>"Everyone"</option>
-                    <option value="silver" selected=tier == "silver">"Silver and above"</option>
-                    <option value="gold" selected=tier == "gold">"Gold only"</option>
-                </select>
-                <FieldError error field="min_tier" id="min_tier-error" />
-            </div>
+            <TierSelect error field="min_tier" label="Minimum tier" none="Everyone" selected=tier
+                describe=|t| if t == Tier::Gold { "Gold only" } else { "Silver and above" } />
             <button type="submit" class="button" disabled=move || action.pending().get()>"Save reward"</button>
         </ActionForm>
     }
@@ -137,15 +130,8 @@ fn RewardForm(action: ServerAction<SaveReward>, reward: Option<StaffReward>) -> 
 /// `/staff/rewards/{id}`
 #[component]
 pub fn StaffRewardEdit() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|i| i.parse::<i64>().ok())
-            .unwrap_or_default()
-    });
+    let id = use_id();
     let reward = crate::domain::wire::resource(move || id.get(), get_staff_reward);
     let save = ServerAction::<SaveReward>::new();
     let archive = ServerAction::<ArchiveReward>::new();

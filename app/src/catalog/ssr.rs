@@ -2,6 +2,7 @@ use serde_json::json;
 
 use super::{RewardDraft, StaffReward};
 use crate::AppError;
+use crate::domain::account::Tier;
 use crate::domain::error::server::violated_constraint;
 use crate::domain::points::Points;
 use crate::infra::audit::audit;
@@ -42,7 +43,12 @@ impl TryFrom<RewardRow> for StaffReward {
                 .map_err(|e| AppError::internal("reward", e))?,
             points_cost: r.points_cost,
             tags: r.tags,
-            min_tier: r.min_tier,
+            min_tier: r
+                .min_tier
+                .map(|t| {
+                    Tier::parse(&t).ok_or_else(|| AppError::internal("reward", "unknown tier"))
+                })
+                .transpose()?,
             archived: r.archived,
             image_url: crate::domain::category::image_url(r.id, r.photo_uploaded),
             has_photo: r.photo_uploaded.is_some(),
@@ -112,7 +118,7 @@ pub async fn save(
             draft.category.slug(),
             draft.points_cost,
             &draft.tags,
-            draft.min_tier
+            draft.min_tier.map(Tier::code)
         )
         .fetch_one(&mut *tx)
         .await
@@ -125,7 +131,7 @@ pub async fn save(
             draft.category.slug(),
             draft.points_cost,
             &draft.tags,
-            draft.min_tier
+            draft.min_tier.map(Tier::code)
         )
         .fetch_one(&mut *tx)
         .await

@@ -113,6 +113,9 @@ impl fmt::Debug for NewPassword {
     }
 }
 
+/// The longest display name, in characters: the sign-up field and the check both read it.
+pub const DISPLAY_NAME_MAX: usize = 80;
+
 /// A display name: what the portal calls the member.
 pub fn parse_display_name(raw: &str) -> Result<String, AppError> {
     let name = raw.trim();
@@ -121,9 +124,9 @@ pub fn parse_display_name(raw: &str) -> Result<String, AppError> {
             "display_name",
             "Enter the name we should call you.",
         )),
-        n if n > 80 => Err(AppError::invalid(
+        n if n > DISPLAY_NAME_MAX => Err(AppError::invalid(
             "display_name",
-            "Use at most 80 characters for your name.",
+            format!("Use at most {DISPLAY_NAME_MAX} characters for your name."),
         )),
         _ => Ok(name.to_owned()),
     }

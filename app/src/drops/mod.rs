@@ -13,6 +13,11 @@ use crate::domain::points::Points;
 
 pub use pages::{StaffDropPage, StaffDropsPage, StaffSchedulePage};
 
+/// The longest drop title, in characters, and the longest schedule title (which leaves room
+/// for the " · Tue 24 Nov" each of its drops gets). The forms and the checks read these.
+pub const DROP_TITLE_MAX: usize = 120;
+pub const SCHEDULE_TITLE_MAX: usize = 100;
+
 /// One drop in the staff calendar and lists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffDrop {

@@ -1,13 +1,17 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use super::{
-    CancelDrop, CreateSchedule, DropCalendar, RemoveDropItem, SaveDrop, SaveDropItem, StaffDrop,
-    StaffDropDetail, get_drop_calendar, get_staff_drop, preview_schedule,
+    CancelDrop, CreateSchedule, DropCalendar, RemoveDropItem, SCHEDULE_TITLE_MAX, SaveDrop,
+    SaveDropItem, StaffDrop, StaffDropDetail, get_drop_calendar, get_staff_drop, preview_schedule,
 };
+use crate::domain::account::Tier;
 use crate::domain::drop_state::DropState;
-use crate::kit::{FieldError, FormError, Loaded, TextField, action_error, field_invalid};
+use crate::kit::params::use_id;
+use crate::kit::{
+    FieldError, FormError, Loaded, TextField, TierSelect, action_error, field_invalid,
+};
 
 fn loading() -> impl IntoView {
     view! { <p class="loading" role="status">"Loading…"</p> }
@@ -145,15 +149,8 @@ fn NewDrop(calendar: DropCalendar) -> impl IntoView {
 /// `/staff/drops/{id}`: the drop, its rewards, and (until it opens) editing and cancelling.
 #[component]
 pub fn StaffDropPage() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|i| i.parse::<i64>().ok())
-            .unwrap_or_default()
-    });
+    let id = use_id();
     let search = leptos_router::hooks::use_location().search;
     let detail = crate::domain::wire::resource(
         move || (id.get(), search.get()),
@@ -289,15 +286,8 @@ fn AddItem(detail: StaffDropDetail) -> impl IntoView {
                 <TextField error field="quantity" label="Quantity" inputmode="numeric" required=true />
                 <TextField error field="per_member_limit" label="Most per member" inputmode="numeric" value="1" required=true />
                 <TextField error field="points_cost" label="Cost in points" inputmode="numeric" hint="Leave empty for the reward's usual cost." />
-                <div class="field">
-                    <label for="early_access_tier">"Early access"</label>
-                    <select id="early_access_tier" name="early_access_tier" aria-describedby="early_access_tier-error">
-                        <option value="">"None"</option>
-                        <option value="silver">"Silver and Gold"</option>
-                        <option value="gold">"Gold"</option>
-                    </select>
-                    <FieldError error field="early_access_tier" id="early_access_tier-error" />
-                </div>
+                <TierSelect error field="early_access_tier" label="Early access" none="None"
+                    describe=|t| if t == Tier::Gold { "Gold" } else { "Silver and Gold" } />
                 <TextField error field="early_access_minutes" label="Minutes early" inputmode="numeric" />
                 <button type="submit" class="button" disabled=move || save.pending().get()>"Save reward in drop"</button>
             </ActionForm>
@@ -363,7 +353,7 @@ pub fn StaffSchedulePage() -> impl IntoView {
             <form method="get" action="/staff/drops/schedule">
                 <div class="field">
                     <label for="title">"Title"</label>
-                    <input id="title" name="title" required maxlength="100" value=value("title")
+                    <input id="title" name="title" required maxlength=SCHEDULE_TITLE_MAX.to_string() value=value("title")
                         aria-invalid=field_invalid(create_error, "title") aria-describedby="title-error" />
                     <FieldError error=create_error field="title" id="title-error" />
                 </div>

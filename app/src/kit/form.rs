@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::AppError;
+use crate::domain::account::Tier;
 use crate::domain::form::FromForm;
 
 /// The error of the last submission of a form, if any.
@@ -88,6 +89,48 @@ pub fn TextField(
             {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
             <FieldError error field id=error_id />
         </div>
+    }
+}
+
+/// A labelled `<select>` with its message from the last submission; `children` are its
+/// options. As with [`TextField`], `id` and `name` are both `field`.
+#[component]
+pub fn SelectField(
+    error: Signal<Option<AppError>>,
+    field: &'static str,
+    label: &'static str,
+    children: Children,
+) -> impl IntoView {
+    let error_id = format!("{field}-error");
+    view! {
+        <div class="field">
+            <label for=field>{label}</label>
+            <select id=field name=field aria-invalid=field_invalid(error, field) aria-describedby=error_id.clone()>
+                {children()}
+            </select>
+            <FieldError error field id=error_id />
+        </div>
+    }
+}
+
+/// A choice of the lowest tier something is for: `none` (no tier needed) first, then each tier
+/// above the lowest, worded by `describe` ("Silver and above", "Gold only", …).
+#[component]
+pub fn TierSelect(
+    error: Signal<Option<AppError>>,
+    field: &'static str,
+    label: &'static str,
+    none: &'static str,
+    describe: fn(Tier) -> &'static str,
+    #[prop(default = None)] selected: Option<Tier>,
+) -> impl IntoView {
+    view! {
+        <SelectField error field label>
+            <option value="" selected=selected.is_none()>{none}</option>
+            {Tier::ALL[1..].iter().map(|&tier| view! {
+                <option value=tier.code() selected=selected == Some(tier)>{describe(tier)}</option>
+            }).collect_view()}
+        </SelectField>
     }
 }
 

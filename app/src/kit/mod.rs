@@ -9,7 +9,11 @@ pub mod live;
 pub mod notice;
 pub mod page;
 pub mod page_status;
+pub mod params;
 
-pub use form::{FieldError, FormError, PostForm, TextField, action_error, field_invalid};
+pub use form::{
+    FieldError, FormError, PostForm, SelectField, TextField, TierSelect, action_error,
+    field_invalid,
+};
 pub use notice::{ErrorNotice, NotFound, Refused};
 pub use page::Loaded;

@@ -1,8 +1,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use super::{AdjustPoints, CancelForMember, MemberCare, get_member_care, search_members};
+use crate::kit::params::use_id;
 use crate::kit::{FieldError, FormError, Loaded, TextField, action_error, field_invalid};
 
 /// `/staff/members?q=…`
@@ -51,15 +52,8 @@ pub fn MemberSearchPage() -> impl IntoView {
 /// `/staff/members/{id}`
 #[component]
 pub fn MemberCarePage() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|i| i.parse::<i64>().ok())
-            .unwrap_or_default()
-    });
+    let id = use_id();
     let search = leptos_router::hooks::use_location().search;
     let member = crate::domain::wire::resource(
         move || (id.get(), search.get()),

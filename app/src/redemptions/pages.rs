@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::use_params;
+use leptos_router::params::Params;
 
 use super::{
     CancelRedemption, Redeem, RedeemOffer, Redemption, get_redemption, my_redemptions,
@@ -9,16 +10,23 @@ use super::{
 use crate::AppError;
 use crate::kit::{FormError, Loaded, PostForm, action_error};
 
+/// `/redeem/:item`
+#[derive(Params, Debug, Clone, PartialEq)]
+struct ItemParams {
+    item: Option<i64>,
+}
+
+/// `/redemptions/:code`
+#[derive(Params, Debug, Clone, PartialEq)]
+struct CodeParams {
+    code: Option<String>,
+}
+
 /// `/redeem/{item}`: the confirm step. A plain form, so it works before the WebAssembly loads.
 #[component]
 pub fn RedeemPage() -> impl IntoView {
-    let params = use_params_map();
-    let item = Memo::new(move |_| {
-        params
-            .read()
-            .get("item")
-            .and_then(|i| i.parse::<i64>().ok())
-    });
+    let params = use_params::<ItemParams>();
+    let item = Memo::new(move |_| params.read().as_ref().ok().and_then(|p| p.item));
     let preview = crate::domain::wire::resource(
         move || item.get(),
         |item| async move {
@@ -99,8 +107,15 @@ fn Confirm(preview: RedeemOffer) -> impl IntoView {
 /// `/redemptions/{code}`: the code to show in store, and a way to cancel while allowed.
 #[component]
 pub fn RedemptionPage() -> impl IntoView {
-    let params = use_params_map();
-    let code = Memo::new(move |_| params.read().get("code").unwrap_or_default());
+    let params = use_params::<CodeParams>();
+    let code = Memo::new(move |_| {
+        params
+            .read()
+            .as_ref()
+            .ok()
+            .and_then(|p| p.code.clone())
+            .unwrap_or_default()
+    });
     // A cancellation redirects to this same page, which the router does not load again: read
     // the redemption again when it is done, so the page shows it cancelled and the points back.
     let cancel = ServerAction::<CancelRedemption>::new();

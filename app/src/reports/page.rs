@@ -1,21 +1,14 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 use super::{Bar, DropReport, get_drop_report};
 use crate::kit::Loaded;
+use crate::kit::params::use_id;
 
 /// `/staff/drops/{id}/report`
 #[component]
 pub fn DropReportPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|i| i.parse::<i64>().ok())
-            .unwrap_or_default()
-    });
+    let id = use_id();
     let report = crate::domain::wire::resource(move || id.get(), get_drop_report);
     view! {
         <Title text="Post-drop report · Staff · Rewards Bazaar" />

@@ -237,19 +237,32 @@ pub async fn report(
     })
 }
 
-/// Quotes a CSV field when it needs it (RFC 4180), and defuses spreadsheet formulas: a cell
-/// starting with `=`, `+`, `-` or `@` would run in Excel.
-fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
+/// Defuses spreadsheet formulas (OWASP's CSV injection advice): a cell starting with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return could run as a formula in Excel, so it gets a leading
+/// `'`. Quoting is the `csv` writer's (RFC 4180).
+fn defused(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}").into()
     } else {
-        s.to_owned()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
+        s.into()
     }
+}
+
+/// The CSV text of `rows`, one line each after the header, lines ending CRLF.
+fn csv_text<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> Result<String, AppError> {
+    let fail = |e: csv::Error| AppError::internal("writing a CSV export", e);
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    out.write_record(header).map_err(fail)?;
+    for row in rows {
+        out.write_record(row.iter().map(|f| defused(f).into_owned()))
+            .map_err(fail)?;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| AppError::internal("writing a CSV export", e))?;
+    String::from_utf8(bytes).map_err(|e| AppError::internal("writing a CSV export", e))
 }
 
 /// `GET /staff/drops/{id}/report.csv`: one line per redemption. Staff only, like the page.
@@ -294,27 +307,34 @@ async fn csv_inner(state: AppState, session: Session, id: i64) -> Result<String,
             .format("%Y-%m-%d %H:%M:%S %Z")
             .to_string()
     };
-    let mut out =
-        String::from("code,reward,member,tier,points,status,redeemed_at,cancelled_at\r\n");
-    for r in rows {
-        let line = [
-            r.code,
-            r.title,
-            r.email,
-            r.tier,
-            r.points.to_string(),
-            r.status,
-            local(r.created_at),
-            r.cancelled_at.map(local).unwrap_or_default(),
-        ]
-        .iter()
-        .map(|f| csv_field(f))
-        .collect::<Vec<_>>()
-        .join(",");
-        out.push_str(&line);
-        out.push_str("\r\n");
-    }
-    Ok(out)
+    let lines: Vec<[String; 8]> = rows
+        .into_iter()
+        .map(|r| {
+            [
+                r.code,
+                r.title,
+                r.email,
+                r.tier,
+                r.points.to_string(),
+                r.status,
+                local(r.created_at),
+                r.cancelled_at.map(local).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    csv_text(
+        [
+            "code",
+            "reward",
+            "member",
+            "tier",
+            "points",
+            "status",
+            "redeemed_at",
+            "cancelled_at",
+        ],
+        &lines,
+    )
 }
 
 #[cfg(test)]
@@ -331,9 +351,14 @@ mod tests {
 
     #[test]
     fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a, b"), "\"a, b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        let row = |f: &str| [f.to_owned()];
+        let text = |f: &str| csv_text(["h"], &[row(f)]).unwrap();
+        assert_eq!(text("plain"), "h\r\nplain\r\n");
+        assert_eq!(text("a, b"), "h\r\n\"a, b\"\r\n");
+        assert_eq!(text("say \"hi\""), "h\r\n\"say \"\"hi\"\"\"\r\n");
+        assert_eq!(text("=HYPERLINK(1)"), "h\r\n'=HYPERLINK(1)\r\n");
+        assert_eq!(text("@SUM(A1)"), "h\r\n'@SUM(A1)\r\n");
+        assert_eq!(text("\t=1"), "h\r\n'\t=1\r\n");
+        assert_eq!(text("\r=1"), "h\r\n\"'\r=1\"\r\n");
     }
 }

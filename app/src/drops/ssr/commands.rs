@@ -78,7 +78,7 @@ pub async fn save(
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
     let actor = caller.account().id;
-    let title = parse_title(title, 120)?;
+    let title = parse_title(title, crate::drops::DROP_TITLE_MAX)?;
     let pool = caller.pool();
     let store = crate::infra::store::load(pool).await?;
     let window = DropWindow::parse(starts, ends, store.zone, now)?;

@@ -23,7 +23,7 @@ pub async fn create_schedule(
 ) -> Result<Vec<i64>, AppError> {
     let actor = caller.account().id;
     // Room for the " · Tue 24 Nov" each occurrence's title gets.
-    let title = parse_title(title, 100)?;
+    let title = parse_title(title, crate::drops::SCHEDULE_TITLE_MAX)?;
     let rule = WeeklyRule::parse(days, time, zone)?;
     let duration = parse_hours(hours)?;
     let mut tx = caller.pool().begin().await?;
