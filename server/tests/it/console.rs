@@ -1,70 +1,16 @@
 //! The staff console beyond the catalog: scheduling drops, member care, administration and the
 //! post-drop report, through the same HTTP endpoints the pages use.
 
+use axum::body::Body;
+use axum::http::Request;
 use chrono::{Duration, Utc};
+use http_body_util::BodyExt;
 use sqlx::PgPool;
 
 use crate::support::{
-    self, account_with_role, assert_invariants, audit_actions, count, field_error, get_as, grant,
-    post_form, store_local,
+    self, TestApp, account_with_role, assert_invariants, audit_actions, count, field_error, grant,
+    staff, store_local,
 };
-
-async fn staff(pool: &PgPool) -> String {
-    account_with_role(pool, "staff@example.com", "staff")
-        .await
-        .1
-}
-
-async fn save_drop(
-    app: &axum::Router,
-    cookie: &str,
-    id: Option<&str>,
-    title: &str,
-    starts: &str,
-    ends: &str,
-) -> support::Reply {
-    let mut form = vec![("title", title), ("starts_at", starts), ("ends_at", ends)];
-    if let Some(id) = id {
-        form.push(("id", id));
-    }
-    post_form(app, "/api/fn/staff/save_drop", &form, Some(cookie)).await
-}
-
-/// A new drop, saved through the form; its id.
-async fn new_drop(
-    app: &axum::Router,
-    cookie: &str,
-    title: &str,
-    starts: &str,
-    ends: &str,
-) -> String {
-    let created = save_drop(app, cookie, None, title, starts, ends).await;
-    assert!(created.status.is_success(), "{}", created.body);
-    created.text().trim().to_owned()
-}
-
-async fn add_item(
-    app: &axum::Router,
-    cookie: &str,
-    drop: &str,
-    reward: &str,
-    quantity: &str,
-) -> support::Reply {
-    post_form(
-        app,
-        "/api/fn/staff/save_drop_item",
-        &[
-            ("drop_id", drop),
-            ("reward_id", reward),
-            ("quantity", quantity),
-            ("per_member_limit", "2"),
-            ("early_access_tier", "gold"),
-            ("early_access_minutes", "30"),
-        ],
-        Some(cookie),
-    )
-    .await
-}
 
 #[sqlx::test]
 async fn staff_schedule_a_one_off_drop_fill_it_edit_it_and_every_step_is_audited(pool: PgPool) {
@@ -73,18 +19,16 @@ async fn staff_schedule_a_one_off_drop_fill_it_edit_it_and_every_step_is_audited
         .await
         .to_string();
     let staff = staff(&pool).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let now = Utc::now();
     let starts = store_local(now + Duration::days(2));
     let ends = store_local(now + Duration::days(3));
 
-    let drop = new_drop(&app, &staff, "Winter drop", &starts, &ends).await;
-    let added = add_item(&app, &staff, &drop, &reward, "40").await;
+    let drop = app.new_drop(&staff, "Winter drop", &starts, &ends).await;
+    let added = app.add_item(&staff, &drop, &reward, "40").await;
     assert!(added.status.is_success(), "{}", added.body);
 
-    let detail = get_as(&app, &format!("/api/fn/staff/drop?id={drop}"), &staff)
-        .await
-        .json();
+    let detail = app.staff_drop(&staff, &drop).await.json();
     assert_eq!(detail["drop"]["title"], "Winter drop");
     assert_eq!(detail["drop"]["state"], "Scheduled");
     assert_eq!(detail["starts_input"], starts.as_str());
@@ -99,27 +43,23 @@ async fn staff_schedule_a_one_off_drop_fill_it_edit_it_and_every_step_is_audited
 
     // Choosing the same reward again changes it rather than adding a second line.
     assert!(
-        add_item(&app, &staff, &drop, &reward, "60")
+        app.add_item(&staff, &drop, &reward, "60")
             .await
             .status
             .is_success()
     );
     let later = store_local(now + Duration::days(5));
     let later_end = store_local(now + Duration::days(6));
-    let moved = save_drop(&app, &staff, Some(&drop), "Winter drop", &later, &later_end).await;
+    let moved = app
+        .save_drop(&staff, Some(&drop), "Winter drop", &later, &later_end)
+        .await;
     assert!(moved.status.is_success(), "{}", moved.body);
     let item = sqlx::query_scalar::<_, i64>("SELECT id FROM drop_items")
         .fetch_one(&pool)
         .await
         .unwrap()
         .to_string();
-    let removed = post_form(
-        &app,
-        "/api/fn/staff/remove_drop_item",
-        &[("drop_id", &drop), ("item_id", &item)],
-        Some(&staff),
-    )
-    .await;
+    let removed = app.remove_drop_item(&staff, &drop, &item).await;
     assert!(removed.status.is_success(), "{}", removed.body);
     assert_eq!(count(&pool, "drop_items").await, 0);
 
@@ -128,13 +68,7 @@ async fn staff_schedule_a_one_off_drop_fill_it_edit_it_and_every_step_is_audited
         .with_timezone(&chrono_tz::America::New_York)
         .format("%Y-%m-%d")
         .to_string();
-    let calendar = get_as(
-        &app,
-        &format!("/api/fn/staff/drop_calendar?view=week&date={month}"),
-        &staff,
-    )
-    .await
-    .json();
+    let calendar = app.drop_calendar(&staff, "week", &month).await.json();
     let day = calendar["days"]
         .as_array()
         .unwrap()
@@ -162,7 +96,7 @@ async fn each_invalid_scheduling_input_gets_its_message_and_nothing_is_saved(poo
         .await
         .to_string();
     let staff = staff(&pool).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let now = Utc::now();
     let (tomorrow, day_after) = (
         store_local(now + Duration::days(1)),
@@ -195,26 +129,22 @@ async fn each_invalid_scheduling_input_gets_its_message_and_nothing_is_saved(poo
         ),
     ];
     for ((title, starts, ends), (field, message)) in cases {
-        let reply = save_drop(&app, &staff, None, title, starts, ends).await;
+        let reply = app.save_drop(&staff, None, title, starts, ends).await;
         assert_eq!(reply.status, 422, "{message}");
         assert_eq!(field_error(&reply), (field.to_owned(), message.to_owned()));
     }
     assert_eq!(count(&pool, "drops").await, 0);
 
     // An overlapping duplicate: same title, overlapping time.
-    let first = save_drop(&app, &staff, None, "Winter drop", &tomorrow, &day_after).await;
+    let first = app
+        .save_drop(&staff, None, "Winter drop", &tomorrow, &day_after)
+        .await;
     assert!(first.status.is_success());
     let drop = first.text().trim().to_owned();
     let overlap_start = store_local(now + Duration::days(1) + Duration::hours(3));
-    let duplicate = save_drop(
-        &app,
-        &staff,
-        None,
-        "winter drop ",
-        &overlap_start,
-        &day_after,
-    )
-    .await;
+    let duplicate = app
+        .save_drop(&staff, None, "winter drop ", &overlap_start, &day_after)
+        .await;
     assert_eq!(
         field_error(&duplicate),
         (
@@ -226,7 +156,7 @@ async fn each_invalid_scheduling_input_gets_its_message_and_nothing_is_saved(poo
     assert_eq!(count(&pool, "drops").await, 1);
 
     // Zero quantity, and the other item mistakes.
-    let zero = add_item(&app, &staff, &drop, &reward, "0").await;
+    let zero = app.add_item(&staff, &drop, &reward, "0").await;
     assert_eq!(
         field_error(&zero),
         (
@@ -240,7 +170,9 @@ async fn each_invalid_scheduling_input_gets_its_message_and_nothing_is_saved(poo
         .execute(&pool)
         .await
         .unwrap();
-    let reply = add_item(&app, &staff, &drop, &archived.to_string(), "5").await;
+    let reply = app
+        .add_item(&staff, &drop, &archived.to_string(), "5")
+        .await;
     assert_eq!(
         field_error(&reply),
         (
@@ -259,38 +191,22 @@ async fn each_invalid_scheduling_input_gets_its_message_and_nothing_is_saved(poo
     )
     .await
     .to_string();
-    let reply = add_item(&app, &staff, &open, &reward, "5").await;
+    let reply = app.add_item(&staff, &open, &reward, "5").await;
     assert_eq!(reply.status, 409);
     assert_eq!(
         reply.app_error().to_string(),
         "This drop has already opened, so its rewards can no longer be changed."
     );
-    let reply = post_form(
-        &app,
-        "/api/fn/staff/cancel_drop",
-        &[("id", &open)],
-        Some(&staff),
-    )
-    .await;
+    let reply = app.cancel_drop(&staff, &open).await;
     assert_eq!(
         reply.app_error().to_string(),
         "This drop has already opened, so it can no longer be cancelled."
     );
 
     // A weekly schedule with a bad rule.
-    let reply = post_form(
-        &app,
-        "/api/fn/staff/create_schedule",
-        &[
-            ("title", "Weekly"),
-            ("days", ""),
-            ("time", "09:00"),
-            ("zone", "Europe/Madrid"),
-            ("hours", "24"),
-        ],
-        Some(&staff),
-    )
-    .await;
+    let reply = app
+        .create_schedule(&staff, "Weekly", "", "09:00", "Europe/Madrid", "24")
+        .await;
     assert_eq!(
         field_error(&reply),
         ("days".to_owned(), "Choose at least one weekday.".to_owned())
@@ -303,33 +219,27 @@ async fn each_invalid_scheduling_input_gets_its_message_and_nothing_is_saved(poo
 async fn a_weekly_schedule_creates_eight_drops_at_nine_local_time(pool: PgPool) {
     support::store(&pool).await;
     let staff = staff(&pool).await;
-    let app = support::app(pool.clone());
-    let preview = get_as(
-        &app,
-        "/api/fn/staff/preview_schedule?days=tue%2Cthu&time=09:00&zone=America%2FMexico_City",
-        &staff,
-    )
-    .await
-    .json();
+    let app = TestApp::new(pool.clone());
+    let preview = app
+        .preview_schedule(&staff, "tue,thu", "09:00", "America/Mexico_City")
+        .await
+        .json();
     assert_eq!(
         preview["rule"],
         "Every Tuesday and Thursday at 09:00 America/Mexico_City"
     );
     assert_eq!(preview["occurrences"].as_array().unwrap().len(), 8);
 
-    let reply = post_form(
-        &app,
-        "/api/fn/staff/create_schedule",
-        &[
-            ("title", "Madrid drop"),
-            ("days", "tue,thu"),
-            ("time", "09:00"),
-            ("zone", "Europe/Madrid"),
-            ("hours", "48"),
-        ],
-        Some(&staff),
-    )
-    .await;
+    let reply = app
+        .create_schedule(
+            &staff,
+            "Madrid drop",
+            "tue,thu",
+            "09:00",
+            "Europe/Madrid",
+            "48",
+        )
+        .await;
     assert!(reply.status.is_success(), "{}", reply.body);
     let rows: Vec<(String, String, f64)> = sqlx::query_as(
         "SELECT to_char(starts_at AT TIME ZONE 'Europe/Madrid', 'HH24:MI Dy'), title,
@@ -367,14 +277,8 @@ async fn cancelling_a_drop_before_it_opens_tells_members_who_asked_for_a_reminde
         .execute(&pool)
         .await
         .unwrap();
-    let app = support::app(pool.clone());
-    let reply = post_form(
-        &app,
-        "/api/fn/staff/cancel_drop",
-        &[("id", &drop.to_string())],
-        Some(&staff),
-    )
-    .await;
+    let app = TestApp::new(pool.clone());
+    let reply = app.cancel_drop(&staff, &drop.to_string()).await;
     assert!(reply.status.is_success(), "{}", reply.body);
     assert_eq!(reply.text().trim(), "1", "one member told");
     let message: String =
@@ -389,7 +293,7 @@ async fn cancelling_a_drop_before_it_opens_tells_members_who_asked_for_a_reminde
     );
     assert!(message.ends_with("has been cancelled. Sorry: we'll tell you about the next one."));
     // The member no longer sees it coming.
-    let bazaar = support::get(&app, "/api/fn/bazaar").await.json();
+    let bazaar = app.bazaar(None).await.json();
     assert!(!bazaar.to_string().contains("Spring drop"));
     assert_eq!(audit_actions(&pool).await, vec!["drop.cancel"]);
 }
@@ -400,19 +304,11 @@ async fn staff_adjust_points_with_a_reason_and_never_below_zero(pool: PgPool) {
     let staff = staff(&pool).await;
     let (member, member_cookie) = account_with_role(&pool, "fan@example.com", "member").await;
     grant(&pool, member, 500).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let id = member.to_string();
     let adjust = |points: &'static str, reason: &'static str| {
         let (app, staff, id) = (app.clone(), staff.clone(), id.clone());
-        async move {
-            post_form(
-                &app,
-                "/api/fn/staff/adjust_points",
-                &[("member_id", &id), ("points", points), ("reason", reason)],
-                Some(&staff),
-            )
-            .await
-        }
+        async move { app.adjust_points(&staff, &id, points, reason).await }
     };
     let added = adjust("+250", "Till was down on 12 Nov").await;
     assert!(added.status.is_success(), "{}", added.body);
@@ -438,7 +334,7 @@ async fn staff_adjust_points_with_a_reason_and_never_below_zero(pool: PgPool) {
     assert!(taken.status.is_success());
 
     // The member sees the reasons in their own history.
-    let account = get_as(&app, "/api/fn/account", &member_cookie).await.json();
+    let account = app.account(Some(&member_cookie)).await.json();
     assert_eq!(account["balance"], 550);
     assert_eq!(account["history"][0]["reason"], "Duplicate purchase");
     assert_eq!(account["history"][0]["points"], -200);
@@ -449,14 +345,10 @@ async fn staff_adjust_points_with_a_reason_and_never_below_zero(pool: PgPool) {
     );
     assert_invariants(&pool).await;
 
-    let found = get_as(&app, "/api/fn/staff/members?q=FAN", &staff)
-        .await
-        .json();
+    let found = app.search_members(&staff, "FAN").await.json();
     assert_eq!(found[0]["email"], "fan@example.com");
     assert_eq!(found[0]["balance"], 550);
-    let care = get_as(&app, &format!("/api/fn/staff/member?id={id}"), &staff)
-        .await
-        .json();
+    let care = app.member_care(&staff, &id).await.json();
     assert_eq!(care["ledger"].as_array().unwrap().len(), 3);
 }
 
@@ -476,49 +368,27 @@ async fn staff_cancel_a_redemption_for_a_member_after_their_grace_period(pool: P
     let item = support::drop_item(&pool, drop, reward, 5, 5).await;
     let (member, cookie) = account_with_role(&pool, "fan@example.com", "member").await;
     grant(&pool, member, 1000).await;
-    let app = support::app(pool.clone());
-    let redeemed = post_form(
-        &app,
-        "/api/fn/redeem",
-        &[
-            ("drop_item_id", &item.to_string()),
-            ("idempotency_key", &uuid::Uuid::new_v4().to_string()),
-        ],
-        Some(&cookie),
-    )
-    .await;
+    let app = TestApp::new(pool.clone());
+    let redeemed = app
+        .redeem(&cookie, item, &uuid::Uuid::new_v4().to_string())
+        .await;
     assert!(redeemed.status.is_success(), "{}", redeemed.body);
     let code = redeemed.json()["code"].as_str().unwrap().to_owned();
     sqlx::query("UPDATE redemptions SET created_at = now() - interval '1 hour'")
         .execute(&pool)
         .await
         .unwrap();
-    let own = post_form(
-        &app,
-        "/api/fn/cancel_redemption",
-        &[("code", &code)],
-        Some(&cookie),
-    )
-    .await;
+    let own = app.cancel_redemption(&cookie, &code).await;
     assert_eq!(
         own.app_error().to_string(),
         "This redemption can no longer be cancelled: cancelling is possible for 15 minutes after redeeming."
     );
-    let form = |reason: &'static str| {
-        vec![
-            ("member_id", member.to_string()),
-            ("code", code.clone()),
-            ("reason", reason.to_owned()),
-        ]
+    let send = |reason: &'static str| {
+        let (app, staff, member, code) =
+            (app.clone(), staff.clone(), member.to_string(), code.clone());
+        async move { app.cancel_for_member(&staff, &member, &code, reason).await }
     };
-    let send = |form: Vec<(&'static str, String)>| {
-        let (app, staff) = (app.clone(), staff.clone());
-        async move {
-            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            post_form(&app, "/api/fn/staff/cancel_for_member", &form, Some(&staff)).await
-        }
-    };
-    let no_reason = send(form("")).await;
+    let no_reason = send("").await;
     assert_eq!(
         field_error(&no_reason),
         (
@@ -526,7 +396,7 @@ async fn staff_cancel_a_redemption_for_a_member_after_their_grace_period(pool: P
             "Give a reason for cancelling: it goes in the audit log.".to_owned()
         )
     );
-    let done = send(form("Item damaged in store")).await;
+    let done = send("Item damaged in store").await;
     assert!(done.status.is_success(), "{}", done.body);
     let (balance, remaining): (i64, i32) = sqlx::query_as(
         "SELECT (SELECT balance FROM accounts WHERE id = $1), (SELECT remaining FROM drop_items WHERE id = $2)",
@@ -551,18 +421,10 @@ async fn admins_give_roles_and_manage_api_keys(pool: PgPool) {
     support::store(&pool).await;
     let (_, admin) = account_with_role(&pool, "admin@example.com", "admin").await;
     let (_, future_staff) = account_with_role(&pool, "new@example.com", "member").await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let set = |email: &'static str, role: &'static str| {
         let (app, admin) = (app.clone(), admin.clone());
-        async move {
-            post_form(
-                &app,
-                "/api/fn/admin/set_role",
-                &[("email", email), ("role", role)],
-                Some(&admin),
-            )
-            .await
-        }
+        async move { app.set_role(&admin, email, role).await }
     };
     assert!(set("new@example.com", "staff").await.status.is_success());
     assert_eq!(
@@ -580,33 +442,18 @@ async fn admins_give_roles_and_manage_api_keys(pool: PgPool) {
         )
     );
     // A changed role ends the person's sessions: they sign in again with their new rights.
-    assert_eq!(
-        get_as(&app, "/api/fn/account", &future_staff).await.status,
-        401
-    );
-    let team = get_as(&app, "/api/fn/admin/team", &admin).await.json();
+    assert_eq!(app.account(Some(&future_staff)).await.status, 401);
+    let team = app.team(&admin).await.json();
     assert!(team.to_string().contains("new@example.com"));
 
-    let created = post_form(
-        &app,
-        "/api/fn/admin/create_api_key",
-        &[("name", "Web shop"), ("source", "webshop")],
-        Some(&admin),
-    )
-    .await;
+    let created = app.create_api_key(&admin, "Web shop", "webshop").await;
     assert!(created.status.is_success(), "{}", created.body);
-    let listed = get_as(&app, "/api/fn/admin/api_keys", &admin).await.json();
+    let listed = app.api_keys(&admin).await.json();
     let key = listed["fresh_key"].as_str().unwrap().to_owned();
     assert!(key.starts_with("rb_"));
-    let again = get_as(&app, "/api/fn/admin/api_keys", &admin).await.json();
+    let again = app.api_keys(&admin).await.json();
     assert!(again["fresh_key"].is_null(), "shown only once");
-    let bad = post_form(
-        &app,
-        "/api/fn/admin/create_api_key",
-        &[("name", "Till"), ("source", "Till 3!")],
-        Some(&admin),
-    )
-    .await;
+    let bad = app.create_api_key(&admin, "Till", "Till 3!").await;
     assert_eq!(
         field_error(&bad),
         (
@@ -619,26 +466,16 @@ async fn admins_give_roles_and_manage_api_keys(pool: PgPool) {
     let (member, _) = account_with_role(&pool, "buyer@example.com", "member").await;
     let body = support::purchase(member, "order-1", "10.00");
     assert_eq!(
-        support::api_post(&app, "/api/v1/purchases", Some(&key), &body)
+        app.api_post("/api/v1/purchases", Some(&key), &body)
             .await
             .status,
         201
     );
     let id = again["keys"][0]["id"].as_i64().unwrap().to_string();
-    assert!(
-        post_form(
-            &app,
-            "/api/fn/admin/revoke_api_key",
-            &[("id", &id)],
-            Some(&admin)
-        )
-        .await
-        .status
-        .is_success()
-    );
+    assert!(app.revoke_api_key(&admin, &id).await.status.is_success());
     let body = support::purchase(member, "order-2", "10.00");
     assert_eq!(
-        support::api_post(&app, "/api/v1/purchases", Some(&key), &body)
+        app.api_post("/api/v1/purchases", Some(&key), &body)
             .await
             .status,
         401
@@ -663,7 +500,7 @@ async fn the_post_drop_report_shows_sell_out_failures_bursts_and_exports_csv(poo
     .await;
     let reward = support::reward(&pool, "Candle duo", "gift", 300).await;
     let item = support::drop_item(&pool, drop, reward, 2, 2).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let mut members = Vec::new();
     for n in 0..3 {
         let (id, cookie) = account_with_role(&pool, &format!("m{n}@example.com"), "member").await;
@@ -672,7 +509,10 @@ async fn the_post_drop_report_shows_sell_out_failures_bursts_and_exports_csv(poo
     }
     let press = |cookie: String| {
         let app = app.clone();
-        async move { support::redeem(&app, &cookie, item, &uuid::Uuid::new_v4().to_string()).await }
+        async move {
+            app.redeem(&cookie, item, &uuid::Uuid::new_v4().to_string())
+                .await
+        }
     };
     assert!(press(members[0].1.clone()).await.status.is_success());
     assert!(press(members[1].1.clone()).await.status.is_success());
@@ -691,13 +531,7 @@ async fn the_post_drop_report_shows_sell_out_failures_bursts_and_exports_csv(poo
     .await
     .unwrap();
 
-    let report = get_as(
-        &app,
-        &format!("/api/fn/staff/drop_report?id={drop}"),
-        &staff,
-    )
-    .await
-    .json();
+    let report = app.drop_report(&staff, drop).await.json();
     assert_eq!(report["redemptions"], 2);
     assert_eq!(report["unique_redeemers"], 2);
     assert_eq!(report["attempts"], 8);
@@ -721,12 +555,16 @@ async fn the_post_drop_report_shows_sell_out_failures_bursts_and_exports_csv(poo
     assert_eq!(charted, 2);
 
     // The page draws the chart on the server.
-    let page = get_as(&app, &format!("/staff/drops/{drop}/report"), &staff).await;
+    let page = app
+        .get_as(&format!("/staff/drops/{drop}/report"), &staff)
+        .await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("<svg"), "an SVG chart");
     assert!(page.body.contains("class=\"chart-bar\""));
 
-    let csv = get_as(&app, &format!("/staff/drops/{drop}/report.csv"), &staff).await;
+    let csv = app
+        .get_as(&format!("/staff/drops/{drop}/report.csv"), &staff)
+        .await;
     assert_eq!(csv.status, 200);
     assert!(csv.content_type.starts_with("text/csv"));
     let lines: Vec<&str> = csv.body.lines().collect();
@@ -736,40 +574,6 @@ async fn the_post_drop_report_shows_sell_out_failures_bursts_and_exports_csv(poo
     );
     assert_eq!(lines.len(), 3);
     assert!(lines[1].contains("Candle duo,m0@example.com,Bronze,300,confirmed,"));
-}
-
-/// Uploads `bytes` as the reward's photo the way the edit page's form does; returns the status
-/// and where the browser is sent.
-async fn upload_photo(
-    app: &axum::Router,
-    reward: i64,
-    bytes: &[u8],
-    cookie: Option<&str>,
-) -> (u16, String) {
-    use axum::body::Body;
-    use axum::http::Request;
-    use tower::ServiceExt;
-    let mut body = b"--XBOUNDARY\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"pic.png\"\r\nContent-Type: image/png\r\n\r\n".to_vec();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(b"\r\n--XBOUNDARY--\r\n");
-    let mut request = Request::post(format!("/staff/rewards/{reward}/photo"))
-        .header("host", "bazaar.test")
-        .header("origin", support::ORIGIN)
-        .header("content-type", "multipart/form-data; boundary=XBOUNDARY");
-    if let Some(cookie) = cookie {
-        request = request.header("cookie", cookie);
-    }
-    let response = app
-        .clone()
-        .oneshot(request.body(Body::from(body)).unwrap())
-        .await
-        .unwrap();
-    let location = response
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (response.status().as_u16(), location)
 }
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-not-a-real-picture-but-png-bytes";
@@ -784,22 +588,22 @@ async fn staff_upload_a_reward_photo_and_members_see_it_on_the_card(pool: PgPool
     .fetch_one(&pool)
     .await
     .unwrap();
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
 
-    let (status, location) = upload_photo(&app, reward, PNG, Some(&staff)).await;
+    let (status, location) = app.upload_photo(reward, PNG, Some(&staff)).await;
     assert_eq!(status, 303);
     assert!(
         location.starts_with(&format!("/staff/rewards/{reward}?photo=saved")),
         "{location}"
     );
-    let page = get_as(&app, &location, &staff).await;
+    let page = app.get_as(&location, &staff).await;
     assert!(
         page.text()
             .contains("Picture saved. Members see it on the reward"),
         "the edit page confirms the upload"
     );
 
-    let card = support::get(&app, "/api/fn/bazaar").await.json();
+    let card = app.bazaar(None).await.json();
     let url = card["rewards"]
         .as_array()
         .unwrap()
@@ -813,15 +617,9 @@ async fn staff_upload_a_reward_photo_and_members_see_it_on_the_card(pool: PgPool
         url.starts_with(&format!("/media/rewards/{reward}/photo?v=")),
         "{url}"
     );
-    use axum::body::Body;
-    use axum::http::Request;
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
     let picture = app
-        .clone()
-        .oneshot(Request::get(&url).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+        .response(Request::get(&url).body(Body::empty()).unwrap())
+        .await;
     assert_eq!(picture.status(), 200);
     assert_eq!(picture.headers()["content-type"], "image/png");
     assert_eq!(picture.headers()["x-content-type-options"], "nosniff");
@@ -836,7 +634,7 @@ async fn a_photo_that_is_too_large_or_not_a_picture_is_refused_with_its_message(
     let staff = staff(&pool).await;
     let (_, member) = account_with_role(&pool, "fan@example.com", "member").await;
     let reward = support::reward(&pool, "Candle", "gift", 500).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
 
     let mut huge = PNG.to_vec();
     huge.resize(1024 * 1024 + 1, 0);
@@ -855,25 +653,25 @@ async fn a_photo_that_is_too_large_or_not_a_picture_is_refused_with_its_message(
         (b"", "missing", "Choose a picture to upload."),
     ];
     for (bytes, code, message) in cases {
-        let (status, location) = upload_photo(&app, reward, bytes, Some(&staff)).await;
+        let (status, location) = app.upload_photo(reward, bytes, Some(&staff)).await;
         assert_eq!(status, 303, "{code}");
         assert_eq!(
             location,
             format!("/staff/rewards/{reward}?photo_error={code}")
         );
-        let page = get_as(&app, &location, &staff).await;
+        let page = app.get_as(&location, &staff).await;
         assert!(
             page.text().contains(message),
             "the edit page says {message:?}"
         );
     }
-    assert_eq!(upload_photo(&app, reward, PNG, Some(&member)).await.0, 403);
-    assert_eq!(upload_photo(&app, reward, PNG, None).await.0, 401);
+    assert_eq!(app.upload_photo(reward, PNG, Some(&member)).await.0, 403);
+    assert_eq!(app.upload_photo(reward, PNG, None).await.0, 401);
     assert_eq!(count(&pool, "reward_images").await, 0, "nothing stored");
     assert!(audit_actions(&pool).await.is_empty());
     // A reward that does not exist is not given a picture either.
     assert_eq!(
-        upload_photo(&app, reward + 99, PNG, Some(&staff)).await.0,
+        app.upload_photo(reward + 99, PNG, Some(&staff)).await.0,
         404
     );
 }
@@ -892,54 +690,42 @@ async fn members_set_a_drop_reminder_and_hear_when_the_drop_moves(pool: PgPool) 
     )
     .await
     .to_string();
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
 
-    let set = post_form(
-        &app,
-        "/api/fn/remind",
-        &[("drop_id", &drop), ("on", "true")],
-        Some(&member),
-    )
-    .await;
+    let set = app.remind(Some(&member), &drop, true).await;
     assert!(set.status.is_success(), "{}", set.body);
-    let bazaar = get_as(&app, "/api/fn/bazaar", &member).await.json();
+    let bazaar = app.bazaar(Some(&member)).await.json();
     assert_eq!(bazaar["next"]["reminded"], true);
-    let account = get_as(&app, "/api/fn/account", &member).await.json();
+    let account = app.account(Some(&member)).await.json();
     assert_eq!(account["reminders"][0]["title"], "Winter drop");
     // The bazaar page offers to cancel it.
-    let page = get_as(&app, "/", &member).await;
+    let page = app.get_as("/", &member).await;
     assert!(page.text().contains("Reminder set"));
     assert!(page.text().contains("Cancel the reminder for Winter drop"));
 
     // Staff move it by an hour: the member is told, old and new times named.
-    let reply = save_drop(
-        &app,
-        &staff,
-        Some(&drop),
-        "Winter drop",
-        &store_local(now + Duration::days(1) + Duration::hours(1)),
-        &store_local(now + Duration::days(2)),
-    )
-    .await;
+    let reply = app
+        .save_drop(
+            &staff,
+            Some(&drop),
+            "Winter drop",
+            &store_local(now + Duration::days(1) + Duration::hours(1)),
+            &store_local(now + Duration::days(2)),
+        )
+        .await;
     assert!(reply.status.is_success(), "{}", reply.body);
-    let account = get_as(&app, "/api/fn/account", &member).await.json();
+    let account = app.account(Some(&member)).await.json();
     let notice = account["notices"][0]["message"].as_str().unwrap();
     assert!(
         notice.starts_with("The drop \u{201c}Winter drop\u{201d} has moved: it now opens "),
         "{notice}"
     );
-    let page = get_as(&app, "/account", &member).await;
+    let page = app.get_as("/account", &member).await;
     assert!(page.text().contains("Messages for you"));
 
-    let off = post_form(
-        &app,
-        "/api/fn/remind",
-        &[("drop_id", &drop), ("on", "false")],
-        Some(&member),
-    )
-    .await;
+    let off = app.remind(Some(&member), &drop, false).await;
     assert!(off.status.is_success(), "{}", off.body);
-    let bazaar = get_as(&app, "/api/fn/bazaar", &member).await.json();
+    let bazaar = app.bazaar(Some(&member)).await.json();
     assert_eq!(bazaar["next"]["reminded"], false);
     assert_eq!(count(&pool, "drop_reminders").await, 0);
 }
@@ -970,7 +756,7 @@ async fn a_reminder_for_an_open_or_cancelled_drop_is_refused_with_its_reason(poo
         .await
         .unwrap();
     let cancelled = cancelled.to_string();
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let cases = [
         (
             open.as_str(),
@@ -983,23 +769,11 @@ async fn a_reminder_for_an_open_or_cancelled_drop_is_refused_with_its_reason(poo
         ("987654", "That drop was not found."),
     ];
     for (drop, message) in cases {
-        let reply = post_form(
-            &app,
-            "/api/fn/remind",
-            &[("drop_id", drop), ("on", "true")],
-            Some(&member),
-        )
-        .await;
+        let reply = app.remind(Some(&member), drop, true).await;
         assert!(reply.status.is_client_error(), "{}", reply.body);
         assert_eq!(reply.app_error().to_string(), message);
     }
-    let anonymous = post_form(
-        &app,
-        "/api/fn/remind",
-        &[("drop_id", &open), ("on", "true")],
-        None,
-    )
-    .await;
+    let anonymous = app.remind(None, &open, true).await;
     assert_eq!(anonymous.status, 401);
     assert_eq!(count(&pool, "drop_reminders").await, 0);
 }
@@ -1011,23 +785,25 @@ async fn moving_a_drop_so_close_that_its_early_access_has_begun_is_refused(pool:
         .await
         .to_string();
     let staff = staff(&pool).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let now = Utc::now();
     let (starts, ends) = (
         store_local(now + Duration::days(2)),
         store_local(now + Duration::days(3)),
     );
-    let drop = new_drop(&app, &staff, "Winter drop", &starts, &ends).await;
+    let drop = app.new_drop(&staff, "Winter drop", &starts, &ends).await;
     // Gold members may redeem 30 minutes before the start.
     assert!(
-        add_item(&app, &staff, &drop, &reward, "40")
+        app.add_item(&staff, &drop, &reward, "40")
             .await
             .status
             .is_success()
     );
 
     let soon = store_local(now + Duration::minutes(10));
-    let moved = save_drop(&app, &staff, Some(&drop), "Winter drop", &soon, &ends).await;
+    let moved = app
+        .save_drop(&staff, Some(&drop), "Winter drop", &soon, &ends)
+        .await;
     assert_eq!(moved.status, 422, "{}", moved.body);
     assert_eq!(
         field_error(&moved),
@@ -1036,9 +812,7 @@ async fn moving_a_drop_so_close_that_its_early_access_has_begun_is_refused(pool:
             "With its early access this drop would already be open for some members. Choose a later start, or give its rewards less early access.".to_owned()
         )
     );
-    let detail = get_as(&app, &format!("/api/fn/staff/drop?id={drop}"), &staff)
-        .await
-        .json();
+    let detail = app.staff_drop(&staff, &drop).await.json();
     assert_eq!(
         detail["starts_input"],
         starts.as_str(),
@@ -1054,24 +828,24 @@ async fn each_mistake_in_putting_a_reward_in_a_drop_is_explained_beside_its_fiel
         .await
         .to_string();
     let staff = staff(&pool).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let now = Utc::now();
-    let later = new_drop(
-        &app,
-        &staff,
-        "Winter drop",
-        &store_local(now + Duration::days(2)),
-        &store_local(now + Duration::days(3)),
-    )
-    .await;
-    let soon = new_drop(
-        &app,
-        &staff,
-        "Flash drop",
-        &store_local(now + Duration::minutes(10)),
-        &store_local(now + Duration::days(1)),
-    )
-    .await;
+    let later = app
+        .new_drop(
+            &staff,
+            "Winter drop",
+            &store_local(now + Duration::days(2)),
+            &store_local(now + Duration::days(3)),
+        )
+        .await;
+    let soon = app
+        .new_drop(
+            &staff,
+            "Flash drop",
+            &store_local(now + Duration::minutes(10)),
+            &store_local(now + Duration::days(1)),
+        )
+        .await;
     // (drop, field changed, its value, field blamed, message)
     let cases = [
         (&later, "reward_id", "", "reward_id", "Choose a reward."),
@@ -1157,7 +931,7 @@ async fn each_mistake_in_putting_a_reward_in_a_drop_is_explained_beside_its_fiel
             ("early_access_minutes", "15"),
         ];
         form.iter_mut().find(|(k, _)| *k == changed).unwrap().1 = value;
-        let reply = post_form(&app, "/api/fn/staff/save_drop_item", &form, Some(&staff)).await;
+        let reply = app.save_drop_item(&staff, &form).await;
         assert_eq!(reply.status, 422, "{changed}={value:?}: {}", reply.body);
         assert_eq!(
             field_error(&reply),
@@ -1166,13 +940,7 @@ async fn each_mistake_in_putting_a_reward_in_a_drop_is_explained_beside_its_fiel
         );
     }
     assert_eq!(count(&pool, "drop_items").await, 0, "nothing was saved");
-    let missing = post_form(
-        &app,
-        "/api/fn/staff/remove_drop_item",
-        &[("drop_id", &later), ("item_id", "999999")],
-        Some(&staff),
-    )
-    .await;
+    let missing = app.remove_drop_item(&staff, &later, "999999").await;
     assert_eq!(missing.status, 404);
     assert_eq!(
         missing.app_error().to_string(),
@@ -1184,7 +952,7 @@ async fn each_mistake_in_putting_a_reward_in_a_drop_is_explained_beside_its_fiel
 async fn each_mistake_in_a_drop_is_explained_and_a_drop_that_opened_keeps_its_times(pool: PgPool) {
     support::store(&pool).await;
     let staff = staff(&pool).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let now = Utc::now();
     let starts = store_local(now + Duration::days(2));
     let ends = store_local(now + Duration::days(3));
@@ -1213,7 +981,7 @@ async fn each_mistake_in_a_drop_is_explained_and_a_drop_that_opened_keeps_its_ti
         ),
     ];
     for (title, starts, ends, field, message) in cases {
-        let reply = save_drop(&app, &staff, None, title, starts, ends).await;
+        let reply = app.save_drop(&staff, None, title, starts, ends).await;
         assert_eq!(reply.status, 422, "{message}: {}", reply.body);
         assert_eq!(field_error(&reply), (field.to_owned(), message.to_owned()));
     }
@@ -1227,7 +995,9 @@ async fn each_mistake_in_a_drop_is_explained_and_a_drop_that_opened_keeps_its_ti
     )
     .await
     .to_string();
-    let moved = save_drop(&app, &staff, Some(&open), "Open now", &starts, &ends).await;
+    let moved = app
+        .save_drop(&staff, Some(&open), "Open now", &starts, &ends)
+        .await;
     assert_eq!(moved.status, 409, "{}", moved.body);
     assert_eq!(
         moved.app_error().to_string(),
@@ -1247,7 +1017,7 @@ async fn each_mistake_in_adjusting_points_or_finding_a_member_is_explained(pool:
     support::store(&pool).await;
     let staff = staff(&pool).await;
     let (member, _) = account_with_role(&pool, "fan@example.com", "member").await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let id = member.to_string();
     let long_reason = "r".repeat(201);
     let cases = [
@@ -1272,13 +1042,7 @@ async fn each_mistake_in_adjusting_points_or_finding_a_member_is_explained(pool:
         ),
     ];
     for (points, reason, field, message) in cases {
-        let reply = post_form(
-            &app,
-            "/api/fn/staff/adjust_points",
-            &[("member_id", &id), ("points", points), ("reason", reason)],
-            Some(&staff),
-        )
-        .await;
+        let reply = app.adjust_points(&staff, &id, points, reason).await;
         assert_eq!(reply.status, 422, "{message}: {}", reply.body);
         assert_eq!(field_error(&reply), (field.to_owned(), message.to_owned()));
     }
@@ -1287,7 +1051,7 @@ async fn each_mistake_in_adjusting_points_or_finding_a_member_is_explained(pool:
         0,
         "nothing was written"
     );
-    let nobody = get_as(&app, "/api/fn/staff/member?id=999999", &staff).await;
+    let nobody = app.member_care(&staff, "999999").await;
     assert_eq!(nobody.status, 404);
     assert_eq!(nobody.app_error().to_string(), "That member was not found.");
 }
@@ -1297,14 +1061,8 @@ async fn each_mistake_an_admin_can_make_is_explained(pool: PgPool) {
     support::store(&pool).await;
     let (_, admin) = account_with_role(&pool, "admin@example.com", "admin").await;
     account_with_role(&pool, "new@example.com", "member").await;
-    let app = support::app(pool.clone());
-    let role = post_form(
-        &app,
-        "/api/fn/admin/set_role",
-        &[("email", "new@example.com"), ("role", "owner")],
-        Some(&admin),
-    )
-    .await;
+    let app = TestApp::new(pool.clone());
+    let role = app.set_role(&admin, "new@example.com", "owner").await;
     assert_eq!(
         field_error(&role),
         (
@@ -1312,13 +1070,7 @@ async fn each_mistake_an_admin_can_make_is_explained(pool: PgPool) {
             "Choose member, staff or admin.".to_owned()
         )
     );
-    let unnamed = post_form(
-        &app,
-        "/api/fn/admin/create_api_key",
-        &[("name", " "), ("source", "webshop")],
-        Some(&admin),
-    )
-    .await;
+    let unnamed = app.create_api_key(&admin, " ", "webshop").await;
     assert_eq!(
         field_error(&unnamed),
         (
@@ -1327,13 +1079,7 @@ async fn each_mistake_an_admin_can_make_is_explained(pool: PgPool) {
         )
     );
     assert_eq!(count(&pool, "api_keys").await, 0);
-    let unknown = post_form(
-        &app,
-        "/api/fn/admin/revoke_api_key",
-        &[("id", "999999")],
-        Some(&admin),
-    )
-    .await;
+    let unknown = app.revoke_api_key(&admin, "999999").await;
     assert_eq!(unknown.status, 404);
     assert_eq!(
         unknown.app_error().to_string(),
