@@ -1,6 +1,7 @@
 use sqlx::PgPool;
 
-use crate::support::{self, api_post, get_as, purchase, sign_in};
+use crate::support::endpoints::{GetAccount, ServerFn};
+use crate::support::{self, TestApp, purchase};
 
 const PW: &str = "correct horse battery";
 
@@ -9,9 +10,8 @@ async fn the_account_shows_balance_tier_progress_expiring_points_and_history(poo
     support::store(&pool).await;
     let maya = support::member(&pool, "maya@example.com", PW).await;
     let key = support::api_key(&pool).await;
-    let app = support::app(pool.clone());
-    api_post(
-        &app,
+    let app = TestApp::new(pool.clone());
+    app.api_post(
         "/api/v1/purchases",
         Some(&key),
         &purchase(maya, "a-1", "120.00"),
@@ -20,10 +20,11 @@ async fn the_account_shows_balance_tier_progress_expiring_points_and_history(poo
     // A purchase from 11 months ago: its points expire within 30 days.
     let old = serde_json::json!({"member_id": maya, "external_id": "a-0", "amount": "30.00", "currency": "USD",
         "purchased_at": (chrono::Utc::now() - chrono::Duration::days(350)).to_rfc3339()});
-    api_post(&app, "/api/v1/purchases", Some(&key), &old.to_string()).await;
+    app.api_post("/api/v1/purchases", Some(&key), &old.to_string())
+        .await;
 
-    let cookie = sign_in(&app, "maya@example.com", PW).await;
-    let view = get_as(&app, "/api/fn/account", &cookie).await.json();
+    let cookie = app.signed_in("maya@example.com", PW).await;
+    let view = app.account(Some(&cookie)).await.json();
     assert_eq!(view["balance"], 150);
     assert_eq!(view["tier_name"], "Bronze");
     assert_eq!(view["spend_12m_cents"], 15000);
@@ -35,7 +36,7 @@ async fn the_account_shows_balance_tier_progress_expiring_points_and_history(poo
     assert_eq!(history[0]["reason"], "Purchase");
     assert_eq!(history[0]["points"], 30);
 
-    let html = get_as(&app, "/account", &cookie).await.body;
+    let html = app.get_as("/account", &cookie).await.body;
     for text in [
         "Hi, maya",
         "150 pts",
@@ -53,25 +54,24 @@ async fn history_is_paginated_newest_first(pool: PgPool) {
     support::store(&pool).await;
     let maya = support::member(&pool, "maya@example.com", PW).await;
     let key = support::api_key(&pool).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     for n in 0..25 {
-        api_post(
-            &app,
+        app.api_post(
             "/api/v1/purchases",
             Some(&key),
             &purchase(maya, &format!("p-{n:02}"), "1.00"),
         )
         .await;
     }
-    let cookie = sign_in(&app, "maya@example.com", PW).await;
-    let first = get_as(&app, "/api/fn/account?page=1", &cookie).await.json();
+    let cookie = app.signed_in("maya@example.com", PW).await;
+    let first = app.account_page(&cookie, 1).await.json();
     assert_eq!(first["history"].as_array().unwrap().len(), 20);
     assert_eq!(first["has_more"], true);
     assert_eq!(first["history"][0]["reference"], "p-24");
-    let second = get_as(&app, "/api/fn/account?page=2", &cookie).await.json();
+    let second = app.account_page(&cookie, 2).await.json();
     assert_eq!(second["history"].as_array().unwrap().len(), 5);
     assert_eq!(second["has_more"], false);
-    let bad = get_as(&app, "/api/fn/account?page=0", &cookie).await;
+    let bad = app.account_page(&cookie, 0).await;
     assert_eq!(bad.status, 400);
     assert_eq!(bad.app_error().to_string(), "Page numbers start at 1.");
 }
@@ -82,34 +82,31 @@ async fn a_member_cannot_read_another_members_account_by_changing_an_id(pool: Pg
     let maya = support::member(&pool, "maya@example.com", PW).await;
     let other = support::member(&pool, "other@example.com", PW).await;
     let key = support::api_key(&pool).await;
-    let app = support::app(pool.clone());
-    api_post(
-        &app,
+    let app = TestApp::new(pool.clone());
+    app.api_post(
         "/api/v1/purchases",
         Some(&key),
         &purchase(other, "secret-purchase", "99.00"),
     )
     .await;
-    let cookie = sign_in(&app, "maya@example.com", PW).await;
+    let cookie = app.signed_in("maya@example.com", PW).await;
+    let account = GetAccount::PATH;
     for uri in [
-        format!("/api/fn/account?account_id={other}"),
-        format!("/api/fn/account?id={other}&member_id={other}"),
+        format!("{account}?account_id={other}"),
+        format!("{account}?id={other}&member_id={other}"),
         format!("/account?account_id={other}"),
     ] {
-        let reply = get_as(&app, &uri, &cookie).await;
+        let reply = app.get_as(&uri, &cookie).await;
         assert!(
             !reply.body.contains("secret-purchase"),
             "{uri} leaked another member's history"
         );
         assert!(!reply.body.contains("other@example.com"), "{uri}");
     }
-    let mine = get_as(
-        &app,
-        &format!("/api/fn/account?account_id={other}"),
-        &cookie,
-    )
-    .await
-    .json();
+    let mine = app
+        .get_as(&format!("{account}?account_id={other}"), &cookie)
+        .await
+        .json();
     assert_eq!(mine["email"], "maya@example.com");
     let _ = maya;
 }
@@ -117,11 +114,11 @@ async fn a_member_cannot_read_another_members_account_by_changing_an_id(pool: Pg
 #[sqlx::test]
 async fn the_account_needs_a_signed_in_member(pool: PgPool) {
     support::store(&pool).await;
-    let app = support::app(pool);
-    let api = support::get(&app, "/api/fn/account").await;
+    let app = TestApp::new(pool);
+    let api = app.account(None).await;
     assert_eq!(api.status, 401);
     assert_eq!(api.app_error().to_string(), "Please sign in to continue.");
-    let page = support::get(&app, "/account").await;
+    let page = app.get("/account").await;
     assert_eq!(page.status, 401);
     assert!(page.body.contains("Sign in to see your points"));
     assert!(page.body.contains(r#"href="/sign-in?next=/account""#));

@@ -2,29 +2,22 @@ use axum::body::Body;
 use axum::http::Request;
 use sqlx::PgPool;
 
-use crate::support::{self, get_as, post_form, sign_in};
+use crate::support::endpoints::{ServerFn, SignIn};
+use crate::support::{self, TestApp};
 
 const PW: &str = "correct horse battery";
 
-async fn viewer(app: &axum::Router, cookie: &str) -> serde_json::Value {
-    get_as(app, "/api/fn/viewer", cookie).await.json()
+async fn viewer(app: &TestApp, cookie: &str) -> serde_json::Value {
+    app.viewer(cookie).await.json()
 }
 
 #[sqlx::test]
 async fn sign_up_creates_a_member_with_zero_points_and_signs_them_in(pool: PgPool) {
     support::store(&pool).await;
-    let app = support::app(pool.clone());
-    let reply = post_form(
-        &app,
-        "/api/fn/sign_up",
-        &[
-            ("email", " New.Member@Example.com "),
-            ("display_name", "New Member"),
-            ("password", PW),
-        ],
-        None,
-    )
-    .await;
+    let app = TestApp::new(pool.clone());
+    let reply = app
+        .sign_up(" New.Member@Example.com ", "New Member", PW)
+        .await;
     assert!(
         reply.status.is_success() || reply.status.is_redirection(),
         "{}",
@@ -42,7 +35,7 @@ async fn sign_up_creates_a_member_with_zero_points_and_signs_them_in(pool: PgPoo
 async fn sign_up_errors_name_the_field_and_write_nothing(pool: PgPool) {
     support::store(&pool).await;
     support::member(&pool, "taken@example.com", PW).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let long_email = format!("{}@example.com", "a".repeat(250));
     let long_password = "p".repeat(129);
     let long_name = "n".repeat(81);
@@ -85,17 +78,7 @@ async fn sign_up_errors_name_the_field_and_write_nothing(pool: PgPool) {
         ),
     ];
     for ((email, name, password), field, message) in cases {
-        let reply = post_form(
-            &app,
-            "/api/fn/sign_up",
-            &[
-                ("email", email),
-                ("display_name", name),
-                ("password", password),
-            ],
-            None,
-        )
-        .await;
+        let reply = app.sign_up(email, name, password).await;
         assert_eq!(reply.status, 422, "{email}: {}", reply.body);
         let error: serde_json::Value = serde_json::from_str(reply.text()).unwrap();
         assert_eq!(error["kind"], "invalid");
@@ -114,18 +97,12 @@ async fn sign_up_errors_name_the_field_and_write_nothing(pool: PgPool) {
 async fn a_wrong_password_and_an_unknown_email_get_the_same_message(pool: PgPool) {
     support::store(&pool).await;
     support::member(&pool, "maya@example.com", PW).await;
-    let app = support::app(pool);
+    let app = TestApp::new(pool);
     for (email, password) in [
         ("maya@example.com", "wrong password!"),
         ("nobody@example.com", PW),
     ] {
-        let reply = post_form(
-            &app,
-            "/api/fn/sign_in",
-            &[("email", email), ("password", password)],
-            None,
-        )
-        .await;
+        let reply = app.sign_in(email, password).await;
         assert_eq!(reply.status, 401);
         assert_eq!(
             reply.app_error().to_string(),
@@ -139,27 +116,12 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_message(pool: PgPool
 async fn sign_in_is_locked_after_five_failures_even_with_the_right_password(pool: PgPool) {
     support::store(&pool).await;
     support::member(&pool, "maya@example.com", PW).await;
-    let app = support::app(pool);
+    let app = TestApp::new(pool);
     for _ in 0..5 {
-        let reply = post_form(
-            &app,
-            "/api/fn/sign_in",
-            &[
-                ("email", "maya@example.com"),
-                ("password", "wrong password!"),
-            ],
-            None,
-        )
-        .await;
+        let reply = app.sign_in("maya@example.com", "wrong password!").await;
         assert_eq!(reply.status, 401);
     }
-    let reply = post_form(
-        &app,
-        "/api/fn/sign_in",
-        &[("email", "Maya@example.com"), ("password", PW)],
-        None,
-    )
-    .await;
+    let reply = app.sign_in("Maya@example.com", PW).await;
     assert_eq!(reply.status, 429);
     assert_eq!(
         reply.app_error().to_string(),
@@ -172,19 +134,12 @@ async fn sign_in_is_locked_after_five_failures_even_with_the_right_password(pool
 async fn guesses_sent_all_at_once_get_no_more_tries_than_guesses_sent_one_by_one(pool: PgPool) {
     support::store(&pool).await;
     support::member(&pool, "maya@example.com", PW).await;
-    let app = support::app(pool);
+    let app = TestApp::new(pool);
     let guesses = (0..20).map(|n| {
         let app = app.clone();
         async move {
             let guess = format!("wrong password {n}");
-            post_form(
-                &app,
-                "/api/fn/sign_in",
-                &[("email", "maya@example.com"), ("password", &guess)],
-                None,
-            )
-            .await
-            .status
+            app.sign_in("maya@example.com", &guess).await.status
         }
     });
     let answers = futures::future::join_all(guesses).await;
@@ -197,24 +152,12 @@ async fn guesses_sent_all_at_once_get_no_more_tries_than_guesses_sent_one_by_one
 async fn sign_in_is_limited_per_address_across_emails(pool: PgPool) {
     support::store(&pool).await;
     support::member(&pool, "maya@example.com", PW).await;
-    let app = support::app(pool);
+    let app = TestApp::new(pool);
     for n in 0..30 {
         let email = format!("guess{n}@example.com");
-        post_form(
-            &app,
-            "/api/fn/sign_in",
-            &[("email", &email), ("password", "wrong password!")],
-            None,
-        )
-        .await;
+        app.sign_in(&email, "wrong password!").await;
     }
-    let reply = post_form(
-        &app,
-        "/api/fn/sign_in",
-        &[("email", "maya@example.com"), ("password", PW)],
-        None,
-    )
-    .await;
+    let reply = app.sign_in("maya@example.com", PW).await;
     assert_eq!(reply.status, 429);
     assert!(
         reply
@@ -228,14 +171,8 @@ async fn sign_in_is_limited_per_address_across_emails(pool: PgPool) {
 async fn signing_in_issues_a_new_session_id_with_safe_cookie_flags(pool: PgPool) {
     support::store(&pool).await;
     support::member(&pool, "maya@example.com", PW).await;
-    let app = support::app(pool);
-    let first = post_form(
-        &app,
-        "/api/fn/sign_in",
-        &[("email", "maya@example.com"), ("password", PW)],
-        None,
-    )
-    .await;
+    let app = TestApp::new(pool);
+    let first = app.sign_in("maya@example.com", PW).await;
     let set_cookie = first.set_cookie().unwrap().to_owned();
     assert!(set_cookie.starts_with("bazaar_session="), "{set_cookie}");
     assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
@@ -247,13 +184,7 @@ async fn signing_in_issues_a_new_session_id_with_safe_cookie_flags(pool: PgPool)
     let old = first.cookie().unwrap();
     // Signing in again from a session that already exists (e.g. one planted by an attacker)
     // gives a new id; the old one is dead.
-    let again = post_form(
-        &app,
-        "/api/fn/sign_in",
-        &[("email", "maya@example.com"), ("password", PW)],
-        Some(&old),
-    )
-    .await;
+    let again = app.sign_in_from(&old, "maya@example.com", PW).await;
     let new = again.cookie().expect("a new session id");
     assert_ne!(old, new);
     assert!(viewer(&app, &old).await.is_null());
@@ -264,27 +195,17 @@ async fn signing_in_issues_a_new_session_id_with_safe_cookie_flags(pool: PgPool)
 async fn cookies_are_secure_when_served_over_https(pool: PgPool) {
     support::store(&pool).await;
     support::member(&pool, "maya@example.com", PW).await;
-    let state = app::state::AppState::new(
+    let app = TestApp::with_options(
+        pool,
         leptos::config::LeptosOptions::builder()
             .output_name("bazaar")
             .build(),
-        pool,
-    );
-    let app = server::router(
-        state,
         &server::HttpConfig {
             https: true,
             ..Default::default()
         },
-        support::pages(),
     );
-    let reply = post_form(
-        &app,
-        "/api/fn/sign_in",
-        &[("email", "maya@example.com"), ("password", PW)],
-        None,
-    )
-    .await;
+    let reply = app.sign_in("maya@example.com", PW).await;
     assert!(reply.set_cookie().unwrap().contains("Secure"));
 }
 
@@ -292,10 +213,10 @@ async fn cookies_are_secure_when_served_over_https(pool: PgPool) {
 async fn signing_out_ends_the_session_on_the_server(pool: PgPool) {
     support::store(&pool).await;
     support::member(&pool, "maya@example.com", PW).await;
-    let app = support::app(pool.clone());
-    let cookie = sign_in(&app, "maya@example.com", PW).await;
+    let app = TestApp::new(pool.clone());
+    let cookie = app.signed_in("maya@example.com", PW).await;
     assert_eq!(viewer(&app, &cookie).await["email"], "maya@example.com");
-    let reply = post_form(&app, "/api/fn/sign_out", &[], Some(&cookie)).await;
+    let reply = app.sign_out(&cookie).await;
     assert!(reply.status.is_success() || reply.status.is_redirection());
     // The same cookie, replayed, is worth nothing: the session row is gone.
     assert!(viewer(&app, &cookie).await.is_null());
@@ -310,45 +231,25 @@ async fn signing_out_ends_the_session_on_the_server(pool: PgPool) {
 async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(pool: PgPool) {
     support::store(&pool).await;
     support::member(&pool, "maya@example.com", PW).await;
-    let app = support::app(pool);
-    let phone = sign_in(&app, "maya@example.com", PW).await;
-    let laptop = sign_in(&app, "maya@example.com", PW).await;
+    let app = TestApp::new(pool);
+    let phone = app.signed_in("maya@example.com", PW).await;
+    let laptop = app.signed_in("maya@example.com", PW).await;
 
-    let wrong = post_form(
-        &app,
-        "/api/fn/change_password",
-        &[
-            ("current_password", "not my password"),
-            ("new_password", "a brand new password"),
-        ],
-        Some(&laptop),
-    )
-    .await;
+    let wrong = app
+        .change_password(Some(&laptop), "not my password", "a brand new password")
+        .await;
     assert_eq!(wrong.status, 422);
     let error: serde_json::Value = serde_json::from_str(wrong.text()).unwrap();
     assert_eq!(error["field"], "current_password");
     assert_eq!(error["message"], "Your current password is not right.");
 
-    let short = post_form(
-        &app,
-        "/api/fn/change_password",
-        &[("current_password", PW), ("new_password", "short")],
-        Some(&laptop),
-    )
-    .await;
+    let short = app.change_password(Some(&laptop), PW, "short").await;
     assert_eq!(short.status, 422);
     assert!(short.text().contains("Use at least 10 characters"));
 
-    let ok = post_form(
-        &app,
-        "/api/fn/change_password",
-        &[
-            ("current_password", PW),
-            ("new_password", "a brand new password"),
-        ],
-        Some(&laptop),
-    )
-    .await;
+    let ok = app
+        .change_password(Some(&laptop), PW, "a brand new password")
+        .await;
     assert!(
         ok.status.is_success() || ok.status.is_redirection(),
         "{}",
@@ -364,23 +265,15 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(poo
         viewer(&app, &phone).await.is_null(),
         "the other session ended"
     );
-    sign_in(&app, "maya@example.com", "a brand new password").await;
+    app.signed_in("maya@example.com", "a brand new password")
+        .await;
 }
 
 #[sqlx::test]
 async fn change_password_needs_a_signed_in_member(pool: PgPool) {
     support::store(&pool).await;
-    let app = support::app(pool);
-    let reply = post_form(
-        &app,
-        "/api/fn/change_password",
-        &[
-            ("current_password", PW),
-            ("new_password", "a brand new password"),
-        ],
-        None,
-    )
-    .await;
+    let app = TestApp::new(pool);
+    let reply = app.change_password(None, PW, "a brand new password").await;
     assert_eq!(reply.status, 401);
     assert_eq!(reply.app_error().to_string(), "Please sign in to continue.");
 }
@@ -397,9 +290,9 @@ async fn the_demo_logins_from_the_readme_work(pool: PgPool) {
     server::demo::seed_if_empty(&pool, small, chrono::Utc::now())
         .await
         .unwrap();
-    let app = support::app(pool);
+    let app = TestApp::new(pool);
     for (email, password, _, role) in server::demo::DEMO_LOGINS {
-        let cookie = sign_in(&app, email, password).await;
+        let cookie = app.signed_in(email, password).await;
         assert_eq!(viewer(&app, &cookie).await["role"], role);
     }
 }
@@ -408,19 +301,21 @@ async fn the_demo_logins_from_the_readme_work(pool: PgPool) {
 async fn cross_site_posts_are_refused(pool: PgPool) {
     support::store(&pool).await;
     support::member(&pool, "maya@example.com", PW).await;
-    let app = support::app(pool);
+    let app = TestApp::new(pool);
     let body = format!(
         "email=maya%40example.com&password={}",
         support::urlencode(PW)
     );
     for origin in [Some("https://evil.example"), None] {
-        let mut request = Request::post("/api/fn/sign_in")
+        let mut request = Request::post(SignIn::PATH)
             .header("host", "bazaar.test")
             .header("content-type", "application/x-www-form-urlencoded");
         if let Some(origin) = origin {
             request = request.header("origin", origin);
         }
-        let reply = support::send(&app, request.body(Body::from(body.clone())).unwrap()).await;
+        let reply = app
+            .send(request.body(Body::from(body.clone())).unwrap())
+            .await;
         assert_eq!(reply.status, 403, "{origin:?}");
         assert_eq!(
             reply.json()["message"],
@@ -432,8 +327,8 @@ async fn cross_site_posts_are_refused(pool: PgPool) {
 #[sqlx::test]
 async fn a_failed_form_post_without_javascript_returns_to_the_form_with_the_error(pool: PgPool) {
     support::store(&pool).await;
-    let app = support::app(pool);
-    let request = Request::post("/api/fn/sign_in")
+    let app = TestApp::new(pool);
+    let request = Request::post(SignIn::PATH)
         .header("host", "bazaar.test")
         .header("origin", support::ORIGIN)
         .header("referer", "http://bazaar.test/sign-in")
@@ -443,17 +338,20 @@ async fn a_failed_form_post_without_javascript_returns_to_the_form_with_the_erro
             "email=nobody%40example.com&password=whatever+it+is",
         ))
         .unwrap();
-    let response = tower::ServiceExt::oneshot(app.clone(), request)
-        .await
-        .unwrap();
+    let response = app.response(request).await;
     assert_eq!(response.status(), 302);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     assert!(
-        location.starts_with("http://bazaar.test/sign-in?__path=%2Fapi%2Ffn%2Fsign_in&__err="),
+        location.starts_with(&format!(
+            "http://bazaar.test/sign-in?__path={}&__err=",
+            support::urlencode(SignIn::PATH)
+        )),
         "{location}"
     );
     // Following the redirect shows the message on the form.
-    let page = support::get(&app, location.trim_start_matches("http://bazaar.test")).await;
+    let page = app
+        .get(location.trim_start_matches("http://bazaar.test"))
+        .await;
     assert!(
         page.body
             .contains("That email and password don&#x27;t match an account.")
@@ -469,7 +367,7 @@ async fn a_failed_form_post_without_javascript_returns_to_the_form_with_the_erro
 async fn after_signing_in_a_member_is_only_sent_to_a_page_of_this_site(pool: PgPool) {
     support::store(&pool).await;
     support::member(&pool, "maya@example.com", PW).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     for (next, expected) in [
         ("/redeem/4", "/redeem/4"),
         ("//evil.example", "/account"),
@@ -479,17 +377,7 @@ async fn after_signing_in_a_member_is_only_sent_to_a_page_of_this_site(pool: PgP
         // Not a header value at all: once a 500 instead of a signed-in member.
         ("/\n", "/account"),
     ] {
-        let reply = post_form(
-            &app,
-            "/api/fn/sign_in",
-            &[
-                ("email", "maya@example.com"),
-                ("password", PW),
-                ("next", next),
-            ],
-            None,
-        )
-        .await;
+        let reply = app.sign_in_then("maya@example.com", PW, next).await;
         assert!(reply.cookie().is_some(), "{next:?}: {}", reply.status);
         assert_eq!(reply.headers["location"], expected, "{next:?}");
     }

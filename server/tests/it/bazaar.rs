@@ -1,14 +1,14 @@
 use chrono::{Duration, Utc};
 use sqlx::PgPool;
 
-use crate::support::{self, get};
+use crate::support::{self, TestApp};
 
 #[sqlx::test]
 async fn bazaar_lists_the_live_drops_rewards_with_cost_and_stock(pool: PgPool) {
     support::live_store(&pool).await;
-    let app = support::app(pool);
+    let app = TestApp::new(pool);
 
-    let reply = get(&app, "/api/fn/bazaar").await;
+    let reply = app.bazaar(None).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let view = reply.json();
     assert_eq!(view["store"]["name"], "Test Shop");
@@ -42,7 +42,7 @@ async fn bazaar_shows_drop_times_in_the_stores_time_zone(pool: PgPool) {
         now + Duration::days(1)
     };
     support::drop_window(&pool, "Tuesday drop", starts, starts + Duration::days(2)).await;
-    let view = get(&support::app(pool), "/api/fn/bazaar").await.json();
+    let view = TestApp::new(pool).bazaar(None).await.json();
     let label = view["next"]["starts_label"].as_str().unwrap();
     let expected = starts
         .with_timezone(&chrono_tz::America::New_York)
@@ -55,9 +55,7 @@ async fn bazaar_shows_drop_times_in_the_stores_time_zone(pool: PgPool) {
 #[sqlx::test]
 async fn bazaar_filters_rewards_by_category_and_counts_every_category(pool: PgPool) {
     support::live_store(&pool).await;
-    let view = get(&support::app(pool), "/api/fn/bazaar?category=gift")
-        .await
-        .json();
+    let view = TestApp::new(pool).bazaar_in("gift").await.json();
     let titles: Vec<&str> = view["rewards"]
         .as_array()
         .unwrap()
@@ -87,7 +85,7 @@ async fn bazaar_filters_rewards_by_category_and_counts_every_category(pool: PgPo
 #[sqlx::test]
 async fn bazaar_rejects_an_unknown_category_and_names_the_real_ones(pool: PgPool) {
     support::live_store(&pool).await;
-    let reply = get(&support::app(pool), "/api/fn/bazaar?category=shoes").await;
+    let reply = TestApp::new(pool).bazaar_in("shoes").await;
     assert_eq!(reply.status, 400);
     let error = reply.json();
     assert_eq!(error["kind"], "bad_request");
@@ -100,7 +98,7 @@ async fn bazaar_rejects_an_unknown_category_and_names_the_real_ones(pool: PgPool
 #[sqlx::test]
 async fn bazaar_page_is_server_rendered_with_rewards_countdowns_and_filter(pool: PgPool) {
     support::live_store(&pool).await;
-    let reply = get(&support::app(pool), "/").await;
+    let reply = TestApp::new(pool).get("/").await;
     assert_eq!(reply.status, 200);
     assert!(
         reply.content_type.starts_with("text/html"),
@@ -145,16 +143,12 @@ async fn hashed_site_files_are_kept_for_a_year_and_unhashed_ones_revalidated(poo
             .site_root(site.path().to_str().unwrap())
             .hash_files(hashed)
             .build();
-        let app = server::router(
-            app::state::AppState::new(options, pool.clone()),
-            &server::HttpConfig::default(),
-            support::pages(),
-        );
-        let reply = get(&app, "/pkg/bazaar.3f9a1c.js").await;
+        let app = TestApp::with_options(pool.clone(), options, &server::HttpConfig::default());
+        let reply = app.get("/pkg/bazaar.3f9a1c.js").await;
         assert_eq!(reply.status, 200, "{}", reply.body);
         assert_eq!(reply.headers["cache-control"], expected);
         // A file that is not there must not be remembered as missing for a year.
-        let missing = get(&app, "/pkg/bazaar.0000.js").await;
+        let missing = app.get("/pkg/bazaar.0000.js").await;
         assert_eq!(missing.status, 404);
         assert!(missing.headers.get("cache-control").is_none());
     }
@@ -163,7 +157,7 @@ async fn hashed_site_files_are_kept_for_a_year_and_unhashed_ones_revalidated(poo
 #[sqlx::test]
 async fn bazaar_page_filtered_by_link_shows_only_that_category(pool: PgPool) {
     support::live_store(&pool).await;
-    let html = get(&support::app(pool), "/?category=sample").await.body;
+    let html = TestApp::new(pool).get("/?category=sample").await.body;
     assert!(html.contains("Serum sample"));
     assert!(!html.contains("Candle duo"));
     assert!(html.contains(r#"<h2 id="rewards-heading">Samples</h2>"#));
@@ -172,7 +166,7 @@ async fn bazaar_page_filtered_by_link_shows_only_that_category(pool: PgPool) {
 #[sqlx::test]
 async fn bazaar_page_with_an_unknown_category_is_a_400_with_the_message(pool: PgPool) {
     support::live_store(&pool).await;
-    let reply = get(&support::app(pool), "/?category=shoes").await;
+    let reply = TestApp::new(pool).get("/?category=shoes").await;
     assert_eq!(reply.status, 400);
     assert!(reply.body.contains(r#"role="alert""#));
     assert!(reply.body.contains("Unknown category “shoes”"));
@@ -189,7 +183,7 @@ async fn bazaar_with_nothing_live_says_when_the_next_drop_opens(pool: PgPool) {
         now + Duration::hours(30),
     )
     .await;
-    let html = get(&support::app(pool), "/").await.body;
+    let html = TestApp::new(pool).get("/").await.body;
     assert!(html.contains("No drop is live right now."));
     assert!(html.contains("Thursday drop"));
     assert!(html.contains("Rewards appear here when the next drop opens."));
@@ -219,7 +213,7 @@ async fn the_next_drop_is_shown_however_many_drops_are_live(pool: PgPool) {
         now + Duration::hours(30),
     )
     .await;
-    let view = get(&support::app(pool), "/api/fn/bazaar").await.json();
+    let view = TestApp::new(pool).bazaar(None).await.json();
     assert_eq!(view["next"]["title"], "Thursday drop");
     assert_eq!(view["upcoming"][0]["title"], "Thursday drop");
 }
@@ -251,7 +245,7 @@ async fn cancelled_and_closed_drops_are_not_on_offer(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    let view = get(&support::app(pool), "/api/fn/bazaar").await.json();
+    let view = TestApp::new(pool).bazaar(None).await.json();
     assert_eq!(view["live"].as_array().unwrap().len(), 0);
     assert_eq!(view["rewards"].as_array().unwrap().len(), 0);
     assert!(view["next"].is_null());
@@ -261,20 +255,20 @@ async fn cancelled_and_closed_drops_are_not_on_offer(pool: PgPool) {
 async fn reward_images_are_svg_and_unknown_ones_are_404(pool: PgPool) {
     support::store(&pool).await;
     let id = support::reward(&pool, "Candle <duo>", "gift", 750).await;
-    let app = support::app(pool);
-    let reply = get(&app, &format!("/media/rewards/{id}.svg")).await;
+    let app = TestApp::new(pool);
+    let reply = app.get(&format!("/media/rewards/{id}.svg")).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.content_type, "image/svg+xml");
     assert!(reply.body.starts_with("<svg"));
     assert!(reply.body.contains(">CD<"), "initials of the title");
-    assert_eq!(get(&app, "/media/rewards/999999.svg").await.status, 404);
-    assert_eq!(get(&app, "/media/rewards/nope.svg").await.status, 404);
+    assert_eq!(app.get("/media/rewards/999999.svg").await.status, 404);
+    assert_eq!(app.get("/media/rewards/nope.svg").await.status, 404);
 }
 
 #[sqlx::test]
 async fn an_unknown_page_is_a_404_with_a_way_back(pool: PgPool) {
     support::store(&pool).await;
-    let reply = get(&support::app(pool), "/no-such-page").await;
+    let reply = TestApp::new(pool).get("/no-such-page").await;
     assert_eq!(reply.status, 404);
     assert!(reply.body.contains("We couldn't find that page"));
     assert!(reply.body.contains(r#"href="/""#));
@@ -285,17 +279,17 @@ async fn visitors_may_share_a_cached_bazaar_but_a_members_own_page_is_never_stor
     pool: PgPool,
 ) {
     support::live_store(&pool).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     // Candle duo costs 750: this member is 200 short, and their page says so.
     let (_, short) = support::member_with(&pool, 1, 550).await;
-    let visitor = get(&app, "/").await.body;
+    let visitor = app.get("/").await.body;
     assert!(visitor.contains("Candle duo") && !visitor.contains("more points"));
-    let member = support::get_as(&app, "/", &short).await.body;
+    let member = app.get_as("/", &short).await.body;
     assert!(
         member.contains("200 more points"),
         "the member got their own page, not the visitors' copy"
     );
-    let visitor = get(&app, "/").await.body;
+    let visitor = app.get("/").await.body;
     assert!(
         !visitor.contains("more points"),
         "the member's page was not kept for visitors"
@@ -305,14 +299,14 @@ async fn visitors_may_share_a_cached_bazaar_but_a_members_own_page_is_never_stor
 #[sqlx::test]
 async fn a_visitor_sees_stock_changes_within_a_second(pool: PgPool) {
     support::live_store(&pool).await;
-    let app = support::app(pool.clone());
-    assert!(get(&app, "/").await.body.contains("42 of 50 left"));
+    let app = TestApp::new(pool.clone());
+    assert!(app.get("/").await.body.contains("42 of 50 left"));
     sqlx::query("UPDATE drop_items SET remaining = 30 WHERE remaining = 42")
         .execute(&pool)
         .await
         .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    assert!(get(&app, "/").await.body.contains("30 of 50 left"));
+    assert!(app.get("/").await.body.contains("30 of 50 left"));
 }
 
 #[sqlx::test]
@@ -330,12 +324,12 @@ async fn a_drop_shows_as_open_the_moment_it_opens_even_to_visitors_sharing_a_cac
         page_cache: std::time::Duration::from_secs(60),
         ..Default::default()
     };
-    let app = support::app_config(pool, &config);
-    let before = get(&app, "/").await.body;
+    let app = TestApp::with_config(pool, &config);
+    let before = app.get("/").await.body;
     assert!(before.contains("No drop is live right now."));
     let wait = (opens - Utc::now()).to_std().unwrap_or_default();
     tokio::time::sleep(wait + std::time::Duration::from_millis(200)).await;
-    let after = get(&app, "/").await.body;
+    let after = app.get("/").await.body;
     assert!(!after.contains("No drop is live right now."));
     assert!(after.contains("Lip balm"), "the reward is on offer at once");
 }
@@ -348,10 +342,11 @@ async fn pages_keep_loading_while_another_server_is_built_in_the_same_process(po
         page_cache: std::time::Duration::ZERO,
         ..Default::default()
     };
-    let app = support::app_config(pool.clone(), &config);
+    let app = TestApp::with_config(pool, &config);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let starting = std::thread::spawn({
-        let stop = stop.clone();
+        // Another app over the same database, built again and again.
+        let (stop, pool) = (stop.clone(), app.pool.clone());
         move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -359,13 +354,13 @@ async fn pages_keep_loading_while_another_server_is_built_in_the_same_process(po
                 .unwrap();
             let _inside = runtime.enter();
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                drop(support::app(pool.clone()));
+                drop(TestApp::new(pool.clone()));
             }
         }
     });
     let mut stalled = None;
     for n in 1..=200 {
-        match tokio::time::timeout(std::time::Duration::from_secs(5), get(&app, "/")).await {
+        match tokio::time::timeout(std::time::Duration::from_secs(5), app.get("/")).await {
             Ok(page) => assert_eq!(page.status, 200),
             Err(_) => {
                 stalled = Some(n);

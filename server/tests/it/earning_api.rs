@@ -3,7 +3,8 @@ use axum::http::Request;
 use chrono::{Duration, Utc};
 use sqlx::PgPool;
 
-use crate::support::{self, api_post, books, purchase};
+use crate::support::endpoints::ledger;
+use crate::support::{self, TestApp, books, purchase};
 
 async fn counts(pool: &PgPool) -> (i64, i64) {
     sqlx::query_as("SELECT (SELECT count(*) FROM purchases), (SELECT count(*) FROM ledger_entries)")
@@ -17,15 +18,15 @@ async fn a_purchase_earns_points_at_the_members_tier_rate(pool: PgPool) {
     support::store(&pool).await;
     let maya = support::member(&pool, "maya@example.com", "correct horse battery").await;
     let key = support::api_key(&pool).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
 
-    let reply = api_post(
-        &app,
-        "/api/v1/purchases",
-        Some(&key),
-        &purchase(maya, "till-1", "25.40"),
-    )
-    .await;
+    let reply = app
+        .api_post(
+            "/api/v1/purchases",
+            Some(&key),
+            &purchase(maya, "till-1", "25.40"),
+        )
+        .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     let receipt = reply.json();
     assert_eq!(
@@ -36,21 +37,21 @@ async fn a_purchase_earns_points_at_the_members_tier_rate(pool: PgPool) {
     assert_eq!(receipt["amount"], "25.40");
 
     // $400 in 12 months reaches Silver (from $350); the next purchase earns 1.25 per dollar.
-    let reply = api_post(
-        &app,
-        "/api/v1/purchases",
-        Some(&key),
-        &purchase(maya, "till-2", "380.00"),
-    )
-    .await;
+    let reply = app
+        .api_post(
+            "/api/v1/purchases",
+            Some(&key),
+            &purchase(maya, "till-2", "380.00"),
+        )
+        .await;
     assert_eq!(reply.json()["tier"], "silver");
-    let reply = api_post(
-        &app,
-        "/api/v1/purchases",
-        Some(&key),
-        &purchase(maya, "till-3", "100.00"),
-    )
-    .await;
+    let reply = app
+        .api_post(
+            "/api/v1/purchases",
+            Some(&key),
+            &purchase(maya, "till-3", "100.00"),
+        )
+        .await;
     assert_eq!(reply.json()["points_earned"], 125);
     assert_eq!(books(&pool, maya).await, (530, 530, 530));
 }
@@ -60,10 +61,10 @@ async fn a_replayed_purchase_earns_once_and_gets_the_first_answer(pool: PgPool) 
     support::store(&pool).await;
     let maya = support::member(&pool, "maya@example.com", "correct horse battery").await;
     let key = support::api_key(&pool).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let body = purchase(maya, "till-7-000481", "50.00");
-    let first = api_post(&app, "/api/v1/purchases", Some(&key), &body).await;
-    let second = api_post(&app, "/api/v1/purchases", Some(&key), &body).await;
+    let first = app.api_post("/api/v1/purchases", Some(&key), &body).await;
+    let second = app.api_post("/api/v1/purchases", Some(&key), &body).await;
     assert_eq!(first.status, 201);
     assert_eq!(second.status, 200);
     assert_eq!(first.json(), second.json());
@@ -76,21 +77,20 @@ async fn the_same_external_id_with_different_details_is_a_409(pool: PgPool) {
     support::store(&pool).await;
     let maya = support::member(&pool, "maya@example.com", "correct horse battery").await;
     let key = support::api_key(&pool).await;
-    let app = support::app(pool.clone());
-    api_post(
-        &app,
+    let app = TestApp::new(pool.clone());
+    app.api_post(
         "/api/v1/purchases",
         Some(&key),
         &purchase(maya, "till-9", "50.00"),
     )
     .await;
-    let reply = api_post(
-        &app,
-        "/api/v1/purchases",
-        Some(&key),
-        &purchase(maya, "till-9", "75.00"),
-    )
-    .await;
+    let reply = app
+        .api_post(
+            "/api/v1/purchases",
+            Some(&key),
+            &purchase(maya, "till-9", "75.00"),
+        )
+        .await;
     assert_eq!(reply.status, 409);
     assert_eq!(
         reply.json()["message"],
@@ -104,7 +104,7 @@ async fn concurrent_replays_of_one_purchase_earn_once(pool: PgPool) {
     support::store(&pool).await;
     let maya = support::member(&pool, "maya@example.com", "correct horse battery").await;
     let key = support::api_key(&pool).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let body = purchase(maya, "till-burst", "10.00");
     let replies = futures_join(&app, &key, &body, 20).await;
     assert_eq!(replies.iter().filter(|s| **s == 201).count(), 1);
@@ -115,12 +115,12 @@ async fn concurrent_replays_of_one_purchase_earn_once(pool: PgPool) {
     assert_eq!(books(&pool, maya).await, (10, 10, 10));
 }
 
-async fn futures_join(app: &axum::Router, key: &str, body: &str, n: usize) -> Vec<u16> {
+async fn futures_join(app: &TestApp, key: &str, body: &str, n: usize) -> Vec<u16> {
     let mut tasks = Vec::new();
     for _ in 0..n {
         let (app, key, body) = (app.clone(), key.to_owned(), body.to_owned());
         tasks.push(tokio::spawn(async move {
-            api_post(&app, "/api/v1/purchases", Some(&key), &body)
+            app.api_post("/api/v1/purchases", Some(&key), &body)
                 .await
                 .status
                 .as_u16()
@@ -138,7 +138,7 @@ async fn bad_purchases_get_a_specific_4xx_and_nothing_is_written(pool: PgPool) {
     support::store(&pool).await;
     let maya = support::member(&pool, "maya@example.com", "correct horse battery").await;
     let key = support::api_key(&pool).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let at = (Utc::now() - Duration::minutes(1)).to_rfc3339();
     let with = |patch: serde_json::Value| {
         let mut body = serde_json::json!({"member_id": maya, "external_id": "x-1", "amount": "10.00", "currency": "USD", "purchased_at": at});
@@ -228,7 +228,7 @@ async fn bad_purchases_get_a_specific_4xx_and_nothing_is_written(pool: PgPool) {
         ),
     ];
     for (body, status, message) in cases {
-        let reply = api_post(&app, "/api/v1/purchases", Some(&key), &body).await;
+        let reply = app.api_post("/api/v1/purchases", Some(&key), &body).await;
         assert_eq!(reply.status, status, "{body}: {}", reply.body);
         let got = reply.json()["message"].as_str().unwrap().to_owned();
         assert!(
@@ -238,7 +238,7 @@ async fn bad_purchases_get_a_specific_4xx_and_nothing_is_written(pool: PgPool) {
     }
     // Oversized: more than 16 KiB.
     let huge = with(serde_json::json!({"external_id": "y".repeat(20_000)}));
-    let reply = api_post(&app, "/api/v1/purchases", Some(&key), &huge).await;
+    let reply = app.api_post("/api/v1/purchases", Some(&key), &huge).await;
     assert_eq!(reply.status, 413);
     assert_eq!(
         reply.json()["message"],
@@ -252,15 +252,17 @@ async fn the_api_needs_a_valid_key(pool: PgPool) {
     support::store(&pool).await;
     let maya = support::member(&pool, "maya@example.com", "correct horse battery").await;
     let key = support::api_key(&pool).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let body = purchase(maya, "k-1", "10.00");
-    let missing = api_post(&app, "/api/v1/purchases", None, &body).await;
+    let missing = app.api_post("/api/v1/purchases", None, &body).await;
     assert_eq!(missing.status, 401);
     assert_eq!(
         missing.json()["message"],
         "Missing API key: send it as `Authorization: Bearer <key>`."
     );
-    let wrong = api_post(&app, "/api/v1/purchases", Some("rb_not-a-real-key"), &body).await;
+    let wrong = app
+        .api_post("/api/v1/purchases", Some("rb_not-a-real-key"), &body)
+        .await;
     assert_eq!(wrong.status, 401);
     assert_eq!(
         wrong.json()["message"],
@@ -271,7 +273,7 @@ async fn the_api_needs_a_valid_key(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(
-        api_post(&app, "/api/v1/purchases", Some(&key), &body)
+        app.api_post("/api/v1/purchases", Some(&key), &body)
             .await
             .status,
         401
@@ -289,17 +291,17 @@ async fn the_api_needs_a_valid_key(pool: PgPool) {
 async fn each_key_is_rate_limited_with_retry_after(pool: PgPool) {
     support::store(&pool).await;
     let key = support::api_key(&pool).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let mut limited = None;
     for _ in 0..150 {
-        let reply = support::send(
-            &app,
-            Request::post("/api/v1/purchases/none/refund")
-                .header("authorization", format!("Bearer {key}"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+        let reply = app
+            .send(
+                Request::post("/api/v1/purchases/none/refund")
+                    .header("authorization", format!("Bearer {key}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
         if reply.status == 429 {
             limited = Some(reply);
             break;
@@ -319,32 +321,36 @@ async fn a_refund_reverses_the_purchases_points_once(pool: PgPool) {
     support::store(&pool).await;
     let maya = support::member(&pool, "maya@example.com", "correct horse battery").await;
     let key = support::api_key(&pool).await;
-    let app = support::app(pool.clone());
-    api_post(
-        &app,
+    let app = TestApp::new(pool.clone());
+    app.api_post(
         "/api/v1/purchases",
         Some(&key),
         &purchase(maya, "r-1", "80.00"),
     )
     .await;
-    api_post(
-        &app,
+    app.api_post(
         "/api/v1/purchases",
         Some(&key),
         &purchase(maya, "r-2", "20.00"),
     )
     .await;
-    let first = api_post(&app, "/api/v1/purchases/r-1/refund", Some(&key), "").await;
+    let first = app
+        .api_post("/api/v1/purchases/r-1/refund", Some(&key), "")
+        .await;
     assert_eq!(first.status, 200, "{}", first.body);
     let receipt = first.json();
     assert_eq!(receipt["refunded"], true);
     assert_eq!(receipt["points_reversed"], 80);
     assert_eq!(receipt["points_unrecovered"], 0);
     assert_eq!(receipt["balance"], 20);
-    let again = api_post(&app, "/api/v1/purchases/r-1/refund", Some(&key), "").await;
+    let again = app
+        .api_post("/api/v1/purchases/r-1/refund", Some(&key), "")
+        .await;
     assert_eq!(again.json(), receipt);
     assert_eq!(books(&pool, maya).await, (20, 20, 20));
-    let missing = api_post(&app, "/api/v1/purchases/nope/refund", Some(&key), "").await;
+    let missing = app
+        .api_post("/api/v1/purchases/nope/refund", Some(&key), "")
+        .await;
     assert_eq!(missing.status, 404);
     assert_eq!(
         missing.json()["message"],
@@ -357,9 +363,8 @@ async fn refunding_points_already_spent_takes_back_only_what_is_left(pool: PgPoo
     support::store(&pool).await;
     let maya = support::member(&pool, "maya@example.com", "correct horse battery").await;
     let key = support::api_key(&pool).await;
-    let app = support::app(pool.clone());
-    api_post(
-        &app,
+    let app = TestApp::new(pool.clone());
+    app.api_post(
         "/api/v1/purchases",
         Some(&key),
         &purchase(maya, "s-1", "100.00"),
@@ -367,21 +372,13 @@ async fn refunding_points_already_spent_takes_back_only_what_is_left(pool: PgPoo
     .await;
     // Maya spends 70 of her 100 points.
     let mut tx = pool.begin().await.unwrap();
-    app::ledger::server::lock_balance(&mut tx, maya)
+    ledger::lock_balance(&mut tx, maya).await.unwrap();
+    ledger::debit(&mut tx, maya, ledger::Debit::Redeem, 70, "Reward", None)
         .await
         .unwrap();
-    app::ledger::server::debit(
-        &mut tx,
-        maya,
-        app::ledger::server::Debit::Redeem,
-        70,
-        "Reward",
-        None,
-    )
-    .await
-    .unwrap();
     tx.commit().await.unwrap();
-    let receipt = api_post(&app, "/api/v1/purchases/s-1/refund", Some(&key), "")
+    let receipt = app
+        .api_post("/api/v1/purchases/s-1/refund", Some(&key), "")
         .await
         .json();
     assert_eq!(receipt["points_reversed"], 30);
@@ -393,7 +390,7 @@ async fn refunding_points_already_spent_takes_back_only_what_is_left(pool: PgPoo
 #[sqlx::test]
 async fn the_openapi_document_parses_and_lists_every_v1_route(pool: PgPool) {
     support::store(&pool).await;
-    let reply = support::get(&support::app(pool), "/api/v1/openapi.json").await;
+    let reply = TestApp::new(pool).get("/api/v1/openapi.json").await;
     assert_eq!(reply.status, 200);
     let spec = oas3::from_json(&reply.body).expect("a valid OpenAPI 3.1 document");
     let paths: Vec<String> = spec.paths.unwrap_or_default().keys().cloned().collect();

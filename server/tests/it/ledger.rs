@@ -1,11 +1,11 @@
 use chrono::{Duration, Utc};
 use sqlx::PgPool;
 
-use app::ledger::server::{
+use crate::support::endpoints::ledger::{
     Credit, Debit, credit, debit, expire_due, lock_balance, recalculate_all_tiers,
 };
-
-use crate::support::{self, api_post, books, purchase};
+use crate::support::endpoints::violated_constraint;
+use crate::support::{self, TestApp, books, purchase};
 
 async fn earn(pool: &PgPool, account: i64, points: i64, expires_in_days: i64) {
     let mut tx = pool.begin().await.unwrap();
@@ -44,19 +44,19 @@ async fn fifty_concurrent_purchases_and_spends_keep_the_books_exact(pool: PgPool
     support::store(&pool).await;
     let maya = support::member(&pool, "maya@example.com", "correct horse battery").await;
     let key = support::api_key(&pool).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let mut tasks = Vec::new();
     for n in 0..50 {
         let (app, key, task_pool) = (app.clone(), key.clone(), pool.clone());
         tasks.push(tokio::spawn(async move {
             if n % 2 == 0 {
-                let reply = api_post(
-                    &app,
-                    "/api/v1/purchases",
-                    Some(&key),
-                    &purchase(maya, &format!("c-{n}"), "10.00"),
-                )
-                .await;
+                let reply = app
+                    .api_post(
+                        "/api/v1/purchases",
+                        Some(&key),
+                        &purchase(maya, &format!("c-{n}"), "10.00"),
+                    )
+                    .await;
                 assert_eq!(reply.status, 201, "{}", reply.body);
                 0
             } else {
@@ -138,7 +138,7 @@ async fn the_database_refuses_an_overspend_and_edits_to_history(pool: PgPool) {
         .await
         .unwrap_err();
     assert_eq!(
-        app::error::server::violated_constraint(&overspend),
+        violated_constraint(&overspend),
         Some("accounts_balance_non_negative")
     );
     let edit = sqlx::query("UPDATE ledger_entries SET points = 1000")
@@ -158,12 +158,14 @@ async fn the_daily_tier_pass_lowers_a_tier_when_spend_ages_out(pool: PgPool) {
     support::store(&pool).await;
     let maya = support::member(&pool, "maya@example.com", "correct horse battery").await;
     let key = support::api_key(&pool).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let body = serde_json::json!({
         "member_id": maya, "external_id": "old-big", "amount": "500.00", "currency": "USD",
         "purchased_at": (Utc::now() - Duration::days(300)).to_rfc3339(),
     });
-    let reply = api_post(&app, "/api/v1/purchases", Some(&key), &body.to_string()).await;
+    let reply = app
+        .api_post("/api/v1/purchases", Some(&key), &body.to_string())
+        .await;
     assert_eq!(reply.json()["tier"], "silver");
     // Ten weeks later the purchase is more than 12 months old.
     let changed = recalculate_all_tiers(&pool, Utc::now() + Duration::days(70))

@@ -1,14 +1,12 @@
 //! The live stock stream (`/api/live/stock`): what an open bazaar page hears.
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use http_body_util::BodyExt;
 use sqlx::PgPool;
 use std::time::Duration;
-use tower::ServiceExt;
 
-use crate::support;
+use crate::support::{self, TestApp};
 
 /// An open stream, as a page holds it.
 struct Stream {
@@ -17,9 +15,9 @@ struct Stream {
 }
 
 impl Stream {
-    async fn open(app: &Router) -> Stream {
+    async fn open(app: &TestApp) -> Stream {
         let request = Request::get("/api/live/stock").body(Body::empty()).unwrap();
-        let response = app.clone().oneshot(request).await.unwrap();
+        let response = app.response(request).await;
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["content-type"], "text/event-stream");
         Stream {
@@ -83,7 +81,7 @@ async fn hear(stream: &mut Stream, wanted: &str) {
 #[sqlx::test]
 async fn an_open_page_hears_the_current_counts_then_each_change_as_it_commits(pool: PgPool) {
     let candle = candle(&pool).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let mut stream = Stream::open(&app).await;
 
     // The page was rendered a moment before it started listening (seconds, on a slow phone):
@@ -110,7 +108,7 @@ async fn an_open_page_hears_the_current_counts_then_each_change_as_it_commits(po
 #[sqlx::test]
 async fn an_open_page_hears_changes_made_while_the_server_had_lost_its_listener(pool: PgPool) {
     let candle = candle(&pool).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let mut stream = Stream::open(&app).await;
     hear(&mut stream, &format!("{candle} 42")).await;
 
@@ -141,7 +139,7 @@ async fn a_page_that_falls_behind_skips_to_the_current_counts(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let mut behind = Stream::open(&app).await;
     let mut keeping_up = Stream::open(&app).await;
     hear(&mut behind, &format!("{candle} 5000")).await;

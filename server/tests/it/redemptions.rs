@@ -2,7 +2,8 @@ use chrono::{Duration, Utc};
 use sqlx::PgPool;
 use std::collections::HashSet;
 
-use crate::support::{self, assert_invariants, get_as, live_item, member_with, post_form, redeem};
+use crate::support::endpoints::AppError;
+use crate::support::{self, TestApp, assert_invariants, live_item, member_with};
 
 fn key() -> String {
     uuid::Uuid::new_v4().to_string()
@@ -18,12 +19,12 @@ async fn five_hundred_presses_from_three_hundred_members_never_oversell_fifty_un
     }
     // A line that never turns anyone away: this test is about the stock, and on a slow machine
     // the default 2-second line would answer some presses "busy" (tested in storm.rs).
-    let app = support::app_with(pool.clone(), support::patient_line());
+    let app = TestApp::with_line(pool.clone(), support::patient_line());
     let mut tasks = Vec::new();
     for attempt in 0..500 {
         let (app, cookie) = (app.clone(), members[attempt % 300].1.clone());
         tasks.push(tokio::spawn(async move {
-            redeem(&app, &cookie, item, &key()).await
+            app.redeem(&cookie, item, &key()).await
         }));
     }
     let mut codes = HashSet::new();
@@ -42,11 +43,11 @@ async fn five_hundred_presses_from_three_hundred_members_never_oversell_fifty_un
             codes.insert(value["code"].as_str().unwrap().to_owned());
         } else {
             match reply.app_error() {
-                app::AppError::SoldOut => sold_out += 1,
-                app::AppError::NotEnoughPoints { .. } => short += 1,
-                app::AppError::LimitReached { .. } => limited += 1,
+                AppError::SoldOut => sold_out += 1,
+                AppError::NotEnoughPoints { .. } => short += 1,
+                AppError::LimitReached { .. } => limited += 1,
                 // The line may turn some away on a slow machine; they spent nothing.
-                app::AppError::Busy => busy += 1,
+                AppError::Busy => busy += 1,
                 other => panic!("unexpected refusal: {other:?}"),
             }
         }
@@ -75,10 +76,10 @@ async fn five_hundred_presses_from_three_hundred_members_never_oversell_fifty_un
 async fn a_retried_press_returns_the_first_redemption_and_spends_once(pool: PgPool) {
     let item = live_item(&pool, 10, 100).await;
     let (maya, cookie) = member_with(&pool, 1, 500).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let press = key();
-    let first = redeem(&app, &cookie, item, &press).await;
-    let again = redeem(&app, &cookie, item, &press).await;
+    let first = app.redeem(&cookie, item, &press).await;
+    let again = app.redeem(&cookie, item, &press).await;
     assert_eq!(first.text(), again.text());
     let redemption: serde_json::Value = serde_json::from_str(first.text()).unwrap();
     assert_eq!(redemption["balance"], 400);
@@ -97,7 +98,7 @@ async fn a_retried_press_returns_the_first_redemption_and_spends_once(pool: PgPo
         .unwrap();
     let other_reward = support::reward(&pool, "Other", "sample", 10).await;
     let other = support::drop_item(&pool, drop, other_reward, 5, 5).await;
-    let reply = redeem(&app, &cookie, other, &press).await;
+    let reply = app.redeem(&cookie, other, &press).await;
     assert_eq!(reply.status, 409);
     assert_eq!(
         reply.app_error().to_string(),
@@ -166,21 +167,13 @@ async fn each_refusal_tells_the_member_why(pool: PgPool) {
         .unwrap();
     let (_, cookie) = member_with(&pool, 1, 800).await;
     let (_, quicker) = member_with(&pool, 2, 800).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
 
     assert!(
-        redeem(&app, &quicker, gone, &key())
-            .await
-            .status
-            .is_success(),
+        app.redeem(&quicker, gone, &key()).await.status.is_success(),
         "someone else takes the last one"
     );
-    assert!(
-        redeem(&app, &cookie, cheap, &key())
-            .await
-            .status
-            .is_success()
-    );
+    assert!(app.redeem(&cookie, cheap, &key()).await.status.is_success());
     let cases = [
         (
             cheap,
@@ -200,23 +193,17 @@ async fn each_refusal_tells_the_member_why(pool: PgPool) {
         (999_999, 404, "That reward was not found."),
     ];
     for (item, status, message) in cases {
-        let reply = redeem(&app, &cookie, item, &key()).await;
+        let reply = app.redeem(&cookie, item, &key()).await;
         assert_eq!(reply.status, status, "{message}: {}", reply.body);
         assert_eq!(reply.app_error().to_string(), message);
     }
-    let bad_key = redeem(&app, &cookie, cheap, "not-a-uuid").await;
+    let bad_key = app.redeem(&cookie, cheap, "not-a-uuid").await;
     assert_eq!(bad_key.status, 400);
     assert_eq!(
         bad_key.app_error().to_string(),
         "This redemption request is malformed. Please reload the page and try again."
     );
-    let anonymous = post_form(
-        &app,
-        "/api/fn/redeem",
-        &[("drop_item_id", "1"), ("idempotency_key", &key())],
-        None,
-    )
-    .await;
+    let anonymous = app.redeem_signed_out(1, &key()).await;
     assert_eq!(anonymous.status, 401);
     assert_eq!(
         anonymous.app_error().to_string(),
@@ -255,9 +242,9 @@ async fn early_access_opens_the_drop_for_the_higher_tier_first(pool: PgPool) {
         .await
         .unwrap();
     let (_, bronze_cookie) = member_with(&pool, 2, 500).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
 
-    let bronze = redeem(&app, &bronze_cookie, item, &key()).await;
+    let bronze = app.redeem(&bronze_cookie, item, &key()).await;
     assert_eq!(bronze.status, 409);
     assert!(
         bronze
@@ -266,7 +253,7 @@ async fn early_access_opens_the_drop_for_the_higher_tier_first(pool: PgPool) {
             .starts_with("This drop opens at ")
     );
     assert!(
-        redeem(&app, &gold_cookie, item, &key())
+        app.redeem(&gold_cookie, item, &key())
             .await
             .status
             .is_success(),
@@ -274,8 +261,8 @@ async fn early_access_opens_the_drop_for_the_higher_tier_first(pool: PgPool) {
     );
 
     // The bazaar shows the same: Redeem for gold, a countdown for bronze.
-    let for_gold = get_as(&app, "/api/fn/bazaar", &gold_cookie).await.json();
-    let for_bronze = get_as(&app, "/api/fn/bazaar", &bronze_cookie).await.json();
+    let for_gold = app.bazaar(Some(&gold_cookie)).await.json();
+    let for_bronze = app.bazaar(Some(&bronze_cookie)).await.json();
     assert_eq!(for_gold["rewards"][0]["action"], "LimitReached");
     assert_eq!(for_bronze["rewards"][0]["action"], "Opens");
     assert_invariants(&pool).await;
@@ -285,19 +272,13 @@ async fn early_access_opens_the_drop_for_the_higher_tier_first(pool: PgPool) {
 async fn cancelling_within_the_window_returns_points_stock_and_the_members_limit(pool: PgPool) {
     let item = live_item(&pool, 10, 100).await;
     let (maya, cookie) = member_with(&pool, 1, 500).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let redemption: serde_json::Value =
-        serde_json::from_str(redeem(&app, &cookie, item, &key()).await.text()).unwrap();
+        serde_json::from_str(app.redeem(&cookie, item, &key()).await.text()).unwrap();
     let code = redemption["code"].as_str().unwrap().to_owned();
     assert!(redemption["cancel_until"].is_string());
 
-    let reply = post_form(
-        &app,
-        "/api/fn/cancel_redemption",
-        &[("code", &code)],
-        Some(&cookie),
-    )
-    .await;
+    let reply = app.cancel_redemption(&cookie, &code).await;
     assert!(reply.status.is_success(), "{}", reply.body);
     let cancelled: serde_json::Value = serde_json::from_str(reply.text()).unwrap();
     assert_eq!(cancelled["cancelled"], true);
@@ -317,19 +298,13 @@ async fn cancelling_within_the_window_returns_points_stock_and_the_members_limit
     .unwrap();
     assert_eq!(refund, ("refund".to_owned(), 100));
     // Cancelling twice changes nothing more.
-    post_form(
-        &app,
-        "/api/fn/cancel_redemption",
-        &[("code", &code)],
-        Some(&cookie),
-    )
-    .await;
+    app.cancel_redemption(&cookie, &code).await;
     assert_eq!(support::books(&pool, maya).await.0, 500);
     // The item allows one per member: the cancelled one no longer counts, so she may take it
     // again, and then she holds her one.
-    let again = redeem(&app, &cookie, item, &key()).await;
+    let again = app.redeem(&cookie, item, &key()).await;
     assert!(again.status.is_success(), "{}", again.body);
-    let refused = redeem(&app, &cookie, item, &key()).await;
+    let refused = app.redeem(&cookie, item, &key()).await;
     assert_eq!(
         refused.app_error().to_string(),
         "You have already redeemed this reward 1 time in this drop, the most allowed."
@@ -343,37 +318,25 @@ async fn cancelling_after_the_window_or_for_someone_else_is_refused(pool: PgPool
     let item = live_item(&pool, 10, 100).await;
     let (_, cookie) = member_with(&pool, 1, 500).await;
     let (_, other) = member_with(&pool, 2, 500).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let redemption: serde_json::Value =
-        serde_json::from_str(redeem(&app, &cookie, item, &key()).await.text()).unwrap();
+        serde_json::from_str(app.redeem(&cookie, item, &key()).await.text()).unwrap();
     let code = redemption["code"].as_str().unwrap().to_owned();
 
-    let theirs = post_form(
-        &app,
-        "/api/fn/cancel_redemption",
-        &[("code", &code)],
-        Some(&other),
-    )
-    .await;
+    let theirs = app.cancel_redemption(&other, &code).await;
     assert_eq!(theirs.status, 404);
     assert_eq!(
         theirs.app_error().to_string(),
         "That redemption was not found."
     );
-    let peek = get_as(&app, &format!("/api/fn/redemption?code={code}"), &other).await;
+    let peek = app.redemption(&other, &code).await;
     assert_eq!(peek.status, 404);
 
     sqlx::query("UPDATE redemptions SET created_at = now() - interval '16 minutes'")
         .execute(&pool)
         .await
         .unwrap();
-    let late = post_form(
-        &app,
-        "/api/fn/cancel_redemption",
-        &[("code", &code)],
-        Some(&cookie),
-    )
-    .await;
+    let late = app.cancel_redemption(&cookie, &code).await;
     assert_eq!(late.status, 409);
     assert_eq!(
         late.app_error().to_string(),
@@ -389,13 +352,7 @@ async fn cancelling_after_the_window_or_for_someone_else_is_refused(pool: PgPool
         .execute(&pool)
         .await
         .unwrap();
-    let closed = post_form(
-        &app,
-        "/api/fn/cancel_redemption",
-        &[("code", &code)],
-        Some(&cookie),
-    )
-    .await;
+    let closed = app.cancel_redemption(&cookie, &code).await;
     assert_eq!(closed.status, 409);
     assert_eq!(
         closed.app_error().to_string(),
@@ -412,8 +369,8 @@ async fn a_stock_change_is_announced_to_listeners_when_it_commits(pool: PgPool) 
         .await
         .unwrap();
     listener.listen(server::live::CHANNEL).await.unwrap();
-    let app = support::app(pool.clone());
-    redeem(&app, &cookie, item, &key()).await;
+    let app = TestApp::new(pool.clone());
+    app.redeem(&cookie, item, &key()).await;
     let note = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv())
         .await
         .unwrap()
@@ -429,21 +386,21 @@ async fn the_bazaar_offers_each_member_the_right_button(pool: PgPool) {
     let item = live_item(&pool, 10, 300).await;
     let (_, rich) = member_with(&pool, 1, 1_000).await;
     let (_, poor) = member_with(&pool, 2, 100).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     assert_eq!(
-        get_as(&app, "/api/fn/bazaar", &rich).await.json()["rewards"][0]["action"],
+        app.bazaar(Some(&rich)).await.json()["rewards"][0]["action"],
         "Redeem"
     );
     assert_eq!(
-        get_as(&app, "/api/fn/bazaar", &poor).await.json()["rewards"][0]["action"]["NeedPoints"]["more"],
+        app.bazaar(Some(&poor)).await.json()["rewards"][0]["action"]["NeedPoints"]["more"],
         200
     );
     assert_eq!(
-        support::get(&app, "/api/fn/bazaar").await.json()["rewards"][0]["action"],
+        app.bazaar(None).await.json()["rewards"][0]["action"],
         "SignIn"
     );
-    let html = get_as(&app, "/", &rich).await.body;
+    let html = app.get_as("/", &rich).await.body;
     assert!(html.contains(&format!(r#"href="/redeem/{item}""#)));
-    let html = get_as(&app, "/", &poor).await.body;
+    let html = app.get_as("/", &poor).await.body;
     assert!(html.contains("200 more points"));
 }

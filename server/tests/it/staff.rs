@@ -1,17 +1,17 @@
 use chrono::{Duration, Utc};
 use sqlx::PgPool;
 
-use crate::support::{self, get_as, post_form, session_for};
+use crate::support::endpoints::{
+    AdjustPoints, AppError, ArchiveReward, AuditEntries, CancelDrop, CancelForMember, CreateApiKey,
+    CreateSchedule, GetDropCalendar, GetDropReport, GetMemberCare, GetStaffDrop, GetStaffReward,
+    ListApiKeys, ListStaffRewards, ListTeam, PreviewSchedule, RemoveDropItem, RevokeApiKey,
+    SaveDrop, SaveDropItem, SaveReward, SearchMembers, ServerFn, SetRole,
+};
+use crate::support::{self, TestApp, session_for};
 
+/// An account with `role`, signed in.
 async fn account(pool: &PgPool, email: &str, role: &str) -> (i64, String) {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO accounts (email, display_name, role) VALUES ($1, 'S', $2) RETURNING id",
-    )
-    .bind(email)
-    .bind(role)
-    .fetch_one(pool)
-    .await
-    .unwrap();
+    let id = support::account(pool, email, "S", role).await;
     (id, session_for(pool, id).await)
 }
 
@@ -39,7 +39,7 @@ async fn every_staff_function_refuses_members_and_anonymous_callers(pool: PgPool
     let item = support::drop_item(&pool, drop, reward, 5, 5).await;
     let (member_id, member) = account(&pool, "member@example.com", "member").await;
     let (_, staff) = account(&pool, "staff@example.com", "staff").await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let (reward, drop, item, member_id) = (
         reward.to_string(),
         drop.to_string(),
@@ -49,20 +49,23 @@ async fn every_staff_function_refuses_members_and_anonymous_callers(pool: PgPool
     let starts = support::store_local(now + Duration::days(3));
     let ends = support::store_local(now + Duration::days(4));
     let staff_gets = [
-        "/api/fn/staff/rewards".to_owned(),
-        format!("/api/fn/staff/reward?id={reward}"),
-        "/api/fn/staff/drop_calendar".to_owned(),
-        format!("/api/fn/staff/drop?id={drop}"),
-        "/api/fn/staff/preview_schedule?days=tue&time=09:00&zone=Europe%2FMadrid".to_owned(),
-        format!("/api/fn/staff/drop_report?id={drop}"),
+        ListStaffRewards::PATH.to_owned(),
+        format!("{}?id={reward}", GetStaffReward::PATH),
+        GetDropCalendar::PATH.to_owned(),
+        format!("{}?id={drop}", GetStaffDrop::PATH),
+        format!(
+            "{}?days=tue&time=09:00&zone=Europe%2FMadrid",
+            PreviewSchedule::PATH
+        ),
+        format!("{}?id={drop}", GetDropReport::PATH),
         format!("/staff/drops/{drop}/report.csv"),
-        "/api/fn/staff/members?q=example".to_owned(),
-        format!("/api/fn/staff/member?id={member_id}"),
+        format!("{}?q=example", SearchMembers::PATH),
+        format!("{}?id={member_id}", GetMemberCare::PATH),
     ];
     let admin_gets = [
-        "/api/fn/staff/audit".to_owned(),
-        "/api/fn/admin/team".to_owned(),
-        "/api/fn/admin/api_keys".to_owned(),
+        AuditEntries::PATH.to_owned(),
+        ListTeam::PATH.to_owned(),
+        ListApiKeys::PATH.to_owned(),
     ];
     // Server functions answer with the typed error; the CSV download with its JSON rendering.
     let message = |reply: &support::Reply| {
@@ -73,23 +76,23 @@ async fn every_staff_function_refuses_members_and_anonymous_callers(pool: PgPool
         }
     };
     for uri in staff_gets.iter().chain(&admin_gets) {
-        let refused = get_as(&app, uri, &member).await;
+        let refused = app.get_as(uri, &member).await;
         assert_eq!(refused.status, 403, "{uri} as a member");
         assert_eq!(message(&refused), "You don't have access to this.");
-        let anonymous = support::get(&app, uri).await;
+        let anonymous = app.get(uri).await;
         assert_eq!(anonymous.status, 401, "{uri} anonymously");
         assert_eq!(message(&anonymous), "Please sign in to continue.");
     }
     let staff_posts: Vec<(&str, Vec<(&str, &str)>)> = vec![
-        ("/api/fn/staff/save_reward", FORM.to_vec()),
-        ("/api/fn/staff/archive_reward", vec![("id", &reward)]),
+        (SaveReward::PATH, FORM.to_vec()),
+        (ArchiveReward::PATH, vec![("id", &reward)]),
         (
-            "/api/fn/staff/save_drop",
+            SaveDrop::PATH,
             vec![("title", "New"), ("starts_at", &starts), ("ends_at", &ends)],
         ),
-        ("/api/fn/staff/cancel_drop", vec![("id", &drop)]),
+        (CancelDrop::PATH, vec![("id", &drop)]),
         (
-            "/api/fn/staff/save_drop_item",
+            SaveDropItem::PATH,
             vec![
                 ("drop_id", &drop),
                 ("reward_id", &reward),
@@ -98,11 +101,11 @@ async fn every_staff_function_refuses_members_and_anonymous_callers(pool: PgPool
             ],
         ),
         (
-            "/api/fn/staff/remove_drop_item",
+            RemoveDropItem::PATH,
             vec![("drop_id", &drop), ("item_id", &item)],
         ),
         (
-            "/api/fn/staff/create_schedule",
+            CreateSchedule::PATH,
             vec![
                 ("title", "Weekly"),
                 ("days", "tue"),
@@ -112,7 +115,7 @@ async fn every_staff_function_refuses_members_and_anonymous_callers(pool: PgPool
             ],
         ),
         (
-            "/api/fn/staff/adjust_points",
+            AdjustPoints::PATH,
             vec![
                 ("member_id", &member_id),
                 ("points", "500"),
@@ -120,7 +123,7 @@ async fn every_staff_function_refuses_members_and_anonymous_callers(pool: PgPool
             ],
         ),
         (
-            "/api/fn/staff/cancel_for_member",
+            CancelForMember::PATH,
             vec![
                 ("member_id", &member_id),
                 ("code", "RB-0000-0000"),
@@ -130,39 +133,35 @@ async fn every_staff_function_refuses_members_and_anonymous_callers(pool: PgPool
     ];
     let admin_posts: Vec<(&str, Vec<(&str, &str)>)> = vec![
         (
-            "/api/fn/admin/set_role",
+            SetRole::PATH,
             vec![("email", "member@example.com"), ("role", "admin")],
         ),
         (
-            "/api/fn/admin/create_api_key",
+            CreateApiKey::PATH,
             vec![("name", "Till"), ("source", "till")],
         ),
-        ("/api/fn/admin/revoke_api_key", vec![("id", "1")]),
+        (RevokeApiKey::PATH, vec![("id", "1")]),
     ];
     for (uri, form) in staff_posts.iter().chain(&admin_posts) {
-        let reply = post_form(&app, uri, form, Some(&member)).await;
+        let reply = app.post_form(uri, form, Some(&member)).await;
         assert_eq!(reply.status, 403, "{uri} as a member");
         assert_eq!(
             reply.app_error().to_string(),
             "You don't have access to this."
         );
         assert_eq!(
-            post_form(&app, uri, form, None).await.status,
+            app.post_form(uri, form, None).await.status,
             401,
             "{uri} anonymously"
         );
     }
     // Admin functions are for admins, not all staff.
     for uri in &admin_gets {
-        assert_eq!(
-            get_as(&app, uri, &staff).await.status,
-            403,
-            "{uri} as staff"
-        );
+        assert_eq!(app.get_as(uri, &staff).await.status, 403, "{uri} as staff");
     }
     for (uri, form) in &admin_posts {
         assert_eq!(
-            post_form(&app, uri, form, Some(&staff)).await.status,
+            app.post_form(uri, form, Some(&staff)).await.status,
             403,
             "{uri} as staff"
         );
@@ -192,8 +191,8 @@ async fn staff_create_and_edit_rewards_and_each_change_is_audited(pool: PgPool) 
     support::store(&pool).await;
     let (staff_id, staff) = account(&pool, "staff@example.com", "staff").await;
     let (_, admin) = account(&pool, "admin@example.com", "admin").await;
-    let app = support::app(pool.clone());
-    let created = post_form(&app, "/api/fn/staff/save_reward", &FORM, Some(&staff)).await;
+    let app = TestApp::new(pool.clone());
+    let created = app.save_reward(&staff, &FORM).await;
     assert!(created.status.is_success(), "{}", created.body);
     let reward: serde_json::Value = serde_json::from_str(created.text()).unwrap();
     assert_eq!(reward["points_cost"], 750);
@@ -203,16 +202,9 @@ async fn staff_create_and_edit_rewards_and_each_change_is_audited(pool: PgPool) 
     let mut edit = FORM.to_vec();
     edit.push(("id", &id));
     edit[3] = ("points_cost", "900");
-    assert!(
-        post_form(&app, "/api/fn/staff/save_reward", &edit, Some(&staff))
-            .await
-            .status
-            .is_success()
-    );
+    assert!(app.save_reward(&staff, &edit).await.status.is_success());
 
-    let entries = get_as(&app, "/api/fn/staff/audit?action=reward.", &admin)
-        .await
-        .json();
+    let entries = app.audit(&admin, Some("reward."), None).await.json();
     let entries = entries.as_array().unwrap();
     assert_eq!(entries.len(), 2);
     assert_eq!(entries[0]["action"], "reward.edit");
@@ -233,7 +225,8 @@ async fn staff_create_and_edit_rewards_and_each_change_is_audited(pool: PgPool) 
     assert_eq!(entries[1]["action"], "reward.create");
     assert!(entries[1]["before"].is_null());
     // Filtering by someone else finds nothing.
-    let none = get_as(&app, "/api/fn/staff/audit?actor=admin@example.com", &admin)
+    let none = app
+        .audit(&admin, None, Some("admin@example.com"))
         .await
         .json();
     assert_eq!(none.as_array().unwrap().len(), 0);
@@ -244,7 +237,7 @@ async fn staff_create_and_edit_rewards_and_each_change_is_audited(pool: PgPool) 
 async fn each_invalid_reward_field_gets_its_message_and_nothing_is_saved(pool: PgPool) {
     support::store(&pool).await;
     let (_, staff) = account(&pool, "staff@example.com", "staff").await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let (long_title, long_description) = ("t".repeat(121), "d".repeat(2001));
     let long_tag = format!("home, {}", "g".repeat(31));
     let cases = [
@@ -291,10 +284,10 @@ async fn each_invalid_reward_field_gets_its_message_and_nothing_is_saved(pool: P
     for (index, value, field, message) in cases {
         let mut form = FORM.to_vec();
         form[index].1 = value;
-        let reply = post_form(&app, "/api/fn/staff/save_reward", &form, Some(&staff)).await;
+        let reply = app.save_reward(&staff, &form).await;
         assert_eq!(reply.status, 422, "{field}: {}", reply.body);
         match reply.app_error() {
-            app::AppError::Invalid {
+            AppError::Invalid {
                 field: f,
                 message: m,
             } => assert_eq!((f.as_str(), m.as_str()), (field, message)),
@@ -331,14 +324,8 @@ async fn an_archived_reward_leaves_future_drops_but_history_keeps_it(pool: PgPoo
     let reward = support::reward(&pool, "Old favourite", "gift", 100).await;
     support::drop_item(&pool, past, reward, 5, 5).await;
     support::drop_item(&pool, future, reward, 5, 5).await;
-    let app = support::app(pool.clone());
-    let reply = post_form(
-        &app,
-        "/api/fn/staff/archive_reward",
-        &[("id", &reward.to_string())],
-        Some(&staff),
-    )
-    .await;
+    let app = TestApp::new(pool.clone());
+    let reply = app.archive_reward(&staff, &reward.to_string()).await;
     assert!(reply.status.is_success(), "{}", reply.body);
     let drops: Vec<i64> = sqlx::query_scalar("SELECT drop_id FROM drop_items WHERE reward_id = $1")
         .bind(reward)
@@ -351,9 +338,7 @@ async fn an_archived_reward_leaves_future_drops_but_history_keeps_it(pool: PgPoo
         .await
         .unwrap();
     assert_eq!(action, "reward.archive");
-    let list = get_as(&app, "/api/fn/staff/rewards?search=favourite", &staff)
-        .await
-        .json();
+    let list = app.staff_rewards(&staff, "favourite").await.json();
     assert_eq!(list[0]["archived"], true);
 }
 
@@ -361,10 +346,10 @@ async fn an_archived_reward_leaves_future_drops_but_history_keeps_it(pool: PgPoo
 async fn a_minimum_tier_set_on_a_reward_in_the_catalog_holds_in_the_drops_it_is_in(pool: PgPool) {
     support::store(&pool).await;
     let (_, staff) = account(&pool, "staff@example.com", "staff").await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     let mut form = FORM.to_vec();
     form[5].1 = "gold";
-    let saved = post_form(&app, "/api/fn/staff/save_reward", &form, Some(&staff)).await;
+    let saved = app.save_reward(&staff, &form).await;
     assert!(saved.status.is_success(), "{}", saved.body);
     let reward: i64 = sqlx::query_scalar("SELECT id FROM rewards")
         .fetch_one(&pool)
@@ -381,12 +366,14 @@ async fn a_minimum_tier_set_on_a_reward_in_the_catalog_holds_in_the_drops_it_is_
     let item = support::drop_item(&pool, drop, reward, 5, 5).await;
     let (_, bronze) = support::member_with(&pool, 1, 2_000).await;
 
-    let page = get_as(&app, "/", &bronze).await;
+    let page = app.get_as("/", &bronze).await;
     assert!(
         page.body.contains("Gold tier and above"),
         "the card says who may redeem"
     );
-    let refused = support::redeem(&app, &bronze, item, &uuid::Uuid::new_v4().to_string()).await;
+    let refused = app
+        .redeem(&bronze, item, &uuid::Uuid::new_v4().to_string())
+        .await;
     assert_eq!(refused.status, 403, "{}", refused.body);
     assert_eq!(
         refused.app_error().to_string(),
@@ -419,9 +406,11 @@ async fn rewards_pressed_for_before_their_drop_opened_can_still_be_removed_or_ar
     let tote = support::drop_item(&pool, drop, removed, 5, 5).await;
     let mug = support::drop_item(&pool, drop, archived, 5, 5).await;
     let (_, eager) = support::member_with(&pool, 1, 500).await;
-    let app = support::app(pool.clone());
+    let app = TestApp::new(pool.clone());
     for item in [tote, mug] {
-        let early = support::redeem(&app, &eager, item, &uuid::Uuid::new_v4().to_string()).await;
+        let early = app
+            .redeem(&eager, item, &uuid::Uuid::new_v4().to_string())
+            .await;
         assert_eq!(early.status, 409, "{}", early.body);
     }
     let pressed: i64 = sqlx::query_scalar("SELECT count(*) FROM redemption_attempts")
@@ -434,26 +423,14 @@ async fn rewards_pressed_for_before_their_drop_opened_can_still_be_removed_or_ar
     );
 
     let (drop, tote) = (drop.to_string(), tote.to_string());
-    let remove = post_form(
-        &app,
-        "/api/fn/staff/remove_drop_item",
-        &[("drop_id", &drop), ("item_id", &tote)],
-        Some(&staff),
-    )
-    .await;
+    let remove = app.remove_drop_item(&staff, &drop, &tote).await;
     assert!(
         remove.cookie().is_some() || remove.status.is_success(),
         "{}",
         remove.body
     );
     let archived = archived.to_string();
-    let archive = post_form(
-        &app,
-        "/api/fn/staff/archive_reward",
-        &[("id", &archived)],
-        Some(&staff),
-    )
-    .await;
+    let archive = app.archive_reward(&staff, &archived).await;
     assert!(archive.status.is_success(), "{}", archive.body);
     let items: i64 = sqlx::query_scalar("SELECT count(*) FROM drop_items")
         .fetch_one(&pool)

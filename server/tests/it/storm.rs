@@ -8,7 +8,10 @@ use std::net::SocketAddr;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
-use crate::support::{self, assert_invariants, grant, live_item, member_with};
+use crate::support::endpoints::{
+    Admission, AppError, Limits, Press, Redeem, ServerFn, Settled, settle,
+};
+use crate::support::{self, TestApp, assert_invariants, grant, live_item, member_with};
 
 /// Starts one more server on its own connection pool to the same database, on a free port.
 async fn instance(pool: &PgPool) -> SocketAddr {
@@ -18,13 +21,14 @@ async fn instance(pool: &PgPool) -> SocketAddr {
         .await
         .unwrap();
     // Patient lines: the test counts units sold, and a slow machine must not turn presses away.
-    let app = support::app_with(own, support::patient_line());
+    let app = TestApp::with_line(own, support::patient_line());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         axum::serve(
             listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
+            app.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .await
         .unwrap()
@@ -54,7 +58,7 @@ async fn two_hundred_presses_on_two_servers_sell_twenty_units_exactly_once(pool:
             let (client, cookie) = (client.clone(), cookie.clone());
             presses.push(tokio::spawn(async move {
                 let reply = client
-                    .post(format!("http://{addr}/api/fn/redeem"))
+                    .post(format!("http://{addr}{}", Redeem::PATH))
                     .header("origin", format!("http://{addr}"))
                     .header("cookie", cookie)
                     .form(&[
@@ -80,11 +84,11 @@ async fn two_hundred_presses_on_two_servers_sell_twenty_units_exactly_once(pool:
             let code = value["code"].as_str().unwrap().to_owned();
             acknowledged.entry((member, key)).or_default().insert(code);
         } else {
-            let error: app::AppError = serde_json::from_str(&body).unwrap();
+            let error: AppError = serde_json::from_str(&body).unwrap();
             let kind = match error {
-                app::AppError::SoldOut => "sold out",
-                app::AppError::LimitReached { .. } => "limit reached",
-                app::AppError::Busy => "busy",
+                AppError::SoldOut => "sold out",
+                AppError::LimitReached { .. } => "limit reached",
+                AppError::Busy => "busy",
                 other => panic!("unexpected refusal: {other:?}"),
             };
             *refusals.entry(kind.to_owned()).or_default() += 1;
@@ -127,12 +131,11 @@ async fn two_hundred_presses_on_two_servers_sell_twenty_units_exactly_once(pool:
 async fn a_member_turned_away_by_a_full_line_is_told_to_press_again_and_spends_nothing(
     pool: PgPool,
 ) {
-    use app::redemptions::admission::{Admission, Limits};
     let item = live_item(&pool, 20, 300).await;
     let (member, cookie) = support::account_with_role(&pool, "fan@example.com", "member").await;
     grant(&pool, member, 1_000).await;
     // A line with no room at all: every press finds the line full.
-    let app = support::app_with(
+    let app = TestApp::with_line(
         pool.clone(),
         Admission::new(Limits {
             batch: 0,
@@ -140,16 +143,9 @@ async fn a_member_turned_away_by_a_full_line_is_told_to_press_again_and_spends_n
             max_wait: std::time::Duration::from_millis(10),
         }),
     );
-    let reply = support::post_form(
-        &app,
-        "/api/fn/redeem",
-        &[
-            ("drop_item_id", &item.to_string()),
-            ("idempotency_key", &uuid::Uuid::new_v4().to_string()),
-        ],
-        Some(&cookie),
-    )
-    .await;
+    let reply = app
+        .redeem(&cookie, item, &uuid::Uuid::new_v4().to_string())
+        .await;
     assert_eq!(reply.status, 429);
     assert_eq!(reply.headers["retry-after"], "1");
     assert_eq!(
@@ -169,7 +165,6 @@ async fn a_member_turned_away_by_a_full_line_is_told_to_press_again_and_spends_n
 async fn one_batch_settles_its_presses_in_arrival_order_against_stock_limits_and_balances(
     pool: PgPool,
 ) {
-    use app::redemptions::server::{Press, Settled, settle};
     let scarce = live_item(&pool, 1, 300).await;
     let drop_id: i64 = sqlx::query_scalar("SELECT drop_id FROM drop_items WHERE id = $1")
         .bind(scarce)
@@ -218,7 +213,7 @@ async fn one_batch_settles_its_presses_in_arrival_order_against_stock_limits_and
     };
 
     assert_eq!(made(0).balance.get(), 700);
-    assert!(matches!(answers[1], Err(app::AppError::SoldOut)));
+    assert!(matches!(answers[1], Err(AppError::SoldOut)));
     assert_eq!(
         made(2).balance.get(),
         400,
@@ -226,7 +221,7 @@ async fn one_batch_settles_its_presses_in_arrival_order_against_stock_limits_and
     );
     assert_eq!(
         refusal(3).unwrap(),
-        app::AppError::LimitReached { limit: 1 }.to_string()
+        AppError::LimitReached { limit: 1 }.to_string()
     );
     let bobs = made(4);
     match &answers[5] {
@@ -236,9 +231,9 @@ async fn one_batch_settles_its_presses_in_arrival_order_against_stock_limits_and
         other => panic!("the repeated key was not recognised: {other:?}"),
     }
     assert_eq!(made(6).balance.get(), 100);
-    assert!(matches!(answers[7], Err(app::AppError::SoldOut)));
-    assert!(matches!(answers[8], Err(app::AppError::Busy)));
-    assert!(matches!(answers[9], Err(app::AppError::NotFound { .. })));
+    assert!(matches!(answers[7], Err(AppError::SoldOut)));
+    assert!(matches!(answers[8], Err(AppError::Busy)));
+    assert!(matches!(answers[9], Err(AppError::NotFound { .. })));
     assert!(
         matches!(&answers[10], Ok(Settled::Repeat { item_id, .. }) if *item_id == plenty),
         "the server answers a reused key for another reward with a conflict"
@@ -288,11 +283,10 @@ async fn one_batch_settles_its_presses_in_arrival_order_against_stock_limits_and
 async fn a_press_stuck_behind_a_blocked_batch_is_told_busy_in_time_and_spends_nothing(
     pool: PgPool,
 ) {
-    use app::redemptions::admission::{Admission, Limits};
     let item = live_item(&pool, 20, 300).await;
     let (first, first_cookie) = member_with(&pool, 1, 1_000).await;
     let (second, second_cookie) = member_with(&pool, 2, 1_000).await;
-    let app = support::app_with(
+    let app = TestApp::with_line(
         pool.clone(),
         Admission::new(Limits {
             batch: 256,
@@ -302,7 +296,10 @@ async fn a_press_stuck_behind_a_blocked_batch_is_told_busy_in_time_and_spends_no
     );
     let press = |cookie: String| {
         let app = app.clone();
-        async move { support::redeem(&app, &cookie, item, &uuid::Uuid::new_v4().to_string()).await }
+        async move {
+            app.redeem(&cookie, item, &uuid::Uuid::new_v4().to_string())
+                .await
+        }
     };
     // Something else holds the first member's account (a long refund, say): the writer's
     // batch with their press waits for it.
@@ -314,7 +311,7 @@ async fn a_press_stuck_behind_a_blocked_batch_is_told_busy_in_time_and_spends_no
         .await
         .expect("the second press was answered while the batch was still stuck");
     assert_eq!(reply.status, 429, "{}", reply.body);
-    assert!(matches!(reply.app_error(), app::AppError::Busy));
+    assert!(matches!(reply.app_error(), AppError::Busy));
     assert_eq!(support::books(&pool, second).await.0, 1_000);
 
     blocker.rollback().await.unwrap();
@@ -336,7 +333,6 @@ async fn a_press_stuck_behind_a_blocked_batch_is_told_busy_in_time_and_spends_no
 
 #[sqlx::test]
 async fn a_press_that_waits_while_its_members_tier_changes_is_still_redeemed(pool: PgPool) {
-    use app::redemptions::server::{Press, Settled, settle};
     let item = live_item(&pool, 5, 300).await;
     let (member, _) = member_with(&pool, 1, 1_000).await;
     // A purchase moving the member up a tier holds their account row, as the earning API does.
@@ -384,8 +380,6 @@ async fn a_press_that_waits_while_its_members_tier_changes_is_still_redeemed(poo
 
 #[sqlx::test]
 async fn a_press_is_settled_while_the_crowd_holds_every_shared_connection(pool: PgPool) {
-    use app::redemptions::admission::{Admission, Limits};
-    use app::redemptions::server::{Press, Settled};
     let item = live_item(&pool, 5, 300).await;
     let (member, _) = member_with(&pool, 1, 1_000).await;
     // A server's shared pool, every connection busy with page loads and session reads.

@@ -1,0 +1,51 @@
+//! The benchmark's settings, read once from the `BENCH_*` variables bench.sh sets: the only
+//! place the benchmark reads its environment.
+
+/// Where the servers, databases and tools are, and how long and how hard to storm.
+pub struct Config {
+    pub storm_url: String,
+    pub page_url: String,
+    pub database_url: String,
+    pub baseline_url: String,
+    pub pgbench: String,
+    pub server_pid: u32,
+    pub wasm: String,
+    pub lighthouse: String,
+    pub seconds: u64,
+    pub members: usize,
+    /// `BENCH_QUICK=1`: only pgbench and the hot reward at 64 clients, closed and open loop (at
+    /// 80% of that), for trying a change to the redeem path in a minute rather than the whole
+    /// report.
+    pub quick: bool,
+}
+
+fn var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        eprintln!("{name} is not set; run the benchmark with server/scripts/bench.sh");
+        std::process::exit(2)
+    })
+}
+
+impl Config {
+    pub fn from_env() -> Self {
+        Self {
+            storm_url: var("BENCH_STORM_URL"),
+            page_url: var("BENCH_PAGE_URL"),
+            database_url: var("BENCH_DATABASE_URL"),
+            baseline_url: var("BENCH_BASELINE_URL"),
+            pgbench: var("BENCH_PGBENCH"),
+            server_pid: var("BENCH_SERVER_PID").parse().expect("a process id"),
+            wasm: var("BENCH_WASM"),
+            lighthouse: var("BENCH_LIGHTHOUSE_JSON"),
+            seconds: std::env::var("BENCH_SECONDS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(10),
+            members: std::env::var("BENCH_MEMBERS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(2_000),
+            quick: std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1"),
+        }
+    }
+}

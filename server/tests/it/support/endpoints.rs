@@ -1,0 +1,36 @@
+//! Every path into the `app` crate that the integration tests and the benchmark use, and only
+//! here: when the app's modules move, this is the one file to change. The benchmark includes
+//! it too (`server/benches/storm/main.rs`), for the redeem and sign-in URLs and the seeding.
+//!
+//! A server function's URL is its `PATH` (`<Redeem as ServerFn>::PATH` is `/api/fn/redeem`):
+//! Leptos' `#[server]` names a struct after the function, in CamelCase. Tests take URLs from
+//! there, so a renamed or moved endpoint breaks the build instead of a test.
+
+pub use leptos::server_fn::ServerFn;
+
+// The server functions the tests call, by feature.
+pub use app::admin::{CreateApiKey, ListApiKeys, ListTeam, RevokeApiKey, SetRole};
+pub use app::auth::{ChangePassword, CurrentViewer, SignIn, SignOut, SignUp};
+pub use app::bazaar::{GetBazaar, Remind};
+pub use app::care::{AdjustPoints, CancelForMember, GetMemberCare, SearchMembers};
+pub use app::drops::{
+    CancelDrop, CreateSchedule, GetDropCalendar, GetStaffDrop, PreviewSchedule, RemoveDropItem,
+    SaveDrop, SaveDropItem,
+};
+pub use app::members::GetAccount;
+pub use app::redemptions::{CancelRedemption, GetRedemption, Redeem};
+pub use app::reports::GetDropReport;
+pub use app::staff::{ArchiveReward, AuditEntries, GetStaffReward, ListStaffRewards, SaveReward};
+
+// The error every server function answers with, as the browser decodes it.
+pub use app::AppError;
+
+// The app's state, for building the router as the server does.
+pub use app::state::AppState;
+
+// Server-side code the tests drive directly, and the seeding uses.
+pub use app::auth::server::hash_password;
+pub use app::error::server::violated_constraint;
+pub use app::ledger::server as ledger;
+pub use app::redemptions::admission::{Admission, Limits};
+pub use app::redemptions::server::{Press, Settled, settle};

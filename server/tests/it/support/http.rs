@@ -1,0 +1,144 @@
+//! Requests through the router and the replies the tests read.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+use super::endpoints::AppError;
+
+/// The origin tests pretend to be: the router checks mutations against the Host header.
+pub const ORIGIN: &str = "http://bazaar.test";
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Reply {
+    /// The typed error a server function answered with, as the browser decodes it; its
+    /// `to_string()` is the message the person sees.
+    pub fn app_error(&self) -> AppError {
+        serde_json::from_str(self.text())
+            .unwrap_or_else(|e| panic!("not an AppError ({e}): {}", self.body))
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// The session cookie (`name=value`) the response set, if any.
+    pub fn cookie(&self) -> Option<String> {
+        let line = self
+            .body
+            .lines()
+            .find_map(|l| l.strip_prefix("--set-cookie: "))?;
+        Some(line.split(';').next()?.to_owned())
+    }
+
+    /// The full Set-Cookie header.
+    pub fn set_cookie(&self) -> Option<&str> {
+        self.body
+            .lines()
+            .find_map(|l| l.strip_prefix("--set-cookie: "))
+    }
+
+    /// The body without the appended cookie line.
+    pub fn text(&self) -> &str {
+        self.body
+            .split("\n--set-cookie: ")
+            .next()
+            .unwrap_or_default()
+    }
+}
+
+/// The message of a field error, with its field: what the person sees beside the input.
+pub fn field_error(reply: &Reply) -> (String, String) {
+    match reply.app_error() {
+        AppError::Invalid { field, message } => (field, message),
+        other => panic!("expected a field error, got {other:?} ({})", reply.status),
+    }
+}
+
+pub async fn send(app: &Router, request: Request<Body>) -> Reply {
+    // A hang fails the test that hit it, naming the request, instead of stalling the suite.
+    let uri = request.uri().clone();
+    tokio::time::timeout(ANSWER_WITHIN, answer(app, request))
+        .await
+        .unwrap_or_else(|_| panic!("no complete answer to {uri} within {ANSWER_WITHIN:?}"))
+}
+
+/// Far beyond any answer's time on a loaded CI machine; only a hang reaches it.
+const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(120);
+
+async fn answer(app: &Router, request: Request<Body>) -> Reply {
+    let response = app
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("the router answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Reply {
+        status,
+        headers,
+        content_type,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+/// Like `send`, keeping the `Set-Cookie` header.
+pub async fn send_with_cookie(app: &Router, request: Request<Body>) -> Reply {
+    let response = app
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("the router answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let mut body = String::from_utf8_lossy(&bytes).into_owned();
+    if let Some(cookie) = headers.get("set-cookie").and_then(|v| v.to_str().ok()) {
+        body = format!("{body}\n--set-cookie: {cookie}");
+    }
+    Reply {
+        status,
+        headers,
+        content_type,
+        body,
+    }
+}
+
+/// A form body, as a browser encodes it.
+pub fn form_body(form: &[(&str, &str)]) -> String {
+    form.iter()
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,131 @@
+//! What a visitor or a member does: sign up, sign in and out, look at the bazaar and their
+//! account, ask for reminders, redeem and cancel. One method per server function.
+
+use super::client::TestApp;
+use super::endpoints::{
+    CancelRedemption, ChangePassword, CurrentViewer, GetAccount, GetBazaar, GetRedemption, Redeem,
+    Remind, SignIn, SignOut, SignUp,
+};
+use super::http::Reply;
+
+impl TestApp {
+    /// The sign-up form, sent by someone not signed in.
+    pub async fn sign_up(&self, email: &str, display_name: &str, password: &str) -> Reply {
+        let form = [
+            ("email", email),
+            ("display_name", display_name),
+            ("password", password),
+        ];
+        self.submit::<SignUp>(&form, None).await
+    }
+
+    /// The sign-in form, sent by someone not signed in.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Reply {
+        self.submit::<SignIn>(&[("email", email), ("password", password)], None)
+            .await
+    }
+
+    /// The sign-in form, sent from a session that already exists.
+    pub async fn sign_in_from(&self, cookie: &str, email: &str, password: &str) -> Reply {
+        let form = [("email", email), ("password", password)];
+        self.submit::<SignIn>(&form, Some(cookie)).await
+    }
+
+    /// The sign-in form of a page that asked to be sent back to `next`.
+    pub async fn sign_in_then(&self, email: &str, password: &str, next: &str) -> Reply {
+        let form = [("email", email), ("password", password), ("next", next)];
+        self.submit::<SignIn>(&form, None).await
+    }
+
+    /// Signs in and returns the session cookie.
+    pub async fn signed_in(&self, email: &str, password: &str) -> String {
+        let reply = self.sign_in(email, password).await;
+        assert!(
+            reply.status.is_success() || reply.status.is_redirection(),
+            "sign-in failed: {} {}",
+            reply.status,
+            reply.body
+        );
+        reply.cookie().expect("sign-in sets a session cookie")
+    }
+
+    pub async fn sign_out(&self, cookie: &str) -> Reply {
+        self.submit::<SignOut>(&[], Some(cookie)).await
+    }
+
+    pub async fn change_password(
+        &self,
+        cookie: Option<&str>,
+        current_password: &str,
+        new_password: &str,
+    ) -> Reply {
+        let form = [
+            ("current_password", current_password),
+            ("new_password", new_password),
+        ];
+        self.submit::<ChangePassword>(&form, cookie).await
+    }
+
+    /// Who the session belongs to (`null` for nobody).
+    pub async fn viewer(&self, cookie: &str) -> Reply {
+        self.call::<CurrentViewer>(&[], Some(cookie)).await
+    }
+
+    /// The member's account: balance, tier and the first page of their history.
+    pub async fn account(&self, cookie: Option<&str>) -> Reply {
+        self.call::<GetAccount>(&[], cookie).await
+    }
+
+    /// Page `page` of the member's history.
+    pub async fn account_page(&self, cookie: &str, page: i64) -> Reply {
+        let page = page.to_string();
+        self.call::<GetAccount>(&[("page", &page)], Some(cookie))
+            .await
+    }
+
+    /// The bazaar, for a visitor or a member.
+    pub async fn bazaar(&self, cookie: Option<&str>) -> Reply {
+        self.call::<GetBazaar>(&[], cookie).await
+    }
+
+    /// The bazaar filtered by a category, for a visitor.
+    pub async fn bazaar_in(&self, category: &str) -> Reply {
+        self.call::<GetBazaar>(&[("category", category)], None)
+            .await
+    }
+
+    /// Sets (`on`) or cancels a reminder for a drop.
+    pub async fn remind(&self, cookie: Option<&str>, drop_id: &str, on: bool) -> Reply {
+        let on = if on { "true" } else { "false" };
+        self.submit::<Remind>(&[("drop_id", drop_id), ("on", on)], cookie)
+            .await
+    }
+
+    /// One press of Confirm on the redeem page: `item` with idempotency key `key`, as `cookie`.
+    pub async fn redeem(&self, cookie: &str, item: i64, key: &str) -> Reply {
+        self.redeem_as(Some(cookie), item, key).await
+    }
+
+    /// A press of Confirm from someone not signed in.
+    pub async fn redeem_signed_out(&self, item: i64, key: &str) -> Reply {
+        self.redeem_as(None, item, key).await
+    }
+
+    async fn redeem_as(&self, cookie: Option<&str>, item: i64, key: &str) -> Reply {
+        let item = item.to_string();
+        let form = [("drop_item_id", item.as_str()), ("idempotency_key", key)];
+        self.submit::<Redeem>(&form, cookie).await
+    }
+
+    /// One of the member's redemptions, by code.
+    pub async fn redemption(&self, cookie: &str, code: &str) -> Reply {
+        self.call::<GetRedemption>(&[("code", code)], Some(cookie))
+            .await
+    }
+
+    /// The member cancels their redemption `code`.
+    pub async fn cancel_redemption(&self, cookie: &str, code: &str) -> Reply {
+        self.submit::<CancelRedemption>(&[("code", code)], Some(cookie))
+            .await
+    }
+}

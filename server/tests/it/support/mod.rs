@@ -1,0 +1,18 @@
+//! What the integration tests share: a `TestApp` that drives the real router like a client
+//! (one method per endpoint), the rows seeded straight into the database, and the checks read
+//! back from it. Every path into the `app` crate goes through `endpoints`.
+
+mod client;
+mod db;
+pub mod endpoints;
+mod http;
+mod member_calls;
+mod seed;
+mod staff_calls;
+mod values;
+
+pub use client::{TestApp, patient_line};
+pub use db::*;
+pub use http::{ORIGIN, Reply, field_error, urlencode};
+pub use seed::*;
+pub use values::*;

@@ -1,0 +1,235 @@
+//! What staff and admins do in the console: the catalog, drops and schedules, member care,
+//! the post-drop report, the team and API keys. One method per server function, plus the
+//! console's own shortcuts (`new_drop`, `add_item`) and the photo upload form.
+
+use axum::body::Body;
+use axum::http::Request;
+
+use super::client::TestApp;
+use super::endpoints::{
+    AdjustPoints, ArchiveReward, AuditEntries, CancelDrop, CancelForMember, CreateApiKey,
+    CreateSchedule, GetDropCalendar, GetDropReport, GetMemberCare, GetStaffDrop, ListApiKeys,
+    ListStaffRewards, ListTeam, PreviewSchedule, RemoveDropItem, RevokeApiKey, SaveDrop,
+    SaveDropItem, SaveReward, SearchMembers, SetRole,
+};
+use super::http::{ORIGIN, Reply};
+
+impl TestApp {
+    /// The catalog, searched.
+    pub async fn staff_rewards(&self, cookie: &str, search: &str) -> Reply {
+        self.call::<ListStaffRewards>(&[("search", search)], Some(cookie))
+            .await
+    }
+
+    /// The reward form (with `id` to edit, without to create).
+    pub async fn save_reward(&self, cookie: &str, form: &[(&str, &str)]) -> Reply {
+        self.submit::<SaveReward>(form, Some(cookie)).await
+    }
+
+    pub async fn archive_reward(&self, cookie: &str, id: &str) -> Reply {
+        self.submit::<ArchiveReward>(&[("id", id)], Some(cookie))
+            .await
+    }
+
+    /// The audit log, filtered by action prefix or actor if given.
+    pub async fn audit(&self, cookie: &str, action: Option<&str>, actor: Option<&str>) -> Reply {
+        let mut query = Vec::new();
+        if let Some(action) = action {
+            query.push(("action", action));
+        }
+        if let Some(actor) = actor {
+            query.push(("actor", actor));
+        }
+        self.call::<AuditEntries>(&query, Some(cookie)).await
+    }
+
+    /// Uploads `bytes` as the reward's photo the way the edit page's form does; returns the
+    /// status and where the browser is sent.
+    pub async fn upload_photo(
+        &self,
+        reward: i64,
+        bytes: &[u8],
+        cookie: Option<&str>,
+    ) -> (u16, String) {
+        let mut body = b"--XBOUNDARY\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"pic.png\"\r\nContent-Type: image/png\r\n\r\n".to_vec();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n--XBOUNDARY--\r\n");
+        let mut request = Request::post(format!("/staff/rewards/{reward}/photo"))
+            .header("host", "bazaar.test")
+            .header("origin", ORIGIN)
+            .header("content-type", "multipart/form-data; boundary=XBOUNDARY");
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = self.response(request.body(Body::from(body)).unwrap()).await;
+        let location = response
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (response.status().as_u16(), location)
+    }
+
+    /// The drop calendar: `view` ("week", "month") around `date`.
+    pub async fn drop_calendar(&self, cookie: &str, view: &str, date: &str) -> Reply {
+        self.call::<GetDropCalendar>(&[("view", view), ("date", date)], Some(cookie))
+            .await
+    }
+
+    /// One drop as staff see it: its times, state and items.
+    pub async fn staff_drop(&self, cookie: &str, id: &str) -> Reply {
+        self.call::<GetStaffDrop>(&[("id", id)], Some(cookie)).await
+    }
+
+    /// The drop form (with `id` to edit, without to create).
+    pub async fn save_drop(
+        &self,
+        cookie: &str,
+        id: Option<&str>,
+        title: &str,
+        starts: &str,
+        ends: &str,
+    ) -> Reply {
+        let mut form = vec![("title", title), ("starts_at", starts), ("ends_at", ends)];
+        if let Some(id) = id {
+            form.push(("id", id));
+        }
+        self.submit::<SaveDrop>(&form, Some(cookie)).await
+    }
+
+    /// A new drop, saved through the form; its id.
+    pub async fn new_drop(&self, cookie: &str, title: &str, starts: &str, ends: &str) -> String {
+        let created = self.save_drop(cookie, None, title, starts, ends).await;
+        assert!(created.status.is_success(), "{}", created.body);
+        created.text().trim().to_owned()
+    }
+
+    /// The form putting a reward in a drop, as sent.
+    pub async fn save_drop_item(&self, cookie: &str, form: &[(&str, &str)]) -> Reply {
+        self.submit::<SaveDropItem>(form, Some(cookie)).await
+    }
+
+    /// Puts `quantity` of a reward in a drop: two per member, Gold members 30 minutes early.
+    pub async fn add_item(&self, cookie: &str, drop: &str, reward: &str, quantity: &str) -> Reply {
+        let form = [
+            ("drop_id", drop),
+            ("reward_id", reward),
+            ("quantity", quantity),
+            ("per_member_limit", "2"),
+            ("early_access_tier", "gold"),
+            ("early_access_minutes", "30"),
+        ];
+        self.save_drop_item(cookie, &form).await
+    }
+
+    pub async fn remove_drop_item(&self, cookie: &str, drop: &str, item: &str) -> Reply {
+        let form = [("drop_id", drop), ("item_id", item)];
+        self.submit::<RemoveDropItem>(&form, Some(cookie)).await
+    }
+
+    pub async fn cancel_drop(&self, cookie: &str, id: &str) -> Reply {
+        self.submit::<CancelDrop>(&[("id", id)], Some(cookie)).await
+    }
+
+    /// The next occurrences of a weekly rule, before it is saved.
+    pub async fn preview_schedule(
+        &self,
+        cookie: &str,
+        days: &str,
+        time: &str,
+        zone: &str,
+    ) -> Reply {
+        let query = [("days", days), ("time", time), ("zone", zone)];
+        self.call::<PreviewSchedule>(&query, Some(cookie)).await
+    }
+
+    /// A weekly schedule: drops on `days` at `time` in `zone`, each lasting `hours`.
+    pub async fn create_schedule(
+        &self,
+        cookie: &str,
+        title: &str,
+        days: &str,
+        time: &str,
+        zone: &str,
+        hours: &str,
+    ) -> Reply {
+        let form = [
+            ("title", title),
+            ("days", days),
+            ("time", time),
+            ("zone", zone),
+            ("hours", hours),
+        ];
+        self.submit::<CreateSchedule>(&form, Some(cookie)).await
+    }
+
+    /// The post-drop report.
+    pub async fn drop_report(&self, cookie: &str, drop: i64) -> Reply {
+        let id = drop.to_string();
+        self.call::<GetDropReport>(&[("id", &id)], Some(cookie))
+            .await
+    }
+
+    /// Members found by name or email.
+    pub async fn search_members(&self, cookie: &str, q: &str) -> Reply {
+        self.call::<SearchMembers>(&[("q", q)], Some(cookie)).await
+    }
+
+    /// One member as member care sees them: balance, ledger, redemptions.
+    pub async fn member_care(&self, cookie: &str, id: &str) -> Reply {
+        self.call::<GetMemberCare>(&[("id", id)], Some(cookie))
+            .await
+    }
+
+    pub async fn adjust_points(
+        &self,
+        cookie: &str,
+        member_id: &str,
+        points: &str,
+        reason: &str,
+    ) -> Reply {
+        let form = [
+            ("member_id", member_id),
+            ("points", points),
+            ("reason", reason),
+        ];
+        self.submit::<AdjustPoints>(&form, Some(cookie)).await
+    }
+
+    /// Staff cancel a member's redemption, after the member's own window.
+    pub async fn cancel_for_member(
+        &self,
+        cookie: &str,
+        member_id: &str,
+        code: &str,
+        reason: &str,
+    ) -> Reply {
+        let form = [("member_id", member_id), ("code", code), ("reason", reason)];
+        self.submit::<CancelForMember>(&form, Some(cookie)).await
+    }
+
+    /// Everyone with a staff or admin role.
+    pub async fn team(&self, cookie: &str) -> Reply {
+        self.call::<ListTeam>(&[], Some(cookie)).await
+    }
+
+    pub async fn set_role(&self, cookie: &str, email: &str, role: &str) -> Reply {
+        self.submit::<SetRole>(&[("email", email), ("role", role)], Some(cookie))
+            .await
+    }
+
+    /// The API keys, and a key just created (shown once).
+    pub async fn api_keys(&self, cookie: &str) -> Reply {
+        self.call::<ListApiKeys>(&[], Some(cookie)).await
+    }
+
+    pub async fn create_api_key(&self, cookie: &str, name: &str, source: &str) -> Reply {
+        let form = [("name", name), ("source", source)];
+        self.submit::<CreateApiKey>(&form, Some(cookie)).await
+    }
+
+    pub async fn revoke_api_key(&self, cookie: &str, id: &str) -> Reply {
+        self.submit::<RevokeApiKey>(&[("id", id)], Some(cookie))
+            .await
+    }
+}
