@@ -9,7 +9,7 @@ use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 use tower::ServiceExt;
 
-use super::endpoints::{Admission, AppState, Limits, ServerFn};
+use super::endpoints::{Admission, AppState, Config, Limits, ServerFn};
 use super::http::{self, ORIGIN, Reply, form_body, urlencode};
 
 /// The router the server builds, over the pool of one `#[sqlx::test]`.
@@ -27,22 +27,26 @@ impl TestApp {
 
     /// The app with its redemption line sized by the test.
     pub fn with_line(pool: PgPool, admission: Admission) -> Self {
-        let mut state = state(pool.clone());
-        state.admission = admission;
-        let router = server::router(state, &server::HttpConfig::default(), pages());
+        let router = server::router(
+            state(pool.clone()),
+            admission,
+            &server::HttpConfig::default(),
+            pages(),
+        );
         Self { router, pool }
     }
 
     /// The app with HTTP settings chosen by the test.
     pub fn with_config(pool: PgPool, config: &server::HttpConfig) -> Self {
-        let router = server::router(state(pool.clone()), config, pages());
+        let router = server::router(state(pool.clone()), Default::default(), config, pages());
         Self { router, pool }
     }
 
     /// The app with Leptos options and HTTP settings chosen by the test (where the site's
     /// files are, whether their names are hashed).
     pub fn with_options(pool: PgPool, options: LeptosOptions, config: &server::HttpConfig) -> Self {
-        let router = server::router(AppState::new(options, pool.clone()), config, pages());
+        let state = AppState::new(options, pool.clone(), Config::default());
+        let router = server::router(state, Default::default(), config, pages());
         Self { router, pool }
     }
 
@@ -142,7 +146,7 @@ fn state(pool: PgPool) -> AppState {
         .output_name("bazaar")
         .site_root("target/site")
         .build();
-    AppState::new(leptos_options, pool)
+    AppState::new(leptos_options, pool, Config::default())
 }
 
 /// A line with room for everyone and a minute of patience, for tests that count

@@ -9,28 +9,29 @@
 pub use leptos::server_fn::ServerFn;
 
 // The server functions the tests call, by feature.
-pub use app::admin::{CreateApiKey, ListApiKeys, ListTeam, RevokeApiKey, SetRole};
-pub use app::auth::{ChangePassword, CurrentViewer, SignIn, SignOut, SignUp};
+pub use app::account::{ChangePassword, CurrentViewer, GetAccount, SignIn, SignOut, SignUp};
+pub use app::audit_log::AuditEntries;
 pub use app::bazaar::{GetBazaar, Remind};
-pub use app::care::{AdjustPoints, CancelForMember, GetMemberCare, SearchMembers};
+pub use app::catalog::{ArchiveReward, GetStaffReward, ListStaffRewards, SaveReward};
 pub use app::drops::{
     CancelDrop, CreateSchedule, GetDropCalendar, GetStaffDrop, PreviewSchedule, RemoveDropItem,
     SaveDrop, SaveDropItem,
 };
-pub use app::members::GetAccount;
+pub use app::member_care::{AdjustPoints, CancelForMember, GetMemberCare, SearchMembers};
 pub use app::redemptions::{CancelRedemption, GetRedemption, Redeem};
 pub use app::reports::GetDropReport;
-pub use app::staff::{ArchiveReward, AuditEntries, GetStaffReward, ListStaffRewards, SaveReward};
+pub use app::team::{CreateApiKey, ListApiKeys, ListTeam, RevokeApiKey, SetRole};
 
 // The error every server function answers with, as the browser decodes it.
 pub use app::AppError;
 
-// The app's state, for building the router as the server does.
-pub use app::state::AppState;
+// The app's state and configuration, for building the router as the server does.
+pub use app::infra::config::Config;
+pub use app::infra::state::AppState;
 
 // Server-side code the tests drive directly, and the seeding uses.
-pub use app::auth::server::hash_password;
-pub use app::error::server::violated_constraint;
-pub use app::ledger::server as ledger;
-pub use app::redemptions::admission::{Admission, Limits};
-pub use app::redemptions::server::{Press, Settled, settle};
+pub use app::account::ssr::hash_password;
+pub use app::domain::error::server::violated_constraint;
+pub use app::infra::ledger;
+pub use app::redemptions::ssr::admission::{Admission, Limits};
+pub use app::redemptions::ssr::{Press, Settled, settle};
