@@ -30,10 +30,10 @@ mod load;
 mod report;
 
 // The app's paths and the seeding, shared with the integration tests (which use more of them).
-#[allow(unused_imports)]
+#[expect(unused_imports, reason = "the integration tests use the rest of these paths")]
 #[path = "../../tests/it/support/endpoints.rs"]
 mod endpoints;
-#[allow(dead_code)]
+#[expect(dead_code, reason = "the integration tests use the rest of the seeding")]
 #[path = "../../tests/it/support/seed.rs"]
 mod seed;
 
