@@ -108,35 +108,28 @@ pub async fn save(
         }
         _ => e.into(),
     };
-    let saved_id = match id {
-        Some(id) => sqlx::query_scalar!(
-            r#"UPDATE rewards SET title = $2, description = $3, category = $4, points_cost = $5, tags = $6, min_tier = $7
-               WHERE id = $1 RETURNING id"#,
-            id,
-            draft.title,
-            draft.description,
-            draft.category.slug(),
-            draft.points_cost,
-            &draft.tags,
-            draft.min_tier.map(Tier::code)
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(tier_error)?,
-        None => sqlx::query_scalar!(
-            r#"INSERT INTO rewards (title, description, category, points_cost, tags, min_tier)
-               VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"#,
-            draft.title,
-            draft.description,
-            draft.category.slug(),
-            draft.points_cost,
-            &draft.tags,
-            draft.min_tier.map(Tier::code)
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(tier_error)?,
-    };
+    // One statement for both: a new reward when there is no id, else the edit.
+    let saved_id = sqlx::query_scalar!(
+        r#"WITH edited AS (
+               UPDATE rewards SET title = $2, description = $3, category = $4, points_cost = $5,
+                                  tags = $6, min_tier = $7
+               WHERE id = $1 RETURNING id
+           ), created AS (
+               INSERT INTO rewards (title, description, category, points_cost, tags, min_tier)
+               SELECT $2, $3, $4, $5, $6, $7 WHERE $1::bigint IS NULL RETURNING id
+           )
+           SELECT id AS "id!" FROM edited UNION ALL SELECT id FROM created"#,
+        id,
+        draft.title,
+        draft.description,
+        draft.category.slug(),
+        draft.points_cost,
+        &draft.tags,
+        draft.min_tier.map(Tier::code)
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(tier_error)?;
     let after = reward(&mut *tx, saved_id).await?;
     let action = if before.is_some() {
         "reward.edit"

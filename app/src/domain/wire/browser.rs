@@ -1,8 +1,6 @@
 //! The browser side of [`Wire`]: `JSON.parse`, then `serde-wasm-bindgen` into the Rust type.
 
-use super::Wire;
 use serde::{Serialize, de::DeserializeOwned};
-use server_fn::{Bytes, Decodes, Encodes};
 use wasm_bindgen::JsValue;
 
 /// What went wrong reading or writing a value; it only ever reaches the browser's console
@@ -28,50 +26,19 @@ impl From<serde_wasm_bindgen::Error> for WireError {
     }
 }
 
-fn to_json<T: Serialize>(value: &T) -> Result<String, WireError> {
+pub fn to_json<T: Serialize>(value: &T) -> Result<String, WireError> {
     // Maps as plain objects and numbers as numbers, so `JSON.stringify` writes what
     // `serde_json` would.
     let value = value.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?;
     Ok(String::from(js_sys::JSON::stringify(&value)?))
 }
 
-fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, WireError> {
+pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, WireError> {
     Ok(serde_wasm_bindgen::from_value(js_sys::JSON::parse(text)?)?)
 }
 
-impl<T: Serialize> Encodes<T> for Wire {
-    type Error = WireError;
-
-    fn encode(value: &T) -> Result<Bytes, Self::Error> {
-        to_json(value).map(Bytes::from)
-    }
-}
-
-impl<T: DeserializeOwned> Decodes<T> for Wire {
-    type Error = WireError;
-
-    fn decode(bytes: Bytes) -> Result<T, Self::Error> {
-        let text = std::str::from_utf8(&bytes).map_err(|e| WireError(e.to_string()))?;
-        from_json(text)
-    }
-}
-
-impl<T: Serialize + 'static> codee::Encoder<T> for Wire {
-    type Error = WireError;
-    type Encoded = String;
-
-    fn encode(value: &T) -> Result<String, Self::Error> {
-        to_json(value)
-    }
-}
-
-impl<T: DeserializeOwned + 'static> codee::Decoder<T> for Wire {
-    type Error = WireError;
-    type Encoded = str;
-
-    fn decode(text: &str) -> Result<T, Self::Error> {
-        from_json(text)
-    }
+pub fn from_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, WireError> {
+    from_json(std::str::from_utf8(bytes).map_err(|e| WireError(e.to_string()))?)
 }
 
 /// `#[serde(with = "crate::domain::wire::instant")]` on a `DateTime<Utc>`: the same RFC 3339 text, read

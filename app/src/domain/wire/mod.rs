@@ -14,7 +14,7 @@
 
 use leptos::prelude::*;
 use serde::{Serialize, de::DeserializeOwned};
-use server_fn::{ContentType, Format, FormatType};
+use server_fn::{Bytes, ContentType, Decodes, Encodes, Format, FormatType};
 
 #[cfg(feature = "hydrate")]
 #[path = "browser.rs"]
@@ -39,6 +39,41 @@ impl ContentType for Wire {
 
 impl FormatType for Wire {
     const FORMAT_TYPE: Format = Format::Text;
+}
+
+// The same four encodings in both builds; only `codec`'s reading and writing of JSON differ.
+impl<T: Serialize> Encodes<T> for Wire {
+    type Error = WireError;
+
+    fn encode(value: &T) -> Result<Bytes, Self::Error> {
+        codec::to_json(value).map(Bytes::from)
+    }
+}
+
+impl<T: DeserializeOwned> Decodes<T> for Wire {
+    type Error = WireError;
+
+    fn decode(bytes: Bytes) -> Result<T, Self::Error> {
+        codec::from_bytes(&bytes)
+    }
+}
+
+impl<T: Serialize + 'static> codee::Encoder<T> for Wire {
+    type Error = WireError;
+    type Encoded = String;
+
+    fn encode(value: &T) -> Result<String, Self::Error> {
+        codec::to_json(value)
+    }
+}
+
+impl<T: DeserializeOwned + 'static> codee::Decoder<T> for Wire {
+    type Error = WireError;
+    type Encoded = str;
+
+    fn decode(text: &str) -> Result<T, Self::Error> {
+        codec::from_json(text)
+    }
 }
 
 /// A page's data: read on the server while rendering, carried into the page as JSON, and read

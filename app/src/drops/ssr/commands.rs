@@ -60,6 +60,25 @@ pub(super) async fn ensure_not_open(
     Ok(())
 }
 
+/// Locks the drop for a change to its rewards, refused once it has opened: from then on members
+/// are redeeming what it holds.
+async fn lock_unopened_items(
+    conn: &mut PgConnection,
+    drop_id: i64,
+    now: DateTime<Utc>,
+) -> Result<LockedDrop, AppError> {
+    let drop = lock_drop(conn, drop_id).await?;
+    ensure_not_open(
+        conn,
+        drop_id,
+        &drop,
+        now,
+        "its rewards can no longer be changed",
+    )
+    .await?;
+    Ok(drop)
+}
+
 pub(super) fn duplicate_title(title: &str) -> AppError {
     AppError::invalid(
         "title",
@@ -240,15 +259,7 @@ pub async fn save_item(
 ) -> Result<i64, AppError> {
     let actor = caller.account().id;
     let mut tx = caller.pool().begin().await?;
-    let drop = lock_drop(&mut tx, drop_id).await?;
-    ensure_not_open(
-        &mut tx,
-        drop_id,
-        &drop,
-        now,
-        "its rewards can no longer be changed",
-    )
-    .await?;
+    let drop = lock_unopened_items(&mut tx, drop_id, now).await?;
     let reward = sqlx::query!(
         r#"SELECT points_cost, archived_at IS NOT NULL AS "archived!" FROM rewards WHERE id = $1"#,
         item.reward_id
@@ -336,15 +347,7 @@ pub async fn remove_item(
 ) -> Result<(), AppError> {
     let actor = caller.account().id;
     let mut tx = caller.pool().begin().await?;
-    let drop = lock_drop(&mut tx, drop_id).await?;
-    ensure_not_open(
-        &mut tx,
-        drop_id,
-        &drop,
-        now,
-        "its rewards can no longer be changed",
-    )
-    .await?;
+    lock_unopened_items(&mut tx, drop_id, now).await?;
     let reward_id = sqlx::query_scalar!(
         "SELECT reward_id FROM drop_items WHERE id = $1 AND drop_id = $2",
         item_id,
