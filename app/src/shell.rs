@@ -44,8 +44,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet options=options.clone() id="leptos" />
                 // Every page works as plain HTML forms first, so the bundle waits until the page
                 // has loaded and the phone is idle. Leptos' own `defer` waits to run it but still
-                // preloads it from the <head>, and on a slow link 300 KB of WebAssembly then
-                // shares the wire with the reward images the member is looking at. Inside an
+                // preloads it from the <head>, and on a slow link the WebAssembly then shares the
+                // wire with the reward images the member is looking at (README, Performance: Lighthouse). Inside an
                 // inert <template> nothing is fetched; `START_BUNDLE` moves it into the page.
                 <template id="bundle">
                     <HydrationScripts options />

@@ -2,7 +2,7 @@
 # The drop-time benchmark (not a test): builds the release, starts a throwaway PostgreSQL with
 # durable commits, two release servers on it (one takes the storm, one serves the demo store
 # for the page measurements), runs Lighthouse on the bazaar page, then the load generator in
-# server/benches/storm.rs, which measures pgbench's baseline in the same run and prints the
+# server/benches/storm/, which measures pgbench's baseline in the same run and prints the
 # report. The report is also written to target/bench/report.md. Installs what is missing.
 # BENCH_SECONDS (default 10) sets the length of each storm run; BENCH_QUICK=1 measures only
 # pgbench and the hot reward at 64 clients (closed and open loop), for trying a change to the
@@ -28,7 +28,7 @@ else
 fi
 
 build_release
-say "Building the load generator (server/benches/storm.rs, release)"
+say "Building the load generator (server/benches/storm/, release)"
 # Its own target folder: cargo builds a package's binaries for its benches, and relinking
 # target/release/bazaar without cargo-leptos' build settings would break the page it serves.
 export CARGO_TARGET_DIR="$OUT/cargo"
@@ -71,7 +71,7 @@ PAGE_PORT=$SERVER_PORT
 ok "storm: http://127.0.0.1:$STORM_PORT/ (pid $STORM_PID) · demo store: http://127.0.0.1:$PAGE_PORT/"
 
 LIGHTHOUSE_RUNS=""
-# BENCH_QUICK=1: only pgbench and the hot reward at 64 clients, closed and open loop (storm.rs
+# BENCH_QUICK=1: only pgbench and the hot reward at 64 clients, closed and open loop (server/benches/storm/
 # stops there).
 [ "${BENCH_QUICK:-}" = 1 ] || say "Lighthouse on the bazaar page, 3 runs (mobile emulation, Debian Chromium)"
 for run in 1 2 3; do

@@ -34,8 +34,7 @@ pub fn migrator() -> sqlx::migrate::Migrator {
 /// How many connections the server keeps to PostgreSQL: `DATABASE_POOL_SIZE`, or four per core
 /// of this machine, from 8 to 32. More connections than the database has cores to run them only
 /// queue inside PostgreSQL, where they take the cores from the batch that holds a hot reward's
-/// row; on the 2-core bench machine 8 instead of 40 gave about 15% more redemptions/s at 64
-/// clients. The cap keeps a big host (or a container that sees the host's cores) with a few
+/// row (README, Performance: the pool sized to the cores). The cap keeps a big host (or a container that sees the host's cores) with a few
 /// replicas under PostgreSQL's default limit of 100 connections. The live-stock listener keeps
 /// one of them.
 pub fn pool_size(setting: Option<&str>, cores: usize) -> anyhow::Result<u32> {

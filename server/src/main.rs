@@ -24,8 +24,8 @@ use app::infra::state::AppState;
 use server::embedded_pg::EmbeddedPostgres;
 
 // Rendering a page and settling a batch allocate and free many small strings from every
-// worker thread: with glibc's allocator, malloc and free were about a third of the server's CPU
-// rendering the bazaar for a signed-in member (perf). mimalloc keeps per-thread free lists.
+// worker thread: with glibc's allocator, malloc and free took a large share of the server's
+// CPU (README, Performance: pages). mimalloc keeps per-thread free lists.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -138,8 +138,8 @@ pub fn TierSelect(
 /// the browser posts the form and the server redirects back, with any error in the URL for
 /// the page to show. Once it has, a press dispatches `action` in place, as Leptos' `ActionForm`
 /// would; the difference is how the arguments are read ([`FromForm`]). On the five drop-time
-/// forms (sign in and out, remind, redeem, cancel) `ActionForm` cost 21 KiB of brotli in the
-/// bundle every page loads. The staff, account and sign-up pages load as chunks of their own
+/// forms (sign in and out, remind, redeem, cancel) `ActionForm`'s form parser was a large part
+/// of the bundle every page loads (README, Performance: front end weight). The staff, account and sign-up pages load as chunks of their own
 /// and keep `ActionForm`.
 #[component]
 pub fn PostForm<S>(
