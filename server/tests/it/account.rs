@@ -1,16 +1,11 @@
 use sqlx::PgPool;
 
 use crate::support::endpoints::{GetAccount, ServerFn};
-use crate::support::{self, TestApp, purchase};
-
-const PW: &str = "correct horse battery";
+use crate::support::{self, PASSWORD as PW, TestApp, maya_at_the_till, purchase};
 
 #[sqlx::test]
 async fn the_account_shows_balance_tier_progress_expiring_points_and_history(pool: PgPool) {
-    support::store(&pool).await;
-    let maya = support::member(&pool, "maya@example.com", PW).await;
-    let key = support::api_key(&pool).await;
-    let app = TestApp::new(pool.clone());
+    let (app, maya, key) = maya_at_the_till(&pool).await;
     app.api_post(
         "/api/v1/purchases",
         Some(&key),
@@ -51,10 +46,7 @@ async fn the_account_shows_balance_tier_progress_expiring_points_and_history(poo
 
 #[sqlx::test]
 async fn history_is_paginated_newest_first(pool: PgPool) {
-    support::store(&pool).await;
-    let maya = support::member(&pool, "maya@example.com", PW).await;
-    let key = support::api_key(&pool).await;
-    let app = TestApp::new(pool.clone());
+    let (app, maya, key) = maya_at_the_till(&pool).await;
     for n in 0..25 {
         app.api_post(
             "/api/v1/purchases",
@@ -78,11 +70,8 @@ async fn history_is_paginated_newest_first(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_member_cannot_read_another_members_account_by_changing_an_id(pool: PgPool) {
-    support::store(&pool).await;
-    let maya = support::member(&pool, "maya@example.com", PW).await;
+    let (app, maya, key) = maya_at_the_till(&pool).await;
     let other = support::member(&pool, "other@example.com", PW).await;
-    let key = support::api_key(&pool).await;
-    let app = TestApp::new(pool.clone());
     app.api_post(
         "/api/v1/purchases",
         Some(&key),

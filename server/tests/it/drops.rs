@@ -4,16 +4,14 @@
 use chrono::{Duration, Utc};
 use sqlx::PgPool;
 
-use crate::support::{self, TestApp, audit_actions, count, field_error, staff, store_local};
+use crate::support::{
+    self, audit_actions, count, field_error, staff_console, staff_console_with_a_reward,
+    store_local,
+};
 
 #[sqlx::test]
 async fn staff_schedule_a_one_off_drop_fill_it_edit_it_and_every_step_is_audited(pool: PgPool) {
-    support::store(&pool).await;
-    let reward = support::reward(&pool, "Candle duo", "gift", 750)
-        .await
-        .to_string();
-    let staff = staff(&pool).await;
-    let app = TestApp::new(pool.clone());
+    let (app, staff, reward) = staff_console_with_a_reward(&pool).await;
     let now = Utc::now();
     let starts = store_local(now + Duration::days(2));
     let ends = store_local(now + Duration::days(3));
@@ -85,12 +83,7 @@ async fn staff_schedule_a_one_off_drop_fill_it_edit_it_and_every_step_is_audited
 
 #[sqlx::test]
 async fn each_invalid_scheduling_input_gets_its_message_and_nothing_is_saved(pool: PgPool) {
-    support::store(&pool).await;
-    let reward = support::reward(&pool, "Candle duo", "gift", 750)
-        .await
-        .to_string();
-    let staff = staff(&pool).await;
-    let app = TestApp::new(pool.clone());
+    let (app, staff, reward) = staff_console_with_a_reward(&pool).await;
     let now = Utc::now();
     let (tomorrow, day_after) = (
         store_local(now + Duration::days(1)),
@@ -211,9 +204,7 @@ async fn each_invalid_scheduling_input_gets_its_message_and_nothing_is_saved(poo
 
 #[sqlx::test]
 async fn a_weekly_schedule_creates_eight_drops_at_nine_local_time(pool: PgPool) {
-    support::store(&pool).await;
-    let staff = staff(&pool).await;
-    let app = TestApp::new(pool.clone());
+    let (app, staff) = staff_console(&pool).await;
     let preview = app
         .preview_schedule(&staff, "tue,thu", "09:00", "America/Mexico_City")
         .await
@@ -254,12 +245,7 @@ async fn a_weekly_schedule_creates_eight_drops_at_nine_local_time(pool: PgPool) 
 
 #[sqlx::test]
 async fn moving_a_drop_so_close_that_its_early_access_has_begun_is_refused(pool: PgPool) {
-    support::store(&pool).await;
-    let reward = support::reward(&pool, "Candle duo", "gift", 750)
-        .await
-        .to_string();
-    let staff = staff(&pool).await;
-    let app = TestApp::new(pool.clone());
+    let (app, staff, reward) = staff_console_with_a_reward(&pool).await;
     let now = Utc::now();
     let (starts, ends) = (
         store_local(now + Duration::days(2)),
@@ -297,12 +283,7 @@ async fn moving_a_drop_so_close_that_its_early_access_has_begun_is_refused(pool:
 
 #[sqlx::test]
 async fn each_mistake_in_putting_a_reward_in_a_drop_is_explained_beside_its_field(pool: PgPool) {
-    support::store(&pool).await;
-    let reward = support::reward(&pool, "Candle duo", "gift", 750)
-        .await
-        .to_string();
-    let staff = staff(&pool).await;
-    let app = TestApp::new(pool.clone());
+    let (app, staff, reward) = staff_console_with_a_reward(&pool).await;
     let now = Utc::now();
     let later = app
         .new_drop(
@@ -424,9 +405,7 @@ async fn each_mistake_in_putting_a_reward_in_a_drop_is_explained_beside_its_fiel
 
 #[sqlx::test]
 async fn each_mistake_in_a_drop_is_explained_and_a_drop_that_opened_keeps_its_times(pool: PgPool) {
-    support::store(&pool).await;
-    let staff = staff(&pool).await;
-    let app = TestApp::new(pool.clone());
+    let (app, staff) = staff_console(&pool).await;
     let now = Utc::now();
     let starts = store_local(now + Duration::days(2));
     let ends = store_local(now + Duration::days(3));

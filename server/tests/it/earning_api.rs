@@ -4,7 +4,7 @@ use chrono::{Duration, Utc};
 use sqlx::PgPool;
 
 use crate::support::endpoints::ledger;
-use crate::support::{self, TestApp, books, purchase};
+use crate::support::{self, TestApp, books, maya_at_the_till, purchase};
 
 async fn counts(pool: &PgPool) -> (i64, i64) {
     sqlx::query_as("SELECT (SELECT count(*) FROM purchases), (SELECT count(*) FROM ledger_entries)")
@@ -15,10 +15,7 @@ async fn counts(pool: &PgPool) -> (i64, i64) {
 
 #[sqlx::test]
 async fn a_purchase_earns_points_at_the_members_tier_rate(pool: PgPool) {
-    support::store(&pool).await;
-    let maya = support::member(&pool, "maya@example.com", "correct horse battery").await;
-    let key = support::api_key(&pool).await;
-    let app = TestApp::new(pool.clone());
+    let (app, maya, key) = maya_at_the_till(&pool).await;
 
     let reply = app
         .api_post(
@@ -58,10 +55,7 @@ async fn a_purchase_earns_points_at_the_members_tier_rate(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_replayed_purchase_earns_once_and_gets_the_first_answer(pool: PgPool) {
-    support::store(&pool).await;
-    let maya = support::member(&pool, "maya@example.com", "correct horse battery").await;
-    let key = support::api_key(&pool).await;
-    let app = TestApp::new(pool.clone());
+    let (app, maya, key) = maya_at_the_till(&pool).await;
     let body = purchase(maya, "till-7-000481", "50.00");
     let first = app.api_post("/api/v1/purchases", Some(&key), &body).await;
     let second = app.api_post("/api/v1/purchases", Some(&key), &body).await;
@@ -74,10 +68,7 @@ async fn a_replayed_purchase_earns_once_and_gets_the_first_answer(pool: PgPool) 
 
 #[sqlx::test]
 async fn the_same_external_id_with_different_details_is_a_409(pool: PgPool) {
-    support::store(&pool).await;
-    let maya = support::member(&pool, "maya@example.com", "correct horse battery").await;
-    let key = support::api_key(&pool).await;
-    let app = TestApp::new(pool.clone());
+    let (app, maya, key) = maya_at_the_till(&pool).await;
     app.api_post(
         "/api/v1/purchases",
         Some(&key),
@@ -101,10 +92,7 @@ async fn the_same_external_id_with_different_details_is_a_409(pool: PgPool) {
 
 #[sqlx::test]
 async fn concurrent_replays_of_one_purchase_earn_once(pool: PgPool) {
-    support::store(&pool).await;
-    let maya = support::member(&pool, "maya@example.com", "correct horse battery").await;
-    let key = support::api_key(&pool).await;
-    let app = TestApp::new(pool.clone());
+    let (app, maya, key) = maya_at_the_till(&pool).await;
     let body = purchase(maya, "till-burst", "10.00");
     let replies = futures_join(&app, &key, &body, 20).await;
     assert_eq!(replies.iter().filter(|s| **s == 201).count(), 1);
@@ -135,10 +123,7 @@ async fn futures_join(app: &TestApp, key: &str, body: &str, n: usize) -> Vec<u16
 
 #[sqlx::test]
 async fn bad_purchases_get_a_specific_4xx_and_nothing_is_written(pool: PgPool) {
-    support::store(&pool).await;
-    let maya = support::member(&pool, "maya@example.com", "correct horse battery").await;
-    let key = support::api_key(&pool).await;
-    let app = TestApp::new(pool.clone());
+    let (app, maya, key) = maya_at_the_till(&pool).await;
     let at = (Utc::now() - Duration::minutes(1)).to_rfc3339();
     let with = |patch: serde_json::Value| {
         let mut body = serde_json::json!({"member_id": maya, "external_id": "x-1", "amount": "10.00", "currency": "USD", "purchased_at": at});
@@ -249,10 +234,7 @@ async fn bad_purchases_get_a_specific_4xx_and_nothing_is_written(pool: PgPool) {
 
 #[sqlx::test]
 async fn the_api_needs_a_valid_key(pool: PgPool) {
-    support::store(&pool).await;
-    let maya = support::member(&pool, "maya@example.com", "correct horse battery").await;
-    let key = support::api_key(&pool).await;
-    let app = TestApp::new(pool.clone());
+    let (app, maya, key) = maya_at_the_till(&pool).await;
     let body = purchase(maya, "k-1", "10.00");
     let missing = app.api_post("/api/v1/purchases", None, &body).await;
     assert_eq!(missing.status, 401);
@@ -318,10 +300,7 @@ async fn each_key_is_rate_limited_with_retry_after(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_refund_reverses_the_purchases_points_once(pool: PgPool) {
-    support::store(&pool).await;
-    let maya = support::member(&pool, "maya@example.com", "correct horse battery").await;
-    let key = support::api_key(&pool).await;
-    let app = TestApp::new(pool.clone());
+    let (app, maya, key) = maya_at_the_till(&pool).await;
     app.api_post(
         "/api/v1/purchases",
         Some(&key),
@@ -360,10 +339,7 @@ async fn a_refund_reverses_the_purchases_points_once(pool: PgPool) {
 
 #[sqlx::test]
 async fn refunding_points_already_spent_takes_back_only_what_is_left(pool: PgPool) {
-    support::store(&pool).await;
-    let maya = support::member(&pool, "maya@example.com", "correct horse battery").await;
-    let key = support::api_key(&pool).await;
-    let app = TestApp::new(pool.clone());
+    let (app, maya, key) = maya_at_the_till(&pool).await;
     app.api_post(
         "/api/v1/purchases",
         Some(&key),

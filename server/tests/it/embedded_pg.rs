@@ -22,6 +22,18 @@ fn postmaster_running(data_dir: &std::path::Path) -> bool {
         .unwrap_or(false)
 }
 
+/// Where a test's cluster lives: a fresh directory the `postgres` user may enter (the cluster runs
+/// as it when the tests run as root), removed when its handle drops; and the root to start in.
+fn cluster_root() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::Builder::new()
+        .prefix("bazaar-embedded-")
+        .tempdir()
+        .unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let root = dir.path().join("data");
+    (dir, root)
+}
+
 async fn create_db(pg: &EmbeddedPostgres) {
     let mut conn = sqlx::PgConnection::connect(&pg.admin_url()).await.unwrap();
     sqlx::query("CREATE DATABASE bazaar")
@@ -32,12 +44,7 @@ async fn create_db(pg: &EmbeddedPostgres) {
 
 #[tokio::test]
 async fn embedded_cluster_keeps_its_data_across_restarts_and_stops_cleanly() {
-    let dir = tempfile::Builder::new()
-        .prefix("bazaar-embedded-")
-        .tempdir()
-        .unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let root = dir.path().join("data");
+    let (_dir, root) = cluster_root();
 
     let mut pg = tokio::task::spawn_blocking({
         let root = root.clone();
@@ -93,12 +100,8 @@ async fn embedded_cluster_keeps_its_data_across_restarts_and_stops_cleanly() {
 
 #[test]
 fn embedded_cluster_refuses_passwordless_connections() {
-    let dir = tempfile::Builder::new()
-        .prefix("bazaar-embedded-")
-        .tempdir()
-        .unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let pg = EmbeddedPostgres::start(&dir.path().join("data")).unwrap();
+    let (_dir, root) = cluster_root();
+    let pg = EmbeddedPostgres::start(&root).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -5,7 +5,7 @@ use crate::support::endpoints::ledger::{
     Credit, Debit, credit, debit, expire_due, lock_balance, recalculate_all_tiers,
 };
 use crate::support::endpoints::violated_constraint;
-use crate::support::{self, TestApp, books, purchase};
+use crate::support::{self, books, maya_at_the_till, purchase};
 
 async fn earn(pool: &PgPool, account: i64, points: i64, expires_in_days: i64) {
     let mut tx = pool.begin().await.unwrap();
@@ -41,10 +41,7 @@ async fn spend(pool: &PgPool, account: i64, points: i64) -> bool {
 
 #[sqlx::test]
 async fn fifty_concurrent_purchases_and_spends_keep_the_books_exact(pool: PgPool) {
-    support::store(&pool).await;
-    let maya = support::member(&pool, "maya@example.com", "correct horse battery").await;
-    let key = support::api_key(&pool).await;
-    let app = TestApp::new(pool.clone());
+    let (app, maya, key) = maya_at_the_till(&pool).await;
     let mut tasks = Vec::new();
     for n in 0..50 {
         let (app, key, task_pool) = (app.clone(), key.clone(), pool.clone());
@@ -155,10 +152,7 @@ async fn the_database_refuses_an_overspend_and_edits_to_history(pool: PgPool) {
 
 #[sqlx::test]
 async fn the_daily_tier_pass_lowers_a_tier_when_spend_ages_out(pool: PgPool) {
-    support::store(&pool).await;
-    let maya = support::member(&pool, "maya@example.com", "correct horse battery").await;
-    let key = support::api_key(&pool).await;
-    let app = TestApp::new(pool.clone());
+    let (app, maya, key) = maya_at_the_till(&pool).await;
     let body = serde_json::json!({
         "member_id": maya, "external_id": "old-big", "amount": "500.00", "currency": "USD",
         "purchased_at": (Utc::now() - Duration::days(300)).to_rfc3339(),

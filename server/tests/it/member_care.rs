@@ -1,21 +1,18 @@
 //! Member care in the console: adjusting points, cancelling a member's redemption, finding
 //! members.
 
-use chrono::{Duration, Utc};
 use sqlx::PgPool;
 
 use crate::support::{
-    self, TestApp, account_with_role, assert_invariants, audit_actions, count, field_error, grant,
-    staff,
+    TestApp, account_with_role, assert_invariants, audit_actions, count, field_error, grant,
+    live_item, staff, staff_console,
 };
 
 #[sqlx::test]
 async fn staff_adjust_points_with_a_reason_and_never_below_zero(pool: PgPool) {
-    support::store(&pool).await;
-    let staff = staff(&pool).await;
+    let (app, staff) = staff_console(&pool).await;
     let (member, member_cookie) = account_with_role(&pool, "fan@example.com", "member").await;
     grant(&pool, member, 500).await;
-    let app = TestApp::new(pool.clone());
     let id = member.to_string();
     let adjust = |points: &'static str, reason: &'static str| {
         let (app, staff, id) = (app.clone(), staff.clone(), id.clone());
@@ -65,24 +62,12 @@ async fn staff_adjust_points_with_a_reason_and_never_below_zero(pool: PgPool) {
 
 #[sqlx::test]
 async fn staff_cancel_a_redemption_for_a_member_after_their_grace_period(pool: PgPool) {
-    support::store(&pool).await;
+    let item = live_item(&pool, 5, 300).await;
     let staff = staff(&pool).await;
-    let now = Utc::now();
-    let drop = support::drop_window(
-        &pool,
-        "Live",
-        now - Duration::hours(1),
-        now + Duration::hours(5),
-    )
-    .await;
-    let reward = support::reward(&pool, "Candle duo", "gift", 300).await;
-    let item = support::drop_item(&pool, drop, reward, 5, 5).await;
     let (member, cookie) = account_with_role(&pool, "fan@example.com", "member").await;
     grant(&pool, member, 1000).await;
     let app = TestApp::new(pool.clone());
-    let redeemed = app
-        .redeem(&cookie, item, &uuid::Uuid::new_v4().to_string())
-        .await;
+    let redeemed = app.press(&cookie, item).await;
     assert!(redeemed.status.is_success(), "{}", redeemed.body);
     let code = redeemed.json()["code"].as_str().unwrap().to_owned();
     sqlx::query("UPDATE redemptions SET created_at = now() - interval '1 hour'")
@@ -129,10 +114,8 @@ async fn staff_cancel_a_redemption_for_a_member_after_their_grace_period(pool: P
 
 #[sqlx::test]
 async fn each_mistake_in_adjusting_points_or_finding_a_member_is_explained(pool: PgPool) {
-    support::store(&pool).await;
-    let staff = staff(&pool).await;
+    let (app, staff) = staff_console(&pool).await;
     let (member, _) = account_with_role(&pool, "fan@example.com", "member").await;
-    let app = TestApp::new(pool.clone());
     let id = member.to_string();
     let long_reason = "r".repeat(201);
     let cases = [

@@ -9,6 +9,34 @@ fn key() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+/// A member who had 500 points and has just redeemed one of ten units at 100 each.
+struct Redeemed {
+    app: TestApp,
+    item: i64,
+    member: i64,
+    cookie: String,
+    /// What the member was told: the redemption, with its code and until when they may cancel.
+    redemption: serde_json::Value,
+    code: String,
+}
+
+async fn just_redeemed(pool: &PgPool) -> Redeemed {
+    let item = live_item(pool, 10, 100).await;
+    let (member, cookie) = member_with(pool, 1, 500).await;
+    let app = TestApp::new(pool.clone());
+    let redemption: serde_json::Value =
+        serde_json::from_str(app.redeem(&cookie, item, &key()).await.text()).unwrap();
+    let code = redemption["code"].as_str().unwrap().to_owned();
+    Redeemed {
+        app,
+        item,
+        member,
+        cookie,
+        redemption,
+        code,
+    }
+}
+
 #[sqlx::test]
 async fn five_hundred_presses_from_three_hundred_members_never_oversell_fifty_units(pool: PgPool) {
     let item = live_item(&pool, 50, 100).await;
@@ -270,12 +298,14 @@ async fn early_access_opens_the_drop_for_the_higher_tier_first(pool: PgPool) {
 
 #[sqlx::test]
 async fn cancelling_within_the_window_returns_points_stock_and_the_members_limit(pool: PgPool) {
-    let item = live_item(&pool, 10, 100).await;
-    let (maya, cookie) = member_with(&pool, 1, 500).await;
-    let app = TestApp::new(pool.clone());
-    let redemption: serde_json::Value =
-        serde_json::from_str(app.redeem(&cookie, item, &key()).await.text()).unwrap();
-    let code = redemption["code"].as_str().unwrap().to_owned();
+    let Redeemed {
+        app,
+        item,
+        member: maya,
+        cookie,
+        redemption,
+        code,
+    } = just_redeemed(&pool).await;
     assert!(redemption["cancel_until"].is_string());
 
     let reply = app.cancel_redemption(&cookie, &code).await;
@@ -315,13 +345,10 @@ async fn cancelling_within_the_window_returns_points_stock_and_the_members_limit
 
 #[sqlx::test]
 async fn cancelling_after_the_window_or_for_someone_else_is_refused(pool: PgPool) {
-    let item = live_item(&pool, 10, 100).await;
-    let (_, cookie) = member_with(&pool, 1, 500).await;
+    let Redeemed {
+        app, cookie, code, ..
+    } = just_redeemed(&pool).await;
     let (_, other) = member_with(&pool, 2, 500).await;
-    let app = TestApp::new(pool.clone());
-    let redemption: serde_json::Value =
-        serde_json::from_str(app.redeem(&cookie, item, &key()).await.text()).unwrap();
-    let code = redemption["code"].as_str().unwrap().to_owned();
 
     let theirs = app.cancel_redemption(&other, &code).await;
     assert_eq!(theirs.status, 404);

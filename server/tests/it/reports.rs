@@ -3,12 +3,11 @@
 use chrono::{Duration, Utc};
 use sqlx::PgPool;
 
-use crate::support::{self, TestApp, account_with_role, grant, staff};
+use crate::support::{self, account_with_role, grant, staff_console};
 
 #[sqlx::test]
 async fn the_post_drop_report_shows_sell_out_failures_bursts_and_exports_csv(pool: PgPool) {
-    support::store(&pool).await;
-    let staff = staff(&pool).await;
+    let (app, staff) = staff_console(&pool).await;
     let now = Utc::now();
     let drop = support::drop_window(
         &pool,
@@ -19,26 +18,18 @@ async fn the_post_drop_report_shows_sell_out_failures_bursts_and_exports_csv(poo
     .await;
     let reward = support::reward(&pool, "Candle duo", "gift", 300).await;
     let item = support::drop_item(&pool, drop, reward, 2, 2).await;
-    let app = TestApp::new(pool.clone());
     let mut members = Vec::new();
     for n in 0..3 {
         let (id, cookie) = account_with_role(&pool, &format!("m{n}@example.com"), "member").await;
         grant(&pool, id, 1000).await;
         members.push((id, cookie));
     }
-    let press = |cookie: String| {
-        let app = app.clone();
-        async move {
-            app.redeem(&cookie, item, &uuid::Uuid::new_v4().to_string())
-                .await
-        }
-    };
-    assert!(press(members[0].1.clone()).await.status.is_success());
-    assert!(press(members[1].1.clone()).await.status.is_success());
+    assert!(app.press(&members[0].1, item).await.status.is_success());
+    assert!(app.press(&members[1].1, item).await.status.is_success());
     // The third member is too late, and keeps pressing: a burst within one second.
     for _ in 0..6 {
         assert_eq!(
-            press(members[2].1.clone()).await.app_error().to_string(),
+            app.press(&members[2].1, item).await.app_error().to_string(),
             "Sorry, this reward just sold out."
         );
     }

@@ -371,9 +371,7 @@ async fn a_minimum_tier_set_on_a_reward_in_the_catalog_holds_in_the_drops_it_is_
         page.body.contains("Gold tier and above"),
         "the card says who may redeem"
     );
-    let refused = app
-        .redeem(&bronze, item, &uuid::Uuid::new_v4().to_string())
-        .await;
+    let refused = app.press(&bronze, item).await;
     assert_eq!(refused.status, 403, "{}", refused.body);
     assert_eq!(
         refused.app_error().to_string(),
@@ -408,9 +406,7 @@ async fn rewards_pressed_for_before_their_drop_opened_can_still_be_removed_or_ar
     let (_, eager) = support::member_with(&pool, 1, 500).await;
     let app = TestApp::new(pool.clone());
     for item in [tote, mug] {
-        let early = app
-            .redeem(&eager, item, &uuid::Uuid::new_v4().to_string())
-            .await;
+        let early = app.press(&eager, item).await;
         assert_eq!(early.status, 409, "{}", early.body);
     }
     let pressed: i64 = sqlx::query_scalar("SELECT count(*) FROM redemption_attempts")

@@ -143,9 +143,7 @@ async fn a_member_turned_away_by_a_full_line_is_told_to_press_again_and_spends_n
             max_wait: std::time::Duration::from_millis(10),
         }),
     );
-    let reply = app
-        .redeem(&cookie, item, &uuid::Uuid::new_v4().to_string())
-        .await;
+    let reply = app.press(&cookie, item).await;
     assert_eq!(reply.status, 429);
     assert_eq!(reply.headers["retry-after"], "1");
     assert_eq!(
@@ -294,22 +292,18 @@ async fn a_press_stuck_behind_a_blocked_batch_is_told_busy_in_time_and_spends_no
             max_wait: std::time::Duration::from_millis(300),
         }),
     );
-    let press = |cookie: String| {
-        let app = app.clone();
-        async move {
-            app.redeem(&cookie, item, &uuid::Uuid::new_v4().to_string())
-                .await
-        }
-    };
     // Something else holds the first member's account (a long refund, say): the writer's
     // batch with their press waits for it.
     let blocker = support::hold_account(&pool, first).await;
-    let stuck = tokio::spawn(press(first_cookie));
+    let stuck = tokio::spawn(app.press(&first_cookie, item));
     tokio::time::sleep(std::time::Duration::from_millis(150)).await;
 
-    let reply = tokio::time::timeout(std::time::Duration::from_secs(10), press(second_cookie))
-        .await
-        .expect("the second press was answered while the batch was still stuck");
+    let reply = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        app.press(&second_cookie, item),
+    )
+    .await
+    .expect("the second press was answered while the batch was still stuck");
     assert_eq!(reply.status, 429, "{}", reply.body);
     assert!(matches!(reply.app_error(), AppError::Busy));
     assert_eq!(support::books(&pool, second).await.0, 1_000);

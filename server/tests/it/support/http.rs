@@ -82,8 +82,7 @@ async fn answer(app: &Router, request: Request<Body>) -> Reply {
         .expect("the router answers");
     let status = response.status();
     let headers = response.headers().clone();
-    let content_type = response
-        .headers()
+    let content_type = headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
@@ -97,31 +96,18 @@ async fn answer(app: &Router, request: Request<Body>) -> Reply {
     }
 }
 
-/// Like `send`, keeping the `Set-Cookie` header.
+/// Like `send`, keeping the `Set-Cookie` header: appended to the body, where `Reply::cookie`
+/// finds it.
 pub async fn send_with_cookie(app: &Router, request: Request<Body>) -> Reply {
-    let response = app
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("the router answers");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let content_type = headers
-        .get("content-type")
+    let mut reply = send(app, request).await;
+    if let Some(cookie) = reply
+        .headers
+        .get("set-cookie")
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let mut body = String::from_utf8_lossy(&bytes).into_owned();
-    if let Some(cookie) = headers.get("set-cookie").and_then(|v| v.to_str().ok()) {
-        body = format!("{body}\n--set-cookie: {cookie}");
+    {
+        reply.body = format!("{}\n--set-cookie: {cookie}", reply.body);
     }
-    Reply {
-        status,
-        headers,
-        content_type,
-        body,
-    }
+    reply
 }
 
 /// A form body, as a browser encodes it.

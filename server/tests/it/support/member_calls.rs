@@ -111,6 +111,16 @@ impl TestApp {
         self.redeem_as(None, item, key).await
     }
 
+    /// A press of Confirm with a key of its own (a new press, not a retry). The answer comes
+    /// from a future that owns what it needs, so a test may spawn it or hold it back.
+    pub fn press(&self, cookie: &str, item: i64) -> impl Future<Output = Reply> + Send + use<> {
+        let (app, cookie) = (self.clone(), cookie.to_owned());
+        async move {
+            app.redeem(&cookie, item, &uuid::Uuid::new_v4().to_string())
+                .await
+        }
+    }
+
     async fn redeem_as(&self, cookie: Option<&str>, item: i64, key: &str) -> Reply {
         let item = item.to_string();
         let form = [("drop_item_id", item.as_str()), ("idempotency_key", key)];

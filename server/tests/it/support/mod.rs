@@ -1,10 +1,12 @@
 //! What the integration tests share: a `TestApp` that drives the real router like a client
-//! (one method per endpoint), the rows seeded straight into the database, and the checks read
-//! back from it. Every path into the `app` crate goes through `endpoints`.
+//! (one method per endpoint), the rows seeded straight into the database, the starting points
+//! many tests share (`fixtures`), and the checks read back from it. Every path into the `app`
+//! crate goes through `endpoints`.
 
 mod client;
 mod db;
 pub mod endpoints;
+mod fixtures;
 mod http;
 mod member_calls;
 mod seed;
@@ -13,6 +15,7 @@ mod values;
 
 pub use client::{TestApp, patient_line};
 pub use db::*;
+pub use fixtures::*;
 pub use http::{ORIGIN, Reply, field_error, urlencode};
 pub use seed::*;
 pub use values::*;
