@@ -30,10 +30,16 @@ mod load;
 mod report;
 
 // The app's paths and the seeding, shared with the integration tests (which use more of them).
-#[expect(unused_imports, reason = "the integration tests use the rest of these paths")]
+#[expect(
+    unused_imports,
+    reason = "the integration tests use the rest of these paths"
+)]
 #[path = "../../tests/it/support/endpoints.rs"]
 mod endpoints;
-#[expect(dead_code, reason = "the integration tests use the rest of the seeding")]
+#[expect(
+    dead_code,
+    reason = "the integration tests use the rest of the seeding"
+)]
 #[path = "../../tests/it/support/seed.rs"]
 mod seed;
 
