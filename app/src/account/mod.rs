@@ -1,7 +1,8 @@
-//! Accounts and sign-in: who is using the portal, and what they may do.
+//! A member's account: signing up, in and out, the password, and the account page with the
+//! member's points, history and reminders.
 //!
-//! Every server function starts with `authorize(Policy::…)`: the check is the first line, so a
-//! new endpoint cannot forget it.
+//! Every server function starts with `authorize::<P>()` (see `infra::caller`): the check is the
+//! first line, so a new endpoint cannot forget it.
 
 mod page;
 mod pages;

@@ -70,8 +70,8 @@ impl Policy for Anyone {
 
 impl Policy for Member {
     fn admit(RequestToken(mut request): RequestToken) -> Result<Self, AppError> {
+        // The account moves out of the request: a `Member` reads it from `account` only.
         let account = request.viewer.take().ok_or(AppError::Unauthenticated)?;
-        request.viewer = Some(account.clone());
         Ok(Member { request, account })
     }
 }
