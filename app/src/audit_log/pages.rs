@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::audit_entries;
 use crate::kit::Loaded;
+use crate::kit::page::refused;
 
 /// `/staff/audit`: who did what, filterable. Admins only.
 #[component]
@@ -16,7 +17,7 @@ pub fn AuditPage() -> impl IntoView {
     );
     view! {
         <Title text="Audit log · Staff · Rewards Bazaar" />
-        <Loaded data=entries staff=true let:list>
+        <Loaded data=entries on_error=refused let:list>
             <section class="account-section" aria-labelledby="audit-heading">
                 <h1 id="audit-heading">"Audit log"</h1>
                 <form method="get" action="/staff/audit" class="inline-form" role="search">

@@ -8,6 +8,7 @@ use super::{
 };
 use crate::domain::account::Tier;
 use crate::domain::category::Category;
+use crate::kit::page::refused;
 use crate::kit::params::use_id;
 use crate::kit::{FieldError, FormError, Loaded, TierSelect, action_error, field_invalid};
 
@@ -17,7 +18,7 @@ pub fn StaffHome() -> impl IntoView {
     let rewards = crate::domain::wire::resource(|| (), |_| list_staff_rewards(None));
     view! {
         <Title text="Staff · Rewards Bazaar" />
-        <Loaded data=rewards staff=true let:list>
+        <Loaded data=rewards on_error=refused let:list>
             <section class="account-section" aria-labelledby="staff-heading">
                 <h1 id="staff-heading">"Staff console"</h1>
                 <ul class="staff-links" role="list">
@@ -41,7 +42,7 @@ pub fn StaffRewards() -> impl IntoView {
     let rewards = crate::domain::wire::resource(move || search.get(), list_staff_rewards);
     view! {
         <Title text="Rewards · Staff · Rewards Bazaar" />
-        <Loaded data=rewards staff=true let:list>
+        <Loaded data=rewards on_error=refused let:list>
             <section class="account-section" aria-labelledby="rewards-heading">
                 <h1 id="rewards-heading">"Rewards"</h1>
                 <form method="get" action="/staff/rewards" role="search" class="inline-form">
@@ -140,7 +141,7 @@ pub fn StaffRewardEdit() -> impl IntoView {
     let archived = move || query.read().get("archived").is_some();
     view! {
         <Title text="Edit reward · Staff · Rewards Bazaar" />
-        <Loaded data=reward staff=true let:r>
+        <Loaded data=reward on_error=refused let:r>
             {
                 let is_archived = r.archived;
                 let rid = r.id;

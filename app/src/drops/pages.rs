@@ -8,6 +8,7 @@ use super::{
 };
 use crate::domain::account::Tier;
 use crate::domain::drop_state::DropState;
+use crate::kit::page::refused;
 use crate::kit::params::use_id;
 use crate::kit::{
     FieldError, FormError, Loaded, TextField, TierSelect, action_error, field_invalid,
@@ -38,7 +39,7 @@ pub fn StaffDropsPage() -> impl IntoView {
     let created = move || query.read().get("created");
     view! {
         <Title text="Drops · Staff · Rewards Bazaar" />
-        <Loaded data=calendar staff=true let:c>
+        <Loaded data=calendar on_error=refused let:c>
             {move || created().map(|n| view! {
                 <p class="form-success" role="status">{format!("Schedule saved: {n} drops created. Open each to add rewards.")}</p>
             })}
@@ -172,7 +173,7 @@ pub fn StaffDropPage() -> impl IntoView {
     };
     view! {
         <Title text="Drop · Staff · Rewards Bazaar" />
-        <Loaded data=detail staff=true let:d>
+        <Loaded data=detail on_error=refused let:d>
             {move || notice().map(|n| view! { <p class="form-success" role="status">{n}</p> })}
             <DropDetail detail=d />
         </Loaded>

@@ -7,20 +7,23 @@ use leptos::prelude::*;
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::notice::{ErrorNotice, Refused};
+
 use crate::AppError;
 use crate::domain::wire::Wire;
 
 /// Shows `data` once it has arrived, through `children` (`<Loaded data let:value>…`). The
 /// server renders pages complete (async mode), so the loading line only shows while an in-place
-/// navigation fetches. An error shows as an [`ErrorNotice`], or for a staff page (`staff`) as
-/// [`Refused`], which offers staff sign-in; `signed_out` replaces either for a visitor who is
-/// not signed in.
+/// navigation fetches. An error shows through `on_error`: an [`ErrorNotice`] unless the page
+/// says otherwise (staff pages pass [`refused`], which offers staff sign-in); `signed_out`
+/// replaces it for a visitor who is not signed in. The error views are function pointers, not
+/// generic parameters, so a page links only the one it names: the staff notice stays out of
+/// the bundle members download.
 #[component]
 pub fn Loaded<T, F, V>(
     data: Resource<Result<T, AppError>, Wire>,
     children: F,
     #[prop(default = "Loading…")] loading: &'static str,
-    #[prop(optional)] staff: bool,
+    #[prop(default = error_notice)] on_error: fn(AppError) -> AnyView,
     #[prop(optional, into)] signed_out: Option<ViewFn>,
 ) -> impl IntoView
 where
@@ -43,12 +46,21 @@ where
                             Err(AppError::Unauthenticated) if signed_out.is_some() => {
                                 signed_out.map(|v| v.run()).into_any()
                             }
-                            Err(error) if staff => view! { <Refused error /> }.into_any(),
-                            Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                            Err(error) => on_error(error),
                         }
                     })
                 }
             }
         </Transition>
     }
+}
+
+/// The notice for a member's page: what went wrong, with a way back.
+pub fn error_notice(error: AppError) -> AnyView {
+    view! { <ErrorNotice error /> }.into_any()
+}
+
+/// The notice for a staff page: staff sign-in for a visitor, else what went wrong.
+pub fn refused(error: AppError) -> AnyView {
+    view! { <Refused error /> }.into_any()
 }

@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{AdjustPoints, CancelForMember, MemberCare, get_member_care, search_members};
+use crate::kit::page::refused;
 use crate::kit::params::use_id;
 use crate::kit::{FieldError, FormError, Loaded, TextField, action_error, field_invalid};
 
@@ -22,7 +23,7 @@ pub fn MemberSearchPage() -> impl IntoView {
                 <input id="q" name="q" type="search" value=q.get_untracked().unwrap_or_default() />
                 <button type="submit" class="button button-small-solid">"Search"</button>
             </form>
-            <Loaded data=found staff=true let:list>
+            <Loaded data=found on_error=refused let:list>
                 {if list.is_empty() {
                     let asked = q.get_untracked().is_some_and(|q| !q.trim().is_empty());
                     view! {
@@ -71,7 +72,7 @@ pub fn MemberCarePage() -> impl IntoView {
     };
     view! {
         <Title text="Member · Staff · Rewards Bazaar" />
-        <Loaded data=member staff=true let:m>
+        <Loaded data=member on_error=refused let:m>
             {move || notice().map(|n| view! { <p class="form-success" role="status">{n}</p> })}
             <Member member=m />
         </Loaded>

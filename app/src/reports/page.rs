@@ -3,6 +3,7 @@ use leptos_meta::Title;
 
 use super::{Bar, DropReport, get_drop_report};
 use crate::kit::Loaded;
+use crate::kit::page::refused;
 use crate::kit::params::use_id;
 
 /// `/staff/drops/{id}/report`
@@ -12,7 +13,7 @@ pub fn DropReportPage() -> impl IntoView {
     let report = crate::domain::wire::resource(move || id.get(), get_drop_report);
     view! {
         <Title text="Post-drop report · Staff · Rewards Bazaar" />
-        <Loaded data=report staff=true let:r>
+        <Loaded data=report on_error=refused let:r>
             <Report report=r />
         </Loaded>
     }

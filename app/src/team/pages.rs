@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{CreateApiKey, RevokeApiKey, SetRole, list_api_keys, list_team};
+use crate::kit::page::refused;
 use crate::kit::{FieldError, FormError, Loaded, TextField, action_error, field_invalid};
 
 /// `/staff/team`: staff and admins, and a form to change anyone's role. Admins only.
@@ -15,7 +16,7 @@ pub fn TeamPage() -> impl IntoView {
     let error = action_error(set);
     view! {
         <Title text="Team · Staff · Rewards Bazaar" />
-        <Loaded data=team staff=true let:list>
+        <Loaded data=team on_error=refused let:list>
             <section class="account-section" aria-labelledby="team-heading">
                 <p><a href="/staff">"← Staff console"</a></p>
                 <h1 id="team-heading">"Staff and admins"</h1>
@@ -64,7 +65,7 @@ pub fn ApiKeysPage() -> impl IntoView {
     let revoke = ServerAction::<RevokeApiKey>::new();
     view! {
         <Title text="API keys · Staff · Rewards Bazaar" />
-        <Loaded data=keys staff=true let:k>
+        <Loaded data=keys on_error=refused let:k>
             <section class="account-section" aria-labelledby="keys-heading">
                 <p><a href="/staff">"← Staff console"</a></p>
                 <h1 id="keys-heading">"API keys"</h1>
