@@ -152,9 +152,7 @@ impl EmbeddedPostgres {
 
     fn init(&self, root: &Path, password_file: &Path) -> Result<()> {
         tracing::info!(dir = %self.data_dir.display(), "creating the embedded PostgreSQL cluster (first run)");
-        let password: String = std::iter::repeat_with(fastrand::alphanumeric)
-            .take(32)
-            .collect();
+        let password = app::infra::secret::random_token(32);
         // initdb reads the superuser password from a file; that file must be readable by the
         // cluster's user and is removed straight after.
         let pwfile = root.join("initdb.pw");

@@ -1,35 +1,99 @@
-//! Background work: expiring points, deleting expired sessions, and the daily tier pass. All
-//! are safe to run on several servers at once.
+//! Background work: expiring points, deleting expired sessions and old attempt records, and
+//! the daily tier pass. Every server runs this loop, and each job runs on one of them at a
+//! time: it holds a PostgreSQL advisory lock while it runs, and a server that finds the lock
+//! taken skips that round (the holder is doing the work).
 
 use chrono::Utc;
 use sqlx::PgPool;
 use std::time::Duration;
 
-/// Runs forever: points expiry and session clean-up every hour, tiers once a day (and once at
-/// start).
+/// Advisory lock keys, one per job (any numbers unique within the database).
+const EXPIRY_LOCK: i64 = 0x6a6f_6273_0001;
+const CLEAN_UP_LOCK: i64 = 0x6a6f_6273_0002;
+const TIERS_LOCK: i64 = 0x6a6f_6273_0003;
+
+/// Attempt records (sign-in, redemption) kept this long: limits look back 15 minutes, and the
+/// post-drop report a few weeks.
+const KEEP_SIGN_IN_ATTEMPTS_DAYS: i32 = 30;
+const KEEP_REDEMPTION_ATTEMPTS_DAYS: i32 = 180;
+
+/// Runs forever: points expiry and clean-up every hour, tiers once a day (and once at start).
 pub async fn run(pool: PgPool) {
     let mut ticks: u64 = 0;
     let mut interval = tokio::time::interval(Duration::from_secs(3600));
     loop {
         interval.tick().await;
-        match app::infra::ledger::expire_due(&pool, Utc::now()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(accounts = n, "expired points"),
-            Err(error) => tracing::error!(%error, "expiring points failed"),
-        }
-        if let Err(error) = tower_sessions::session_store::ExpiredDeletion::delete_expired(
-            &crate::sessions::PgSessionStore::new(pool.clone()),
-        )
-        .await
-        {
-            tracing::error!(%error, "deleting expired sessions failed");
-        }
-        if ticks.is_multiple_of(24) {
-            match app::infra::ledger::recalculate_all_tiers(&pool, Utc::now()).await {
-                Ok(n) => tracing::info!(changed = n, "recalculated tiers"),
-                Err(error) => tracing::error!(%error, "recalculating tiers failed"),
+        once(&pool, EXPIRY_LOCK, "expiring points", async {
+            let n = app::infra::ledger::expire_due(&pool, Utc::now()).await?;
+            if n > 0 {
+                tracing::info!(accounts = n, "expired points");
             }
+            Ok(())
+        })
+        .await;
+        once(&pool, CLEAN_UP_LOCK, "cleaning up", clean_up(&pool)).await;
+        if ticks.is_multiple_of(24) {
+            once(&pool, TIERS_LOCK, "recalculating tiers", async {
+                let n = app::infra::ledger::recalculate_all_tiers(&pool, Utc::now()).await?;
+                tracing::info!(changed = n, "recalculated tiers");
+                Ok(())
+            })
+            .await;
         }
         ticks += 1;
     }
+}
+
+/// Runs `job` if no other server is running it now; returns whether it ran. The lock is held on
+/// a connection of its own for the job's length and released after (or by PostgreSQL, if this
+/// server dies mid-job).
+pub async fn once(
+    pool: &PgPool,
+    lock: i64,
+    what: &str,
+    job: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> bool {
+    let result = async {
+        let mut holder = pool.acquire().await?;
+        let mine: bool = sqlx::query_scalar!(r#"SELECT pg_try_advisory_lock($1) AS "mine!""#, lock)
+            .fetch_one(&mut *holder)
+            .await?;
+        if !mine {
+            return anyhow::Ok(false);
+        }
+        let outcome = job.await;
+        sqlx::query_scalar!("SELECT pg_advisory_unlock($1)", lock)
+            .fetch_one(&mut *holder)
+            .await?;
+        outcome.map(|()| true)
+    }
+    .await;
+    match result {
+        Ok(ran) => ran,
+        Err(error) => {
+            tracing::error!(%error, "{what} failed");
+            false
+        }
+    }
+}
+
+/// Deletes expired sessions and attempt records past their use.
+pub async fn clean_up(pool: &PgPool) -> anyhow::Result<()> {
+    tower_sessions::session_store::ExpiredDeletion::delete_expired(
+        &crate::sessions::PgSessionStore::new(pool.clone()),
+    )
+    .await?;
+    sqlx::query!(
+        "DELETE FROM sign_in_attempts WHERE at < now() - make_interval(days => $1)",
+        KEEP_SIGN_IN_ATTEMPTS_DAYS
+    )
+    .execute(pool)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM redemption_attempts WHERE at < now() - make_interval(days => $1)",
+        KEEP_REDEMPTION_ATTEMPTS_DAYS
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
 }

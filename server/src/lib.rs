@@ -6,6 +6,7 @@ pub mod demo;
 pub mod embedded_pg;
 pub mod invariants;
 pub mod jobs;
+pub mod limits;
 pub mod live;
 pub mod media;
 pub mod page_cache;
@@ -54,11 +55,16 @@ pub fn pool_size(setting: Option<&str>, cores: usize) -> anyhow::Result<u32> {
     }
 }
 
+/// The longest a request waits for a database connection before it is answered 503.
+pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(800);
+
 /// Connects to `url` and brings the schema up to date.
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(std::time::Duration::from_secs(10))
+        // While PostgreSQL is unreachable, a request hears "press again in a moment" within a
+        // second instead of hanging; the pool reconnects by itself when it is back.
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect(url)
         .await
         .map_err(|e| anyhow::anyhow!("could not connect to the database: {e}"))?;
@@ -143,8 +149,16 @@ pub fn router(state: AppState, line: Admission, config: &HttpConfig, pages: &Pag
     // Only the bazaar itself: it is what a drop's crowd loads in the same second.
     let pages = page_cache::PageCache::new(state.pool.clone(), &["/"], config.page_cache);
     // Sessions live in Postgres so that every server instance sees them and sign-out is real.
+    // Under https the cookie is `__Host-`: browsers then refuse it unless it is `Secure`, for
+    // this host only and the whole site, so a sibling subdomain cannot plant or shadow it.
+    let cookie_name = if config.https {
+        "__Host-bazaar_session"
+    } else {
+        "bazaar_session"
+    };
     let sessions = SessionManagerLayer::new(sessions::PgSessionStore::new(state.pool.clone()))
-        .with_name("bazaar_session")
+        .with_name(cookie_name)
+        .with_path("/")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.https)
@@ -175,7 +189,11 @@ pub fn router(state: AppState, line: Admission, config: &HttpConfig, pages: &Pag
             hashed_files,
             media::site_file_cache,
         ))
-        .layer(axum::middleware::from_fn(security::same_origin_mutations))
+        .layer(axum::middleware::from_fn_with_state(
+            security::SiteOrigin(state.config.public_origin.as_deref().map(Into::into)),
+            security::same_origin_mutations,
+        ))
+        .layer(axum::middleware::from_fn(limits::bounded_bodies))
         .layer(CompressionLayer::new())
         // Outside compression, so a cached page is stored (and served) already compressed.
         .layer(axum::middleware::from_fn_with_state(

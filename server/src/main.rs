@@ -57,6 +57,11 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(config: Config) -> Result<()> {
+    if !config.problems.is_empty() {
+        anyhow::bail!("{}", config.problems.join("; "));
+    }
+    let leptos_options = Config::leptos().map_err(anyhow::Error::msg)?;
+    let addr = leptos_options.site_addr;
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -109,8 +114,7 @@ async fn run(config: Config) -> Result<()> {
         return Ok(());
     };
 
-    let leptos_options = Config::leptos().map_err(anyhow::Error::msg)?;
-    let addr = leptos_options.site_addr;
+    announce_demo_logins(&pool, addr).await?;
     let http = server::HttpConfig::new(&config);
     let app = server::router(
         AppState::new(leptos_options, pool.clone(), config),
@@ -179,6 +183,29 @@ async fn api_key_command(args: &[String], config: &Config) -> Result<()> {
         "Created API key {:?} for source {source:?}. It is shown only now: store it in the integration's secrets.",
         name
     );
+    Ok(())
+}
+
+/// Beyond loopback, demo accounts on their published passwords get random ones, printed here
+/// once; and while demo accounts exist, every start says so.
+async fn announce_demo_logins(pool: &sqlx::PgPool, addr: std::net::SocketAddr) -> Result<()> {
+    let replaced = server::demo::secure_demo_logins(pool, addr).await?;
+    if !replaced.is_empty() {
+        println!(
+            "\n  Listening on {addr}, beyond this machine: the demo accounts' published passwords are off.\n  Their new passwords (shown only now):"
+        );
+        for login in &replaced {
+            println!("    {:<6} {}  {}", login.role, login.email, login.password);
+        }
+        println!();
+    }
+    let demo = server::demo::demo_accounts(pool).await?;
+    if !demo.is_empty() {
+        tracing::warn!(
+            accounts = %demo.join(", "),
+            "this database has the demo accounts: fine for trying the portal, not for a real store (start a real store with BAZAAR_DEMO=0 on an empty database)"
+        );
+    }
     Ok(())
 }
 

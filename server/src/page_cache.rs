@@ -7,7 +7,7 @@
 //! instead of all rendering at once.
 //!
 //! What keeps this safe:
-//! - only `GET` requests without a session cookie, only for the paths given, only `200` HTML
+//! - only `GET` requests without a signed-in session, only for the paths given, only `200` HTML
 //!   responses that set no cookie are cached: a signed-in member's page (their balance, their
 //!   tier) is never stored, and never served to anyone;
 //! - an entry never outlives the next drop opening or closing, so nobody is shown a drop as
@@ -15,6 +15,7 @@
 //! - each `Accept-Encoding` gets its own entry, because the body is stored compressed.
 
 use std::collections::HashMap;
+use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -81,20 +82,38 @@ impl PageCache {
     }
 
     /// The slot for this request, or `None` when it must not be cached.
-    fn slot(&self, request: &Request) -> Option<Slot> {
-        let anonymous = !request
-            .headers()
-            .get_all(header::COOKIE)
-            .iter()
-            .any(|c| c.to_str().map_or(true, |c| c.contains("bazaar_session=")));
+    async fn slot(&self, slot: Option<Slot>, cookie: Option<String>) -> Option<Slot> {
+        let slot = slot?;
+        if self.signed_in(cookie).await {
+            return None;
+        }
+        Some(slot)
+    }
+
+    /// Whether the request carries a session that is signed in. A made-up or expired session
+    /// cookie is a visitor like any other: it must not buy a fresh render of the page.
+    async fn signed_in(&self, cookie: Option<String>) -> bool {
+        let Some(id) = cookie else {
+            return false;
+        };
+        let Ok(id) = tower_sessions::session::Id::from_str(&id) else {
+            return false;
+        };
+        crate::sessions::PgSessionStore::new(self.pool.clone())
+            .is_signed_in(&id)
+            .await
+            // Not knowing, render for them: never serve a member the visitors' page wrongly.
+            .unwrap_or(true)
+    }
+
+    fn slot_for(&self, request: &Request) -> Option<Slot> {
         if request.method() != Method::GET
-            || !anonymous
             || self.ttl.is_zero()
             || !self.paths.contains(&request.uri().path())
         {
             return None;
         }
-        let url = request.uri().to_string();
+        let url = page_key(request.uri())?;
         let encoding = request
             .headers()
             .get(header::ACCEPT_ENCODING)
@@ -135,6 +154,38 @@ impl PageCache {
     }
 }
 
+/// What a cached page is keyed on: its path and the one query parameter the bazaar reads,
+/// `category`, when it names a category. Anything else in the query string (tracking tags,
+/// junk) does not change the page, so it shares the page's entry instead of pushing real pages
+/// out; a `category` that names nothing is rendered uncached (its page names the mistake).
+fn page_key(uri: &axum::http::Uri) -> Option<String> {
+    let category = uri.query().and_then(|query| {
+        query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(name, _)| *name == "category")
+            .map(|(_, value)| value)
+    });
+    match category {
+        None | Some("") => Some(uri.path().to_owned()),
+        Some(slug) => app::domain::category::Category::from_str(slug)
+            .ok()
+            .map(|category| format!("{}?category={}", uri.path(), category.slug())),
+    }
+}
+
+/// The value of the `bazaar_session` cookie, if the request sends one.
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == "bazaar_session" || *name == "__Host-bazaar_session")
+        .map(|(_, value)| value.to_owned())
+}
+
 impl Page {
     fn response(&self) -> Response {
         let mut response = Response::new(Body::from(self.body.clone()));
@@ -145,7 +196,8 @@ impl Page {
 }
 
 pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next) -> Response {
-    let Some(slot) = cache.slot(&request) else {
+    let (slot, cookie) = (cache.slot_for(&request), session_cookie(request.headers()));
+    let Some(slot) = cache.slot(slot, cookie).await else {
         return next.run(request).await;
     };
     // Held while rendering: whoever comes meanwhile waits for this render instead of starting

@@ -2,22 +2,37 @@
 //!
 //! Session cookies are `SameSite=Lax`, which already keeps them off most cross-site POSTs; this
 //! check is the second lock: a POST (or other mutation) to a page or server function must carry
-//! an `Origin` (or, failing that, `Referer`) naming this very host. The integrator API is exempt:
+//! an `Origin` (or, failing that, `Referer`) naming this site: the configured public URL's
+//! scheme and host (`BAZAAR_PUBLIC_URL`), or without one the host the request was sent to. The
+//! integrator API is exempt:
 //! it authenticates with keys, not cookies, so a forged request gains nothing.
 
-use axum::extract::Request;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use app::AppError;
 
-pub async fn same_origin_mutations(request: Request, next: Next) -> Response {
+/// The site's own origin (`https://rewards.example.com`), when configured.
+#[derive(Clone, Default)]
+pub struct SiteOrigin(pub Option<Arc<str>>);
+
+pub async fn same_origin_mutations(
+    State(site): State<SiteOrigin>,
+    request: Request,
+    next: Next,
+) -> Response {
     let safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if safe || request.uri().path().starts_with("/api/v1/") || same_origin(request.headers()) {
+    if safe
+        || request.uri().path().starts_with("/api/v1/")
+        || same_origin(request.headers(), site.0.as_deref())
+    {
         next.run(request).await
     } else {
         tracing::warn!(path = %request.uri().path(), "refused a cross-site request");
@@ -25,14 +40,28 @@ pub async fn same_origin_mutations(request: Request, next: Next) -> Response {
     }
 }
 
-fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
-        return false;
-    };
+fn same_origin(headers: &HeaderMap, site: Option<&str>) -> bool {
     let source = headers
         .get(header::ORIGIN)
         .or_else(|| headers.get(header::REFERER))
         .and_then(|v| v.to_str().ok());
+    if let Some(site) = site {
+        // Scheme and host both: an `http://` page of the same host is another origin.
+        return source.is_some_and(|url| {
+            let origin = url.split(['?', '#']).next().unwrap_or_default();
+            let origin = match origin.split_once("://") {
+                Some((scheme, rest)) => {
+                    let host = rest.split('/').next().unwrap_or_default();
+                    format!("{scheme}://{host}")
+                }
+                None => return false,
+            };
+            origin.eq_ignore_ascii_case(site)
+        });
+    }
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
     match source {
         Some(url) => {
             let rest = url

@@ -9,6 +9,8 @@ use tower_sessions::cookie::time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 
+use app::infra::caller::SESSION_STORE_UNREACHABLE as UNREACHABLE;
+
 #[derive(Debug, Clone)]
 pub struct PgSessionStore {
     pool: PgPool,
@@ -17,6 +19,19 @@ pub struct PgSessionStore {
 impl PgSessionStore {
     pub fn new(pool: PgPool) -> Self {
         Self { pool }
+    }
+}
+
+impl PgSessionStore {
+    /// Whether `id` names a live session with an account signed in to it.
+    pub async fn is_signed_in(&self, id: &Id) -> Result<bool, sqlx::Error> {
+        sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM sessions WHERE id_sha256 = $1 AND expires_at > now()
+                              AND data ? 'account_id') AS "signed_in!""#,
+            key(id)
+        )
+        .fetch_one(&self.pool)
+        .await
     }
 }
 
@@ -30,6 +45,16 @@ fn to_chrono(t: OffsetDateTime) -> DateTime<Utc> {
 
 fn backend(e: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
+}
+
+/// A database error as the session layer reports it; an unreachable database is marked so the
+/// caller answers "press again in a moment" (503) rather than an opaque 500.
+fn database(e: sqlx::Error) -> session_store::Error {
+    if app::domain::error::server::unreachable(&e) {
+        session_store::Error::Backend(format!("{UNREACHABLE}{e}"))
+    } else {
+        backend(e)
+    }
 }
 
 fn encode(record: &Record) -> session_store::Result<serde_json::Value> {
@@ -49,7 +74,7 @@ impl SessionStore for PgSessionStore {
             )
             .execute(&self.pool)
             .await
-            .map_err(backend)?;
+            .map_err(database)?;
             if inserted.rows_affected() == 1 {
                 return Ok(());
             }
@@ -67,7 +92,7 @@ impl SessionStore for PgSessionStore {
         )
         .execute(&self.pool)
         .await
-        .map_err(backend)?;
+        .map_err(database)?;
         Ok(())
     }
 
@@ -78,7 +103,7 @@ impl SessionStore for PgSessionStore {
         )
         .fetch_optional(&self.pool)
         .await
-        .map_err(backend)?;
+        .map_err(database)?;
         row.map(|row| {
             let data = serde_json::from_value(row.data)
                 .map_err(|e| session_store::Error::Decode(e.to_string()))?;
@@ -97,7 +122,7 @@ impl SessionStore for PgSessionStore {
         sqlx::query!("DELETE FROM sessions WHERE id_sha256 = $1", key(id))
             .execute(&self.pool)
             .await
-            .map_err(backend)?;
+            .map_err(database)?;
         Ok(())
     }
 }
@@ -108,7 +133,7 @@ impl ExpiredDeletion for PgSessionStore {
         sqlx::query!("DELETE FROM sessions WHERE expires_at <= now()")
             .execute(&self.pool)
             .await
-            .map_err(backend)?;
+            .map_err(database)?;
         Ok(())
     }
 }

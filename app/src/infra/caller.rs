@@ -6,18 +6,23 @@
 //! that changes staff data takes a `&Staff`, not a pool. `Admin` stands in for `Staff`, and
 //! `Staff` for `Member`, by `Deref`: an admin is a staff user, and staff have accounts too.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::ops::Deref;
 
 use axum::extract::ConnectInfo;
 use sqlx::PgPool;
 use tower_sessions::Session;
 
+use super::config::Config;
 use super::state::AppState;
 use crate::AppError;
 use crate::domain::account::{Role, Tier, Viewer};
 use crate::domain::error::server::reply;
 use crate::domain::points::Points;
+
+/// How the session store marks an error that means the database is unreachable (its errors
+/// reach us as text).
+pub const SESSION_STORE_UNREACHABLE: &str = "database unreachable: ";
 
 /// Session keys: the signed-in account, and when it signed in (Unix milliseconds).
 const ACCOUNT_ID: &str = "account_id";
@@ -164,7 +169,15 @@ pub async fn authorize_session<P: Policy>(
     state: AppState,
     session: Session,
 ) -> Result<P, AppError> {
-    let read = |e| AppError::internal("reading the session", e);
+    let read = |e: tower_sessions::session::Error| match &e {
+        tower_sessions::session::Error::Store(tower_sessions::session_store::Error::Backend(
+            message,
+        )) if message.starts_with(SESSION_STORE_UNREACHABLE) => {
+            tracing::warn!(%message, "session store unreachable");
+            AppError::Unavailable
+        }
+        _ => AppError::internal("reading the session", e),
+    };
     let account_id: Option<i64> = session.get(ACCOUNT_ID).await.map_err(read)?;
     let signed_in_at: Option<i64> = session.get(SIGNED_IN_AT).await.map_err(read)?;
     let viewer = match (account_id, signed_in_at) {
@@ -222,53 +235,86 @@ pub async fn start_session(
         .map_err(fail)
 }
 
-/// The client's address, for per-address limits. Behind a reverse proxy this is the proxy's,
-/// unless the server is told to trust `X-Forwarded-For` (`BAZAAR_TRUST_PROXY=1`).
+/// The client's address, for per-address limits: the peer's, or behind a trusted proxy (see
+/// `Config::trusted_proxies`) the right-most `X-Forwarded-For` entry that is not itself a
+/// trusted proxy. Entries left of that are whatever the client chose to send, so trusting them
+/// would let anyone pick the address their failures are counted against.
 pub fn client_ip(state: &AppState) -> String {
     let parts: Option<axum::http::request::Parts> = leptos::prelude::use_context();
-    let Some(parts) = parts else {
-        return "unknown".into();
-    };
-    if state.config.trust_proxy
-        && let Some(client) = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(proxied_client)
-    {
-        return client.to_owned();
-    }
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    parts.map_or_else(|| "unknown".into(), |parts| client_ip_of(&state.config, &parts))
 }
 
-/// The address our proxy saw, from `X-Forwarded-For`: the last entry, the one it appended.
-/// Earlier entries are whatever the client chose to send, so trusting the first would let anyone
-/// pick the address their sign-in failures are counted against.
-fn proxied_client(forwarded: &str) -> Option<&str> {
-    forwarded
-        .rsplit(',')
-        .next()
-        .map(str::trim)
-        .filter(|ip| !ip.is_empty())
+/// The same, from a request's parts (for plain axum handlers and middleware).
+pub fn client_ip_of(config: &Config, parts: &axum::http::request::Parts) -> String {
+    let Some(peer) = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ci| ci.0.ip())
+    else {
+        return "unknown".into();
+    };
+    let forwarded = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    if forwarded.is_empty() {
+        return peer.to_string();
+    }
+    if !config.is_trusted_proxy(peer) {
+        if config.trusted_proxies.is_empty() {
+            warn_untrusted_proxy(peer);
+        }
+        return peer.to_string();
+    }
+    forwarded_client(&forwarded, |ip| config.is_trusted_proxy(ip))
+        .unwrap_or(peer)
+        .to_string()
+}
+
+/// Walks `X-Forwarded-For` from the right past trusted proxies. An entry that is not an
+/// address ends the walk there (a proxy would not write one): the last trusted hop is used.
+fn forwarded_client(forwarded: &str, trusted: impl Fn(IpAddr) -> bool) -> Option<IpAddr> {
+    let mut last = None;
+    for entry in forwarded.rsplit(',').map(str::trim) {
+        let ip: IpAddr = entry.parse().ok()?;
+        last = Some(ip);
+        if !trusted(ip) {
+            return Some(ip);
+        }
+    }
+    last
+}
+
+/// Requests arriving through a proxy that is not trusted all count as the proxy's address, so
+/// one client's failures would lock out everyone behind it: said once, loudly.
+fn warn_untrusted_proxy(peer: IpAddr) {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        tracing::warn!(
+            %peer,
+            "requests carry X-Forwarded-For but no proxy is trusted: every client behind that proxy shares its address for sign-in and press limits. Set BAZAAR_TRUSTED_PROXIES to your proxies' ranges (README, Behind a proxy)."
+        );
+    });
 }
 
 #[cfg(test)]
 mod tests {
-    use super::proxied_client;
+    use super::forwarded_client;
 
     #[test]
-    fn behind_a_proxy_the_client_is_the_address_the_proxy_appended() {
-        assert_eq!(proxied_client("203.0.113.7"), Some("203.0.113.7"));
+    fn behind_trusted_proxies_the_client_is_the_right_most_untrusted_address() {
+        let trusted = |ip: std::net::IpAddr| ip.to_string().starts_with("10.");
+        let read = |header: &str| forwarded_client(header, trusted).map(|ip| ip.to_string());
+        assert_eq!(read("203.0.113.7").as_deref(), Some("203.0.113.7"));
         assert_eq!(
-            proxied_client("1.2.3.4, 203.0.113.7"),
+            read("1.2.3.4, 203.0.113.7, 10.0.0.5").as_deref(),
             Some("203.0.113.7"),
-            "a made-up first entry is ignored"
+            "a made-up first entry is ignored, and so is our own second proxy"
         );
-        assert_eq!(proxied_client("1.2.3.4,"), None);
-        assert_eq!(proxied_client(""), None);
+        assert_eq!(read("10.0.0.9, 10.0.0.5").as_deref(), Some("10.0.0.9"));
+        assert_eq!(read("203.0.113.7, junk").as_deref(), None);
     }
 }

@@ -1,8 +1,11 @@
 //! Every setting the server reads from its environment, read once at start-up into one typed
 //! value. Nothing else reads the environment: a setting is named, documented and defaulted here.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
+use ipnet::IpNet;
 use leptos::config::LeptosOptions;
 
 /// How the server is configured. `Default` is what a test or a fresh checkout gets.
@@ -22,10 +25,26 @@ pub struct Config {
     /// `BAZAAR_STORE_NAME`, `BAZAAR_STORE_TIME_ZONE`: defaults for a brand-new store.
     pub store_name: String,
     pub store_time_zone: String,
-    /// `BAZAAR_PUBLIC_URL` starts with `https://`: cookies get `Secure`.
+    /// `BAZAAR_PUBLIC_URL`'s scheme and host (`https://rewards.example.com`), as browsers
+    /// send it in `Origin`: state-changing requests must come from it. Unset: from the host the
+    /// request was sent to.
+    pub public_origin: Option<String>,
+    /// `BAZAAR_PUBLIC_URL` starts with `https://`: `Secure` and `__Host-` cookies, HSTS.
     pub https: bool,
-    /// `BAZAAR_TRUST_PROXY=1`: the client's address is the last `X-Forwarded-For` entry.
-    pub trust_proxy: bool,
+    /// `BAZAAR_TRUSTED_PROXIES`: address ranges of the reverse proxies in front of the server
+    /// (`10.0.0.0/8,127.0.0.1`). A request from one of them is from the right-most
+    /// `X-Forwarded-For` entry that is not one of them; from anyone else, from its peer.
+    pub trusted_proxies: Vec<IpNet>,
+    /// `BAZAAR_HASHING_CONCURRENCY`: passwords hashed or checked at once (each takes 19 MiB and
+    /// a core for a fraction of a second). Default: the machine's cores.
+    pub hashing_concurrency: usize,
+    /// How long a sign-in or sign-up waits for a hashing slot before hearing "busy".
+    pub hashing_wait: Duration,
+    /// New accounts per address per hour, and in all per minute, before sign-up says "wait".
+    pub sign_ups_per_address_hour: i64,
+    pub sign_ups_per_minute: i64,
+    /// A setting that could not be read: the server refuses to start, naming it.
+    pub problems: Vec<String>,
 }
 
 impl Default for Config {
@@ -38,8 +57,14 @@ impl Default for Config {
             demo: None,
             store_name: "Rewards Bazaar".into(),
             store_time_zone: "UTC".into(),
+            public_origin: None,
             https: false,
-            trust_proxy: false,
+            trusted_proxies: Vec::new(),
+            hashing_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            hashing_wait: Duration::from_millis(500),
+            sign_ups_per_address_hour: 20,
+            sign_ups_per_minute: 300,
+            problems: Vec::new(),
         }
     }
 }
@@ -54,6 +79,41 @@ impl Config {
     pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Self {
         let set = |name: &str| var(name).filter(|v| !v.is_empty());
         let defaults = Config::default();
+        let mut problems = Vec::new();
+        let public_url = set("BAZAAR_PUBLIC_URL");
+        let public_origin = public_url.as_deref().and_then(|url| {
+            let origin = origin_of(url);
+            if origin.is_none() {
+                problems.push(format!(
+                    "BAZAAR_PUBLIC_URL {url:?} is not an http:// or https:// address such as https://rewards.example.com"
+                ));
+            }
+            origin
+        });
+        let trusted_proxies = set("BAZAAR_TRUSTED_PROXIES")
+            .map(|list| {
+                parse_ranges(&list).unwrap_or_else(|bad| {
+                    problems.push(format!(
+                        "BAZAAR_TRUSTED_PROXIES: {bad:?} is not an address or range such as 10.0.0.0/8"
+                    ));
+                    Vec::new()
+                })
+            })
+            .unwrap_or_default();
+        if set("BAZAAR_TRUST_PROXY").is_some() {
+            problems.push(
+                "BAZAAR_TRUST_PROXY is replaced by BAZAAR_TRUSTED_PROXIES, the address ranges of your proxies (README, Behind a proxy)".into(),
+            );
+        }
+        let hashing_concurrency = match set("BAZAAR_HASHING_CONCURRENCY") {
+            None => defaults.hashing_concurrency,
+            Some(text) => text.parse().ok().filter(|n| (1..=256).contains(n)).unwrap_or_else(|| {
+                problems.push(format!(
+                    "BAZAAR_HASHING_CONCURRENCY {text:?} is not a number from 1 to 256"
+                ));
+                defaults.hashing_concurrency
+            }),
+        };
         Config {
             database_url: set("DATABASE_URL"),
             database_pool_size: set("DATABASE_POOL_SIZE"),
@@ -66,9 +126,20 @@ impl Config {
             },
             store_name: set("BAZAAR_STORE_NAME").unwrap_or(defaults.store_name),
             store_time_zone: set("BAZAAR_STORE_TIME_ZONE").unwrap_or(defaults.store_time_zone),
-            https: set("BAZAAR_PUBLIC_URL").is_some_and(|u| u.starts_with("https://")),
-            trust_proxy: set("BAZAAR_TRUST_PROXY").as_deref() == Some("1"),
+            https: public_origin
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://")),
+            public_origin,
+            trusted_proxies,
+            hashing_concurrency,
+            problems,
+            ..defaults
         }
+    }
+
+    /// Whether `peer` is one of the trusted proxies.
+    pub fn is_trusted_proxy(&self, peer: IpAddr) -> bool {
+        self.trusted_proxies.iter().any(|range| range.contains(&peer))
     }
 
     /// Leptos' own settings (`LEPTOS_SITE_ADDR`, `LEPTOS_SITE_ROOT`, …, set by cargo-leptos and
@@ -78,6 +149,33 @@ impl Config {
             .map(|conf| conf.leptos_options)
             .map_err(|e| format!("reading the Leptos configuration: {e}"))
     }
+}
+
+/// `scheme://host[:port]` of an http(s) URL, lower-cased, as an `Origin` header carries it.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let host = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+    let valid = matches!(scheme.as_str(), "http" | "https")
+        && !host.is_empty()
+        && !host.contains('@')
+        && host.bytes().all(|b| b.is_ascii_graphic());
+    valid.then(|| format!("{scheme}://{host}"))
+}
+
+/// A comma-separated list of addresses (`10.0.0.7`) and ranges (`10.0.0.0/8`); `Err` holds the
+/// first entry that is neither.
+fn parse_ranges(list: &str) -> Result<Vec<IpNet>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<IpNet>()
+                .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| entry.to_owned())
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -100,7 +198,27 @@ mod tests {
         assert_eq!(config.demo, None);
         assert_eq!(config.data_dir, std::path::PathBuf::from(".data"));
         assert_eq!(config.store_time_zone, "UTC");
-        assert!(!config.https && !config.trust_proxy);
+        assert!(!config.https && config.trusted_proxies.is_empty());
+        assert!(config.problems.is_empty());
+    }
+
+    #[test]
+    fn settings_that_cannot_be_read_are_named_so_the_server_does_not_start() {
+        let config = read(&[
+            ("BAZAAR_TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"),
+            ("BAZAAR_PUBLIC_URL", "rewards.example.com"),
+            ("BAZAAR_TRUST_PROXY", "1"),
+            ("BAZAAR_HASHING_CONCURRENCY", "0"),
+        ]);
+        assert_eq!(
+            config.problems,
+            [
+                "BAZAAR_PUBLIC_URL \"rewards.example.com\" is not an http:// or https:// address such as https://rewards.example.com",
+                "BAZAAR_TRUSTED_PROXIES: \"proxy.internal\" is not an address or range such as 10.0.0.0/8",
+                "BAZAAR_TRUST_PROXY is replaced by BAZAAR_TRUSTED_PROXIES, the address ranges of your proxies (README, Behind a proxy)",
+                "BAZAAR_HASHING_CONCURRENCY \"0\" is not a number from 1 to 256",
+            ]
+        );
     }
 
     #[test]
@@ -108,13 +226,20 @@ mod tests {
         let config = read(&[
             ("DATABASE_URL", "postgres://db/bazaar"),
             ("BAZAAR_DEMO", "no"),
-            ("BAZAAR_PUBLIC_URL", "https://rewards.example.com"),
-            ("BAZAAR_TRUST_PROXY", "1"),
+            ("BAZAAR_PUBLIC_URL", "HTTPS://Rewards.example.com/bazaar"),
+            ("BAZAAR_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7"),
             ("BAZAAR_STORE_TIME_ZONE", "Europe/Madrid"),
         ]);
         assert_eq!(config.database_url.as_deref(), Some("postgres://db/bazaar"));
         assert_eq!(config.demo, Some(false));
-        assert!(config.https && config.trust_proxy);
+        assert!(config.https);
+        assert_eq!(
+            config.public_origin.as_deref(),
+            Some("https://rewards.example.com")
+        );
+        assert!(config.is_trusted_proxy("10.1.2.3".parse().unwrap()));
+        assert!(config.is_trusted_proxy("192.0.2.7".parse().unwrap()));
+        assert!(!config.is_trusted_proxy("192.0.2.8".parse().unwrap()));
         assert_eq!(config.store_time_zone, "Europe/Madrid");
     }
 }

@@ -269,27 +269,47 @@ pub async fn recalculate_tier(
 }
 
 /// The daily pass: spend falls out of the 12-month window, so tiers can drop without a purchase.
+/// In slices of accounts, each its own short transaction that locks its accounts in id order,
+/// as redemption batches do: the pass never deadlocks with a batch, and never holds a drop's
+/// members for longer than one slice.
 pub async fn recalculate_all_tiers(
     pool: &sqlx::PgPool,
     now: DateTime<Utc>,
 ) -> Result<u64, AppError> {
-    let changed = sqlx::query!(
-        r#"WITH spend AS (
-               SELECT a.id, COALESCE(sum(p.amount_cents), 0) AS cents
-               FROM accounts a
-               LEFT JOIN purchases p ON p.account_id = a.id AND p.refunded_at IS NULL
-                    AND p.purchased_at > $1::timestamptz - interval '12 months'
-               GROUP BY a.id
-           ), target AS (
-               SELECT s.id, (SELECT t.code FROM tiers t WHERE t.min_spend_cents <= s.cents
-                             ORDER BY t.rank DESC LIMIT 1) AS tier
-               FROM spend s
-           )
-           UPDATE accounts a SET tier = target.tier
-           FROM target WHERE a.id = target.id AND a.tier IS DISTINCT FROM target.tier"#,
-        now
-    )
-    .execute(pool)
-    .await?;
-    Ok(changed.rows_affected())
+    const SLICE: i64 = 1000;
+    let mut changed = 0;
+    let mut after = 0i64;
+    loop {
+        let mut tx = pool.begin().await?;
+        let slice = sqlx::query!(
+            r#"WITH locked AS (
+                   SELECT id FROM accounts WHERE id > $2 ORDER BY id LIMIT $3 FOR NO KEY UPDATE
+               ), target AS (
+                   SELECT l.id, (SELECT t.code FROM tiers t
+                                 WHERE t.min_spend_cents <= COALESCE((
+                                     SELECT sum(p.amount_cents) FROM purchases p
+                                     WHERE p.account_id = l.id AND p.refunded_at IS NULL
+                                       AND p.purchased_at > $1::timestamptz - interval '12 months'), 0)
+                                 ORDER BY t.rank DESC LIMIT 1) AS tier
+                   FROM locked l
+               ), updated AS (
+                   UPDATE accounts a SET tier = target.tier
+                   FROM target WHERE a.id = target.id AND a.tier IS DISTINCT FROM target.tier
+                   RETURNING a.id
+               )
+               SELECT (SELECT max(id) FROM locked) AS last,
+                      (SELECT count(*) FROM updated) AS "changed!""#,
+            now,
+            after,
+            SLICE
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        changed += slice.changed as u64;
+        match slice.last {
+            Some(last) => after = last,
+            None => return Ok(changed),
+        }
+    }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
+use tokio::sync::Semaphore;
 
 use super::config::Config;
 use crate::AppError;
@@ -16,6 +17,11 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
     pub config: Arc<Config>,
+    /// Slots for password hashing, `config.hashing_concurrency` of them: each hash takes a core
+    /// and 19 MiB for a fraction of a second, so a crowd of sign-ups (or a bot's) must queue
+    /// briefly and then hear "busy" rather than take every core and gigabytes from the
+    /// redemption writer.
+    pub hashing: Arc<Semaphore>,
 }
 
 impl AppState {
@@ -23,6 +29,7 @@ impl AppState {
         AppState {
             leptos_options,
             pool,
+            hashing: Arc::new(Semaphore::new(config.hashing_concurrency)),
             config: Arc::new(config),
         }
     }

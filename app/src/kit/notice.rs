@@ -4,13 +4,13 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::page_status::set_page_status;
+use super::page_status::{set_error_status, set_page_status};
 use crate::AppError;
 
 /// A message for something that went wrong, with a way back.
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
-    set_page_status(error.status());
+    set_error_status(&error);
     view! {
         <div class="notice notice-error" role="alert">
             <p>{error.to_string()}</p>

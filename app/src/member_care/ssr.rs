@@ -4,6 +4,7 @@ use serde_json::json;
 use super::{Adjustment, CareRedemption, MemberCare, MemberMatch};
 use crate::AppError;
 use crate::account::HistoryLine;
+use crate::domain::account::Role;
 use crate::domain::points::Points;
 use crate::infra::audit::audit;
 use crate::infra::caller::Staff;
@@ -111,7 +112,27 @@ pub async fn adjust(
     adjustment: Adjustment,
 ) -> Result<Points, AppError> {
     let actor = caller.account().id;
+    // Points are money to members: nobody moves their own, and one staff account (stolen, or
+    // careless) cannot move large amounts.
+    if member_id == actor {
+        return Err(AppError::invalid(
+            "points",
+            "You can't adjust your own points. Ask another staff member to do it.",
+        ));
+    }
     let mut tx = caller.pool().begin().await?;
+    let limit = sqlx::query_scalar!("SELECT staff_adjustment_limit FROM store_settings")
+        .fetch_one(&mut *tx)
+        .await?;
+    if adjustment.points.abs() > limit && caller.account().role != Role::Admin {
+        return Err(AppError::invalid(
+            "points",
+            format!(
+                "Adjustments over {} need an admin. Ask an admin, or adjust by less.",
+                Points::new(limit)?
+            ),
+        ));
+    }
     let before = lock_balance(&mut tx, member_id).await?;
     if adjustment.points > 0 {
         let expires_at = Utc::now() + expiry_period(&mut *tx).await?;

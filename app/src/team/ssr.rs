@@ -91,9 +91,7 @@ pub async fn create_key(
             "Name the key (1 to 80 characters), e.g. Web shop.",
         ));
     }
-    let secret: String = std::iter::repeat_with(fastrand::alphanumeric)
-        .take(40)
-        .collect();
+    let secret = crate::infra::secret::random_token(40);
     let key = format!("rb_{secret}");
     let prefix: String = key.chars().take(11).collect();
     let id = sqlx::query_scalar!(

@@ -4,6 +4,9 @@
 //! transaction (a crash half-way leaves the database empty, and the next start seeds again).
 
 mod catalog;
+mod logins;
+
+pub use logins::{NewDemoLogin, demo_accounts, secure_demo_logins};
 
 use anyhow::Result;
 use chrono::{DateTime, Duration, NaiveTime, Utc, Weekday};

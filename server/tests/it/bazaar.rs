@@ -372,3 +372,50 @@ async fn pages_keep_loading_while_another_server_is_built_in_the_same_process(po
     starting.join().unwrap();
     assert_eq!(stalled, None, "the page that never finished rendering");
 }
+
+/// The bazaar as a drop's visitors share it: kept for a minute unless something ends it.
+async fn cached_bazaar(pool: &PgPool) -> TestApp {
+    support::live_store(pool).await;
+    let config = server::HttpConfig {
+        page_cache: std::time::Duration::from_secs(60),
+        ..Default::default()
+    };
+    let app = TestApp::with_config(pool.clone(), &config);
+    assert!(app.get("/").await.body.contains("Candle duo"));
+    // Renamed behind the cache's back: a page rendered from now on says "Candle trio", so a
+    // page that still says "Candle duo" came from the cache.
+    sqlx::query("UPDATE rewards SET title = 'Candle trio' WHERE title = 'Candle duo'")
+        .execute(pool)
+        .await
+        .unwrap();
+    app
+}
+
+#[sqlx::test]
+async fn junk_query_strings_do_not_evict_the_bazaar_page(pool: PgPool) {
+    let app = cached_bazaar(&pool).await;
+    for n in 0..100 {
+        let page = app.get(&format!("/?utm_source=bot{n}&x={n}")).await;
+        assert!(
+            page.body.contains("Candle duo"),
+            "junk URL {n} shares the page's entry instead of rendering"
+        );
+    }
+    assert!(
+        app.get("/").await.body.contains("Candle duo"),
+        "the real page is still cached"
+    );
+}
+
+#[sqlx::test]
+async fn a_made_up_session_cookie_is_served_the_visitors_cached_page(pool: PgPool) {
+    let app = cached_bazaar(&pool).await;
+    for cookie in [
+        "bazaar_session=made-up",
+        // Well-formed, but no such session.
+        "bazaar_session=AAAAAAAAAAAAAAAAAAAAAA",
+    ] {
+        let page = app.get_as("/", cookie).await;
+        assert!(page.body.contains("Candle duo"), "{cookie} skipped the cache");
+    }
+}

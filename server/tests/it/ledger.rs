@@ -173,3 +173,29 @@ async fn the_daily_tier_pass_lowers_a_tier_when_spend_ages_out(pool: PgPool) {
         .unwrap();
     assert_eq!(tier, "bronze");
 }
+
+#[sqlx::test]
+async fn a_job_running_on_one_server_is_skipped_by_the_others(pool: PgPool) {
+    use server::jobs::once;
+    let (started, wait_for_start) = tokio::sync::oneshot::channel();
+    let (finish, finished) = tokio::sync::oneshot::channel::<()>();
+    let first = {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            once(&pool, 42, "the test job", async move {
+                started.send(()).unwrap();
+                finished.await.unwrap();
+                Ok(())
+            })
+            .await
+        })
+    };
+    wait_for_start.await.unwrap();
+    // Another server's loop comes round while the first is still at it: it skips the round.
+    let second = once(&pool, 42, "the test job", async { panic!("ran twice") }).await;
+    assert!(!second);
+    finish.send(()).unwrap();
+    assert!(first.await.unwrap());
+    // Once it is done, the next round runs again.
+    assert!(once(&pool, 42, "the test job", async { Ok(()) }).await);
+}

@@ -1,6 +1,7 @@
 //! Integration tests: the real router and real PostgreSQL. Each `#[sqlx::test]` gets a fresh
 //! database with the migrations applied, created from the server in `DATABASE_URL`.
 
+mod abuse;
 mod account;
 mod auth;
 mod bazaar;
@@ -13,6 +14,7 @@ mod ledger;
 mod live;
 mod member_care;
 mod migrations;
+mod outage;
 mod redemptions;
 mod reminders;
 mod reports;

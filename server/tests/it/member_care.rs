@@ -153,3 +153,45 @@ async fn each_mistake_in_adjusting_points_or_finding_a_member_is_explained(pool:
     assert_eq!(nobody.status, 404);
     assert_eq!(nobody.app_error().to_string(), "That member was not found.");
 }
+
+#[sqlx::test]
+async fn no_one_can_adjust_their_own_points(pool: PgPool) {
+    crate::support::store(&pool).await;
+    let app = TestApp::new(pool.clone());
+    for role in ["staff", "admin"] {
+        let (me, cookie) = account_with_role(&pool, &format!("{role}@example.com"), role).await;
+        let reply = app
+            .adjust_points(&cookie, &me.to_string(), "+500", "Goodwill")
+            .await;
+        assert_eq!(
+            field_error(&reply),
+            (
+                "points".to_owned(),
+                "You can't adjust your own points. Ask another staff member to do it.".to_owned()
+            ),
+            "{role}"
+        );
+    }
+    assert_eq!(count(&pool, "ledger_entries").await, 0, "nothing was written");
+}
+
+#[sqlx::test]
+async fn adjustments_over_the_store_limit_need_an_admin(pool: PgPool) {
+    let (app, staff) = staff_console(&pool).await;
+    let (member, _) = account_with_role(&pool, "fan@example.com", "member").await;
+    let id = member.to_string();
+    let refused = app.adjust_points(&staff, &id, "+10001", "Big apology").await;
+    assert_eq!(
+        field_error(&refused),
+        (
+            "points".to_owned(),
+            "Adjustments over 10,000 pts need an admin. Ask an admin, or adjust by less.".to_owned()
+        )
+    );
+    assert!(app.adjust_points(&staff, &id, "+10000", "Apology").await.status.is_success());
+    let (_, admin) = account_with_role(&pool, "boss@example.com", "admin").await;
+    let big = app.adjust_points(&admin, &id, "+10001", "Big apology").await;
+    assert!(big.status.is_success(), "{}", big.body);
+    assert_eq!(big.text().trim(), "20001");
+    assert_invariants(&pool).await;
+}

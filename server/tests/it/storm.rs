@@ -141,6 +141,7 @@ async fn a_member_turned_away_by_a_full_line_is_told_to_press_again_and_spends_n
             batch: 0,
             waiting: 0,
             max_wait: std::time::Duration::from_millis(10),
+            ..Limits::default()
         }),
     );
     let reply = app.press(&cookie, item).await;
@@ -290,6 +291,7 @@ async fn a_press_stuck_behind_a_blocked_batch_is_told_busy_in_time_and_spends_no
             batch: 256,
             waiting: 100,
             max_wait: std::time::Duration::from_millis(300),
+            ..Limits::default()
         }),
     );
     // Something else holds the first member's account (a long refund, say): the writer's
@@ -391,6 +393,7 @@ async fn a_press_is_settled_while_the_crowd_holds_every_shared_connection(pool: 
         batch: 256,
         waiting: 100,
         max_wait: std::time::Duration::from_secs(2),
+        ..Limits::default()
     });
     let press = Press {
         account_id: member,
@@ -412,5 +415,57 @@ async fn a_press_is_settled_while_the_crowd_holds_every_shared_connection(pool: 
     );
     assert_eq!(support::books(&pool, member).await.0, 700);
     drop(busy);
+    assert_invariants(&pool).await;
+}
+
+#[sqlx::test]
+async fn one_member_firing_a_thousand_presses_takes_at_most_two_places_in_the_line(pool: PgPool) {
+    use futures::StreamExt;
+    let item = live_item(&pool, 20, 300).await;
+    let (bot, bot_cookie) = member_with(&pool, 1, 100_000).await;
+    let (maya, maya_cookie) = member_with(&pool, 2, 1_000).await;
+    // A line of three places, and patience: here nobody is turned away for waiting.
+    let app = TestApp::with_line(
+        pool.clone(),
+        Admission::new(Limits {
+            batch: 256,
+            waiting: 3,
+            max_wait: std::time::Duration::from_secs(60),
+            ..Limits::default()
+        }),
+    );
+    // The bot's first press is settled in a batch that waits on its account: its places stay
+    // taken while the rest of its presses arrive.
+    let blocker = support::hold_account(&pool, bot).await;
+    let mut presses: futures::stream::FuturesUnordered<_> = (0..1000)
+        .map(|_| tokio::spawn(app.press(&bot_cookie, item)))
+        .collect();
+    let mut turned_away = 0;
+    while turned_away < 998 {
+        let reply = tokio::time::timeout(std::time::Duration::from_secs(60), presses.next())
+            .await
+            .expect("the extra presses are answered at once")
+            .unwrap()
+            .unwrap();
+        assert_eq!(reply.status, 429, "{}", reply.body);
+        assert_eq!(
+            reply.app_error().to_string(),
+            "Your press for this reward is still being settled: it will show under My redemptions in a moment. Nothing more was taken from your points."
+        );
+        turned_away += 1;
+    }
+    // Maya still finds a place in the line.
+    let mine = tokio::spawn(app.press(&maya_cookie, item));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    blocker.rollback().await.unwrap();
+    let mine = mine.await.unwrap();
+    assert_eq!(mine.status, 200, "{}", mine.body);
+    assert_eq!(support::books(&pool, maya).await.0, 700);
+    // The bot's two places were settled like anyone's: one unit (the limit is one per member).
+    while let Some(reply) = presses.next().await {
+        let reply = reply.unwrap();
+        assert_ne!(reply.status, 429, "{}", reply.body);
+    }
+    assert_eq!(support::books(&pool, bot).await.0, 100_000 - 300);
     assert_invariants(&pool).await;
 }

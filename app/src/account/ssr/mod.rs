@@ -3,5 +3,7 @@
 mod sessions;
 mod statement;
 
-pub use sessions::{change_password, hash_password, sign_in, sign_out, sign_up};
+pub use sessions::{
+    change_password, hash_password, password_matches, sign_in, sign_out, sign_up,
+};
 pub use statement::account;

@@ -8,34 +8,88 @@ use crate::AppError;
 use crate::domain::account::{Email, NewPassword, parse_display_name};
 use crate::domain::error::server::violated_constraint;
 use crate::infra::caller::{Anyone, Member, client_ip, start_session};
+use crate::infra::state::AppState;
+use tokio::sync::OwnedSemaphorePermit;
 
-/// Sign-in limits: failures counted over this window...
+/// Sign-in limits. Failures are counted per (email, address): a stranger guessing at a member's
+/// password from their own address locks only themselves out, never the member on their own
+/// device. After `FREE_FAILURES` a pair waits, twice as long after each further failure, up to
+/// `MAX_WAIT_MINUTES`.
+const FREE_FAILURES: i64 = 5;
+const MAX_WAIT_MINUTES: i64 = 15;
+/// Failures counted over this window...
 const ATTEMPT_WINDOW_MINUTES: i64 = 15;
-/// ...at most this many per email address...
-const MAX_FAILURES_PER_EMAIL: i64 = 5;
-/// ...and this many per client address (a shared office network signs in a lot).
+/// ...at most this many per client address, whatever the emails (a shared office network
+/// signs in a lot; a bot trying many emails does not get far).
 const MAX_FAILURES_PER_IP: i64 = 30;
 
+/// A hashing slot, waited for at most `config.hashing_wait`; beyond that the bazaar is "busy"
+/// (503 with `Retry-After`) and nothing was hashed or written.
+async fn hashing_slot(state: &AppState) -> Result<OwnedSemaphorePermit, AppError> {
+    match tokio::time::timeout(state.config.hashing_wait, state.hashing.clone().acquire_owned())
+        .await
+    {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(AppError::Overloaded),
+    }
+}
+
 /// Hashes a password with argon2id (19 MiB, t = 2, p = 1: the OWASP baseline). Hashing is
-/// deliberately slow, so it runs off the async workers.
+/// deliberately slow, so it runs off the async workers. Unbounded: for seeding and tools; a
+/// request goes through `hash_bounded`.
 pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || hash_now(&password))
+        .await
+        .map_err(|e| AppError::internal("hashing a password", e))?
+}
+
+fn hash_now(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| AppError::internal("hashing a password", e))
+}
+
+/// Whether `password` matches `hash`. Unbounded: for tools such as the demo store's start-up
+/// check; a request goes through `verify_password`.
+pub async fn password_matches(password: String, hash: String) -> Result<bool, AppError> {
     tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        argon2::Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|e| AppError::internal("hashing a password", e))
+        let parsed = PasswordHash::new(&hash)
+            .map_err(|e| AppError::internal("reading a password hash", e))?;
+        Ok(argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
+    })
+    .await
+    .map_err(|e| AppError::internal("checking a password", e))?
+}
+
+/// `hash_password` in one of the server's hashing slots. The slot is held by the hashing itself,
+/// so a request that gives up does not free it before the core does.
+async fn hash_bounded(state: &AppState, password: String) -> Result<String, AppError> {
+    let slot = hashing_slot(state).await?;
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        hash_now(&password)
     })
     .await
     .map_err(|e| AppError::internal("hashing a password", e))?
 }
 
-/// Checks a password against a stored hash; `None` (no such account, or no password) still
-/// costs one verification, so response times do not reveal which emails have accounts.
-async fn verify_password(password: String, hash: Option<String>) -> Result<bool, AppError> {
+/// Checks a password against a stored hash, in a hashing slot; `None` (no such account, or no
+/// password) still costs one verification, so response times do not reveal which emails have
+/// accounts.
+async fn verify_password(
+    state: &AppState,
+    password: String,
+    hash: Option<String>,
+) -> Result<bool, AppError> {
     // A valid argon2id hash of a random string, used when there is nothing to check against.
     const DECOY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3LyvMSmDmS4WqF3cVxnG0CBQbmv9lVDYbHc8dPD1w2g";
+    let slot = hashing_slot(state).await?;
     tokio::task::spawn_blocking(move || {
+        let _slot = slot;
         let real = hash.is_some();
         let stored = hash.unwrap_or_else(|| DECOY.to_owned());
         let parsed = PasswordHash::new(&stored)
@@ -49,14 +103,15 @@ async fn verify_password(password: String, hash: Option<String>) -> Result<bool,
     .map_err(|e| AppError::internal("checking a password", e))?
 }
 
-/// Refuses a sign-in while too many recent attempts failed for this email or this address;
-/// otherwise records this attempt as failed until its password is verified (`attempt_succeeded`).
-/// Checking and recording happen one attempt at a time per email and per address: guesses sent
-/// all at once would otherwise all pass the check before any of them was counted.
+/// Refuses a sign-in while this email has failed too often from this address, or this address
+/// too often for any email; otherwise records this attempt as failed until its password is
+/// verified (`attempt_succeeded`). Checking and recording happen one attempt at a time per
+/// (email, address) and per address: guesses sent all at once would otherwise all pass the
+/// check before any of them was counted.
 async fn begin_attempt(pool: &sqlx::PgPool, email: &str, ip: &str) -> Result<i64, AppError> {
     let mut tx = pool.begin().await?;
-    // Always the email's lock first, then the address's: no two attempts wait on each other.
-    for key in [format!("sign-in email {email}"), format!("sign-in ip {ip}")] {
+    // Always the pair's lock first, then the address's: no two attempts wait on each other.
+    for key in [format!("sign-in {ip} {email}"), format!("sign-in ip {ip}")] {
         sqlx::query!("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
             .fetch_one(&mut *tx)
             .await?;
@@ -90,35 +145,85 @@ async fn check_attempts(
 ) -> Result<(), AppError> {
     let row = sqlx::query!(
         r#"WITH window_start AS (SELECT now() - make_interval(mins => $3::int) AS t),
-           by_email AS (
-               SELECT count(*) AS n, min(at) AS oldest FROM sign_in_attempts
-               WHERE email = $1 AND NOT succeeded AND at > (SELECT t FROM window_start)
-                 AND at > COALESCE((SELECT max(at) FROM sign_in_attempts WHERE email = $1 AND succeeded), '-infinity')
+           by_pair AS (
+               SELECT count(*) AS n, max(at) AS latest FROM sign_in_attempts
+               WHERE email = $1 AND ip = $2 AND NOT succeeded
+                 AND at > (SELECT t FROM window_start)
+                 AND at > COALESCE((SELECT max(at) FROM sign_in_attempts
+                                    WHERE email = $1 AND ip = $2 AND succeeded), '-infinity')
            ),
            by_ip AS (
                SELECT count(*) AS n, min(at) AS oldest FROM sign_in_attempts
                WHERE ip = $2 AND NOT succeeded AND at > (SELECT t FROM window_start)
            )
-           SELECT by_email.n AS "email_failures!", by_ip.n AS "ip_failures!",
-                  ceil(extract(epoch FROM (by_email.oldest + make_interval(mins => $3::int) - now())) / 60)::bigint AS email_wait,
+           SELECT by_pair.n AS "pair_failures!", by_ip.n AS "ip_failures!",
+                  extract(epoch FROM (now() - by_pair.latest))::float8 AS since_latest_secs,
                   ceil(extract(epoch FROM (by_ip.oldest + make_interval(mins => $3::int) - now())) / 60)::bigint AS ip_wait
-           FROM by_email, by_ip"#,
+           FROM by_pair, by_ip"#,
         email,
         ip,
         ATTEMPT_WINDOW_MINUTES as i32
     )
     .fetch_one(conn)
     .await?;
-    let wait = if row.email_failures >= MAX_FAILURES_PER_EMAIL {
-        row.email_wait
-    } else if row.ip_failures >= MAX_FAILURES_PER_IP {
-        row.ip_wait
-    } else {
-        return Ok(());
-    };
-    Err(AppError::TooManyAttempts {
-        minutes: wait.unwrap_or(ATTEMPT_WINDOW_MINUTES).max(1),
-    })
+    if let Some(minutes) = pair_wait_minutes(row.pair_failures, row.since_latest_secs) {
+        return Err(AppError::TooManyAttempts { minutes });
+    }
+    if row.ip_failures >= MAX_FAILURES_PER_IP {
+        return Err(AppError::TooManyAttempts {
+            minutes: row.ip_wait.unwrap_or(ATTEMPT_WINDOW_MINUTES).max(1),
+        });
+    }
+    Ok(())
+}
+
+/// Minutes still to wait after `failures` failures of one (email, address), the latest
+/// `since_latest_secs` ago: none for the first `FREE_FAILURES`, then 1, 2, 4, 8, 15 minutes.
+fn pair_wait_minutes(failures: i64, since_latest_secs: Option<f64>) -> Option<i64> {
+    if failures < FREE_FAILURES {
+        return None;
+    }
+    let doublings = u32::try_from(failures - FREE_FAILURES).unwrap_or(u32::MAX).min(4);
+    let wait_secs = (60i64 << doublings).min(MAX_WAIT_MINUTES * 60) as f64;
+    let left = wait_secs - since_latest_secs.unwrap_or(0.0);
+    (left > 0.0).then(|| ((left / 60.0).ceil() as i64).max(1))
+}
+
+/// New accounts from this address within the hour, and everywhere within the minute, against
+/// the configured limits. `lock` serialises sign-ups from one address so that parallel ones
+/// cannot all pass the count.
+async fn check_sign_up_rate(
+    conn: &mut sqlx::PgConnection,
+    state: &AppState,
+    ip: &str,
+) -> Result<(), AppError> {
+    let row = sqlx::query!(
+        r#"SELECT
+               (SELECT count(*) FROM accounts WHERE sign_up_ip = $1
+                  AND created_at > now() - interval '1 hour') AS "from_address!",
+               (SELECT ceil(extract(epoch FROM (min(created_at) + interval '1 hour' - now())) / 60)::bigint
+                  FROM accounts WHERE sign_up_ip = $1 AND created_at > now() - interval '1 hour') AS wait,
+               (SELECT count(*) FROM accounts WHERE created_at > now() - interval '1 minute') AS "everywhere!""#,
+        ip
+    )
+    .fetch_one(conn)
+    .await?;
+    if row.from_address >= state.config.sign_ups_per_address_hour {
+        return Err(AppError::TooManySignUps {
+            minutes: row.wait.unwrap_or(60).max(1),
+        });
+    }
+    if row.everywhere >= state.config.sign_ups_per_minute {
+        return Err(AppError::Overloaded);
+    }
+    Ok(())
+}
+
+fn email_taken() -> AppError {
+    AppError::invalid(
+        "email",
+        "An account with this email already exists. Sign in instead.",
+    )
 }
 
 pub async fn sign_up(
@@ -130,21 +235,42 @@ pub async fn sign_up(
     let email = Email::parse(email)?;
     let display_name = parse_display_name(display_name)?;
     let password = NewPassword::parse("password", password)?;
-    let hash = hash_password(password.into_inner()).await?;
+    let pool = caller.pool();
+    let ip = client_ip(caller.state());
+    // Everything cheap first: a taken email or an address over its limit costs no hashing.
+    let taken = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM accounts WHERE email = $1) AS "taken!""#,
+        email.as_str()
+    )
+    .fetch_one(pool)
+    .await?;
+    if taken {
+        return Err(email_taken());
+    }
+    check_sign_up_rate(&mut *pool.acquire().await?, caller.state(), &ip).await?;
+    let hash = hash_bounded(caller.state(), password.into_inner()).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        format!("sign-up ip {ip}")
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    check_sign_up_rate(&mut tx, caller.state(), &ip).await?;
     let id = sqlx::query_scalar!(
-        "INSERT INTO accounts (email, display_name, password_hash) VALUES ($1, $2, $3) RETURNING id",
+        "INSERT INTO accounts (email, display_name, password_hash, sign_up_ip) VALUES ($1, $2, $3, $4) RETURNING id",
         email.as_str(),
         display_name,
-        hash
+        hash,
+        ip
     )
-    .fetch_one(caller.pool())
+    .fetch_one(&mut *tx)
     .await
     .map_err(|e| match violated_constraint(&e) {
-        Some("accounts_email_unique") => {
-            AppError::invalid("email", "An account with this email already exists. Sign in instead.")
-        }
+        Some("accounts_email_unique") => email_taken(),
         _ => e.into(),
     })?;
+    tx.commit().await?;
     start_session(caller.session(), id, chrono::Utc::now()).await
 }
 
@@ -166,7 +292,7 @@ pub async fn sign_in(caller: &Anyone, email: &str, password: &str) -> Result<(),
         Some(a) => (Some(a.id), a.password_hash),
         None => (None, None),
     };
-    let ok = verify_password(password.to_owned(), hash).await?;
+    let ok = verify_password(caller.state(), password.to_owned(), hash).await?;
     if ok {
         attempt_succeeded(pool, attempt).await?;
     }
@@ -187,19 +313,24 @@ pub async fn sign_out(caller: &Anyone) -> Result<(), AppError> {
 pub async fn change_password(caller: &Member, current: &str, new: String) -> Result<(), AppError> {
     let account = caller.account();
     let new = NewPassword::parse("new_password", new)?;
+    // Wrong current passwords count as failed sign-ins: a stolen session cannot guess its way
+    // to the password, and the member's own device is limited like any other.
+    let ip = client_ip(caller.state());
+    let attempt = begin_attempt(caller.pool(), &account.email, &ip).await?;
     let hash = sqlx::query_scalar!(
         "SELECT password_hash FROM accounts WHERE id = $1",
         account.id
     )
     .fetch_one(caller.pool())
     .await?;
-    if !verify_password(current.to_owned(), hash).await? {
+    if !verify_password(caller.state(), current.to_owned(), hash).await? {
         return Err(AppError::invalid(
             "current_password",
             "Your current password is not right.",
         ));
     }
-    let hash = hash_password(new.into_inner()).await?;
+    attempt_succeeded(caller.pool(), attempt).await?;
+    let hash = hash_bounded(caller.state(), new.into_inner()).await?;
     // A password change ends every other session, including one stolen with the old password;
     // this one continues under a new id.
     // Milliseconds: the session stores its sign-in time at that precision.
@@ -214,4 +345,20 @@ pub async fn change_password(caller: &Member, current: &str, new: String) -> Res
     .execute(caller.pool())
     .await?;
     start_session(caller.session(), account.id, now).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pair_wait_minutes;
+
+    #[test]
+    fn each_failure_beyond_five_doubles_the_wait_up_to_fifteen_minutes() {
+        assert_eq!(pair_wait_minutes(4, Some(0.0)), None);
+        assert_eq!(pair_wait_minutes(5, Some(0.0)), Some(1));
+        assert_eq!(pair_wait_minutes(5, Some(61.0)), None);
+        assert_eq!(pair_wait_minutes(6, Some(0.0)), Some(2));
+        assert_eq!(pair_wait_minutes(7, Some(30.0)), Some(4));
+        assert_eq!(pair_wait_minutes(9, Some(0.0)), Some(15));
+        assert_eq!(pair_wait_minutes(50, Some(0.0)), Some(15));
+    }
 }

@@ -36,6 +36,19 @@ pub enum AppError {
         "So many members are redeeming this right now that we couldn't fit yours in. Nothing was taken from your points. Please press Redeem again in a moment."
     )]
     Busy,
+    /// This member already has a press of this reward waiting in the line: the extra press is
+    /// answered at once instead of taking a place someone else could have.
+    #[error(
+        "Your press for this reward is still being settled: it will show under My redemptions in a moment. Nothing more was taken from your points."
+    )]
+    AlreadyPressing,
+    /// More work than the server takes on at once (password hashing, connections): nothing was
+    /// done, and trying again in a moment works.
+    #[error("The bazaar is very busy right now. Nothing was saved; please try again in a moment.")]
+    Overloaded,
+    /// Too many accounts were made from this address (or everywhere) recently.
+    #[error("Too many new accounts were made from your network just now. Try again in {minutes} {}.", if *minutes == 1 { "minute" } else { "minutes" })]
+    TooManySignUps { minutes: i64 },
     /// The same request id was used before for something else.
     #[error("{message}")]
     Conflict { message: String },
@@ -67,6 +80,11 @@ pub enum AppError {
     /// Anything the person cannot fix: database or programming errors. Logged on the server.
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
+    /// The database cannot be reached just now (restarting, failing over): answered at once
+    /// with `Retry-After` rather than after a long wait. A press is idempotent by its key, so
+    /// pressing again is safe.
+    #[error("We can’t reach your points right now — press again in a moment; a press is never charged twice.")]
+    Unavailable,
     /// The request never reached the server function (network down, server restarting).
     #[error("We couldn't reach the bazaar. Check your connection and try again.")]
     Unreachable,
@@ -97,7 +115,12 @@ impl AppError {
             Self::Invalid { .. } => 422,
             Self::NotFound { .. } => 404,
             Self::Unauthenticated | Self::WrongCredentials | Self::ApiKey { .. } => 401,
-            Self::TooManyAttempts { .. } | Self::RateLimited { .. } | Self::Busy => 429,
+            Self::TooManyAttempts { .. }
+            | Self::TooManySignUps { .. }
+            | Self::RateLimited { .. }
+            | Self::Busy
+            | Self::AlreadyPressing => 429,
+            Self::Overloaded | Self::Unavailable => 503,
             Self::Conflict { .. } => 409,
             Self::CrossSite => 403,
             Self::PayloadTooLarge { .. } => 413,
@@ -165,6 +188,12 @@ impl TryFrom<Tagged> for AppError {
                 retry_after_secs: needs(t.retry_after_secs, kind, "retry_after_secs")?,
             },
             "busy" => Self::Busy,
+            "already_pressing" => Self::AlreadyPressing,
+            "overloaded" => Self::Overloaded,
+            "too_many_sign_ups" => Self::TooManySignUps {
+                minutes: needs(t.minutes, kind, "minutes")?,
+            },
+            "unavailable" => Self::Unavailable,
             "conflict" => Self::Conflict {
                 message: message()?,
             },
@@ -245,6 +274,10 @@ mod tests {
                 retry_after_secs: 7,
             },
             AppError::Busy,
+            AppError::AlreadyPressing,
+            AppError::Overloaded,
+            AppError::TooManySignUps { minutes: 1 },
+            AppError::Unavailable,
             AppError::Conflict {
                 message: "Used before.".into(),
             },
@@ -285,6 +318,10 @@ mod tests {
                 | AppError::TooManyAttempts { .. }
                 | AppError::RateLimited { .. }
                 | AppError::Busy
+                | AppError::AlreadyPressing
+                | AppError::Overloaded
+                | AppError::TooManySignUps { .. }
+                | AppError::Unavailable
                 | AppError::Conflict { .. }
                 | AppError::ApiKey { .. }
                 | AppError::PayloadTooLarge { .. }

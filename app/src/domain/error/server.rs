@@ -6,8 +6,29 @@ use axum::response::{IntoResponse, Response};
 
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
+        if unreachable(&error) {
+            // Expected while PostgreSQL restarts or fails over: a warning, and a kind answer
+            // with `Retry-After` instead of an opaque 500.
+            tracing::warn!(%error, "database unreachable");
+            return Self::Unavailable;
+        }
         tracing::error!(%error, "database error");
         Self::Internal
+    }
+}
+
+/// Whether `error` means the database could not be reached or went away mid-request (as
+/// opposed to a query the database refused): no connection within the pool's short wait, a
+/// refused or reset socket, or PostgreSQL shutting down or starting up (SQLSTATE class 08 and
+/// 57P01–57P03).
+pub fn unreachable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Protocol(_) | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")),
+        _ => false,
     }
 }
 
@@ -31,7 +52,9 @@ impl AppError {
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
             Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
-            Self::Busy => Some(1),
+            Self::Busy | Self::AlreadyPressing | Self::Overloaded => Some(1),
+            Self::Unavailable => Some(2),
+            Self::TooManySignUps { minutes } => Some((*minutes).max(1) as u64 * 60),
             Self::TooManyAttempts { minutes } => Some((*minutes).max(1) as u64 * 60),
             _ => None,
         }

@@ -17,7 +17,8 @@
 //! batches its own share.
 
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
@@ -36,6 +37,12 @@ pub struct Limits {
     pub waiting: usize,
     /// The longest a press waits before hearing "busy".
     pub max_wait: Duration,
+    /// Presses one member may have in the line (waiting or being settled) at once; more are
+    /// answered at once. A double click is two; a bot's thousand are still two.
+    pub per_member: usize,
+    /// Presses one client address may have in the line at once: a household or an office
+    /// shares an address, a bot farm behind one address does not get the whole line.
+    pub per_address: usize,
 }
 
 impl Default for Limits {
@@ -44,6 +51,8 @@ impl Default for Limits {
             batch: 256,
             waiting: 4096,
             max_wait: Duration::from_secs(2),
+            per_member: 2,
+            per_address: 256,
         }
     }
 }
@@ -51,10 +60,48 @@ impl Default for Limits {
 /// The answer to one press, as the writer gives it.
 pub type Answer = Result<Settled, AppError>;
 
-/// The press was turned away before the writer saw it: the line was full, or it waited in it
-/// longer than `max_wait`. Either way nothing was written.
-#[derive(Debug)]
-pub struct TurnedAway;
+/// The press was turned away before the writer saw it. Nothing was written.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TurnedAway {
+    /// The line was full, or the press waited in it longer than `max_wait`.
+    Busy,
+    /// This member (or their address) already has as many presses in the line as allowed.
+    AlreadyPressing,
+}
+
+/// Who has how many presses in the line: counted up on joining, down when the press leaves
+/// (settled, or dropped unanswered), by `Place`'s drop.
+#[derive(Default)]
+struct Holders {
+    members: HashMap<i64, usize>,
+    addresses: HashMap<String, usize>,
+}
+
+/// One press's place in the line, counted against its member and address while it exists. It
+/// travels with the press to the writer, so a request that gives up early does not free a place
+/// its press still holds.
+struct Place {
+    holders: Arc<Mutex<Holders>>,
+    member: i64,
+    address: String,
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        let mut holders = self.holders.lock().unwrap_or_else(|e| e.into_inner());
+        release(&mut holders.members, &self.member);
+        release(&mut holders.addresses, &self.address);
+    }
+}
+
+fn release<K: std::hash::Hash + Eq>(counts: &mut HashMap<K, usize>, key: &K) {
+    if let Some(n) = counts.get_mut(key) {
+        *n -= 1;
+        if *n == 0 {
+            counts.remove(key);
+        }
+    }
+}
 
 /// Where a queued press is: still waiting, taken by the writer, or withdrawn by its request.
 /// Whoever moves it out of `WAITING` first decides, so a press is never both answered "busy"
@@ -68,6 +115,7 @@ struct Queued {
     at: Instant,
     state: Arc<AtomicU8>,
     reply: oneshot::Sender<Answer>,
+    place: Place,
 }
 
 struct Line {
@@ -81,6 +129,7 @@ pub struct Admission {
     // The writer starts with the first press, on that press's runtime, with a connection of its
     // own to the database that press's pool connects to.
     line: Arc<OnceLock<Line>>,
+    holders: Arc<Mutex<Holders>>,
 }
 
 impl Default for Admission {
@@ -94,6 +143,7 @@ impl Admission {
         Admission {
             limits,
             line: Arc::default(),
+            holders: Arc::default(),
         }
     }
 
@@ -106,7 +156,8 @@ impl Admission {
         // enough; it is opened with the first batch and reopened if lost.
         let own = PgPoolOptions::new()
             .max_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
+            // Unreachable: the batch's presses hear "press again" within a second.
+            .acquire_timeout(Duration::from_millis(800))
             .connect_lazy_with(pool.connect_options().as_ref().clone());
         tokio::spawn(write(own, self.limits, incoming, waiting.clone()));
         Line { presses, waiting }
@@ -117,9 +168,10 @@ impl Admission {
     /// within `max_wait` (a batch stuck on the database must not hold everyone behind it).
     pub async fn redeem(&self, pool: &PgPool, press: Press) -> Result<Answer, TurnedAway> {
         let line = self.line.get_or_init(|| self.start(pool));
+        let place = self.take_place(&press)?;
         if line.waiting.fetch_add(1, Ordering::SeqCst) >= self.limits.waiting {
             line.waiting.fetch_sub(1, Ordering::SeqCst);
-            return Err(TurnedAway);
+            return Err(TurnedAway::Busy);
         }
         let (reply, mut answer) = oneshot::channel();
         let state = Arc::new(AtomicU8::new(WAITING));
@@ -128,6 +180,7 @@ impl Admission {
             at: Instant::now(),
             state: state.clone(),
             reply,
+            place,
         };
         if line.presses.send(queued).is_err() {
             line.waiting.fetch_sub(1, Ordering::SeqCst);
@@ -143,7 +196,7 @@ impl Admission {
                     .compare_exchange(WAITING, WITHDRAWN, Ordering::SeqCst, Ordering::SeqCst)
                     .is_ok()
                 {
-                    return Err(TurnedAway);
+                    return Err(TurnedAway::Busy);
                 }
                 // The writer took it just now: its batch is under way, so wait for the answer.
                 answer.await
@@ -157,6 +210,28 @@ impl Admission {
                 "a press was dropped unanswered",
             ))
         }))
+    }
+}
+
+impl Admission {
+    /// A place for `press` if its member and address are under their limits.
+    fn take_place(&self, press: &Press) -> Result<Place, TurnedAway> {
+        let mut holders = self.holders.lock().unwrap_or_else(|e| e.into_inner());
+        let member = holders.members.get(&press.account_id).copied().unwrap_or(0);
+        let address = holders.addresses.get(&press.client_ip).copied().unwrap_or(0);
+        if member >= self.limits.per_member || address >= self.limits.per_address {
+            return Err(TurnedAway::AlreadyPressing);
+        }
+        *holders.members.entry(press.account_id).or_default() += 1;
+        *holders
+            .addresses
+            .entry(press.client_ip.clone())
+            .or_default() += 1;
+        Ok(Place {
+            holders: self.holders.clone(),
+            member: press.account_id,
+            address: press.client_ip.clone(),
+        })
     }
 }
 
@@ -182,7 +257,8 @@ async fn write(
             })
             .map(|q| {
                 let late = now.duration_since(q.at) > limits.max_wait;
-                (Press { late, ..q.press }, q.reply)
+                // The place goes with the reply: held until the press is answered.
+                (Press { late, ..q.press }, (q.reply, q.place))
             })
             .unzip();
         if presses.is_empty() {
@@ -196,8 +272,9 @@ async fn write(
             Err(panic) => vec![Err(AppError::internal("redemption writer", panic)); replies.len()],
         };
         tracing::debug!(size, elapsed = ?started.elapsed(), "settled a batch");
-        for (reply, answer) in replies.into_iter().zip(answers) {
+        for ((reply, place), answer) in replies.into_iter().zip(answers) {
             // The member may have gone; their redemption stands either way.
+            drop(place);
             let _ = reply.send(answer);
         }
     }

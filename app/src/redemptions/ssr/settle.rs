@@ -61,10 +61,12 @@ pub async fn redeem(caller: &Member, item_id: i64, key: &str) -> Result<Redempti
     })?;
     let answer = match line.redeem(caller.pool(), press).await {
         Ok(answer) => answer,
-        Err(TurnedAway) => {
+        Err(TurnedAway::Busy) => {
             record_attempt(caller, item_id, &AppError::Busy).await;
             return Err(AppError::Busy);
         }
+        // Not logged: it is the same member's press again, already on its way.
+        Err(TurnedAway::AlreadyPressing) => return Err(AppError::AlreadyPressing),
     };
     match answer? {
         Settled::Made(redemption) => Ok(redemption),

@@ -17,6 +17,8 @@ use super::http::{self, ORIGIN, Reply, form_body, urlencode};
 pub struct TestApp {
     pub router: Router,
     pub pool: PgPool,
+    /// The address requests come from (`from_address`).
+    peer: std::net::SocketAddr,
 }
 
 impl TestApp {
@@ -33,13 +35,21 @@ impl TestApp {
             &server::HttpConfig::default(),
             pages(),
         );
-        Self { router, pool }
+        Self {
+            router,
+            pool,
+            peer: http::CLIENT,
+        }
     }
 
     /// The app with HTTP settings chosen by the test.
     pub fn with_config(pool: PgPool, config: &server::HttpConfig) -> Self {
         let router = server::router(state(pool.clone()), Default::default(), config, pages());
-        Self { router, pool }
+        Self {
+            router,
+            pool,
+            peer: http::CLIENT,
+        }
     }
 
     /// The app with Leptos options and HTTP settings chosen by the test (where the site's
@@ -47,7 +57,39 @@ impl TestApp {
     pub fn with_options(pool: PgPool, options: LeptosOptions, config: &server::HttpConfig) -> Self {
         let state = AppState::new(options, pool.clone(), Config::default());
         let router = server::router(state, Default::default(), config, pages());
-        Self { router, pool }
+        Self {
+            router,
+            pool,
+            peer: http::CLIENT,
+        }
+    }
+
+    /// The app as the server builds it from `config` (trusted proxies, public URL, hashing
+    /// slots, sign-up limits), with the given line.
+    pub fn with_settings(pool: PgPool, config: Config, admission: Admission) -> Self {
+        let http = server::HttpConfig::new(&config);
+        let state = AppState::new(options(), pool.clone(), config);
+        let router = server::router(state, admission, &http, pages());
+        Self {
+            router,
+            pool,
+            peer: http::CLIENT,
+        }
+    }
+
+    /// The same app, with requests coming from `ip` (a member on another network).
+    pub fn from_address(&self, ip: &str) -> Self {
+        Self {
+            peer: std::net::SocketAddr::new(ip.parse().expect("an IP address"), 50_000),
+            ..self.clone()
+        }
+    }
+
+    fn stamp(&self, mut request: Request<Body>) -> Request<Body> {
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(self.peer));
+        request
     }
 
     /// A GET without a session.
@@ -78,14 +120,14 @@ impl TestApp {
         }
         http::send_with_cookie(
             &self.router,
-            request.body(Body::from(form_body(form))).unwrap(),
+            self.stamp(request.body(Body::from(form_body(form))).unwrap()),
         )
         .await
     }
 
     /// Any request, answered in full (or failing the test if no answer comes).
     pub async fn send(&self, request: Request<Body>) -> Reply {
-        http::send(&self.router, request).await
+        http::send(&self.router, self.stamp(request)).await
     }
 
     /// Any request, with the response as it comes: its body unread (a stream, a picture).
@@ -141,12 +183,15 @@ fn pages() -> &'static server::Pages {
     PAGES.get_or_init(server::Pages::list)
 }
 
-fn state(pool: PgPool) -> AppState {
-    let leptos_options = LeptosOptions::builder()
+fn options() -> LeptosOptions {
+    LeptosOptions::builder()
         .output_name("bazaar")
         .site_root("target/site")
-        .build();
-    AppState::new(leptos_options, pool, Config::default())
+        .build()
+}
+
+fn state(pool: PgPool) -> AppState {
+    AppState::new(options(), pool, Config::default())
 }
 
 /// A line with room for everyone and a minute of patience, for tests that count
@@ -156,5 +201,8 @@ pub fn patient_line() -> Admission {
         batch: 256,
         waiting: 10_000,
         max_wait: std::time::Duration::from_secs(60),
+        // Every test request comes from one address.
+        per_address: usize::MAX,
+        ..Limits::default()
     })
 }

@@ -74,7 +74,23 @@ pub async fn send(app: &Router, request: Request<Body>) -> Reply {
 /// Far beyond any answer's time on a loaded CI machine; only a hang reaches it.
 const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(120);
 
-async fn answer(app: &Router, request: Request<Body>) -> Reply {
+/// Where test requests come from unless a test says otherwise (`TestApp::from_address`): a
+/// client on this machine, as a browser on the same machine would be.
+pub const CLIENT: std::net::SocketAddr =
+    std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 50_000);
+
+async fn answer(app: &Router, mut request: Request<Body>) -> Reply {
+    // axum::serve adds the peer's address to every request; a request sent straight to the
+    // router has none unless we add it.
+    if request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .is_none()
+    {
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(CLIENT));
+    }
     let response = app
         .clone()
         .oneshot(request)
