@@ -193,6 +193,91 @@ pub(crate) async fn consume_lots(
     Ok(())
 }
 
+/// Draws on open lots for redemptions just written, soonest expiry first, and records which
+/// lots each redemption (by code) drew on and how much, so a cancellation can give the points
+/// back to the same lots (`restore`). A member with several redemptions in the batch draws in
+/// the order given. One statement: the batch holds a drop's hottest rows while it runs.
+pub(crate) async fn consume_lots_for_redemptions(
+    conn: &mut PgConnection,
+    accounts: &[i64],
+    codes: &[String],
+    points: &[i64],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"WITH need AS (
+               SELECT account_id, code, points,
+                      (sum(points) OVER (PARTITION BY account_id ORDER BY ord) - points)::bigint AS start
+               FROM unnest($1::bigint[], $2::text[], $3::bigint[]) WITH ORDINALITY AS t(account_id, code, points, ord)
+           ),
+           lots AS (
+               SELECT p.id, p.account_id, p.remaining,
+                      (sum(p.remaining) OVER (PARTITION BY p.account_id ORDER BY p.expires_at, p.id)
+                       - p.remaining)::bigint AS start
+               FROM point_lots p
+               WHERE p.account_id = ANY($1) AND p.remaining > 0
+           ),
+           drawn AS (
+               SELECT n.code, l.id AS lot_id,
+                      (LEAST(n.start + n.points, l.start + l.remaining) - GREATEST(n.start, l.start))::bigint AS points
+               FROM need n JOIN lots l ON l.account_id = n.account_id
+               WHERE l.start < n.start + n.points AND n.start < l.start + l.remaining
+           ),
+           emptied AS (
+               UPDATE point_lots p SET remaining = p.remaining - d.points
+               FROM (SELECT lot_id, sum(points)::bigint AS points FROM drawn GROUP BY lot_id) d
+               WHERE p.id = d.lot_id
+           )
+           INSERT INTO redemption_lots (redemption_id, lot_id, points)
+           SELECT r.id, d.lot_id, d.points FROM drawn d JOIN redemptions r ON r.code = d.code"#,
+        accounts,
+        codes,
+        points
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Gives a cancelled redemption's points back to the lots it drew on, each with its original
+/// expiry (a lot already past it is expired again by the next expiry run), as one `refund`
+/// entry. Returns the entry and the points restored: less than the redemption's when it was
+/// made before lots were recorded, and the caller credits the rest as a fresh lot.
+/// The caller holds the account lock.
+pub async fn restore(
+    conn: &mut PgConnection,
+    account_id: i64,
+    redemption_id: i64,
+    reason: &str,
+    reference: &str,
+) -> Result<Option<(i64, i64)>, AppError> {
+    let restored = sqlx::query_scalar!(
+        r#"WITH back AS (
+               UPDATE point_lots p SET remaining = p.remaining + rl.points
+               FROM redemption_lots rl
+               WHERE rl.redemption_id = $1 AND p.id = rl.lot_id
+               RETURNING rl.points
+           )
+           SELECT COALESCE(sum(points), 0)::bigint AS "restored!" FROM back"#,
+        redemption_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if restored == 0 {
+        return Ok(None);
+    }
+    let entry = sqlx::query_scalar!(
+        r#"INSERT INTO ledger_entries (account_id, kind, points, reason, reference)
+           VALUES ($1, 'refund', $2, $3, $4) RETURNING id"#,
+        account_id,
+        restored,
+        reason,
+        reference
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(Some((entry, restored)))
+}
+
 /// Expires every lot due by `now`: per account, one `expire` entry for the total, lots emptied.
 /// Safe to run on several servers at once: accounts being expired elsewhere are skipped.
 pub async fn expire_due(pool: &sqlx::PgPool, now: DateTime<Utc>) -> Result<u64, AppError> {

@@ -431,3 +431,43 @@ async fn the_bazaar_offers_each_member_the_right_button(pool: PgPool) {
     let html = app.get_as("/", &poor).await.body;
     assert!(html.contains("200 more points"));
 }
+
+#[sqlx::test]
+async fn cancelling_gives_points_back_with_their_original_expiry(pool: PgPool) {
+    let item = live_item(&pool, 10, 300).await;
+    let (member, cookie) = member_with(&pool, 1, 0).await;
+    // 300 points that expire in ten days, and 500 that last the year.
+    support::grant(&pool, member, 300).await;
+    sqlx::query("UPDATE point_lots SET expires_at = now() + interval '10 days' WHERE account_id = $1")
+        .bind(member)
+        .execute(&pool)
+        .await
+        .unwrap();
+    support::grant(&pool, member, 500).await;
+    let app = TestApp::new(pool.clone());
+    let expiring_soon = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COALESCE(sum(remaining), 0)::bigint FROM point_lots
+             WHERE account_id = $1 AND expires_at < now() + interval '30 days'",
+        )
+        .bind(member)
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    };
+    // Redeeming spends the soonest-expiring points first...
+    let reply = app.redeem(&cookie, item, &uuid::Uuid::new_v4().to_string()).await;
+    let code = reply.json()["code"].as_str().unwrap().to_owned();
+    assert_eq!(expiring_soon().await, 0);
+    // ...and cancelling gives them back still expiring in ten days, not renewed for a year.
+    let cancelled = app.cancel_redemption(&cookie, &code).await;
+    assert_eq!(cancelled.json()["balance"], 800, "{}", cancelled.body);
+    assert_eq!(expiring_soon().await, 300);
+    let lots: i64 = sqlx::query_scalar("SELECT count(*) FROM point_lots WHERE account_id = $1")
+        .bind(member)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(lots, 2, "no new lot with a fresh expiry");
+    assert_invariants(&pool).await;
+}

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::queries::*;
 use crate::AppError;
 use crate::infra::caller::Member;
-use crate::infra::ledger::{Credit, credit, expiry_period, lock_balance};
+use crate::infra::ledger::{Credit, credit, expiry_period, lock_balance, restore};
 use crate::redemptions::Redemption;
 
 pub async fn cancel(
@@ -79,19 +79,29 @@ pub async fn cancel_as(
     )
     .execute(&mut *tx)
     .await?;
-    // Refunded points last as long as freshly earned ones.
-    let expires_at = now + expiry_period(&mut *tx).await?;
-    let refund = credit(
-        &mut tx,
-        account_id,
-        Credit::Refund,
-        r.points,
-        &format!("Cancelled: {}", r.title),
-        Some(code),
-        None,
-        expires_at,
-    )
-    .await?;
+    // The points go back to the lots they came from, with their original expiry: a fresh
+    // expiry would let a member renew expiring points forever by redeeming and cancelling.
+    let reason = format!("Cancelled: {}", r.title);
+    let restored = restore(&mut tx, account_id, r.id, &reason, code).await?;
+    let (refund, back) = restored.unwrap_or_default();
+    let refund = if back < r.points {
+        // Made before lots were recorded: what is left comes back as freshly earned points.
+        let expires_at = now + expiry_period(&mut *tx).await?;
+        let rest = credit(
+            &mut tx,
+            account_id,
+            Credit::Refund,
+            r.points - back,
+            &reason,
+            Some(code),
+            None,
+            expires_at,
+        )
+        .await?;
+        if back > 0 { refund } else { rest }
+    } else {
+        refund
+    };
     sqlx::query!(
         "UPDATE redemptions SET status = 'cancelled', cancelled_at = $2, refund_entry_id = $3 WHERE id = $1",
         r.id,

@@ -338,7 +338,8 @@ pub(super) async fn write_batch(
     .fetch_all(&mut *tx)
     .await?;
     if !taken.is_empty() {
-        crate::infra::ledger::consume_lots(&mut *tx, &accounts, &costs).await?;
+        crate::infra::ledger::consume_lots_for_redemptions(&mut *tx, &accounts, &codes, &costs)
+            .await?;
     }
     Ok(created
         .into_iter()
