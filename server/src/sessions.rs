@@ -3,7 +3,6 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use tower_sessions::cookie::time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
@@ -36,7 +35,24 @@ impl PgSessionStore {
 }
 
 fn key(id: &Id) -> Vec<u8> {
-    Sha256::digest(id.to_string().as_bytes()).to_vec()
+    app::infra::caller::session_key(id)
+}
+
+/// The account signed in to a session, as its own column: the account page lists a member's
+/// sessions by it, and deleting an account deletes its sessions.
+fn owner(record: &Record) -> Option<i64> {
+    record
+        .data
+        .get(app::infra::caller::ACCOUNT_ID)
+        .and_then(serde_json::Value::as_i64)
+}
+
+fn device(record: &Record) -> Option<String> {
+    record
+        .data
+        .get(app::infra::caller::DEVICE)
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned)
 }
 
 fn to_chrono(t: OffsetDateTime) -> DateTime<Utc> {
@@ -67,10 +83,13 @@ impl SessionStore for PgSessionStore {
         // Ids are random 128-bit numbers; on the rare collision, draw another.
         loop {
             let inserted = sqlx::query!(
-                "INSERT INTO sessions (id_sha256, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                r#"INSERT INTO sessions (id_sha256, data, expires_at, account_id, device)
+                   VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING"#,
                 key(&record.id),
                 encode(record)?,
-                to_chrono(record.expiry_date)
+                to_chrono(record.expiry_date),
+                owner(record),
+                device(record)
             )
             .execute(&self.pool)
             .await
@@ -84,11 +103,16 @@ impl SessionStore for PgSessionStore {
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         sqlx::query!(
-            r#"INSERT INTO sessions (id_sha256, data, expires_at) VALUES ($1, $2, $3)
-               ON CONFLICT (id_sha256) DO UPDATE SET data = EXCLUDED.data, expires_at = EXCLUDED.expires_at"#,
+            r#"INSERT INTO sessions (id_sha256, data, expires_at, account_id, device)
+               VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (id_sha256) DO UPDATE SET data = EXCLUDED.data,
+                   expires_at = EXCLUDED.expires_at, account_id = EXCLUDED.account_id,
+                   device = EXCLUDED.device, last_seen_at = now()"#,
             key(&record.id),
             encode(record)?,
-            to_chrono(record.expiry_date)
+            to_chrono(record.expiry_date),
+            owner(record),
+            device(record)
         )
         .execute(&self.pool)
         .await

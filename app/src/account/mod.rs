@@ -96,6 +96,35 @@ pub async fn change_password(
     Ok(())
 }
 
+/// Signs out one of the member's other sessions (a lost phone, a shared computer), named by the
+/// handle the account page lists it under.
+#[server(prefix = "/api/fn", endpoint = "end_session", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
+pub async fn end_session(session: String) -> Result<(), AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Member>().await?;
+    ssr::end_session(&caller, &session)
+        .await
+        .map_err(crate::domain::error::server::reply)?;
+    leptos_axum::redirect(&format!(
+        "/account?sessions=ended&fresh={}#sessions-heading",
+        crate::infra::fresh()
+    ));
+    Ok(())
+}
+
+/// Signs out every session of the member's but this one.
+#[server(prefix = "/api/fn", endpoint = "end_other_sessions", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
+pub async fn end_other_sessions() -> Result<(), AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Member>().await?;
+    ssr::end_other_sessions(&caller)
+        .await
+        .map_err(crate::domain::error::server::reply)?;
+    leptos_axum::redirect(&format!(
+        "/account?sessions=ended&fresh={}#sessions-heading",
+        crate::infra::fresh()
+    ));
+    Ok(())
+}
+
 /// Only same-site paths are followed after sign-in, never another host. Browsers drop tabs and
 /// line breaks from a URL and read `\` as `/`, so `/<tab>/evil.example` would leave the site:
 /// only a path of visible ASCII (as our links write it, percent-encoded) that does not start

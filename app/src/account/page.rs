@@ -2,8 +2,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{AccountView, HistoryLine, Notice, Reminder, format_money, get_account};
-use crate::account::ChangePassword;
+use super::{AccountView, DeviceSession, HistoryLine, Notice, Reminder, format_money, get_account};
+use crate::account::{ChangePassword, EndOtherSessions, EndSession};
 use crate::kit::Loaded;
 use crate::kit::countdown::LocalTime;
 use crate::kit::{FieldError, FormError, action_error, field_invalid};
@@ -14,7 +14,12 @@ use crate::redemptions::RedemptionsList;
 pub fn AccountPage() -> impl IntoView {
     let query = use_query_map();
     let page = Memo::new(move |_| query.read().get("page").and_then(|p| p.parse::<i64>().ok()));
-    let account = crate::domain::wire::resource(move || page.get(), get_account);
+    // `fresh` changes after signing a device out: the page's data is read again.
+    let fresh = Memo::new(move |_| query.read().get("fresh").and_then(|p| p.parse::<i64>().ok()));
+    let account = crate::domain::wire::resource(
+        move || (page.get(), fresh.get()),
+        |(page, fresh)| get_account(page, fresh),
+    );
     view! {
         <Title text="Your account · Rewards Bazaar" />
         <Loaded data=account loading="Loading your account…" signed_out=SignInPrompt let:data>
@@ -90,6 +95,7 @@ fn AccountContent(data: AccountView) -> impl IntoView {
         <Reminders reminders=data.reminders.clone() />
         <RedemptionsList />
         <History lines=data.history page=data.page has_more=data.has_more />
+        <Sessions sessions=data.sessions />
         <ChangePasswordForm />
     }
 }
@@ -169,6 +175,51 @@ fn History(lines: Vec<HistoryLine>, page: i64, has_more: bool) -> impl IntoView 
                 {(page > 1).then(|| view! { <a href=format!("/account?page={}", page - 1)>"Newer"</a> })}
                 {has_more.then(|| view! { <a href=format!("/account?page={}", page + 1)>"Older"</a> })}
             </nav>
+        </section>
+    }
+}
+
+/// Where the member is signed in, with "Sign out" for each other device and for all of them:
+/// a lost phone or a shared computer is signed out from here.
+#[component]
+fn Sessions(sessions: Vec<DeviceSession>) -> impl IntoView {
+    let end_one = ServerAction::<EndSession>::new();
+    let end_others = ServerAction::<EndOtherSessions>::new();
+    let error = action_error(end_one);
+    let query = use_query_map();
+    let done = move || query.read().get("sessions").as_deref() == Some("ended");
+    let others = sessions.iter().any(|s| !s.current);
+    view! {
+        <section class="account-section" aria-labelledby="sessions-heading">
+            <h2 id="sessions-heading">"Where you’re signed in"</h2>
+            <FormError error />
+            {move || done().then(|| view! { <p class="form-success" role="status">"Signed out."</p> })}
+            <ul class="history" role="list">
+                {sessions.into_iter().map(|s| {
+                    let label = format!("Sign out {}", s.device);
+                    view! {
+                        <li class="history-line">
+                            <div>
+                                <p class="history-reason">{s.device.clone()}</p>
+                                <p class="history-meta">
+                                    {if s.current { "This device".to_owned() } else { format!("Last used {}", s.last_seen_label) }}
+                                </p>
+                            </div>
+                            {(!s.current).then(|| view! {
+                                <ActionForm action=end_one>
+                                    <input type="hidden" name="session" value=s.handle.clone() />
+                                    <button type="submit" class="button button-secondary" aria-label=label.clone()>"Sign out"</button>
+                                </ActionForm>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {others.then(|| view! {
+                <ActionForm action=end_others>
+                    <button type="submit" class="button button-secondary">"Sign out everywhere else"</button>
+                </ActionForm>
+            })}
         </section>
     }
 }

@@ -46,6 +46,16 @@ pub struct Notice {
     pub message: String,
 }
 
+/// A place the member is signed in: a browser, when it was last used, and whether it is the one
+/// they are using now. `handle` names it to "Sign out" (a hash of the session id, never the id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceSession {
+    pub handle: String,
+    pub device: String,
+    pub last_seen_label: String,
+    pub current: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountView {
     pub display_name: String,
@@ -64,6 +74,8 @@ pub struct AccountView {
     /// The latest messages, newest first.
     pub notices: Vec<Notice>,
     pub history: Vec<HistoryLine>,
+    /// Where the member is signed in, most recently used first.
+    pub sessions: Vec<DeviceSession>,
     pub page: i64,
     pub has_more: bool,
 }
@@ -71,8 +83,13 @@ pub struct AccountView {
 /// The signed-in member's own account. There is no account id parameter: the session decides
 /// whose account this is, so no one can read another member's points by changing a number.
 #[server(prefix = "/api/fn", endpoint = "account", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
-pub async fn get_account(page: Option<i64>) -> Result<AccountView, AppError> {
+pub async fn get_account(
+    page: Option<i64>,
+    fresh: Option<i64>,
+) -> Result<AccountView, AppError> {
     let caller = crate::infra::caller::authorize::<crate::infra::caller::Member>().await?;
+    // `fresh` only makes the URL differ after a change, so the page reads its data again.
+    let _ = fresh;
     super::ssr::account(&caller, page.unwrap_or(1))
         .await
         .map_err(crate::domain::error::server::reply)

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod category;
+pub mod device;
 pub mod drop_state;
 pub mod error;
 pub mod form;

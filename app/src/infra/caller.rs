@@ -24,9 +24,50 @@ use crate::domain::points::Points;
 /// reach us as text).
 pub const SESSION_STORE_UNREACHABLE: &str = "database unreachable: ";
 
-/// Session keys: the signed-in account, and when it signed in (Unix milliseconds).
-const ACCOUNT_ID: &str = "account_id";
+/// Session keys: the signed-in account, when it signed in (Unix milliseconds), and the device
+/// it signed in from (for the member's list of sessions). The session store reads the first and
+/// last into columns of their own.
+pub const ACCOUNT_ID: &str = "account_id";
 const SIGNED_IN_AT: &str = "signed_in_at";
+pub const DEVICE: &str = "device";
+
+/// How long a session lasts, by role: staff and admin sessions can change other people's points,
+/// so they end after half an hour unused or twelve hours in all; members stay signed in on their
+/// phone for weeks.
+pub struct SessionLimits {
+    pub idle: chrono::Duration,
+    pub absolute: chrono::Duration,
+}
+
+impl SessionLimits {
+    pub fn for_role(role: Role) -> Self {
+        match role {
+            Role::Member => SessionLimits {
+                idle: chrono::Duration::days(14),
+                absolute: chrono::Duration::days(90),
+            },
+            Role::Staff | Role::Admin => SessionLimits {
+                idle: chrono::Duration::minutes(30),
+                absolute: chrono::Duration::hours(12),
+            },
+        }
+    }
+}
+
+/// A session's last-seen time is written at most this often: a page load per second must not
+/// be a write per second.
+const TOUCH_EVERY: chrono::Duration = chrono::Duration::minutes(1);
+
+/// A member's cookie is sent again (with a fresh expiry) at most this often while they use the
+/// site, so it lasts 14 days from their last visit rather than from their sign-in.
+const REFRESH_COOKIE_EVERY: chrono::Duration = chrono::Duration::hours(1);
+
+/// The key a session is stored under: a SHA-256 of its id, so the table alone cannot be used to
+/// take over a session (the id itself is only ever in the member's cookie).
+pub fn session_key(id: &tower_sessions::session::Id) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(id.to_string().as_bytes()).to_vec()
+}
 
 /// The request as the check found it, before any policy: private to this module.
 struct Request {
@@ -180,8 +221,10 @@ pub async fn authorize_session<P: Policy>(
     };
     let account_id: Option<i64> = session.get(ACCOUNT_ID).await.map_err(read)?;
     let signed_in_at: Option<i64> = session.get(SIGNED_IN_AT).await.map_err(read)?;
-    let viewer = match (account_id, signed_in_at) {
-        (Some(id), Some(at)) => load_viewer(&state.pool, id, at).await?,
+    let viewer = match (account_id, signed_in_at, session.id()) {
+        (Some(id), Some(at), Some(session_id)) => {
+            current_viewer(&state.pool, &session, &session_key(&session_id), id, at).await?
+        }
         _ => None,
     };
     P::admit(RequestToken(Request {
@@ -191,32 +234,69 @@ pub async fn authorize_session<P: Policy>(
     }))
 }
 
-async fn load_viewer(
+/// The account signed in to this session, if the session is still good for its role: not
+/// ended by a password change, not idle too long, not too old. A session past its role's limits
+/// is deleted, and the request continues signed out. A session in use has its last-seen time
+/// kept (to the minute).
+async fn current_viewer(
     pool: &PgPool,
+    session: &Session,
+    key: &[u8],
     id: i64,
     signed_in_at_ms: i64,
 ) -> Result<Option<Viewer>, AppError> {
     let signed_in_at = chrono::DateTime::from_timestamp_millis(signed_in_at_ms);
     let row = sqlx::query!(
-        r#"SELECT id, email, display_name, role, tier, balance AS "balance: Points" FROM accounts
-           WHERE id = $1 AND sessions_valid_after <= $2"#,
+        r#"SELECT a.id, a.email, a.display_name, a.role, a.tier, a.balance AS "balance: Points",
+                  s.last_seen_at AS "last_seen_at?", now() AS "now!"
+           FROM accounts a LEFT JOIN sessions s ON s.id_sha256 = $3
+           WHERE a.id = $1 AND a.sessions_valid_after <= $2"#,
         id,
-        signed_in_at
+        signed_in_at,
+        key
     )
     .fetch_optional(pool)
     .await?;
-    row.map(|r| {
-        let broken = |what: &str| AppError::internal("loading an account", what.to_owned());
-        Ok(Viewer {
-            id: r.id,
-            email: r.email,
-            display_name: r.display_name,
-            role: Role::parse(&r.role).ok_or_else(|| broken("unknown role"))?,
-            tier: Tier::parse(&r.tier).ok_or_else(|| broken("unknown tier"))?,
-            balance: r.balance,
-        })
-    })
-    .transpose()
+    let Some(r) = row else { return Ok(None) };
+    let broken = |what: &str| AppError::internal("loading an account", what.to_owned());
+    let role = Role::parse(&r.role).ok_or_else(|| broken("unknown role"))?;
+    let limits = SessionLimits::for_role(role);
+    let now = r.now;
+    // A session not yet in the table is being created by this very request.
+    let last_seen = r.last_seen_at.unwrap_or(now);
+    let too_old = signed_in_at.is_none_or(|at| now - at > limits.absolute);
+    if too_old || now - last_seen > limits.idle {
+        session
+            .flush()
+            .await
+            .map_err(|e| AppError::internal("ending an expired session", e))?;
+        return Ok(None);
+    }
+    if now - last_seen > TOUCH_EVERY {
+        let expires_at = (now + limits.idle).min(signed_in_at.unwrap_or(now) + limits.absolute);
+        sqlx::query!(
+            "UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id_sha256 = $1",
+            key,
+            now,
+            expires_at
+        )
+        .execute(pool)
+        .await?;
+        if role == Role::Member && now - last_seen > REFRESH_COOKIE_EVERY {
+            // Saving the session again sends its cookie again, with a fresh expiry.
+            session.set_expiry(Some(tower_sessions::Expiry::OnInactivity(
+                tower_sessions::cookie::time::Duration::days(14),
+            )));
+        }
+    }
+    Ok(Some(Viewer {
+        id: r.id,
+        email: r.email,
+        display_name: r.display_name,
+        role,
+        tier: Tier::parse(&r.tier).ok_or_else(|| broken("unknown tier"))?,
+        balance: r.balance,
+    }))
 }
 
 /// Starts a fresh session for `account_id`. A new session id is issued at every sign-in, so a
@@ -229,6 +309,16 @@ pub async fn start_session(
     let fail = |e| AppError::internal("starting a session", e);
     session.cycle_id().await.map_err(fail)?;
     session.insert(ACCOUNT_ID, account_id).await.map_err(fail)?;
+    let parts: Option<axum::http::request::Parts> = leptos::prelude::use_context();
+    let agent = parts
+        .as_ref()
+        .and_then(|p| p.headers.get(axum::http::header::USER_AGENT))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    session
+        .insert(DEVICE, crate::domain::device::describe(agent))
+        .await
+        .map_err(fail)?;
     session
         .insert(SIGNED_IN_AT, at.timestamp_millis())
         .await

@@ -18,6 +18,7 @@ mod outage;
 mod redemptions;
 mod reminders;
 mod reports;
+mod sessions;
 mod staff;
 mod storm;
 mod support;

@@ -310,6 +310,51 @@ pub async fn sign_out(caller: &Anyone) -> Result<(), AppError> {
         .map_err(|e| AppError::internal("ending a session", e))
 }
 
+/// Deletes one of the caller's sessions by its handle (the hex of its key). Another member's
+/// handle matches nothing, and says so as a missing session would.
+pub async fn end_session(caller: &Member, handle: &str) -> Result<(), AppError> {
+    let key = decode_hex(handle.trim())
+        .ok_or_else(|| AppError::not_found("That signed-in device"))?;
+    let ended = sqlx::query!(
+        "DELETE FROM sessions WHERE id_sha256 = $1 AND account_id = $2",
+        key,
+        caller.account().id
+    )
+    .execute(caller.pool())
+    .await?;
+    if ended.rows_affected() == 0 {
+        return Err(AppError::not_found("That signed-in device"));
+    }
+    Ok(())
+}
+
+/// Deletes every session of the caller's except the one making this request.
+pub async fn end_other_sessions(caller: &Member) -> Result<(), AppError> {
+    let current = caller
+        .session()
+        .id()
+        .map(|id| crate::infra::caller::session_key(&id))
+        .unwrap_or_default();
+    sqlx::query!(
+        "DELETE FROM sessions WHERE account_id = $1 AND id_sha256 <> $2",
+        caller.account().id,
+        current
+    )
+    .execute(caller.pool())
+    .await?;
+    Ok(())
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if text.len() != 64 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
 pub async fn change_password(caller: &Member, current: &str, new: String) -> Result<(), AppError> {
     let account = caller.account();
     let new = NewPassword::parse("new_password", new)?;

@@ -2,7 +2,7 @@ use chrono::{Duration, Utc};
 
 use crate::AppError;
 use crate::account::statement::{
-    AccountView, HISTORY_PAGE_SIZE, HistoryLine, NextTier, Notice, Reminder,
+    AccountView, DeviceSession, HISTORY_PAGE_SIZE, HistoryLine, NextTier, Notice, Reminder,
 };
 use crate::domain::points::Points;
 use crate::infra::caller::Member;
@@ -103,6 +103,30 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
     })
     .collect();
 
+    let current = caller
+        .session()
+        .id()
+        .map(|id| crate::infra::caller::session_key(&id))
+        .unwrap_or_default();
+    let sessions = sqlx::query!(
+        r#"SELECT encode(id_sha256, 'hex') AS "handle!", device, last_seen_at,
+                  id_sha256 = $2 AS "current!"
+           FROM sessions WHERE account_id = $1 AND expires_at > now()
+           ORDER BY id_sha256 = $2 DESC, last_seen_at DESC LIMIT 20"#,
+        me.id,
+        current
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|s| DeviceSession {
+        handle: s.handle,
+        device: s.device.unwrap_or_else(|| "Unknown browser".into()),
+        last_seen_label: store.format_time(s.last_seen_at),
+        current: s.current,
+    })
+    .collect();
+
     Ok(AccountView {
         display_name: me.display_name.clone(),
         email: me.email.clone(),
@@ -117,6 +141,7 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
         reminders,
         notices,
         history,
+        sessions,
         page,
         has_more,
     })

@@ -3,7 +3,7 @@
 
 use super::client::TestApp;
 use super::endpoints::{
-    CancelRedemption, ChangePassword, CurrentViewer, GetAccount, GetBazaar, GetRedemption, Redeem,
+    CancelRedemption, ChangePassword, CurrentViewer, EndOtherSessions, EndSession, GetAccount, GetBazaar, GetRedemption, Redeem,
     Remind, SignIn, SignOut, SignUp,
 };
 use super::http::Reply;
@@ -67,6 +67,17 @@ impl TestApp {
     }
 
     /// Who the session belongs to (`null` for nobody).
+    /// "Sign out" beside one of the member's other devices on the account page.
+    pub async fn end_session(&self, cookie: &str, handle: &str) -> Reply {
+        self.submit::<EndSession>(&[("session", handle)], Some(cookie))
+            .await
+    }
+
+    /// "Sign out everywhere else" on the account page.
+    pub async fn end_other_sessions(&self, cookie: &str) -> Reply {
+        self.submit::<EndOtherSessions>(&[], Some(cookie)).await
+    }
+
     pub async fn viewer(&self, cookie: &str) -> Reply {
         self.call::<CurrentViewer>(&[], Some(cookie)).await
     }

@@ -204,9 +204,10 @@ pub async fn session_for(db: impl PgExecutor<'_>, account_id: i64) -> String {
     use sha2::Digest;
     let id = tower_sessions::session::Id::default();
     let data = serde_json::json!({ "account_id": account_id, "signed_in_at": Utc::now().timestamp_millis() });
-    sqlx::query("INSERT INTO sessions (id_sha256, data, expires_at) VALUES ($1, $2, now() + interval '1 day')")
+    sqlx::query("INSERT INTO sessions (id_sha256, data, expires_at, account_id) VALUES ($1, $2, now() + interval '1 day', $3)")
         .bind(sha2::Sha256::digest(id.to_string().as_bytes()).to_vec())
         .bind(data)
+        .bind(account_id)
         .execute(db)
         .await
         .unwrap();
