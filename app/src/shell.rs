@@ -33,6 +33,7 @@ addEventListener('DOMContentLoaded',()=>setTimeout(go,5000))})()";
 
 /// The document the server sends for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    crate::kit::page_status::set_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

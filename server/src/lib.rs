@@ -200,6 +200,10 @@ pub fn router(state: AppState, line: Admission, config: &HttpConfig, pages: &Pag
             pages,
             page_cache::serve,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            config.https,
+            security::headers,
+        ))
         .with_state(state)
 }
 

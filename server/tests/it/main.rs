@@ -10,6 +10,7 @@ mod demo;
 mod drops;
 mod earning_api;
 mod embedded_pg;
+mod headers;
 mod ledger;
 mod live;
 mod member_care;

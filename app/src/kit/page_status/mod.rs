@@ -8,4 +8,4 @@ mod imp;
 #[path = "browser.rs"]
 mod imp;
 
-pub use imp::{set_error_status, set_page_status};
+pub use imp::{set_error_status, set_page_status, set_security_policy};

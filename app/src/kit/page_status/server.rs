@@ -23,3 +23,24 @@ pub fn set_error_status(error: &crate::AppError) {
         );
     }
 }
+
+/// The page's Content-Security-Policy, with this response's nonce: only scripts the server
+/// marked with it run (the inline script that starts the bundle, Leptos' own resource scripts),
+/// and what they load (`'strict-dynamic'`: the bundle and its WebAssembly). Nothing may frame
+/// the page (a drop's Redeem button under someone else's overlay), and forms post only here.
+pub fn set_security_policy() {
+    let (Some(options), Some(nonce)) = (
+        use_context::<ResponseOptions>(),
+        leptos::nonce::use_nonce(),
+    ) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+        options.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
