@@ -87,6 +87,8 @@ pub struct HttpConfig {
     pub https: bool,
     /// How long the bazaar page is kept for visitors who are not signed in; see `page_cache`.
     pub page_cache: std::time::Duration,
+    /// Live-stock streams allowed per client address and in all; see `live`.
+    pub live_streams: live::StreamLimits,
 }
 
 impl Default for HttpConfig {
@@ -94,6 +96,7 @@ impl Default for HttpConfig {
         HttpConfig {
             https: false,
             page_cache: std::time::Duration::from_secs(1),
+            live_streams: live::StreamLimits::default(),
         }
     }
 }
@@ -175,7 +178,10 @@ pub fn router(state: AppState, line: Admission, config: &HttpConfig, pages: &Pag
         .route("/healthz", get(|| async { "ok" }))
         .route("/staff/drops/{id}/report.csv", get(app::reports::ssr::csv))
         .route("/api/live/stock", get(live::stock_events))
-        .layer(axum::Extension(live::StockFeed::new(state.pool.clone())))
+        .layer(axum::Extension(live::StockFeed::new(
+            state.pool.clone(),
+            config.live_streams,
+        )))
         .merge(api::routes(api::limiter()))
         .leptos_routes_with_context(
             &state,

@@ -8,17 +8,56 @@
 //! Notifications sent while nobody listens are gone, so whenever a page may have missed some it
 //! is sent the current count of every item on offer instead (one small query): when its stream
 //! opens (the page was rendered a moment earlier, and a phone may take seconds to start
-//! listening), after the instance lost its listener, and when the page fell behind.
+//! listening), after the instance lost its listener, and when the page fell behind. Pages
+//! opening together share one read: a read serves every page that subscribed before it began
+//! (and, while nothing has changed since it began, every page after), so the crowd opening the
+//! bazaar at 09:00 costs a handful of queries, not one per page.
+//!
+//! Streams are bounded per client address and in total (`StreamLimits`): beyond them a page
+//! hears 429 and keeps itself current by re-reading the bazaar every few seconds instead.
 
 use axum::Extension;
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use futures::stream::Stream;
+use axum::response::{IntoResponse, Response};
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
+use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::Arc;
-use std::time::Duration;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::{OnceCell, broadcast};
+
+use app::AppError;
+use app::infra::state::AppState;
+
+/// Open streams allowed per client address (a household's phones and tabs, an office), and in
+/// all on one server.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamLimits {
+    pub per_address: usize,
+    pub total: usize,
+}
+
+impl Default for StreamLimits {
+    fn default() -> Self {
+        StreamLimits {
+            per_address: 32,
+            total: 20_000,
+        }
+    }
+}
+
+/// The counts as one read found them, and when that read began (and how many changes had been
+/// relayed by then).
+struct Snapshot {
+    began: Instant,
+    changes: u64,
+    counts: Option<Arc<str>>,
+}
 
 pub const CHANNEL: &str = "bazaar_stock";
 
@@ -26,14 +65,84 @@ pub const CHANNEL: &str = "bazaar_stock";
 pub struct StockFeed {
     pool: PgPool,
     sender: OnceCell<broadcast::Sender<String>>,
+    /// Changes relayed so far (and listener losses, which may hide some).
+    changes: Arc<AtomicU64>,
+    /// The last read of the counts; its lock makes pages that arrive during a read wait for it
+    /// rather than start their own.
+    snapshot: tokio::sync::Mutex<Option<Snapshot>>,
+    limits: StreamLimits,
+    open: Arc<Mutex<Open>>,
+}
+
+/// Streams open now, per address and in all.
+#[derive(Default)]
+struct Open {
+    total: usize,
+    by_address: HashMap<String, usize>,
+}
+
+/// One open stream's place, given back when the page goes away (its stream is dropped).
+struct Place {
+    open: Arc<Mutex<Open>>,
+    address: String,
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        open.total -= 1;
+        if let Some(n) = open.by_address.get_mut(&self.address) {
+            *n -= 1;
+            if *n == 0 {
+                open.by_address.remove(&self.address);
+            }
+        }
+    }
 }
 
 impl StockFeed {
-    pub fn new(pool: PgPool) -> Arc<Self> {
+    pub fn new(pool: PgPool, limits: StreamLimits) -> Arc<Self> {
         Arc::new(Self {
             pool,
             sender: OnceCell::new(),
+            changes: Arc::default(),
+            snapshot: tokio::sync::Mutex::new(None),
+            limits,
+            open: Arc::default(),
         })
+    }
+
+    fn take_place(&self, address: String) -> Option<Place> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let mine = open.by_address.get(&address).copied().unwrap_or(0);
+        if open.total >= self.limits.total || mine >= self.limits.per_address {
+            return None;
+        }
+        open.total += 1;
+        *open.by_address.entry(address.clone()).or_default() += 1;
+        Some(Place {
+            open: self.open.clone(),
+            address,
+        })
+    }
+
+    /// The current counts for a page that subscribed at `subscribed`: a read that began after
+    /// that (or one with no change relayed since it began) is exact for it, so it is shared.
+    async fn counts_since(&self, subscribed: Instant) -> Option<Arc<str>> {
+        let mut snapshot = self.snapshot.lock().await;
+        if let Some(last) = snapshot.as_ref()
+            && (last.began >= subscribed || last.changes == self.changes.load(Ordering::SeqCst))
+        {
+            return last.counts.clone();
+        }
+        let (began, changes) = (Instant::now(), self.changes.load(Ordering::SeqCst));
+        let counts = current_counts(&self.pool).await.map(Arc::from);
+        *snapshot = Some(Snapshot {
+            began,
+            changes,
+            counts: counts.clone(),
+        });
+        counts
     }
 
     /// The first page to subscribe waits until the instance is listening, so a change committed
@@ -45,7 +154,16 @@ impl StockFeed {
                 // current counts instead (see `stock_events`).
                 let (sender, _) = broadcast::channel(1024);
                 let listener = listen(&self.pool).await;
-                tokio::spawn(relay(self.pool.clone(), listener, sender.clone()));
+                if listener.is_none() {
+                    // Not listening: no read can be known to stay exact.
+                    self.changes.fetch_add(1, Ordering::SeqCst);
+                }
+                tokio::spawn(relay(
+                    self.pool.clone(),
+                    listener,
+                    sender.clone(),
+                    self.changes.clone(),
+                ));
                 sender
             })
             .await
@@ -95,7 +213,12 @@ async fn listen(pool: &PgPool) -> Option<PgListener> {
 
 /// Relays notifications forever. A lost listener is replaced, and since whatever changed in
 /// between was never relayed, the current counts are then sent to every page.
-async fn relay(pool: PgPool, mut listener: Option<PgListener>, sender: broadcast::Sender<String>) {
+async fn relay(
+    pool: PgPool,
+    mut listener: Option<PgListener>,
+    sender: broadcast::Sender<String>,
+    changes: Arc<AtomicU64>,
+) {
     loop {
         if let Some(mut connected) = listener.take() {
             // `try_recv` rather than `recv`: `recv` reconnects by itself and says nothing of
@@ -104,6 +227,7 @@ async fn relay(pool: PgPool, mut listener: Option<PgListener>, sender: broadcast
                 match connected.try_recv().await {
                     Ok(Some(notification)) => {
                         if let Some(line) = event_line(notification.payload()) {
+                            changes.fetch_add(1, Ordering::SeqCst);
                             // No subscribers is fine: nobody is looking right now.
                             let _ = sender.send(line);
                         }
@@ -119,6 +243,8 @@ async fn relay(pool: PgPool, mut listener: Option<PgListener>, sender: broadcast
                 }
             }
         }
+        // Changes while not listening are never relayed: no earlier read stays exact.
+        changes.fetch_add(1, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_secs(1)).await;
         listener = listen(&pool).await;
         if listener.is_some() {
@@ -144,25 +270,37 @@ fn event_line(payload: &str) -> Option<String> {
 struct PageStream {
     feed: Arc<StockFeed>,
     receiver: broadcast::Receiver<String>,
-    waiting: Option<String>,
+    waiting: Option<Arc<str>>,
+    _place: Place,
 }
 
 pub async fn stock_events(
     Extension(feed): Extension<Arc<StockFeed>>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let address = app::infra::caller::client_ip_from(&state.config, Some(peer.ip()), &headers);
+    let Some(place) = feed.take_place(address) else {
+        return AppError::RateLimited {
+            retry_after_secs: 30,
+        }
+        .into_response();
+    };
     // Subscribed before reading, so nothing committed after the read is missed (a change
     // between the two is sent twice, in order: harmless).
     let receiver = feed.subscribe().await;
-    let waiting = current_counts(&feed.pool).await;
+    let waiting = feed.counts_since(Instant::now()).await;
     let page = PageStream {
         feed,
         receiver,
         waiting,
+        _place: place,
     };
     let stream = futures::stream::unfold(page, |mut page| async move {
         loop {
             if let Some(line) = page.waiting.take() {
-                return Some((Ok(Event::default().data(line)), page));
+                return Some((Ok::<_, Infallible>(Event::default().data(&*line)), page));
             }
             match page.receiver.recv().await {
                 Ok(line) => return Some((Ok(Event::default().data(line)), page)),
@@ -170,13 +308,15 @@ pub async fn stock_events(
                 // for it and gets the current counts instead.
                 Err(broadcast::error::RecvError::Lagged(_)) => {
                     page.receiver = page.receiver.resubscribe();
-                    page.waiting = current_counts(&page.feed.pool).await;
+                    page.waiting = page.feed.counts_since(Instant::now()).await;
                 }
                 Err(broadcast::error::RecvError::Closed) => return None,
             }
         }
     });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
 }
 
 #[cfg(test)]

@@ -334,17 +334,25 @@ pub fn client_ip(state: &AppState) -> String {
     parts.map_or_else(|| "unknown".into(), |parts| client_ip_of(&state.config, &parts))
 }
 
-/// The same, from a request's parts (for plain axum handlers and middleware).
+/// The same, from a request's parts.
 pub fn client_ip_of(config: &Config, parts: &axum::http::request::Parts) -> String {
-    let Some(peer) = parts
+    let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip())
-    else {
+        .map(|ci| ci.0.ip());
+    client_ip_from(config, peer, &parts.headers)
+}
+
+/// The same, from the peer's address and the headers (for plain axum handlers).
+pub fn client_ip_from(
+    config: &Config,
+    peer: Option<IpAddr>,
+    headers: &axum::http::HeaderMap,
+) -> String {
+    let Some(peer) = peer else {
         return "unknown".into();
     };
-    let forwarded = parts
-        .headers
+    let forwarded = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())

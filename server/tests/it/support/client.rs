@@ -132,7 +132,11 @@ impl TestApp {
 
     /// Any request, with the response as it comes: its body unread (a stream, a picture).
     pub async fn response(&self, request: Request<Body>) -> Response<Body> {
-        self.router.clone().oneshot(request).await.unwrap()
+        self.router
+            .clone()
+            .oneshot(self.stamp(request))
+            .await
+            .unwrap()
     }
 
     /// A JSON POST to the earning API, with its key if given.
