@@ -11,6 +11,7 @@ pub mod live;
 pub mod media;
 pub mod page_cache;
 pub mod security;
+pub mod serve;
 pub mod sessions;
 
 use axum::Router;

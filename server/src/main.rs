@@ -135,15 +135,11 @@ async fn run(config: Config) -> Result<()> {
         );
     }
     let mut stop = stop_rx;
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    server::serve::serve(listener, app, Default::default(), async move {
         let _ = stop.wait_for(|s| *s).await;
         tracing::info!("shutting down");
     })
-    .await?;
+    .await;
     jobs.abort();
     pool.close().await;
     drop(embedded);

@@ -265,3 +265,79 @@ async fn with_a_public_url_only_its_own_scheme_and_host_may_post(pool: PgPool) {
     let own = post_from("https://rewards.example.com").await;
     assert!(own.status.is_success(), "{}", own.body);
 }
+
+/// The app served on a real socket with `limits`, as the server binary serves it.
+async fn served(pool: PgPool, limits: server::serve::ConnectionLimits) -> std::net::SocketAddr {
+    let app = TestApp::new(pool);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(server::serve::serve(
+        listener,
+        app.router,
+        limits,
+        std::future::pending(),
+    ));
+    addr
+}
+
+/// What the server sends on `stream` until it closes it (or `within` passes: `None`).
+async fn read_until_closed(
+    stream: &mut tokio::net::TcpStream,
+    within: std::time::Duration,
+) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    tokio::time::timeout(within, stream.read_to_end(&mut got))
+        .await
+        .ok()
+        .map(|_| String::from_utf8_lossy(&got).into_owned())
+}
+
+#[sqlx::test]
+async fn a_connection_that_never_finishes_its_headers_is_closed(pool: PgPool) {
+    use tokio::io::AsyncWriteExt;
+    support::store(&pool).await;
+    let addr = served(
+        pool,
+        server::serve::ConnectionLimits {
+            max_connections: 10,
+            header_read_timeout: std::time::Duration::from_millis(300),
+        },
+    )
+    .await;
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: bazaar.test\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut slow, std::time::Duration::from_secs(10)).await;
+    assert!(answer.is_some(), "the slow connection was closed");
+    assert!(!answer.unwrap().contains("200 OK"), "and never served");
+}
+
+#[sqlx::test]
+async fn connections_beyond_the_cap_are_closed_at_once_and_the_others_served(pool: PgPool) {
+    use tokio::io::AsyncWriteExt;
+    support::store(&pool).await;
+    let addr = served(
+        pool,
+        server::serve::ConnectionLimits {
+            max_connections: 2,
+            header_read_timeout: std::time::Duration::from_secs(30),
+        },
+    )
+    .await;
+    let mut first = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let _second = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let mut third = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let shed = read_until_closed(&mut third, std::time::Duration::from_secs(5)).await;
+    assert_eq!(shed.as_deref(), Some(""), "closed without a word");
+    first
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: bazaar.test\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut first, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+}
