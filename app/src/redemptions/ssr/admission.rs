@@ -123,9 +123,21 @@ struct Line {
     waiting: Arc<AtomicUsize>,
 }
 
+/// A press turned away "busy" before the writer saw it, for the post-drop report.
+struct Refusal {
+    item_id: i64,
+    account_id: i64,
+    client_ip: String,
+}
+
+/// How often refusals are written: a crowd turned away at once must not cost a write each
+/// through the pool the crowd's page loads share.
+const WRITE_REFUSALS_EVERY: Duration = Duration::from_millis(500);
+
 #[derive(Clone)]
 pub struct Admission {
     limits: Limits,
+    refusals: Arc<Mutex<Vec<Refusal>>>,
     // The writer starts with the first press, on that press's runtime, with a connection of its
     // own to the database that press's pool connects to.
     line: Arc<OnceLock<Line>>,
@@ -144,6 +156,7 @@ impl Admission {
             limits,
             line: Arc::default(),
             holders: Arc::default(),
+            refusals: Arc::default(),
         }
     }
 
@@ -160,7 +173,21 @@ impl Admission {
             .acquire_timeout(Duration::from_millis(800))
             .connect_lazy_with(pool.connect_options().as_ref().clone());
         tokio::spawn(write(own, self.limits, incoming, waiting.clone()));
+        tokio::spawn(write_refusals(pool.clone(), Arc::downgrade(&self.refusals)));
         Line { presses, waiting }
+    }
+
+    /// Counts a "busy" refusal for the post-drop report; written with others within half a
+    /// second, in one statement.
+    pub fn note_busy(&self, item_id: i64, account_id: i64, client_ip: String) {
+        self.refusals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Refusal {
+                item_id,
+                account_id,
+                client_ip,
+            });
     }
 
     /// Puts `press` in the line and waits for the writer's answer; `TurnedAway` at once when
@@ -232,6 +259,47 @@ impl Admission {
             member: press.account_id,
             address: press.client_ip.clone(),
         })
+    }
+}
+
+/// Writes the refusals counted since the last round, every `WRITE_REFUSALS_EVERY`, until the
+/// line is gone. The log is telemetry: written without waiting for its WAL flush, and a failed
+/// write is logged and dropped rather than retried into a crowd.
+async fn write_refusals(pool: PgPool, refusals: std::sync::Weak<Mutex<Vec<Refusal>>>) {
+    loop {
+        tokio::time::sleep(WRITE_REFUSALS_EVERY).await;
+        let Some(refusals) = refusals.upgrade() else {
+            return;
+        };
+        let taken = std::mem::take(&mut *refusals.lock().unwrap_or_else(|e| e.into_inner()));
+        drop(refusals);
+        if taken.is_empty() {
+            continue;
+        }
+        let items: Vec<i64> = taken.iter().map(|r| r.item_id).collect();
+        let accounts: Vec<i64> = taken.iter().map(|r| r.account_id).collect();
+        let ips: Vec<String> = taken.into_iter().map(|r| r.client_ip).collect();
+        let write = async {
+            let mut tx = pool.begin().await?;
+            sqlx::query!("SET LOCAL synchronous_commit = off")
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query!(
+                r#"INSERT INTO redemption_attempts (drop_item_id, account_id, client_ip, outcome)
+                   SELECT t.item, t.account, t.ip, 'busy'
+                   FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS t(item, account, ip)
+                   JOIN drop_items di ON di.id = t.item"#,
+                &items,
+                &accounts,
+                &ips
+            )
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
+        };
+        if let Err(error) = write.await {
+            tracing::warn!(%error, refusals = items.len(), "could not log busy refusals");
+        }
     }
 }
 

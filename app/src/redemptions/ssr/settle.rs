@@ -62,7 +62,7 @@ pub async fn redeem(caller: &Member, item_id: i64, key: &str) -> Result<Redempti
     let answer = match line.redeem(caller.pool(), press).await {
         Ok(answer) => answer,
         Err(TurnedAway::Busy) => {
-            record_attempt(caller, item_id, &AppError::Busy).await;
+            line.note_busy(item_id, me.id, crate::infra::caller::client_ip(caller.state()));
             return Err(AppError::Busy);
         }
         // Not logged: it is the same member's press again, already on its way.
