@@ -15,7 +15,12 @@ pub fn AccountPage() -> impl IntoView {
     let query = use_query_map();
     let page = Memo::new(move |_| query.read().get("page").and_then(|p| p.parse::<i64>().ok()));
     // `fresh` changes after signing a device out: the page's data is read again.
-    let fresh = Memo::new(move |_| query.read().get("fresh").and_then(|p| p.parse::<i64>().ok()));
+    let fresh = Memo::new(move |_| {
+        query
+            .read()
+            .get("fresh")
+            .and_then(|p| p.parse::<i64>().ok())
+    });
     let account = crate::domain::wire::resource(
         move || (page.get(), fresh.get()),
         |(page, fresh)| get_account(page, fresh),

@@ -83,10 +83,7 @@ pub struct AccountView {
 /// The signed-in member's own account. There is no account id parameter: the session decides
 /// whose account this is, so no one can read another member's points by changing a number.
 #[server(prefix = "/api/fn", endpoint = "account", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
-pub async fn get_account(
-    page: Option<i64>,
-    fresh: Option<i64>,
-) -> Result<AccountView, AppError> {
+pub async fn get_account(page: Option<i64>, fresh: Option<i64>) -> Result<AccountView, AppError> {
     let caller = crate::infra::caller::authorize::<crate::infra::caller::Member>().await?;
     // `fresh` only makes the URL differ after a change, so the page reads its data again.
     let _ = fresh;

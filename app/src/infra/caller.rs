@@ -331,7 +331,10 @@ pub async fn start_session(
 /// would let anyone pick the address their failures are counted against.
 pub fn client_ip(state: &AppState) -> String {
     let parts: Option<axum::http::request::Parts> = leptos::prelude::use_context();
-    parts.map_or_else(|| "unknown".into(), |parts| client_ip_of(&state.config, &parts))
+    parts.map_or_else(
+        || "unknown".into(),
+        |parts| client_ip_of(&state.config, &parts),
+    )
 }
 
 /// The same, from a request's parts.

@@ -107,12 +107,16 @@ impl Config {
         }
         let hashing_concurrency = match set("BAZAAR_HASHING_CONCURRENCY") {
             None => defaults.hashing_concurrency,
-            Some(text) => text.parse().ok().filter(|n| (1..=256).contains(n)).unwrap_or_else(|| {
-                problems.push(format!(
-                    "BAZAAR_HASHING_CONCURRENCY {text:?} is not a number from 1 to 256"
-                ));
-                defaults.hashing_concurrency
-            }),
+            Some(text) => text
+                .parse()
+                .ok()
+                .filter(|n| (1..=256).contains(n))
+                .unwrap_or_else(|| {
+                    problems.push(format!(
+                        "BAZAAR_HASHING_CONCURRENCY {text:?} is not a number from 1 to 256"
+                    ));
+                    defaults.hashing_concurrency
+                }),
         };
         Config {
             database_url: set("DATABASE_URL"),
@@ -139,7 +143,9 @@ impl Config {
 
     /// Whether `peer` is one of the trusted proxies.
     pub fn is_trusted_proxy(&self, peer: IpAddr) -> bool {
-        self.trusted_proxies.iter().any(|range| range.contains(&peer))
+        self.trusted_proxies
+            .iter()
+            .any(|range| range.contains(&peer))
     }
 
     /// Leptos' own settings (`LEPTOS_SITE_ADDR`, `LEPTOS_SITE_ROOT`, …, set by cargo-leptos and

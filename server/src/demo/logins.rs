@@ -28,13 +28,11 @@ pub async fn secure_demo_logins(pool: &PgPool, addr: SocketAddr) -> Result<Vec<N
     }
     let mut replaced = Vec::new();
     for (email, published, _, role) in DEMO_LOGINS {
-        let hash = sqlx::query_scalar!(
-            "SELECT password_hash FROM accounts WHERE email = $1",
-            email
-        )
-        .fetch_optional(pool)
-        .await?
-        .flatten();
+        let hash =
+            sqlx::query_scalar!("SELECT password_hash FROM accounts WHERE email = $1", email)
+                .fetch_optional(pool)
+                .await?
+                .flatten();
         let Some(hash) = hash else { continue };
         if !app::account::ssr::password_matches(published.to_owned(), hash).await? {
             continue;

@@ -54,7 +54,12 @@ async fn each_further_failure_doubles_the_wait(pool: PgPool) {
     // back in time by that much) before the next guess.
     for waited in [61, 121, 0] {
         app.sign_in("maya@example.com", "guess").await;
-        waits.push(app.sign_in("maya@example.com", PW).await.app_error().to_string());
+        waits.push(
+            app.sign_in("maya@example.com", PW)
+                .await
+                .app_error()
+                .to_string(),
+        );
         sqlx::query("UPDATE sign_in_attempts SET at = at - make_interval(secs => $1)")
             .bind(f64::from(waited))
             .execute(&pool)
@@ -72,9 +77,7 @@ async fn each_further_failure_doubles_the_wait(pool: PgPool) {
 }
 
 #[sqlx::test]
-async fn behind_a_trusted_proxy_each_client_is_counted_by_the_address_the_proxy_saw(
-    pool: PgPool,
-) {
+async fn behind_a_trusted_proxy_each_client_is_counted_by_the_address_the_proxy_saw(pool: PgPool) {
     support::store(&pool).await;
     support::member(&pool, "maya@example.com", PW).await;
     let app = TestApp::with_settings(pool, behind_our_proxy(), Default::default());
@@ -182,7 +185,10 @@ async fn sign_ups_from_one_address_are_limited_per_hour(pool: PgPool) {
         .from_address("198.51.100.7")
         .sign_up("maya@example.com", "Maya", PW)
         .await;
-    assert!(neighbour.cookie().is_some(), "another address is not held back");
+    assert!(
+        neighbour.cookie().is_some(),
+        "another address is not held back"
+    );
 }
 
 #[sqlx::test]
@@ -193,7 +199,11 @@ async fn wrong_current_passwords_are_limited_like_sign_ins(pool: PgPool) {
     let cookie = app.signed_in("maya@example.com", PW).await;
     for _ in 0..5 {
         let reply = app
-            .change_password(Some(&cookie), "a stolen session's guess", "new password 123")
+            .change_password(
+                Some(&cookie),
+                "a stolen session's guess",
+                "new password 123",
+            )
             .await;
         assert_eq!(reply.status, 422, "{}", reply.body);
     }

@@ -208,8 +208,14 @@ async fn cookies_are_secure_when_served_over_https(pool: PgPool) {
     let reply = app.sign_in("maya@example.com", PW).await;
     let set_cookie = reply.set_cookie().unwrap();
     // `__Host-`: the browser keeps it only if Secure, for this host and path `/`.
-    assert!(set_cookie.starts_with("__Host-bazaar_session="), "{set_cookie}");
-    assert!(set_cookie.contains("Secure") && set_cookie.contains("Path=/"), "{set_cookie}");
+    assert!(
+        set_cookie.starts_with("__Host-bazaar_session="),
+        "{set_cookie}"
+    );
+    assert!(
+        set_cookie.contains("Secure") && set_cookie.contains("Path=/"),
+        "{set_cookie}"
+    );
 }
 
 #[sqlx::test]

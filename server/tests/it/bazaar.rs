@@ -416,6 +416,9 @@ async fn a_made_up_session_cookie_is_served_the_visitors_cached_page(pool: PgPoo
         "bazaar_session=AAAAAAAAAAAAAAAAAAAAAA",
     ] {
         let page = app.get_as("/", cookie).await;
-        assert!(page.body.contains("Candle duo"), "{cookie} skipped the cache");
+        assert!(
+            page.body.contains("Candle duo"),
+            "{cookie} skipped the cache"
+        );
     }
 }

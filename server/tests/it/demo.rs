@@ -140,14 +140,25 @@ async fn demo_passwords_are_random_when_listening_beyond_loopback(pool: PgPool) 
     seed_if_empty(&pool, SMALL, Utc::now()).await.unwrap();
     let app = crate::support::TestApp::new(pool.clone());
     // On this machine only, the README's passwords work.
-    let local = secure_demo_logins(&pool, "127.0.0.1:3000".parse().unwrap()).await.unwrap();
+    let local = secure_demo_logins(&pool, "127.0.0.1:3000".parse().unwrap())
+        .await
+        .unwrap();
     assert!(local.is_empty());
     let (admin, published, ..) = DEMO_LOGINS[2];
     assert!(app.sign_in(admin, published).await.cookie().is_some());
 
-    let public = secure_demo_logins(&pool, "0.0.0.0:8080".parse().unwrap()).await.unwrap();
+    let public = secure_demo_logins(&pool, "0.0.0.0:8080".parse().unwrap())
+        .await
+        .unwrap();
     let emails: Vec<&str> = public.iter().map(|l| l.email).collect();
-    assert_eq!(emails, ["member@example.com", "staff@example.com", "admin@example.com"]);
+    assert_eq!(
+        emails,
+        [
+            "member@example.com",
+            "staff@example.com",
+            "admin@example.com"
+        ]
+    );
     let refused = app.sign_in(admin, published).await;
     assert_eq!(
         refused.app_error().to_string(),
@@ -158,6 +169,8 @@ async fn demo_passwords_are_random_when_listening_beyond_loopback(pool: PgPool) 
     assert!(app.sign_in(admin, printed).await.cookie().is_some());
     assert_ne!(public[0].password, public[1].password);
     // Printed once: the next start finds no published password left to replace.
-    let again = secure_demo_logins(&pool, "0.0.0.0:8080".parse().unwrap()).await.unwrap();
+    let again = secure_demo_logins(&pool, "0.0.0.0:8080".parse().unwrap())
+        .await
+        .unwrap();
     assert!(again.is_empty());
 }

@@ -34,8 +34,14 @@ async fn every_script_in_a_page_carries_the_nonce_its_policy_names(pool: PgPool)
     let other = nonce_of(again.headers["content-security-policy"].to_str().unwrap());
     assert_ne!(nonce, other);
     assert_eq!(page.headers["x-content-type-options"], "nosniff");
-    assert_eq!(page.headers["referrer-policy"], "strict-origin-when-cross-origin");
-    assert!(page.headers.get("strict-transport-security").is_none(), "plain http");
+    assert_eq!(
+        page.headers["referrer-policy"],
+        "strict-origin-when-cross-origin"
+    );
+    assert!(
+        page.headers.get("strict-transport-security").is_none(),
+        "plain http"
+    );
 }
 
 #[sqlx::test]

@@ -195,13 +195,19 @@ async fn live_streams_from_one_address_are_capped_and_beyond_it_a_page_is_told_t
     let bot = app.from_address("203.0.113.9");
     let first = open(&bot).await;
     let second = open(&bot).await;
-    assert_eq!((first.status().as_u16(), second.status().as_u16()), (200, 200));
+    assert_eq!(
+        (first.status().as_u16(), second.status().as_u16()),
+        (200, 200)
+    );
     let third = open(&bot).await;
     assert_eq!(third.status(), 429);
     assert_eq!(third.headers()["retry-after"], "30");
     let body = third.into_body().collect().await.unwrap().to_bytes();
     let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(answer["message"], "Too many requests. Try again in 30 seconds.");
+    assert_eq!(
+        answer["message"],
+        "Too many requests. Try again in 30 seconds."
+    );
     // Everyone else still gets live counts.
     assert_eq!(open(&app.from_address("198.51.100.7")).await.status(), 200);
     // A page that goes away gives its place back.

@@ -172,7 +172,11 @@ async fn no_one_can_adjust_their_own_points(pool: PgPool) {
             "{role}"
         );
     }
-    assert_eq!(count(&pool, "ledger_entries").await, 0, "nothing was written");
+    assert_eq!(
+        count(&pool, "ledger_entries").await,
+        0,
+        "nothing was written"
+    );
 }
 
 #[sqlx::test]
@@ -180,17 +184,27 @@ async fn adjustments_over_the_store_limit_need_an_admin(pool: PgPool) {
     let (app, staff) = staff_console(&pool).await;
     let (member, _) = account_with_role(&pool, "fan@example.com", "member").await;
     let id = member.to_string();
-    let refused = app.adjust_points(&staff, &id, "+10001", "Big apology").await;
+    let refused = app
+        .adjust_points(&staff, &id, "+10001", "Big apology")
+        .await;
     assert_eq!(
         field_error(&refused),
         (
             "points".to_owned(),
-            "Adjustments over 10,000 pts need an admin. Ask an admin, or adjust by less.".to_owned()
+            "Adjustments over 10,000 pts need an admin. Ask an admin, or adjust by less."
+                .to_owned()
         )
     );
-    assert!(app.adjust_points(&staff, &id, "+10000", "Apology").await.status.is_success());
+    assert!(
+        app.adjust_points(&staff, &id, "+10000", "Apology")
+            .await
+            .status
+            .is_success()
+    );
     let (_, admin) = account_with_role(&pool, "boss@example.com", "admin").await;
-    let big = app.adjust_points(&admin, &id, "+10001", "Big apology").await;
+    let big = app
+        .adjust_points(&admin, &id, "+10001", "Big apology")
+        .await;
     assert!(big.status.is_success(), "{}", big.body);
     assert_eq!(big.text().trim(), "20001");
     assert_invariants(&pool).await;

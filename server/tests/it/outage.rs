@@ -8,8 +8,7 @@ use sqlx::postgres::PgPoolOptions;
 
 use crate::support::{self, TestApp, member_with};
 
-const KIND: &str =
-    "We can’t reach your points right now — press again in a moment; a press is never charged twice.";
+const KIND: &str = "We can’t reach your points right now — press again in a moment; a press is never charged twice.";
 
 /// The app over a database nobody answers for: a port on this machine where nothing listens.
 fn app_without_its_database() -> TestApp {
@@ -32,7 +31,11 @@ async fn while_the_database_is_unreachable_presses_and_pages_are_answered_503_at
     let press = app.press(&cookie, item).await;
     // The pool gives up on a connection after `ACQUIRE_TIMEOUT` (0.8 s); anything near a
     // second more would be a hang somewhere.
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(press.status, 503, "{}", press.body);
     assert_eq!(press.headers["retry-after"], "2");
     assert_eq!(press.app_error().to_string(), KIND);
@@ -46,6 +49,9 @@ async fn while_the_database_is_unreachable_presses_and_pages_are_answered_503_at
         assert!(started.elapsed() < Duration::from_secs(2), "{page}");
         assert_eq!(reply.status, 503, "{page}: {}", reply.body);
         assert_eq!(reply.headers["retry-after"], "2", "{page}");
-        assert!(reply.body.contains("We can’t reach your points right now"), "{page}");
+        assert!(
+            reply.body.contains("We can’t reach your points right now"),
+            "{page}"
+        );
     }
 }

@@ -438,11 +438,13 @@ async fn cancelling_gives_points_back_with_their_original_expiry(pool: PgPool) {
     let (member, cookie) = member_with(&pool, 1, 0).await;
     // 300 points that expire in ten days, and 500 that last the year.
     support::grant(&pool, member, 300).await;
-    sqlx::query("UPDATE point_lots SET expires_at = now() + interval '10 days' WHERE account_id = $1")
-        .bind(member)
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE point_lots SET expires_at = now() + interval '10 days' WHERE account_id = $1",
+    )
+    .bind(member)
+    .execute(&pool)
+    .await
+    .unwrap();
     support::grant(&pool, member, 500).await;
     let app = TestApp::new(pool.clone());
     let expiring_soon = || async {
@@ -456,7 +458,9 @@ async fn cancelling_gives_points_back_with_their_original_expiry(pool: PgPool) {
         .unwrap()
     };
     // Redeeming spends the soonest-expiring points first...
-    let reply = app.redeem(&cookie, item, &uuid::Uuid::new_v4().to_string()).await;
+    let reply = app
+        .redeem(&cookie, item, &uuid::Uuid::new_v4().to_string())
+        .await;
     let code = reply.json()["code"].as_str().unwrap().to_owned();
     assert_eq!(expiring_soon().await, 0);
     // ...and cancelling gives them back still expiring in ten days, not renewed for a year.

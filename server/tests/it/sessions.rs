@@ -50,16 +50,31 @@ async fn age(pool: &PgPool, sql: &str) {
 async fn a_staff_session_idle_for_31_minutes_is_refused(pool: PgPool) {
     let (app, cookie) = staff_signed_in(&pool).await;
     assert!(app.staff_rewards(&cookie, "").await.status.is_success());
-    age(&pool, "UPDATE sessions SET last_seen_at = now() - interval '29 minutes'").await;
+    age(
+        &pool,
+        "UPDATE sessions SET last_seen_at = now() - interval '29 minutes'",
+    )
+    .await;
     assert!(
         app.staff_rewards(&cookie, "").await.status.is_success(),
         "29 minutes away is fine, and the visit counts as use"
     );
-    age(&pool, "UPDATE sessions SET last_seen_at = now() - interval '31 minutes'").await;
+    age(
+        &pool,
+        "UPDATE sessions SET last_seen_at = now() - interval '31 minutes'",
+    )
+    .await;
     let refused = app.staff_rewards(&cookie, "").await;
     assert_eq!(refused.status, 401);
-    assert_eq!(refused.app_error().to_string(), "Please sign in to continue.");
-    assert_eq!(support::count(&pool, "sessions").await, 0, "the session is gone");
+    assert_eq!(
+        refused.app_error().to_string(),
+        "Please sign in to continue."
+    );
+    assert_eq!(
+        support::count(&pool, "sessions").await,
+        0,
+        "the session is gone"
+    );
 }
 
 #[sqlx::test]
@@ -82,14 +97,26 @@ async fn a_members_session_outlasts_a_week_away_but_not_fifteen_days(pool: PgPoo
     support::member(&pool, "maya@example.com", PW).await;
     let app = TestApp::new(pool.clone());
     let cookie = signed_in_as(&app, "maya@example.com", PHONE).await;
-    age(&pool, "UPDATE sessions SET last_seen_at = now() - interval '7 days'").await;
-    assert_eq!(app.viewer(&cookie).await.json()["email"], "maya@example.com");
-    let seen: bool = sqlx::query_scalar("SELECT last_seen_at > now() - interval '1 minute' FROM sessions")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    age(
+        &pool,
+        "UPDATE sessions SET last_seen_at = now() - interval '7 days'",
+    )
+    .await;
+    assert_eq!(
+        app.viewer(&cookie).await.json()["email"],
+        "maya@example.com"
+    );
+    let seen: bool =
+        sqlx::query_scalar("SELECT last_seen_at > now() - interval '1 minute' FROM sessions")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert!(seen, "coming back counts as use");
-    age(&pool, "UPDATE sessions SET last_seen_at = now() - interval '15 days'").await;
+    age(
+        &pool,
+        "UPDATE sessions SET last_seen_at = now() - interval '15 days'",
+    )
+    .await;
     assert!(app.viewer(&cookie).await.json().is_null());
 }
 
@@ -104,23 +131,51 @@ async fn a_member_sees_where_they_are_signed_in_and_can_sign_out_the_others(pool
     let sessions = account["sessions"].as_array().unwrap().clone();
     let listed: Vec<(&str, bool)> = sessions
         .iter()
-        .map(|s| (s["device"].as_str().unwrap(), s["current"].as_bool().unwrap()))
+        .map(|s| {
+            (
+                s["device"].as_str().unwrap(),
+                s["current"].as_bool().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(listed, [("Firefox on Linux", true), ("Chrome on Android", false)]);
+    assert_eq!(
+        listed,
+        [("Firefox on Linux", true), ("Chrome on Android", false)]
+    );
 
     // The phone was lost: sign it out from the laptop.
     let handle = sessions[1]["handle"].as_str().unwrap();
     let ended = app.end_session(&laptop, handle).await;
-    assert!(ended.status.is_success() || ended.status.is_redirection(), "{}", ended.body);
-    assert!(app.viewer(&phone).await.json().is_null(), "the phone is signed out");
-    assert_eq!(app.viewer(&laptop).await.json()["email"], "maya@example.com");
+    assert!(
+        ended.status.is_success() || ended.status.is_redirection(),
+        "{}",
+        ended.body
+    );
+    assert!(
+        app.viewer(&phone).await.json().is_null(),
+        "the phone is signed out"
+    );
+    assert_eq!(
+        app.viewer(&laptop).await.json()["email"],
+        "maya@example.com"
+    );
     // Someone else's session (or one already gone) is not found, whoever asks.
     let again = app.end_session(&laptop, handle).await;
-    assert_eq!(again.app_error().to_string(), "That signed-in device was not found.");
+    assert_eq!(
+        again.app_error().to_string(),
+        "That signed-in device was not found."
+    );
 
     let tablet = signed_in_as(&app, "maya@example.com", PHONE).await;
     let others = app.end_other_sessions(&laptop).await;
-    assert!(others.status.is_success() || others.status.is_redirection(), "{}", others.body);
+    assert!(
+        others.status.is_success() || others.status.is_redirection(),
+        "{}",
+        others.body
+    );
     assert!(app.viewer(&tablet).await.json().is_null());
-    assert_eq!(app.viewer(&laptop).await.json()["email"], "maya@example.com");
+    assert_eq!(
+        app.viewer(&laptop).await.json()["email"],
+        "maya@example.com"
+    );
 }

@@ -165,7 +165,11 @@ async fn a_member_turned_away_by_a_full_line_is_told_to_press_again_and_spends_n
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(outcome.as_deref(), Some("busy"), "the post-drop report counts it");
+    assert_eq!(
+        outcome.as_deref(),
+        Some("busy"),
+        "the post-drop report counts it"
+    );
 }
 
 #[sqlx::test]

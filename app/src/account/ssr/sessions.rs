@@ -26,8 +26,11 @@ const MAX_FAILURES_PER_IP: i64 = 30;
 /// A hashing slot, waited for at most `config.hashing_wait`; beyond that the bazaar is "busy"
 /// (503 with `Retry-After`) and nothing was hashed or written.
 async fn hashing_slot(state: &AppState) -> Result<OwnedSemaphorePermit, AppError> {
-    match tokio::time::timeout(state.config.hashing_wait, state.hashing.clone().acquire_owned())
-        .await
+    match tokio::time::timeout(
+        state.config.hashing_wait,
+        state.hashing.clone().acquire_owned(),
+    )
+    .await
     {
         Ok(Ok(permit)) => Ok(permit),
         _ => Err(AppError::Overloaded),
@@ -183,7 +186,9 @@ fn pair_wait_minutes(failures: i64, since_latest_secs: Option<f64>) -> Option<i6
     if failures < FREE_FAILURES {
         return None;
     }
-    let doublings = u32::try_from(failures - FREE_FAILURES).unwrap_or(u32::MAX).min(4);
+    let doublings = u32::try_from(failures - FREE_FAILURES)
+        .unwrap_or(u32::MAX)
+        .min(4);
     let wait_secs = (60i64 << doublings).min(MAX_WAIT_MINUTES * 60) as f64;
     let left = wait_secs - since_latest_secs.unwrap_or(0.0);
     (left > 0.0).then(|| ((left / 60.0).ceil() as i64).max(1))
@@ -313,8 +318,8 @@ pub async fn sign_out(caller: &Anyone) -> Result<(), AppError> {
 /// Deletes one of the caller's sessions by its handle (the hex of its key). Another member's
 /// handle matches nothing, and says so as a missing session would.
 pub async fn end_session(caller: &Member, handle: &str) -> Result<(), AppError> {
-    let key = decode_hex(handle.trim())
-        .ok_or_else(|| AppError::not_found("That signed-in device"))?;
+    let key =
+        decode_hex(handle.trim()).ok_or_else(|| AppError::not_found("That signed-in device"))?;
     let ended = sqlx::query!(
         "DELETE FROM sessions WHERE id_sha256 = $1 AND account_id = $2",
         key,

@@ -83,7 +83,9 @@ pub enum AppError {
     /// The database cannot be reached just now (restarting, failing over): answered at once
     /// with `Retry-After` rather than after a long wait. A press is idempotent by its key, so
     /// pressing again is safe.
-    #[error("We can’t reach your points right now — press again in a moment; a press is never charged twice.")]
+    #[error(
+        "We can’t reach your points right now — press again in a moment; a press is never charged twice."
+    )]
     Unavailable,
     /// The request never reached the server function (network down, server restarting).
     #[error("We couldn't reach the bazaar. Check your connection and try again.")]

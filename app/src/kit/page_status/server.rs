@@ -15,7 +15,8 @@ pub fn set_page_status(status: u16) {
 /// soon to try again, so a script or proxy reading the page's headers knows as a person does.
 pub fn set_error_status(error: &crate::AppError) {
     set_page_status(error.status());
-    if let (Some(options), Some(secs)) = (use_context::<ResponseOptions>(), error.retry_after_secs())
+    if let (Some(options), Some(secs)) =
+        (use_context::<ResponseOptions>(), error.retry_after_secs())
     {
         options.insert_header(
             axum::http::header::RETRY_AFTER,
@@ -29,10 +30,9 @@ pub fn set_error_status(error: &crate::AppError) {
 /// and what they load (`'strict-dynamic'`: the bundle and its WebAssembly). Nothing may frame
 /// the page (a drop's Redeem button under someone else's overlay), and forms post only here.
 pub fn set_security_policy() {
-    let (Some(options), Some(nonce)) = (
-        use_context::<ResponseOptions>(),
-        leptos::nonce::use_nonce(),
-    ) else {
+    let (Some(options), Some(nonce)) =
+        (use_context::<ResponseOptions>(), leptos::nonce::use_nonce())
+    else {
         return;
     };
     let policy = format!(

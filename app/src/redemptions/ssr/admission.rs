@@ -16,8 +16,8 @@
 //! constraints still decide, so several servers sharing one database stay exact; each just
 //! batches its own share.
 
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -245,7 +245,11 @@ impl Admission {
     fn take_place(&self, press: &Press) -> Result<Place, TurnedAway> {
         let mut holders = self.holders.lock().unwrap_or_else(|e| e.into_inner());
         let member = holders.members.get(&press.account_id).copied().unwrap_or(0);
-        let address = holders.addresses.get(&press.client_ip).copied().unwrap_or(0);
+        let address = holders
+            .addresses
+            .get(&press.client_ip)
+            .copied()
+            .unwrap_or(0);
         if member >= self.limits.per_member || address >= self.limits.per_address {
             return Err(TurnedAway::AlreadyPressing);
         }

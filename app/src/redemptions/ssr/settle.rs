@@ -62,7 +62,11 @@ pub async fn redeem(caller: &Member, item_id: i64, key: &str) -> Result<Redempti
     let answer = match line.redeem(caller.pool(), press).await {
         Ok(answer) => answer,
         Err(TurnedAway::Busy) => {
-            line.note_busy(item_id, me.id, crate::infra::caller::client_ip(caller.state()));
+            line.note_busy(
+                item_id,
+                me.id,
+                crate::infra::caller::client_ip(caller.state()),
+            );
             return Err(AppError::Busy);
         }
         // Not logged: it is the same member's press again, already on its way.

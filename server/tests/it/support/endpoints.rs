@@ -10,7 +10,8 @@ pub use leptos::server_fn::ServerFn;
 
 // The server functions the tests call, by feature.
 pub use app::account::{
-    ChangePassword, CurrentViewer, EndOtherSessions, EndSession, GetAccount, SignIn, SignOut, SignUp,
+    ChangePassword, CurrentViewer, EndOtherSessions, EndSession, GetAccount, SignIn, SignOut,
+    SignUp,
 };
 pub use app::audit_log::AuditEntries;
 pub use app::bazaar::{GetBazaar, Remind};
