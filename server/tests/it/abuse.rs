@@ -22,7 +22,7 @@ async fn a_strangers_failed_sign_ins_do_not_lock_the_owner_out(pool: PgPool) {
     support::store(&pool).await;
     support::member(&pool, "maya@example.com", PW).await;
     let app = TestApp::new(pool);
-    let stranger = app.from_address("203.0.113.9");
+    let stranger = app.at_address("203.0.113.9");
     for _ in 0..5 {
         let reply = stranger.sign_in("maya@example.com", "rival's guess").await;
         assert_eq!(reply.status, 401);
@@ -35,7 +35,7 @@ async fn a_strangers_failed_sign_ins_do_not_lock_the_owner_out(pool: PgPool) {
     );
     // Maya, on her own phone, signs in as if nothing happened.
     let owner = app
-        .from_address("198.51.100.7")
+        .at_address("198.51.100.7")
         .sign_in("maya@example.com", PW)
         .await;
     assert!(owner.cookie().is_some(), "{}", owner.body);
@@ -45,7 +45,7 @@ async fn a_strangers_failed_sign_ins_do_not_lock_the_owner_out(pool: PgPool) {
 async fn each_further_failure_doubles_the_wait(pool: PgPool) {
     support::store(&pool).await;
     support::member(&pool, "maya@example.com", PW).await;
-    let app = TestApp::new(pool.clone()).from_address("203.0.113.9");
+    let app = TestApp::new(pool.clone()).at_address("203.0.113.9");
     let mut waits = Vec::new();
     for _ in 0..4 {
         app.sign_in("maya@example.com", "guess").await;
@@ -113,7 +113,7 @@ async fn a_client_that_is_not_a_trusted_proxy_cannot_choose_its_address(pool: Pg
     support::store(&pool).await;
     support::member(&pool, "maya@example.com", PW).await;
     // No proxy is trusted: X-Forwarded-For is the client's own invention.
-    let app = TestApp::new(pool).from_address("203.0.113.9");
+    let app = TestApp::new(pool).at_address("203.0.113.9");
     for n in 0..6 {
         let request = Request::post(SignIn::PATH)
             .header("host", "bazaar.test")
@@ -169,7 +169,7 @@ async fn sign_ups_from_one_address_are_limited_per_hour(pool: PgPool) {
         ..Config::default()
     };
     let app = TestApp::with_settings(pool.clone(), config, Default::default());
-    let bot = app.from_address("203.0.113.9");
+    let bot = app.at_address("203.0.113.9");
     for n in 0..2 {
         let reply = bot.sign_up(&format!("bot{n}@example.com"), "Bot", PW).await;
         assert!(reply.cookie().is_some(), "{}", reply.body);
@@ -182,7 +182,7 @@ async fn sign_ups_from_one_address_are_limited_per_hour(pool: PgPool) {
     );
     assert_eq!(count(&pool, "accounts").await, 2);
     let neighbour = app
-        .from_address("198.51.100.7")
+        .at_address("198.51.100.7")
         .sign_up("maya@example.com", "Maya", PW)
         .await;
     assert!(

@@ -192,7 +192,7 @@ async fn live_streams_from_one_address_are_capped_and_beyond_it_a_page_is_told_t
                 .await
         }
     };
-    let bot = app.from_address("203.0.113.9");
+    let bot = app.at_address("203.0.113.9");
     let first = open(&bot).await;
     let second = open(&bot).await;
     assert_eq!(
@@ -209,7 +209,7 @@ async fn live_streams_from_one_address_are_capped_and_beyond_it_a_page_is_told_t
         "Too many requests. Try again in 30 seconds."
     );
     // Everyone else still gets live counts.
-    assert_eq!(open(&app.from_address("198.51.100.7")).await.status(), 200);
+    assert_eq!(open(&app.at_address("198.51.100.7")).await.status(), 200);
     // A page that goes away gives its place back.
     drop(first);
     assert_eq!(open(&bot).await.status(), 200);

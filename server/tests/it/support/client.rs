@@ -17,7 +17,7 @@ use super::http::{self, ORIGIN, Reply, form_body, urlencode};
 pub struct TestApp {
     pub router: Router,
     pub pool: PgPool,
-    /// The address requests come from (`from_address`).
+    /// The address requests come from (`at_address`).
     peer: std::net::SocketAddr,
 }
 
@@ -78,7 +78,7 @@ impl TestApp {
     }
 
     /// The same app, with requests coming from `ip` (a member on another network).
-    pub fn from_address(&self, ip: &str) -> Self {
+    pub fn at_address(&self, ip: &str) -> Self {
         Self {
             peer: std::net::SocketAddr::new(ip.parse().expect("an IP address"), 50_000),
             ..self.clone()

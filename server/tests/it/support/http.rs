@@ -74,7 +74,7 @@ pub async fn send(app: &Router, request: Request<Body>) -> Reply {
 /// Far beyond any answer's time on a loaded CI machine; only a hang reaches it.
 const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(120);
 
-/// Where test requests come from unless a test says otherwise (`TestApp::from_address`): a
+/// Where test requests come from unless a test says otherwise (`TestApp::at_address`): a
 /// client on this machine, as a browser on the same machine would be.
 pub const CLIENT: std::net::SocketAddr =
     std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 50_000);
