@@ -190,6 +190,9 @@ pub async fn preview(
     let item = items(&mut conn, &[item_id])
         .await?
         .remove(&item_id)
+        // Only what the bazaar shows: a cancelled drop's items, or those of a drop not yet
+        // announced (opening more than a day from now), are not there to be looked up by id.
+        .filter(|item| !item.cancelled && item.starts_at <= now + Duration::days(1))
         .ok_or_else(|| AppError::not_found("That reward"))?;
     let member = members(&mut conn, &[me.id])
         .await?

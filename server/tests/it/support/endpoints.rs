@@ -21,7 +21,7 @@ pub use app::drops::{
     SaveDrop, SaveDropItem,
 };
 pub use app::member_care::{AdjustPoints, CancelForMember, GetMemberCare, SearchMembers};
-pub use app::redemptions::{CancelRedemption, GetRedemption, Redeem};
+pub use app::redemptions::{CancelRedemption, GetRedemption, Redeem, RedeemPreview};
 pub use app::reports::GetDropReport;
 pub use app::team::{CreateApiKey, ListApiKeys, ListTeam, RevokeApiKey, SetRole};
 

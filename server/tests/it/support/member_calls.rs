@@ -3,7 +3,7 @@
 
 use super::client::TestApp;
 use super::endpoints::{
-    CancelRedemption, ChangePassword, CurrentViewer, EndOtherSessions, EndSession, GetAccount,
+    CancelRedemption, ChangePassword, CurrentViewer, EndOtherSessions, EndSession, RedeemPreview, GetAccount,
     GetBazaar, GetRedemption, Redeem, Remind, SignIn, SignOut, SignUp,
 };
 use super::http::Reply;
@@ -67,6 +67,13 @@ impl TestApp {
     }
 
     /// Who the session belongs to (`null` for nobody).
+    /// The confirm page's data for a drop item.
+    pub async fn redeem_preview(&self, cookie: &str, item: i64) -> Reply {
+        let item = item.to_string();
+        self.call::<RedeemPreview>(&[("drop_item_id", &item)], Some(cookie))
+            .await
+    }
+
     /// "Sign out" beside one of the member's other devices on the account page.
     pub async fn end_session(&self, cookie: &str, handle: &str) -> Reply {
         self.submit::<EndSession>(&[("session", handle)], Some(cookie))
