@@ -232,6 +232,7 @@ fn no_rust_file_is_over_the_line_limit_or_reads_the_environment_outside_config()
         "server/src",
         "server/tests",
         "server/benches",
+        "server/examples",
     ] {
         rust_files(&root, &root.join(dir), &mut files);
     }

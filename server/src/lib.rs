@@ -60,15 +60,30 @@ pub fn pool_size(setting: Option<&str>, cores: usize) -> anyhow::Result<u32> {
 pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(800);
 
 /// Connects to `url` and brings the schema up to date.
+/// A server starting while PostgreSQL restarts (a failover, the whole machine booting) keeps
+/// trying this long before it gives up.
+const START_WAITING_FOR_DATABASE: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
-    let pool = PgPoolOptions::new()
+    let options = PgPoolOptions::new()
         .max_connections(max_connections)
         // While PostgreSQL is unreachable, a request hears "press again in a moment" within a
         // second instead of hanging; the pool reconnects by itself when it is back.
-        .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect(url)
-        .await
-        .map_err(|e| anyhow::anyhow!("could not connect to the database: {e}"))?;
+        .acquire_timeout(ACQUIRE_TIMEOUT);
+    let started = std::time::Instant::now();
+    let pool = loop {
+        match options.clone().connect(url).await {
+            Ok(pool) => break pool,
+            Err(error)
+                if app::domain::error::server::unreachable(&error)
+                    && started.elapsed() < START_WAITING_FOR_DATABASE =>
+            {
+                tracing::warn!(%error, "the database is not reachable yet; trying again");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+            Err(error) => anyhow::bail!("could not connect to the database: {error}"),
+        }
+    };
     migrate(&pool).await?;
     Ok(pool)
 }

@@ -482,11 +482,17 @@ async fn the_confirm_page_shows_nothing_of_unannounced_or_cancelled_drops(pool: 
     let (_, cookie) = member_with(&pool, 1, 1_000).await;
     let reward = support::reward(&pool, "Secret sneakers", "gift", 100).await;
     let next_week = Utc::now() + Duration::days(7);
-    let unannounced =
-        support::drop_window(&pool, "Next week", next_week, next_week + Duration::hours(1)).await;
+    let unannounced = support::drop_window(
+        &pool,
+        "Next week",
+        next_week,
+        next_week + Duration::hours(1),
+    )
+    .await;
     let hidden = support::drop_item(&pool, unannounced, reward, 10, 10).await;
     let soon = Utc::now() + Duration::hours(2);
-    let called_off = support::drop_window(&pool, "Called off", soon, soon + Duration::hours(1)).await;
+    let called_off =
+        support::drop_window(&pool, "Called off", soon, soon + Duration::hours(1)).await;
     let cancelled = support::drop_item(&pool, called_off, reward, 10, 10).await;
     sqlx::query("UPDATE drops SET cancelled_at = now() WHERE id = $1")
         .bind(called_off)

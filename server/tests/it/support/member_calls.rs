@@ -3,8 +3,8 @@
 
 use super::client::TestApp;
 use super::endpoints::{
-    CancelRedemption, ChangePassword, CurrentViewer, EndOtherSessions, EndSession, RedeemPreview, GetAccount,
-    GetBazaar, GetRedemption, Redeem, Remind, SignIn, SignOut, SignUp,
+    CancelRedemption, ChangePassword, CurrentViewer, EndOtherSessions, EndSession, GetAccount,
+    GetBazaar, GetRedemption, Redeem, RedeemPreview, Remind, SignIn, SignOut, SignUp,
 };
 use super::http::Reply;
 
