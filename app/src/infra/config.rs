@@ -61,7 +61,7 @@ impl Default for Config {
             https: false,
             trusted_proxies: Vec::new(),
             hashing_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            hashing_wait: Duration::from_millis(500),
+            hashing_wait: Duration::from_secs(3),
             sign_ups_per_address_hour: 20,
             sign_ups_per_minute: 300,
             problems: Vec::new(),
