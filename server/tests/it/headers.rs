@@ -21,9 +21,15 @@ async fn pages_say_where_scripts_may_come_from_and_that_nothing_may_frame_them(p
         assert!(policy.contains(part), "{part} in {policy}");
     }
     assert_eq!(page.headers["x-content-type-options"], "nosniff");
-    assert_eq!(page.headers["referrer-policy"], "strict-origin-when-cross-origin");
+    assert_eq!(
+        page.headers["referrer-policy"],
+        "strict-origin-when-cross-origin"
+    );
     assert_eq!(page.headers["x-frame-options"], "DENY");
-    assert!(page.headers.get("strict-transport-security").is_none(), "plain http");
+    assert!(
+        page.headers.get("strict-transport-security").is_none(),
+        "plain http"
+    );
 }
 
 #[sqlx::test]
