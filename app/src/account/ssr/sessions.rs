@@ -88,9 +88,18 @@ async fn verify_password(
     password: String,
     hash: Option<String>,
 ) -> Result<bool, AppError> {
+    let slot = hashing_slot(state).await?;
+    verify_in_slot(slot, password, hash).await
+}
+
+/// `verify_password` in a slot the caller already holds.
+async fn verify_in_slot(
+    slot: OwnedSemaphorePermit,
+    password: String,
+    hash: Option<String>,
+) -> Result<bool, AppError> {
     // A valid argon2id hash of a random string, used when there is nothing to check against.
     const DECOY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3LyvMSmDmS4WqF3cVxnG0CBQbmv9lVDYbHc8dPD1w2g";
-    let slot = hashing_slot(state).await?;
     tokio::task::spawn_blocking(move || {
         let _slot = slot;
         let real = hash.is_some();
@@ -286,6 +295,9 @@ pub async fn sign_in(caller: &Anyone, email: &str, password: &str) -> Result<(),
         return Err(AppError::WrongCredentials);
     };
     let ip = client_ip(caller.state());
+    // The hashing slot first: a sign-in turned away "busy" was never tried, so it must not
+    // count against the member as a failure.
+    let slot = hashing_slot(caller.state()).await?;
     let attempt = begin_attempt(pool, email.as_str(), &ip).await?;
     let account = sqlx::query!(
         "SELECT id, password_hash FROM accounts WHERE email = $1",
@@ -297,7 +309,7 @@ pub async fn sign_in(caller: &Anyone, email: &str, password: &str) -> Result<(),
         Some(a) => (Some(a.id), a.password_hash),
         None => (None, None),
     };
-    let ok = verify_password(caller.state(), password.to_owned(), hash).await?;
+    let ok = verify_in_slot(slot, password.to_owned(), hash).await?;
     if ok {
         attempt_succeeded(pool, attempt).await?;
     }
