@@ -6,7 +6,9 @@
 # report. The report is also written to target/bench/report.md. Installs what is missing.
 # BENCH_SECONDS (default 10) sets the length of each storm run; BENCH_QUICK=1 measures only
 # pgbench and the hot reward at 64 clients (closed and open loop), for trying a change to the
-# redeem path.
+# redeem path. BENCH_ONLY=herd,hashing runs only those rows (the herd of open pages at a drop's
+# opening, the hashing storm), without Lighthouse; BENCH_HERD_PAGES (default 5000) sets the
+# herd's size.
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
 OUT="$ROOT/target/bench"
@@ -18,8 +20,10 @@ ensure_build_tools
 ensure_node
 ensure_postgres
 ensure_chromium
-if [ "${BENCH_QUICK:-}" = 1 ]; then
-  ok "Lighthouse: not needed (BENCH_QUICK=1)"
+SKIP_LIGHTHOUSE=""
+if [ "${BENCH_QUICK:-}" = 1 ] || [ -n "${BENCH_ONLY:-}" ]; then SKIP_LIGHTHOUSE=1; fi
+if [ -n "$SKIP_LIGHTHOUSE" ]; then
+  ok "Lighthouse: not needed (BENCH_QUICK=1 or BENCH_ONLY)"
 elif [ -x "$OUT/tools/node_modules/.bin/lighthouse" ]; then
   ok "Lighthouse: present"
 else
@@ -33,6 +37,16 @@ say "Building the load generator (server/benches/storm/, release)"
 # target/release/bazaar without cargo-leptos' build settings would break the page it serves.
 export CARGO_TARGET_DIR="$OUT/cargo"
 cargo bench -p server --bench storm --no-run
+
+# The herd holds thousands of live-stock streams, each an open connection at both ends (and the
+# re-reads at the opening as many again): raise the open-files limit for the servers and the
+# load generator, as a deployment would (the server's own connection cap assumes it).
+if ulimit -n 65536 2>/dev/null; then
+  ok "open files: $(ulimit -n)"
+else
+  ulimit -n "$(ulimit -Hn)"
+  ok "open files: $(ulimit -n) (the hard limit; 65536 needs root or a higher hard limit)"
+fi
 
 SERVERS=()
 cleanup() {
@@ -72,10 +86,10 @@ ok "storm: http://127.0.0.1:$STORM_PORT/ (pid $STORM_PID) · demo store: http://
 
 LIGHTHOUSE_RUNS=""
 # BENCH_QUICK=1: only pgbench and the hot reward at 64 clients, closed and open loop (server/benches/storm/
-# stops there).
-[ "${BENCH_QUICK:-}" = 1 ] || say "Lighthouse on the bazaar page, 3 runs (mobile emulation, Debian Chromium)"
+# stops there). BENCH_ONLY: only the rows it names.
+[ -n "$SKIP_LIGHTHOUSE" ] || say "Lighthouse on the bazaar page, 3 runs (mobile emulation, Debian Chromium)"
 for run in 1 2 3; do
-  [ "${BENCH_QUICK:-}" = 1 ] && break
+  [ -n "$SKIP_LIGHTHOUSE" ] && break
   rm -f "$OUT/lighthouse-$run.json"
   CHROME_PATH=/usr/bin/chromium "$OUT/tools/node_modules/.bin/lighthouse" "http://127.0.0.1:$PAGE_PORT/" \
     --output=json --output-path="$OUT/lighthouse-$run.json" --quiet \
@@ -85,7 +99,7 @@ for run in 1 2 3; do
   LIGHTHOUSE_RUNS="$LIGHTHOUSE_RUNS${LIGHTHOUSE_RUNS:+,}$OUT/lighthouse-$run.json"
 done
 
-say "Storm, baseline and page measurements (about $(( ${BENCH_SECONDS:-10} * 9 / 60 + 2 )) min)"
+say "Storm, baseline, herd, hashing storm and page measurements (about $(( ${BENCH_SECONDS:-10} * 11 / 60 + 3 )) min)"
 BENCH_STORM_URL="http://127.0.0.1:$STORM_PORT" \
 BENCH_PAGE_URL="http://127.0.0.1:$PAGE_PORT" \
 BENCH_DATABASE_URL="$DB/bench" \

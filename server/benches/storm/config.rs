@@ -17,6 +17,24 @@ pub struct Config {
     /// 80% of that), for trying a change to the redeem path in a minute rather than the whole
     /// report.
     pub quick: bool,
+    /// `BENCH_HERD_PAGES` (default 5,000): open pages in the herd row.
+    pub herd_pages: usize,
+    /// `BENCH_ONLY=herd,hashing`: only these rows (no pgbench, storm table, pages or front
+    /// end), for trying a change to what they measure.
+    pub only: Option<Vec<String>>,
+    /// `BAZAAR_HASHING_CONCURRENCY` as the storm server got it (unset: one slot per core).
+    pub hashing_slots: Option<String>,
+}
+
+impl Config {
+    /// Whether the run includes `row` (`herd`, `hashing`): every row unless `BENCH_ONLY` names
+    /// some; none of the new rows in a `BENCH_QUICK` run.
+    pub fn runs(&self, row: &str) -> bool {
+        match &self.only {
+            Some(rows) => rows.iter().any(|r| r == row),
+            None => !self.quick,
+        }
+    }
 }
 
 fn var(name: &str) -> String {
@@ -46,6 +64,25 @@ impl Config {
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(2_000),
             quick: std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1"),
+            herd_pages: std::env::var("BENCH_HERD_PAGES")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(5_000),
+            only: std::env::var("BENCH_ONLY")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| {
+                    let rows: Vec<String> = v.split(',').map(|r| r.trim().to_owned()).collect();
+                    if let Some(bad) = rows
+                        .iter()
+                        .find(|r| !["herd", "hashing"].contains(&r.as_str()))
+                    {
+                        eprintln!("BENCH_ONLY: {bad:?} is not a row (herd, hashing)");
+                        std::process::exit(2);
+                    }
+                    rows
+                }),
+            hashing_slots: std::env::var("BAZAAR_HASHING_CONCURRENCY").ok(),
         }
     }
 }

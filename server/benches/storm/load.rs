@@ -2,6 +2,7 @@
 //! client sends again once answered) or an open loop (at a fixed rate whatever the server
 //! does), and pgbench's baseline on the same PostgreSQL.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
@@ -10,13 +11,48 @@ use crate::config::Config;
 use crate::endpoints::{Redeem, ServerFn, SignIn};
 use crate::report::Figures;
 
+/// One answer: its status, and for anything but a success the error's kind as the server names
+/// it (`{"kind": "already_pressing"}` from a server function, `{"error": {"kind": …}}` from a
+/// route outside them).
+pub struct Answer {
+    pub status: u16,
+    pub kind: Option<String>,
+}
+
+impl Answer {
+    /// `"already_pressing 429"`, or `"HTTP 404"` for an answer without a kind.
+    pub fn label(&self) -> String {
+        match &self.kind {
+            Some(kind) => format!("{kind} {}", self.status),
+            None => format!("HTTP {}", self.status),
+        }
+    }
+}
+
+/// Reads a reply to the end and classifies it.
+pub async fn answer(reply: reqwest::Response) -> Result<Answer, ()> {
+    let status = reply.status().as_u16();
+    let body = reply.bytes().await.map_err(|_| ())?;
+    let kind = (status >= 300).then(|| kind_of(&body)).flatten();
+    Ok(Answer { status, kind })
+}
+
+fn kind_of(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    value
+        .get("kind")
+        .or_else(|| value.get("error")?.get("kind"))
+        .and_then(|k| k.as_str())
+        .map(str::to_owned)
+}
+
 /// One press of Redeem: a fresh idempotency key, as the confirm page makes.
 pub async fn press(
     client: &reqwest::Client,
     base: &str,
     cookie: &str,
     item: i64,
-) -> Result<u16, ()> {
+) -> Result<Answer, ()> {
     let reply = client
         .post(format!("{base}{}", Redeem::PATH))
         .header("origin", base)
@@ -28,20 +64,94 @@ pub async fn press(
         .send()
         .await
         .map_err(|_| ())?;
-    let status = reply.status().as_u16();
-    reply.bytes().await.map_err(|_| ())?;
-    Ok(status)
+    answer(reply).await
 }
 
-pub async fn get(client: &reqwest::Client, url: &str, cookie: Option<&str>) -> Result<u16, ()> {
+pub async fn get(client: &reqwest::Client, url: &str, cookie: Option<&str>) -> Result<Answer, ()> {
     let mut request = client.get(url);
     if let Some(cookie) = cookie {
         request = request.header("cookie", cookie);
     }
     let reply = request.send().await.map_err(|_| ())?;
-    let status = reply.status().as_u16();
-    reply.bytes().await.map_err(|_| ())?;
-    Ok(status)
+    answer(reply).await
+}
+
+/// A form posted to a server function as the page's own code posts it (same origin, asking for
+/// JSON rather than a redirect).
+pub async fn post_form(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> Result<Answer, ()> {
+    let reply = client
+        .post(format!("{base}{path}"))
+        .header("origin", base)
+        .header("accept", "application/json")
+        .form(fields)
+        .send()
+        .await
+        .map_err(|_| ())?;
+    answer(reply).await
+}
+
+/// The `n`-th client address of `block`: 127.`block`.(n / 254).(n % 254 + 1). Linux routes all of
+/// 127.0.0.0/8 to the loopback interface, so a socket bound to any of them reaches the server,
+/// which takes each for a different client (its per-address limits: presses waiting in the line,
+/// live-stock streams, sign-ups and sign-in failures). Each part of the benchmark has its own
+/// block, so none inherits another's counts.
+pub fn address(block: u8, n: usize) -> IpAddr {
+    assert!(n < 254 * 256, "address {n} is beyond block {block}");
+    IpAddr::V4(Ipv4Addr::new(
+        127,
+        block,
+        (n / 254) as u8,
+        (n % 254 + 1) as u8,
+    ))
+}
+
+/// Blocks of client addresses (see `address`).
+pub mod block {
+    pub const STORM: u8 = 10;
+    pub const PAGES: u8 = 11;
+    pub const HERD: u8 = 20;
+    pub const SIGN_UP: u8 = 30;
+    /// Sign-ins move to a fresh address every `hashing::SIGN_INS_PER_ADDRESS` attempts, through
+    /// this block and the ones after it.
+    pub const SIGN_IN: u8 = 31;
+}
+
+/// An HTTP client whose connections come from `from`. Redirects are not followed (a server
+/// function answers a redirect with a header, not a 3xx, unless asked for HTML). `timeout` is for
+/// a whole request, body included, so streams are read with none.
+pub fn client_from(from: IpAddr, connections: usize, timeout: Option<Duration>) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder()
+        .local_address(from)
+        .pool_max_idle_per_host(connections)
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10));
+    if let Some(timeout) = timeout {
+        builder = builder.timeout(timeout);
+    }
+    builder.build().expect("an HTTP client")
+}
+
+/// Load clients sharing one client address: few enough that no run comes near the server's
+/// per-address limit of presses waiting in the line (256).
+pub const CLIENTS_PER_ADDRESS: usize = 4;
+
+/// One HTTP client per client address for `clients` load clients, `CLIENTS_PER_ADDRESS` to an
+/// address, each keeping up to `connections` idle connections.
+pub fn clients(block: u8, clients: usize, connections: usize) -> Vec<reqwest::Client> {
+    (0..clients.div_ceil(CLIENTS_PER_ADDRESS).max(1))
+        .map(|n| {
+            client_from(
+                address(block, n),
+                connections,
+                Some(Duration::from_secs(30)),
+            )
+        })
+        .collect()
 }
 
 /// What a load run sends: a redeem press (member `n`, item `n`) or a page fetch (with a cookie,
@@ -57,7 +167,7 @@ pub enum Load {
 }
 
 impl Load {
-    pub async fn send(&self, client: &reqwest::Client, n: usize) -> Result<u16, ()> {
+    pub async fn send(&self, client: &reqwest::Client, n: usize) -> Result<Answer, ()> {
         match self {
             Load::Redeem {
                 base,
@@ -75,24 +185,25 @@ impl Load {
             Load::Get(url, cookie) => get(client, url, cookie.as_deref()).await,
         }
     }
+
+    /// The block of client addresses the load comes from.
+    fn block(&self) -> u8 {
+        match self {
+            Load::Redeem { .. } => block::STORM,
+            Load::Get(..) => block::PAGES,
+        }
+    }
 }
 
-pub fn client(connections: usize) -> reqwest::Client {
-    reqwest::Client::builder()
-        .pool_max_idle_per_host(connections)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("an HTTP client")
-}
-
-/// Closed loop: `clients` members, each pressing again as soon as the last press was answered.
+/// Closed loop: `clients` members, each pressing again as soon as the last press was answered;
+/// `CLIENTS_PER_ADDRESS` of them to a client address.
 pub async fn closed(load: &Load, clients: usize, run: Duration) -> Figures {
-    let http = client(clients);
+    let http = self::clients(load.block(), clients, CLIENTS_PER_ADDRESS);
     let begun = Instant::now();
     let deadline = begun + run;
     let tasks: Vec<_> = (0..clients)
         .map(|c| {
-            let (http, load) = (http.clone(), load.clone());
+            let (http, load) = (http[c / CLIENTS_PER_ADDRESS].clone(), load.clone());
             tokio::spawn(async move {
                 let mut figures = Figures::default();
                 let mut n = c;
@@ -119,13 +230,15 @@ pub const OPEN_CONNECTIONS: usize = 256;
 
 /// Open loop: presses arrive at `rate` per second whatever the server is doing, and each one's
 /// latency counts from when it was due, not from when it could be sent (as wrk2 measures).
-/// They go over `OPEN_CONNECTIONS` kept-alive connections, opened before the clock starts; a
-/// press that finds every connection busy waits for one, and that wait is part of its latency.
-/// Without the cap the client opened a connection for every press in flight and closed those
-/// beyond its idle limit, hundreds a second once the server fell behind.
+/// They go over `OPEN_CONNECTIONS` kept-alive connections, opened before the clock starts and
+/// spread over client addresses (`CLIENTS_PER_ADDRESS` to one), the n-th press over the
+/// (n mod addresses)-th; a press that finds every connection busy waits for one, and that wait
+/// is part of its latency. Without the cap the client opened a connection for every press in
+/// flight and closed those beyond its idle limit, hundreds a second once the server fell behind.
 pub async fn open(load: &Load, rate: f64, run: Duration) -> Figures {
-    let http = client(OPEN_CONNECTIONS);
-    warm(&http, load, OPEN_CONNECTIONS).await;
+    let http = clients(load.block(), OPEN_CONNECTIONS, OPEN_CONNECTIONS);
+    let each = OPEN_CONNECTIONS / http.len();
+    futures::future::join_all(http.iter().map(|c| warm(c, load, each))).await;
     let connections = std::sync::Arc::new(tokio::sync::Semaphore::new(OPEN_CONNECTIONS));
     // Shared, not cloned per press: a clone copies every member's cookie, and at thousands of
     // presses a second that alone cost the load generator half a core.
@@ -136,7 +249,11 @@ pub async fn open(load: &Load, rate: f64, run: Duration) -> Figures {
     for n in 0..total {
         let due = begun + Duration::from_secs_f64(n as f64 / rate);
         tokio::time::sleep_until(due.into()).await;
-        let (http, load, connections) = (http.clone(), load.clone(), connections.clone());
+        let (http, load, connections) = (
+            http[n % http.len()].clone(),
+            load.clone(),
+            connections.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let _connection = connections
                 .acquire()
@@ -153,6 +270,41 @@ pub async fn open(load: &Load, rate: f64, run: Duration) -> Figures {
     }
     all.elapsed = begun.elapsed();
     all
+}
+
+/// A server-sent event stream, read as it arrives (as an `EventSource` does).
+pub struct EventStream {
+    reply: reqwest::Response,
+    unread: String,
+}
+
+impl EventStream {
+    pub fn new(reply: reqwest::Response) -> Self {
+        EventStream {
+            reply,
+            unread: String::new(),
+        }
+    }
+
+    /// The next event's data lines (keep-alive comments are skipped); `None` once the stream
+    /// ends or fails.
+    pub async fn next(&mut self) -> Option<Vec<String>> {
+        loop {
+            while let Some(end) = self.unread.find("\n\n") {
+                let event: String = self.unread.drain(..end + 2).collect();
+                let data: Vec<String> = event
+                    .lines()
+                    .filter_map(|line| line.strip_prefix("data:"))
+                    .map(|line| line.trim_start().to_owned())
+                    .collect();
+                if !data.is_empty() {
+                    return Some(data);
+                }
+            }
+            let chunk = self.reply.chunk().await.ok()??;
+            self.unread.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
 }
 
 /// Signs the demo store's member in, as the sign-in form does, and returns their session cookie.

@@ -7,10 +7,19 @@
 //!    closed loop at 16/64/256 clients and open loop at 80% of the measured capacity (latency
 //!    from each press's *scheduled* time, so a stalled server cannot hide its queue), for one hot
 //!    reward and for a spread over 50 rewards, checking every invariant after each run;
-//! 3. measures the bazaar page against a trivial handler on the same server, the hydrate
+//! 3. the herd (`herd.rs`): thousands of open pages holding live-stock streams at a drop's
+//!    opening, all re-reading the bazaar at once and a fifth pressing Redeem;
+//! 4. the hashing storm (`hashing.rs`): sign-ups and sign-ins hammering the server's password
+//!    hashing while a drop storm runs on it;
+//! 5. measures the bazaar page against a trivial handler on the same server, the hydrate
 //!    bundle, the server's peak memory, and reads Lighthouse's report;
 //!
 //! and prints one markdown report with a targets table. A broken invariant exits 1.
+//!
+//! The load comes from many client addresses in 127.0.0.0/8 (`load::address`), as a crowd of
+//! phones would: the server limits presses waiting, live-stock streams, sign-ups and sign-in
+//! failures per client address, and one address for everything would measure those limits.
+//! `BENCH_ONLY=herd,hashing` runs only those rows.
 //!
 //! Configuration comes from `BENCH_*` variables set by bench.sh, read once in `config.rs`;
 //! nothing here is timed as a test, and nothing runs in the test command. The load generator is
@@ -19,6 +28,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::ops::ControlFlow;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -26,6 +36,8 @@ use futures::StreamExt;
 use sqlx::PgPool;
 
 mod config;
+mod hashing;
+mod herd;
 mod load;
 mod report;
 
@@ -51,12 +63,12 @@ use report::{Target, machine, memory_mib};
 const PLENTY: i32 = 1_000_000_000;
 
 /// Members with plenty of points and a session each, made straight in the store (signing
-/// thousands in would hash thousands of passwords).
-async fn seed_members(pool: &PgPool, count: usize) -> Vec<String> {
+/// thousands in would hash thousands of passwords): `<prefix><n>@example.com`.
+async fn seed_members(pool: &PgPool, prefix: &str, count: usize) -> Vec<String> {
     futures::stream::iter(0..count)
         .map(|n| async move {
             let mut tx = pool.begin().await.expect("a transaction");
-            let email = format!("bench{n}@example.com");
+            let email = format!("{prefix}{n}@example.com");
             let name = format!("Bench member {n}");
             let id = seed::account(&mut *tx, &email, &name, "member").await;
             seed::give_points(&mut tx, id, 1_000_000_000, "Benchmark grant").await;
@@ -87,7 +99,7 @@ async fn seed_drop(pool: &PgPool, title: &str, count: usize) -> Vec<i64> {
     items
 }
 
-async fn check_invariants(pool: &PgPool, after: &str) {
+pub(crate) async fn check_invariants(pool: &PgPool, after: &str) {
     let broken = server::invariants::violations(pool)
         .await
         .expect("checking invariants");
@@ -125,29 +137,83 @@ async fn main() {
     )
     .unwrap();
 
-    eprintln!("==> baseline: pgbench, single-row conditional UPDATE");
-    sqlx::query(
-        "CREATE TABLE IF NOT EXISTS hot_row (id int PRIMARY KEY, remaining bigint NOT NULL)",
-    )
-    .execute(&baseline)
-    .await
-    .expect("the baseline table");
-    sqlx::query("INSERT INTO hot_row VALUES (1, 0) ON CONFLICT (id) DO NOTHING")
+    let mut tps = BTreeMap::new();
+    if config.only.is_none() {
+        eprintln!("==> baseline: pgbench, single-row conditional UPDATE");
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS hot_row (id int PRIMARY KEY, remaining bigint NOT NULL)",
+        )
         .execute(&baseline)
         .await
-        .expect("the baseline row");
-    let mut tps = BTreeMap::new();
-    let client_counts: &[usize] = if config.quick { &[64] } else { &[16, 64, 256] };
-    for &clients in client_counts {
-        tps.insert(clients, pgbench(&config, &baseline, clients).await);
+        .expect("the baseline table");
+        sqlx::query("INSERT INTO hot_row VALUES (1, 0) ON CONFLICT (id) DO NOTHING")
+            .execute(&baseline)
+            .await
+            .expect("the baseline row");
+        let client_counts: &[usize] = if config.quick { &[64] } else { &[16, 64, 256] };
+        for &clients in client_counts {
+            tps.insert(clients, pgbench(&config, &baseline, clients).await);
+        }
     }
 
     eprintln!("==> seeding {} signed-in members", config.members);
-    let cookies = seed_members(&pool, config.members).await;
+    let cookies = seed_members(&pool, "bench", config.members).await;
     let hot = seed_drop(&pool, "Bench hot", 1).await;
     let spread = seed_drop(&pool, "Bench spread", 50).await;
     check_invariants(&pool, "seeding").await;
 
+    if config.only.is_none()
+        && storms(
+            &config,
+            &pool,
+            &cookies,
+            [&hot, &spread],
+            &tps,
+            &mut report,
+            &mut targets,
+        )
+        .await
+        .is_break()
+    {
+        print!("{report}");
+        return;
+    }
+    if config.runs("herd") {
+        let pressers = config.herd_pages.div_ceil(5);
+        eprintln!("==> herd: seeding {pressers} more signed-in members");
+        let members = seed_members(&pool, "herd", pressers).await;
+        herd::herd(&config, &pool, &members, &mut report, &mut targets).await;
+        check_invariants(&pool, "the herd").await;
+    }
+    if config.runs("hashing") {
+        let load = Load::Redeem {
+            base: config.storm_url.clone(),
+            cookies: cookies.clone(),
+            items: hot.clone(),
+        };
+        hashing::hashing(&config, &pool, &load, run, &mut report, &mut targets).await;
+    }
+    if config.only.is_none() {
+        pages(&config, run, &mut report, &mut targets).await;
+        report::front_end(&config, &mut report, &mut targets);
+    }
+    report::targets_table(&mut report, &mut targets);
+    print!("{report}");
+}
+
+/// The storm table: closed and open loop on the hot reward and on the spread, then the
+/// server's memory. `Break` after the hot reward in a `BENCH_QUICK` run.
+async fn storms(
+    config: &Config,
+    pool: &PgPool,
+    cookies: &[String],
+    [hot, spread]: [&Vec<i64>; 2],
+    tps: &BTreeMap<usize, f64>,
+    report: &mut String,
+    targets: &mut Vec<Target>,
+) -> ControlFlow<()> {
+    let run = Duration::from_secs(config.seconds);
+    let client_counts: &[usize] = if config.quick { &[64] } else { &[16, 64, 256] };
     writeln!(
         report,
         "## Storm: redeem over HTTP ({} s per run, {} signed-in members, durable commits)\n",
@@ -157,18 +223,18 @@ async fn main() {
     writeln!(report, "| run | clients / rate | redemptions/s | answers/s | p50 ms | p99 ms | p99.9 ms | errors | vs pgbench |").unwrap();
     writeln!(report, "|---|---|---:|---:|---:|---:|---:|---|---:|").unwrap();
     let mut capacity = BTreeMap::new();
-    let drops = [("hot reward", &hot), ("50 rewards", &spread)];
+    let drops = [("hot reward", hot), ("50 rewards", spread)];
     for (name, items) in &drops[..if config.quick { 1 } else { 2 }] {
         let name = *name;
         let load = Load::Redeem {
             base: config.storm_url.clone(),
-            cookies: cookies.clone(),
+            cookies: cookies.to_vec(),
             items: items.to_vec(),
         };
         for &clients in client_counts {
             eprintln!("==> storm: {name}, closed loop, {clients} clients");
             let mut f = closed(&load, clients, run).await;
-            check_invariants(&pool, &format!("{name} at {clients} clients")).await;
+            check_invariants(pool, &format!("{name} at {clients} clients")).await;
             let ratio = f.ok_per_sec() / tps[&clients];
             writeln!(
                 report,
@@ -187,7 +253,7 @@ async fn main() {
         let rate = (capacity[&(name, 64)].0 * 0.8).max(1.0);
         eprintln!("==> storm: {name}, open loop, {rate:.0}/s");
         let mut f = open(&load, rate, run).await;
-        check_invariants(&pool, &format!("{name} open loop")).await;
+        check_invariants(pool, &format!("{name} open loop")).await;
         let p99 = f.ms(0.99);
         writeln!(
             report,
@@ -205,8 +271,7 @@ async fn main() {
             p99 <= 250.0 && f.server_errors == 0,
         ));
         if config.quick {
-            print!("{report}");
-            return;
+            return ControlFlow::Break(());
         }
     }
     let (hot64, _) = capacity[&("hot reward", 64)];
@@ -259,11 +324,7 @@ async fn main() {
         format!("{:.1} MB", peak * 1.048_576),
         peak * 1.048_576 <= 100.0,
     ));
-
-    pages(&config, run, &mut report, &mut targets).await;
-    report::front_end(&config, &mut report, &mut targets);
-    report::targets_table(&mut report, &mut targets);
-    print!("{report}");
+    ControlFlow::Continue(())
 }
 
 /// The pages section: the bazaar page against a trivial handler on the demo store's server.

@@ -1,6 +1,7 @@
 //! What the benchmark reports: the figures of each run, the machine, memory, bundle sizes and
 //! Lighthouse's scores, and the sections and targets table of the markdown printed.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::time::Duration;
@@ -8,31 +9,36 @@ use std::time::Duration;
 use chrono::Utc;
 
 use crate::config::Config;
+use crate::load::Answer;
 
 /// A target of the table: what, the figure measured, and whether it was met.
 pub type Target = (String, String, bool);
 
-/// What one run saw.
+/// What one run saw. Refusals and failures are counted by the error's kind, as the server
+/// names it (`{"kind": "busy"}`) with its status: `busy 429`, `already_pressing 429`,
+/// `overloaded 503`…
 #[derive(Default)]
 pub struct Figures {
     pub ok: u64,
-    pub busy: u64,
-    pub sold_out: u64,
-    pub other_4xx: u64,
+    /// Answers with a 5xx status (also counted by kind in `refused`).
     pub server_errors: u64,
     pub transport_errors: u64,
+    /// Answers other than 2xx, by "kind status".
+    pub refused: BTreeMap<String, u64>,
     pub micros: Vec<u64>,
     pub elapsed: Duration,
 }
 
 impl Figures {
-    pub fn record(&mut self, answer: Result<u16, ()>, micros: u64) {
+    pub fn record(&mut self, answer: Result<Answer, ()>, micros: u64) {
         match answer {
-            Ok(200) => self.ok += 1,
-            Ok(429) => self.busy += 1,
-            Ok(409) => self.sold_out += 1,
-            Ok(s) if s >= 500 => self.server_errors += 1,
-            Ok(_) => self.other_4xx += 1,
+            Ok(a) if (200..300).contains(&a.status) => self.ok += 1,
+            Ok(a) => {
+                if a.status >= 500 {
+                    self.server_errors += 1;
+                }
+                *self.refused.entry(a.label()).or_default() += 1;
+            }
             Err(()) => self.transport_errors += 1,
         }
         self.micros.push(micros);
@@ -40,11 +46,11 @@ impl Figures {
 
     pub fn merge(&mut self, other: Figures) {
         self.ok += other.ok;
-        self.busy += other.busy;
-        self.sold_out += other.sold_out;
-        self.other_4xx += other.other_4xx;
         self.server_errors += other.server_errors;
         self.transport_errors += other.transport_errors;
+        for (kind, n) in other.refused {
+            *self.refused.entry(kind).or_default() += n;
+        }
         self.micros.extend(other.micros);
     }
 
@@ -66,23 +72,35 @@ impl Figures {
         self.micros[rank.clamp(1, self.micros.len()) - 1] as f64 / 1000.0
     }
 
+    /// Everything but the successes, most frequent first: `"12 busy 429, 3 timeout/transport"`.
     pub fn errors(&self) -> String {
-        let mut kinds = Vec::new();
-        for (n, kind) in [
-            (self.busy, "busy 429"),
-            (self.sold_out, "sold out 409"),
-            (self.other_4xx, "other 4xx"),
-            (self.server_errors, "5xx"),
-            (self.transport_errors, "timeout/transport"),
-        ] {
-            if n > 0 {
-                kinds.push(format!("{n} {kind}"));
-            }
+        let mut kinds: Vec<(u64, String)> = self
+            .refused
+            .iter()
+            .map(|(kind, n)| (*n, kind.clone()))
+            .collect();
+        if self.transport_errors > 0 {
+            kinds.push((self.transport_errors, "timeout/transport".into()));
         }
+        kinds.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         if kinds.is_empty() {
             "none".into()
         } else {
-            kinds.join(", ")
+            kinds
+                .iter()
+                .map(|(n, kind)| format!("{n} {kind}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    }
+
+    /// Every answer by kind, the successes first: `"40 ok, 560 overloaded 503"`.
+    pub fn answers(&self) -> String {
+        let rest = self.errors();
+        match (self.ok, rest.as_str()) {
+            (0, _) => rest,
+            (ok, "none") => format!("{ok} ok"),
+            (ok, _) => format!("{ok} ok, {rest}"),
         }
     }
 }
