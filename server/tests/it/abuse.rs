@@ -355,3 +355,14 @@ async fn connections_beyond_the_cap_are_closed_at_once_and_the_others_served(poo
         .unwrap();
     assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
 }
+
+#[sqlx::test]
+async fn members_loaded_in_bulk_do_not_count_as_a_crowd_of_sign_ups(pool: PgPool) {
+    // The demo store (or an import) makes a thousand accounts at once.
+    server::demo::seed_if_empty(&pool, server::demo::DemoSize::FULL, chrono::Utc::now())
+        .await
+        .unwrap();
+    let app = TestApp::new(pool);
+    let reply = app.sign_up("new@example.com", "New Member", PW).await;
+    assert!(reply.cookie().is_some(), "{}", reply.body);
+}

@@ -203,7 +203,8 @@ fn pair_wait_minutes(failures: i64, since_latest_secs: Option<f64>) -> Option<i6
     (left > 0.0).then(|| ((left / 60.0).ceil() as i64).max(1))
 }
 
-/// New accounts from this address within the hour, and everywhere within the minute, against
+/// New accounts from this address within the hour, and made by signing up anywhere within the
+/// minute (not imported or seeded: a store's members loaded in bulk are no crowd), against
 /// the configured limits. `lock` serialises sign-ups from one address so that parallel ones
 /// cannot all pass the count.
 async fn check_sign_up_rate(
@@ -217,7 +218,8 @@ async fn check_sign_up_rate(
                   AND created_at > now() - interval '1 hour') AS "from_address!",
                (SELECT ceil(extract(epoch FROM (min(created_at) + interval '1 hour' - now())) / 60)::bigint
                   FROM accounts WHERE sign_up_ip = $1 AND created_at > now() - interval '1 hour') AS wait,
-               (SELECT count(*) FROM accounts WHERE created_at > now() - interval '1 minute') AS "everywhere!""#,
+               (SELECT count(*) FROM accounts WHERE sign_up_ip IS NOT NULL
+                  AND created_at > now() - interval '1 minute') AS "everywhere!""#,
         ip
     )
     .fetch_one(conn)
