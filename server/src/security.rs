@@ -93,7 +93,19 @@ pub async fn headers(State(https): State<bool>, request: Request, next: Next) ->
         header::X_FRAME_OPTIONS,
         header::HeaderValue::from_static("DENY"),
     );
-    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+    // Set here for every page rather than by the page as it renders: a streamed page's headers
+    // can leave before its shell runs, and a page without its policy got the deny-all one below,
+    // which stopped its scripts (the browser tests caught it, now and then).
+    let html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    if html {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            header::HeaderValue::from_static(app::kit::page_status::PAGE_POLICY),
+        );
+    } else if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             header::HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),

@@ -9,3 +9,5 @@ mod imp;
 mod imp;
 
 pub use imp::{set_error_status, set_page_status, set_security_policy};
+#[cfg(feature = "ssr")]
+pub use imp::PAGE_POLICY;

@@ -39,10 +39,12 @@ pub fn set_security_policy() {
     };
     options.insert_header(
         axum::http::header::CONTENT_SECURITY_POLICY,
-        axum::http::HeaderValue::from_static(
-            "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
-             style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
-             base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-        ),
+        axum::http::HeaderValue::from_static(PAGE_POLICY),
     );
 }
+
+/// The policy every page carries (the server's header middleware also sets it on every HTML
+/// response, whether or not the page's own headers made it out).
+pub const PAGE_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
+     style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
