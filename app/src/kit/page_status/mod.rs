@@ -8,6 +8,6 @@ mod imp;
 #[path = "browser.rs"]
 mod imp;
 
-pub use imp::{set_error_status, set_page_status, set_security_policy};
 #[cfg(feature = "ssr")]
 pub use imp::PAGE_POLICY;
+pub use imp::{set_error_status, set_page_status, set_security_policy};
