@@ -33,7 +33,7 @@ addEventListener('DOMContentLoaded',()=>setTimeout(go,5000))})()";
 
 /// The document the server sends for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    crate::kit::page_status::set_security_policy();
+    crate::kit::page_status::provide_page_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -224,18 +224,26 @@ pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next)
             return next.run(request).await;
         }
     };
-    let response = next.run(request).await;
-    let html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("text/html"));
+    let nonce = request
+        .extensions()
+        .get::<app::kit::page_status::PageNonce>()
+        .cloned();
+    let mut response = next.run(request).await;
+    let html = crate::security::is_html(response.headers());
     if response.status() != StatusCode::OK
         || !html
         || response.headers().contains_key(header::SET_COOKIE)
     {
         *held = Some(pass);
         return response;
+    }
+    // The stored page names the nonce its scripts were rendered with: everyone served it in
+    // its second gets that policy (a visitors' page holds nothing anyone wrote or owns).
+    if let Some(app::kit::page_status::PageNonce(nonce)) = nonce {
+        response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            crate::security::page_policy(&nonce),
+        );
     }
     let (parts, body) = response.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY).await {

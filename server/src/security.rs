@@ -78,7 +78,18 @@ fn same_origin(headers: &HeaderMap, site: Option<&str>) -> bool {
 /// Headers every response carries: no MIME sniffing, no referrer beyond this site's origin,
 /// no framing (also for answers that are not pages, which have no policy of their own), and
 /// under https, HSTS: browsers use https for a year without asking.
-pub async fn headers(State(https): State<bool>, request: Request, next: Next) -> Response {
+///
+/// Every request gets a fresh nonce from the OS random source, which the page writes on its
+/// scripts and the policy names. The policy is set here rather than by the page as it
+/// renders: a streamed page's headers can leave before its shell runs, and a page without its
+/// policy got the deny-all one below, which stopped its scripts. A page that already carries a
+/// policy keeps it: the visitors' bazaar page, served from its one-second cache, names the
+/// nonce its body was rendered with.
+pub async fn headers(State(https): State<bool>, mut request: Request, next: Next) -> Response {
+    let nonce = app::infra::secret::random_token(22);
+    request
+        .extensions_mut()
+        .insert(app::kit::page_status::PageNonce(nonce.clone()));
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(
@@ -93,23 +104,13 @@ pub async fn headers(State(https): State<bool>, request: Request, next: Next) ->
         header::X_FRAME_OPTIONS,
         header::HeaderValue::from_static("DENY"),
     );
-    // Set here for every page rather than by the page as it renders: a streamed page's headers
-    // can leave before its shell runs, and a page without its policy got the deny-all one below,
-    // which stopped its scripts (the browser tests caught it, now and then).
-    let html = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("text/html"));
-    if html {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            header::HeaderValue::from_static(app::kit::page_status::PAGE_POLICY),
-        );
-    } else if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            header::HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
-        );
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        let policy = if is_html(headers) {
+            page_policy(&nonce)
+        } else {
+            header::HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'")
+        };
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     if https {
         headers.insert(
@@ -118,4 +119,18 @@ pub async fn headers(State(https): State<bool>, request: Request, next: Next) ->
         );
     }
     response
+}
+
+/// Whether a response is a page (its policy names its nonce; anything else gets deny-all).
+pub fn is_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"))
+}
+
+/// A page's policy naming `nonce` (a token of letters and digits, so always a valid header).
+pub fn page_policy(nonce: &str) -> header::HeaderValue {
+    header::HeaderValue::from_str(&app::kit::page_status::page_policy(nonce))
+        .unwrap_or_else(|_| header::HeaderValue::from_static("default-src 'none'"))
 }

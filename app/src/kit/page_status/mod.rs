@@ -9,5 +9,7 @@ mod imp;
 mod imp;
 
 #[cfg(feature = "ssr")]
-pub use imp::PAGE_POLICY;
-pub use imp::{set_error_status, set_page_status, set_security_policy};
+pub use imp::set_server_timing;
+#[cfg(feature = "ssr")]
+pub use imp::{PageNonce, page_policy};
+pub use imp::{provide_page_nonce, set_error_status, set_page_status};

@@ -25,26 +25,40 @@ pub fn set_error_status(error: &crate::AppError) {
     }
 }
 
-/// The page's Content-Security-Policy. Scripts only from this site and the page itself (the
-/// script starting the bundle, the WebAssembly), nothing may frame the page (a drop's Redeem
-/// button under someone else's overlay), forms post only here, no plugins, no `<base>`.
-///
-/// Not a nonce policy yet: Leptos 0.8's out-of-order streaming (tachys' `Suspend`) writes its
-/// chunk-swapping inline scripts without the response's nonce, so a nonce policy blocks them
-/// and a page whose data arrives after its first chunk never shows it (seen in the browser
-/// tests). Until it does, inline scripts are allowed.
-pub fn set_security_policy() {
-    let Some(options) = use_context::<ResponseOptions>() else {
-        return;
-    };
-    options.insert_header(
-        axum::http::header::CONTENT_SECURITY_POLICY,
-        axum::http::HeaderValue::from_static(PAGE_POLICY),
-    );
+/// Says where the server's time went on this response (`Server-Timing`, which browsers'
+/// developer tools and the benchmark read).
+pub fn set_server_timing(value: &str) {
+    if let (Some(options), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        axum::http::HeaderValue::from_str(value),
+    ) {
+        options.insert_header(axum::http::HeaderName::from_static("server-timing"), value);
+    }
 }
 
-/// The policy every page carries (the server's header middleware also sets it on every HTML
-/// response, whether or not the page's own headers made it out).
-pub const PAGE_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
-     style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
-     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// The nonce the server drew for this response (the header middleware puts it in the request's
+/// extensions and names it in the page's Content-Security-Policy).
+#[derive(Clone, Debug)]
+pub struct PageNonce(pub String);
+
+/// Hands this response's nonce to Leptos, which writes it on every script the page carries
+/// (the one starting the bundle, the hydration scripts, resource and streaming chunks).
+pub fn provide_page_nonce() {
+    let nonce = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<PageNonce>().cloned());
+    if let Some(PageNonce(nonce)) = nonce {
+        leptos::prelude::provide_context(leptos::nonce::Nonce::from_value(nonce));
+    }
+}
+
+/// A page's Content-Security-Policy. Only scripts carrying this response's nonce run, and what
+/// they load (`'strict-dynamic'`: the bundle, its chunks and its WebAssembly), so markup slipped
+/// into a page cannot run script. Nothing may frame the page (a drop's Redeem button under
+/// someone else's overlay), forms post only here, no plugins, no `<base>`.
+pub fn page_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
