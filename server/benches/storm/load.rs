@@ -17,6 +17,42 @@ use crate::report::Figures;
 pub struct Answer {
     pub status: u16,
     pub kind: Option<String>,
+    /// A press's `Server-Timing`, when the writer settled it.
+    pub timing: Option<Timing>,
+}
+
+/// Where a press's time went inside the writer, from its `Server-Timing` header (milliseconds):
+/// waiting in the line, its batch's statements, its batch's commit (the WAL flush), and how
+/// many presses shared its batch.
+#[derive(Clone, Copy, Default)]
+pub struct Timing {
+    pub line: f64,
+    pub work: f64,
+    pub commit: f64,
+    pub batch: f64,
+}
+
+impl Timing {
+    /// `line;dur=1.0, work;dur=2.0, commit;dur=3.0, batch;desc=40`.
+    fn parse(header: &str) -> Option<Timing> {
+        let mut timing = Timing::default();
+        for metric in header.split(',') {
+            let mut parts = metric.trim().split(';');
+            let name = parts.next()?;
+            let value: f64 = parts
+                .find_map(|p| p.strip_prefix("dur=").or_else(|| p.strip_prefix("desc=")))?
+                .parse()
+                .ok()?;
+            match name {
+                "line" => timing.line = value,
+                "work" => timing.work = value,
+                "commit" => timing.commit = value,
+                "batch" => timing.batch = value,
+                _ => {}
+            }
+        }
+        Some(timing)
+    }
 }
 
 impl Answer {
@@ -32,9 +68,18 @@ impl Answer {
 /// Reads a reply to the end and classifies it.
 pub async fn answer(reply: reqwest::Response) -> Result<Answer, ()> {
     let status = reply.status().as_u16();
+    let timing = reply
+        .headers()
+        .get("server-timing")
+        .and_then(|v| v.to_str().ok())
+        .and_then(Timing::parse);
     let body = reply.bytes().await.map_err(|_| ())?;
     let kind = (status >= 300).then(|| kind_of(&body)).flatten();
-    Ok(Answer { status, kind })
+    Ok(Answer {
+        status,
+        kind,
+        timing,
+    })
 }
 
 fn kind_of(body: &[u8]) -> Option<String> {

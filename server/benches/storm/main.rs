@@ -223,6 +223,7 @@ async fn storms(
     writeln!(report, "| run | clients / rate | redemptions/s | answers/s | p50 ms | p99 ms | p99.9 ms | errors | vs pgbench |").unwrap();
     writeln!(report, "|---|---|---:|---:|---:|---:|---:|---|---:|").unwrap();
     let mut capacity = BTreeMap::new();
+    let mut tails = String::new();
     let drops = [("hot reward", hot), ("50 rewards", spread)];
     for (name, items) in &drops[..if config.quick { 1 } else { 2 }] {
         let name = *name;
@@ -265,15 +266,18 @@ async fn storms(
             f.errors(),
         )
         .unwrap();
+        tails.push_str(&f.breakdown(&format!("{name}, open")));
         targets.push((
             format!("{name}, open loop at 80% of capacity: p99 ≤ 250 ms, no 5xx"),
             format!("p99 {p99:.1} ms, {} 5xx", f.server_errors),
             p99 <= 250.0 && f.server_errors == 0,
         ));
         if config.quick {
+            tail_table(report, &tails);
             return ControlFlow::Break(());
         }
     }
+    tail_table(report, &tails);
     let (hot64, _) = capacity[&("hot reward", 64)];
     let (hot16, _) = capacity[&("hot reward", 16)];
     let (hot256, _) = capacity[&("hot reward", 256)];
@@ -325,6 +329,16 @@ async fn storms(
         peak * 1.048_576 <= 100.0,
     ));
     ControlFlow::Continue(())
+}
+
+/// Where the open loop's time goes, from each settled press's `Server-Timing`.
+fn tail_table(report: &mut String, rows: &str) {
+    writeln!(
+        report,
+        "\nWhere the time goes (open loop; ms, means over the presses named; \"outside\" is the client's wait for one of its {} connections, HTTP, the session and account reads through the shared pool, and the answer):\n\n| presses | latency | in the line | batch statements | commit (WAL flush) | batch size | outside the writer |\n|---|---:|---:|---:|---:|---:|---:|\n{rows}",
+        load::OPEN_CONNECTIONS
+    )
+    .unwrap();
 }
 
 /// The pages section: the bazaar page against a trivial handler on the demo store's server.

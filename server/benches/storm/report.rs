@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 
 use crate::config::Config;
-use crate::load::Answer;
+use crate::load::{Answer, Timing};
 
 /// A target of the table: what, the figure measured, and whether it was met.
 pub type Target = (String, String, bool);
@@ -26,11 +26,16 @@ pub struct Figures {
     /// Answers other than 2xx, by "kind status".
     pub refused: BTreeMap<String, u64>,
     pub micros: Vec<u64>,
+    /// Each press the writer settled: its latency (µs) and where its time went in the server.
+    pub timed: Vec<(u64, Timing)>,
     pub elapsed: Duration,
 }
 
 impl Figures {
     pub fn record(&mut self, answer: Result<Answer, ()>, micros: u64) {
+        if let Some(timing) = answer.as_ref().ok().and_then(|a| a.timing) {
+            self.timed.push((micros, timing));
+        }
         match answer {
             Ok(a) if (200..300).contains(&a.status) => self.ok += 1,
             Ok(a) => {
@@ -52,6 +57,38 @@ impl Figures {
             *self.refused.entry(kind).or_default() += n;
         }
         self.micros.extend(other.micros);
+        self.timed.extend(other.timed);
+    }
+
+    /// Where the time of the slowest 1% of presses went, beside the median press: waiting in
+    /// the line, the batch's statements, its commit (the WAL flush), the batch's size, and the
+    /// rest (outside the writer: the client's wait for a connection, HTTP, the session and
+    /// account reads through the shared pool, the answer).
+    pub fn breakdown(&mut self, run: &str) -> String {
+        if self.timed.is_empty() {
+            return format!("{run}: no press carried a Server-Timing header.\n");
+        }
+        self.timed.sort_unstable_by_key(|(micros, _)| *micros);
+        let n = self.timed.len();
+        let slowest = &self.timed[(n * 99 / 100).min(n - 1)..];
+        let median = &self.timed[n / 2..=n / 2];
+        let row = |label: &str, presses: &[(u64, Timing)]| {
+            let k = presses.len() as f64;
+            let mean = |f: fn(&Timing) -> f64| presses.iter().map(|(_, t)| f(t)).sum::<f64>() / k;
+            let total = presses.iter().map(|(m, _)| *m as f64 / 1000.0).sum::<f64>() / k;
+            let (line, work, commit) = (mean(|t| t.line), mean(|t| t.work), mean(|t| t.commit));
+            format!(
+                "| {run}, {label} ({} presses) | {total:.1} | {line:.1} | {work:.1} | {commit:.1} | {:.0} | {:.1} |",
+                presses.len(),
+                mean(|t| t.batch),
+                (total - line - work - commit).max(0.0),
+            )
+        };
+        format!(
+            "{}\n{}\n",
+            row("median press", median),
+            row("slowest 1%", slowest)
+        )
     }
 
     pub fn ok_per_sec(&self) -> f64 {

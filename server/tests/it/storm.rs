@@ -216,7 +216,7 @@ async fn one_batch_settles_its_presses_in_arrival_order_against_stock_limits_and
         // the batch for everyone else (it cannot be logged against a reward that does not exist).
         press(bob, 9_999_999, bob_key),
     ];
-    let answers = settle(pool.clone(), batch).await.unwrap();
+    let (answers, _) = settle(pool.clone(), batch).await.unwrap();
     let refusal = |n: usize| answers[n].as_ref().err().map(|e| e.to_string());
     let made = |n: usize| match &answers[n] {
         Ok(Settled::Made(r)) => r.clone(),
@@ -377,7 +377,7 @@ async fn a_press_that_waits_while_its_members_tier_changes_is_still_redeemed(poo
     assert!(queued, "the batch never waited on the member's account row");
     purchase.commit().await.unwrap();
 
-    let answers = batch.await.unwrap().unwrap();
+    let (answers, _) = batch.await.unwrap().unwrap();
     assert!(
         matches!(answers.as_slice(), [Ok(Settled::Made(_))]),
         "the member was refused after their tier changed: {answers:?}"
@@ -422,7 +422,7 @@ async fn a_press_is_settled_while_the_crowd_holds_every_shared_connection(pool: 
     .await
     .expect("answered");
     assert!(
-        matches!(answer, Ok(Ok(Settled::Made(_)))),
+        matches!(answer, Ok((Ok(Settled::Made(_)), _))),
         "redeemed, not told busy: {answer:?}"
     );
     assert_eq!(support::books(&pool, member).await.0, 700);

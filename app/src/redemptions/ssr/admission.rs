@@ -60,6 +60,36 @@ impl Default for Limits {
 /// The answer to one press, as the writer gives it.
 pub type Answer = Result<Settled, AppError>;
 
+/// Where one press's time went inside the writer, sent back in its `Server-Timing` header: the
+/// benchmark breaks the slowest presses down by it (time in the line, the batch's statements,
+/// its commit's WAL flush, and how many presses shared the batch).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timing {
+    /// Waiting in the line for the writer to take it.
+    pub line: Duration,
+    /// Its batch's statements: the writer's connection, the locks, the reads, the writes (the
+    /// attempt log among them).
+    pub work: Duration,
+    /// Its batch's commit, which waits for the WAL flush.
+    pub commit: Duration,
+    /// Presses settled in its batch.
+    pub batch: usize,
+}
+
+impl Timing {
+    /// The `Server-Timing` header's value (durations in milliseconds).
+    pub fn header(&self) -> String {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        format!(
+            "line;dur={:.1}, work;dur={:.1}, commit;dur={:.1}, batch;desc={}",
+            ms(self.line),
+            ms(self.work),
+            ms(self.commit),
+            self.batch
+        )
+    }
+}
+
 /// The press was turned away before the writer saw it. Nothing was written.
 #[derive(Debug, PartialEq, Eq)]
 pub enum TurnedAway {
@@ -114,7 +144,7 @@ struct Queued {
     press: Press,
     at: Instant,
     state: Arc<AtomicU8>,
-    reply: oneshot::Sender<Answer>,
+    reply: oneshot::Sender<(Answer, Timing)>,
     place: Place,
 }
 
@@ -193,7 +223,11 @@ impl Admission {
     /// Puts `press` in the line and waits for the writer's answer; `TurnedAway` at once when
     /// the line is already as long as allowed, or when the writer has not taken the press
     /// within `max_wait` (a batch stuck on the database must not hold everyone behind it).
-    pub async fn redeem(&self, pool: &PgPool, press: Press) -> Result<Answer, TurnedAway> {
+    pub async fn redeem(
+        &self,
+        pool: &PgPool,
+        press: Press,
+    ) -> Result<(Answer, Timing), TurnedAway> {
         let line = self.line.get_or_init(|| self.start(pool));
         let place = self.take_place(&press)?;
         if line.waiting.fetch_add(1, Ordering::SeqCst) >= self.limits.waiting {
@@ -211,10 +245,13 @@ impl Admission {
         };
         if line.presses.send(queued).is_err() {
             line.waiting.fetch_sub(1, Ordering::SeqCst);
-            return Ok(Err(AppError::internal(
-                "redemption writer",
-                "the writer has stopped",
-            )));
+            return Ok((
+                Err(AppError::internal(
+                    "redemption writer",
+                    "the writer has stopped",
+                )),
+                Timing::default(),
+            ));
         }
         let answered = match tokio::time::timeout(self.limits.max_wait, &mut answer).await {
             Ok(answered) => answered,
@@ -232,10 +269,13 @@ impl Admission {
         // Dropping this future (the member closed the page) does not withdraw the press: the
         // writer settles it anyway, and the member finds it under "My redemptions".
         Ok(answered.unwrap_or_else(|_| {
-            Err(AppError::internal(
-                "redemption writer",
-                "a press was dropped unanswered",
-            ))
+            (
+                Err(AppError::internal(
+                    "redemption writer",
+                    "a press was dropped unanswered",
+                )),
+                Timing::default(),
+            )
         }))
     }
 }
@@ -328,9 +368,10 @@ async fn write(
                     .is_ok()
             })
             .map(|q| {
-                let late = now.duration_since(q.at) > limits.max_wait;
+                let waited = now.duration_since(q.at);
+                let late = waited > limits.max_wait;
                 // The place goes with the reply: held until the press is answered.
-                (Press { late, ..q.press }, (q.reply, q.place))
+                (Press { late, ..q.press }, (q.reply, q.place, waited))
             })
             .unzip();
         if presses.is_empty() {
@@ -338,16 +379,26 @@ async fn write(
         }
         let (size, started) = (presses.len(), Instant::now());
         // Settled on its own task so that a panic fails this batch's presses, not the writer.
-        let answers = match tokio::spawn(settle(pool.clone(), presses)).await {
-            Ok(Ok(answers)) => answers,
-            Ok(Err(error)) => vec![Err(error); replies.len()],
-            Err(panic) => vec![Err(AppError::internal("redemption writer", panic)); replies.len()],
+        let (answers, commit) = match tokio::spawn(settle(pool.clone(), presses)).await {
+            Ok(Ok(settled)) => settled,
+            Ok(Err(error)) => (vec![Err(error); replies.len()], Duration::ZERO),
+            Err(panic) => (
+                vec![Err(AppError::internal("redemption writer", panic)); replies.len()],
+                Duration::ZERO,
+            ),
         };
-        tracing::debug!(size, elapsed = ?started.elapsed(), "settled a batch");
-        for ((reply, place), answer) in replies.into_iter().zip(answers) {
+        let elapsed = started.elapsed();
+        tracing::debug!(size, ?elapsed, ?commit, "settled a batch");
+        for ((reply, place, line), answer) in replies.into_iter().zip(answers) {
             // The member may have gone; their redemption stands either way.
             drop(place);
-            let _ = reply.send(answer);
+            let timing = Timing {
+                line,
+                work: elapsed.saturating_sub(commit),
+                commit,
+                batch: size,
+            };
+            let _ = reply.send((answer, timing));
         }
     }
 }

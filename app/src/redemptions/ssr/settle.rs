@@ -60,7 +60,10 @@ pub async fn redeem(caller: &Member, item_id: i64, key: &str) -> Result<Redempti
         AppError::internal("request context", "the redemption line was not provided")
     })?;
     let answer = match line.redeem(caller.pool(), press).await {
-        Ok(answer) => answer,
+        Ok((answer, timing)) => {
+            crate::kit::page_status::set_server_timing(&timing.header());
+            answer
+        }
         Err(TurnedAway::Busy) => {
             line.note_busy(
                 item_id,
@@ -89,10 +92,11 @@ pub async fn redeem(caller: &Member, item_id: i64, key: &str) -> Result<Redempti
 /// against stock, their limit and their balance first.
 ///
 /// An error here (the database gone) fails every press of the batch, and none was written.
+/// Also returns how long the (last) commit took: its wait for the WAL flush.
 pub async fn settle(
     pool: sqlx::PgPool,
     presses: Vec<Press>,
-) -> Result<Vec<Result<Settled, AppError>>, AppError> {
+) -> Result<(Vec<Result<Settled, AppError>>, std::time::Duration), AppError> {
     let mut tries = 0;
     loop {
         tries += 1;
@@ -128,7 +132,7 @@ pub(super) async fn try_settle(
     pool: &sqlx::PgPool,
     presses: &[Press],
     now: DateTime<Utc>,
-) -> Result<Vec<Result<Settled, AppError>>, sqlx::Error> {
+) -> Result<(Vec<Result<Settled, AppError>>, std::time::Duration), sqlx::Error> {
     use std::collections::HashMap;
     // Every account and item the batch names, late presses included: the attempt log refers
     // to them too, and its foreign-key checks must find rows this batch already holds rather
@@ -248,9 +252,11 @@ pub(super) async fn try_settle(
         attempts.outcomes.push(label.to_owned());
     }
     let created = write_batch(&mut tx, &taken, &attempts).await?;
+    let committing = std::time::Instant::now();
     tx.commit().await?;
+    let commit = committing.elapsed();
 
-    Ok(outcomes
+    let answers = outcomes
         .into_iter()
         .map(|outcome| match outcome {
             Outcome::Refused(refusal) => Err(refusal),
@@ -273,7 +279,8 @@ pub(super) async fn try_settle(
                 }))
             }
         })
-        .collect())
+        .collect();
+    Ok((answers, commit))
 }
 
 /// The batch's presses as the post-drop report counts them, one column per field.
