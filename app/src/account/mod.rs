@@ -104,10 +104,7 @@ pub async fn end_session(session: String) -> Result<(), AppError> {
     ssr::end_session(&caller, &session)
         .await
         .map_err(crate::domain::error::server::reply)?;
-    leptos_axum::redirect(&format!(
-        "/account?sessions=ended&fresh={}#sessions-heading",
-        crate::infra::fresh()
-    ));
+    ssr::back_to_sessions();
     Ok(())
 }
 
@@ -118,10 +115,7 @@ pub async fn end_other_sessions() -> Result<(), AppError> {
     ssr::end_other_sessions(&caller)
         .await
         .map_err(crate::domain::error::server::reply)?;
-    leptos_axum::redirect(&format!(
-        "/account?sessions=ended&fresh={}#sessions-heading",
-        crate::infra::fresh()
-    ));
+    ssr::back_to_sessions();
     Ok(())
 }
 

@@ -4,7 +4,7 @@ mod sessions;
 mod statement;
 
 pub use sessions::{
-    change_password, end_other_sessions, end_session, hash_password, password_matches, sign_in,
-    sign_out, sign_up,
+    back_to_sessions, change_password, end_other_sessions, end_session, hash_password,
+    password_matches, sign_in, sign_out, sign_up,
 };
 pub use statement::account;

@@ -426,3 +426,12 @@ mod tests {
         assert_eq!(pair_wait_minutes(50, Some(0.0)), Some(15));
     }
 }
+
+/// Back to the account page's sessions, read afresh (not from the browser's cache), saying
+/// that sessions were ended.
+pub fn back_to_sessions() {
+    leptos_axum::redirect(&format!(
+        "/account?sessions=ended&fresh={}#sessions-heading",
+        crate::infra::fresh()
+    ));
+}
