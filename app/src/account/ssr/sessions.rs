@@ -411,6 +411,15 @@ pub async fn change_password(caller: &Member, current: &str, new: String) -> Res
     start_session(caller.session(), account.id, now).await
 }
 
+/// Back to the account page's sessions, read afresh (not from the browser's cache), saying
+/// that sessions were ended.
+pub fn back_to_sessions() {
+    leptos_axum::redirect(&format!(
+        "/account?sessions=ended&fresh={}#sessions-heading",
+        crate::infra::fresh()
+    ));
+}
+
 #[cfg(test)]
 mod tests {
     use super::pair_wait_minutes;
@@ -425,13 +434,4 @@ mod tests {
         assert_eq!(pair_wait_minutes(9, Some(0.0)), Some(15));
         assert_eq!(pair_wait_minutes(50, Some(0.0)), Some(15));
     }
-}
-
-/// Back to the account page's sessions, read afresh (not from the browser's cache), saying
-/// that sessions were ended.
-pub fn back_to_sessions() {
-    leptos_axum::redirect(&format!(
-        "/account?sessions=ended&fresh={}#sessions-heading",
-        crate::infra::fresh()
-    ));
 }
