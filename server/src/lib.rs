@@ -59,11 +59,11 @@ pub fn pool_size(setting: Option<&str>, cores: usize) -> anyhow::Result<u32> {
 /// The longest a request waits for a database connection before it is answered 503.
 pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(800);
 
-/// Connects to `url` and brings the schema up to date.
 /// A server starting while PostgreSQL restarts (a failover, the whole machine booting) keeps
 /// trying this long before it gives up.
 const START_WAITING_FOR_DATABASE: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// Connects to `url` and brings the schema up to date.
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
     let options = PgPoolOptions::new()
         .max_connections(max_connections)

@@ -335,16 +335,8 @@ impl EventStream {
     /// ends or fails.
     pub async fn next(&mut self) -> Option<Vec<String>> {
         loop {
-            while let Some(end) = self.unread.find("\n\n") {
-                let event: String = self.unread.drain(..end + 2).collect();
-                let data: Vec<String> = event
-                    .lines()
-                    .filter_map(|line| line.strip_prefix("data:"))
-                    .map(|line| line.trim_start().to_owned())
-                    .collect();
-                if !data.is_empty() {
-                    return Some(data);
-                }
+            if let Some(data) = crate::events::take_event(&mut self.unread) {
+                return Some(data);
             }
             let chunk = self.reply.chunk().await.ok()??;
             self.unread.push_str(&String::from_utf8_lossy(&chunk));

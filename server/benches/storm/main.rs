@@ -54,6 +54,9 @@ mod endpoints;
 )]
 #[path = "../../tests/it/support/seed.rs"]
 mod seed;
+// Reading the herd's live-stock streams, as the live-stock tests do.
+#[path = "../../tests/it/support/events.rs"]
+mod events;
 
 use config::Config;
 use load::{Load, closed, open, pgbench, sign_in_demo_member};

@@ -31,16 +31,8 @@ impl Stream {
         let within = Duration::from_secs(30);
         tokio::time::timeout(within, async {
             loop {
-                while let Some(end) = self.unread.find("\n\n") {
-                    let event: String = self.unread.drain(..end + 2).collect();
-                    let data: Vec<String> = event
-                        .lines()
-                        .filter_map(|line| line.strip_prefix("data:"))
-                        .map(|line| line.trim_start().to_owned())
-                        .collect();
-                    if !data.is_empty() {
-                        return data;
-                    }
+                if let Some(data) = support::events::take_event(&mut self.unread) {
+                    return data;
                 }
                 let frame = self.body.frame().await.expect("the stream stays open");
                 if let Ok(bytes) = frame.expect("the stream reads").into_data() {

@@ -6,6 +6,7 @@
 mod client;
 mod db;
 pub mod endpoints;
+pub mod events;
 mod fixtures;
 mod http;
 mod member_calls;
