@@ -7,6 +7,8 @@ use crate::shell::NavigationTarget;
 
 #[wasm_bindgen]
 pub fn hydrate() {
+    // The page's words, before anything renders (see `domain::i18n`).
+    crate::domain::i18n::install_page_catalog();
     let target = NavigationTarget::default();
     let heading = target.clone();
     std::panic::set_hook(Box::new(move |info| {

@@ -11,6 +11,7 @@ use crate::account::{
 use crate::audit_log::AuditPage;
 use crate::bazaar::BazaarPage;
 use crate::catalog::{StaffHome, StaffRewardEdit, StaffRewards};
+use crate::domain::i18n::{Lang, tr};
 use crate::domain::wire::resource;
 use crate::drops::{StaffDropPage, StaffDropsPage, StaffSchedulePage};
 use crate::kit::NotFound;
@@ -34,9 +35,12 @@ addEventListener('DOMContentLoaded',()=>setTimeout(go,5000))})()";
 /// The document the server sends for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     crate::kit::page_status::provide_page_nonce();
+    let tr = tr();
+    // The page's words go to the browser with it (see `domain::i18n`); not a script that runs.
+    let catalog = crate::domain::i18n::page_catalog();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=tr.lang().code()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -52,6 +56,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                     <HydrationScripts options />
                 </template>
                 <script nonce=leptos::nonce::use_nonce()>{START_BUNDLE}</script>
+                <script type="application/json" id=crate::domain::i18n::PAGE_CATALOG_ID inner_html=catalog></script>
                 <MetaTags />
             </head>
             <body>
@@ -64,10 +69,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let tr = tr();
     view! {
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
-        <Meta name="description" content="Redeem your points for limited rewards in scheduled drops." />
-        <Title text="Rewards Bazaar" />
+        <Meta name="description" content=tr.t("shell.description") />
+        <Title text=tr.t("shell.brand") />
         <Router>
             <Layout />
         </Router>
@@ -110,13 +116,15 @@ fn Layout() -> impl IntoView {
         move || (pathname.get(), sign_out.version().get()),
         |_| current_viewer(),
     );
+    let tr = tr();
     view! {
-        <a class="skip-link" href="#main">"Skip to content"</a>
+        <a class="skip-link" href="#main">{tr.t("shell.skip")}</a>
         <header class="site-header">
             <a class="brand" href="/">
                 <span class="brand-mark" aria-hidden="true">"✦"</span>
-                " Rewards Bazaar"
+                " " {tr.t("shell.brand")}
             </a>
+            <LanguageSwitch />
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     let viewer = viewer.await.ok().flatten();
@@ -155,8 +163,39 @@ fn Layout() -> impl IntoView {
             </Routes>
         </main>
         <footer class="site-footer">
-            <p>"Rewards Bazaar · " <a href="/">"Bazaar"</a> " · " <a href="/account">"Your account"</a></p>
+            <p>{tr.t("shell.brand")} " · " <a href="/">{tr.t("shell.bazaar")}</a> " · " <a href="/account">{tr.t("shell.account")}</a></p>
         </footer>
+    }
+}
+
+/// The header's language switch: a plain form posting to `/language` (handled by the server,
+/// outside the router), so it works without JavaScript and the new page comes whole, in its
+/// language. It offers the languages the page is not in, each named in its own language.
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let tr = tr();
+    let location = leptos_router::hooks::use_location();
+    let back = move || {
+        let search = location.search.get();
+        if search.is_empty() {
+            location.pathname.get()
+        } else {
+            format!("{}?{search}", location.pathname.get())
+        }
+    };
+    view! {
+        <form class="language-switch" method="post" action="/language" aria-label=tr.t("shell.language")>
+            <input type="hidden" name="back" value=back />
+            {Lang::ALL
+                .into_iter()
+                .filter(|lang| *lang != tr.lang())
+                .map(|lang| view! {
+                    <button type="submit" class="text-button" name="lang" value=lang.code() lang=lang.code()>
+                        {lang.own_name()}
+                    </button>
+                })
+                .collect_view()}
+        </form>
     }
 }
 

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod embedded_pg;
 pub mod invariants;
 pub mod jobs;
+pub mod language;
 pub mod limits;
 pub mod live;
 pub mod media;
@@ -105,6 +106,8 @@ pub struct HttpConfig {
     pub page_cache: std::time::Duration,
     /// Live-stock streams allowed per client address and in all; see `live`.
     pub live_streams: live::StreamLimits,
+    /// The store's language, for readers who choose none (`BAZAAR_DEFAULT_LANGUAGE`).
+    pub default_lang: app::domain::i18n::Lang,
 }
 
 impl Default for HttpConfig {
@@ -113,6 +116,7 @@ impl Default for HttpConfig {
             https: false,
             page_cache: std::time::Duration::from_secs(1),
             live_streams: live::StreamLimits::default(),
+            default_lang: app::domain::i18n::Lang::En,
         }
     }
 }
@@ -122,6 +126,7 @@ impl HttpConfig {
     pub fn new(config: &Config) -> Self {
         Self {
             https: config.https,
+            default_lang: config.default_language,
             ..Self::default()
         }
     }
@@ -192,6 +197,7 @@ pub fn router(state: AppState, line: Admission, config: &HttpConfig, pages: &Pag
             axum::routing::post(app::catalog::ssr::upload_photo),
         )
         .route("/healthz", get(|| async { "ok" }))
+        .route("/language", axum::routing::post(language::switch))
         .route("/staff/drops/{id}/report.csv", get(app::reports::ssr::csv))
         .route("/api/live/stock", get(live::stock_events))
         .layer(axum::Extension(live::StockFeed::new(
@@ -221,6 +227,14 @@ pub fn router(state: AppState, line: Admission, config: &HttpConfig, pages: &Pag
         .layer(axum::middleware::from_fn_with_state(
             pages,
             page_cache::serve,
+        ))
+        // Outside the page cache, which keys on the language chosen here.
+        .layer(axum::middleware::from_fn_with_state(
+            language::Choice {
+                default: config.default_lang,
+                https: config.https,
+            },
+            language::choose,
         ))
         .layer(axum::middleware::from_fn_with_state(
             config.https,

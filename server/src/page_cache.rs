@@ -121,7 +121,13 @@ impl PageCache {
             .unwrap_or_default()
             .to_owned();
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-        let key = (url, encoding);
+        // A page is in one language: the language chosen for this request is part of its key.
+        let locale = request
+            .extensions()
+            .get::<app::domain::i18n::Locale>()
+            .copied()
+            .unwrap_or_default();
+        let key = (format!("{}{url}", locale.tag()), encoding);
         if !slots.contains_key(&key) && slots.len() >= MAX_ENTRIES {
             // Make room from slots nobody is using whose content has expired.
             let now = Utc::now();

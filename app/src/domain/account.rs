@@ -158,12 +158,24 @@ impl Tier {
         }
     }
 
+    /// The tier's name in the reader's language ("Gold", "Oro").
     pub fn name(self) -> &'static str {
+        self.label(crate::domain::i18n::tr())
+    }
+
+    pub fn label(self, tr: crate::domain::i18n::Tr) -> &'static str {
         match self {
-            Tier::Bronze => "Bronze",
-            Tier::Silver => "Silver",
-            Tier::Gold => "Gold",
+            Tier::Bronze => tr.t("tiers.bronze"),
+            Tier::Silver => tr.t("tiers.silver"),
+            Tier::Gold => tr.t("tiers.gold"),
         }
+    }
+
+    /// From the name the database and the API use (`Gold`), in any case.
+    pub fn parse_name(name: &str) -> Option<Tier> {
+        Tier::ALL
+            .into_iter()
+            .find(|t| t.code().eq_ignore_ascii_case(name.trim()))
     }
 }
 

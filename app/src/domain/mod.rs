@@ -8,6 +8,7 @@ pub mod device;
 pub mod drop_state;
 pub mod error;
 pub mod form;
+pub mod i18n;
 pub mod points;
 pub mod store;
 pub mod wire;

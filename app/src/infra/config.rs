@@ -25,6 +25,9 @@ pub struct Config {
     /// `BAZAAR_STORE_NAME`, `BAZAAR_STORE_TIME_ZONE`: defaults for a brand-new store.
     pub store_name: String,
     pub store_time_zone: String,
+    /// `BAZAAR_DEFAULT_LANGUAGE` (`en` or `es`, default `en`): the store's language, spoken to
+    /// anyone who has not chosen one and whose browser asks for neither.
+    pub default_language: crate::domain::i18n::Lang,
     /// `BAZAAR_PUBLIC_URL`'s scheme and host (`https://rewards.example.com`), as browsers
     /// send it in `Origin`: state-changing requests must come from it. Unset: from the host the
     /// request was sent to.
@@ -57,6 +60,7 @@ impl Default for Config {
             demo: None,
             store_name: "Rewards Bazaar".into(),
             store_time_zone: "UTC".into(),
+            default_language: crate::domain::i18n::Lang::En,
             public_origin: None,
             https: false,
             trusted_proxies: Vec::new(),
@@ -118,6 +122,18 @@ impl Config {
                     defaults.hashing_concurrency
                 }),
         };
+        let default_language = match set("BAZAAR_DEFAULT_LANGUAGE") {
+            None => defaults.default_language,
+            Some(code) => crate::domain::i18n::Lang::ALL
+                .into_iter()
+                .find(|lang| lang.code() == code)
+                .unwrap_or_else(|| {
+                    problems.push(format!(
+                        "BAZAAR_DEFAULT_LANGUAGE {code:?} is not a language the bazaar speaks: en or es"
+                    ));
+                    defaults.default_language
+                }),
+        };
         Config {
             database_url: set("DATABASE_URL"),
             database_pool_size: set("DATABASE_POOL_SIZE"),
@@ -136,6 +152,7 @@ impl Config {
             public_origin,
             trusted_proxies,
             hashing_concurrency,
+            default_language,
             problems,
             ..defaults
         }
@@ -215,6 +232,7 @@ mod tests {
             ("BAZAAR_PUBLIC_URL", "rewards.example.com"),
             ("BAZAAR_TRUST_PROXY", "1"),
             ("BAZAAR_HASHING_CONCURRENCY", "0"),
+            ("BAZAAR_DEFAULT_LANGUAGE", "fr"),
         ]);
         assert_eq!(
             config.problems,
@@ -223,6 +241,7 @@ mod tests {
                 "BAZAAR_TRUSTED_PROXIES: \"proxy.internal\" is not an address or range such as 10.0.0.0/8",
                 "BAZAAR_TRUST_PROXY is replaced by BAZAAR_TRUSTED_PROXIES, the address ranges of your proxies (README, Behind a proxy)",
                 "BAZAAR_HASHING_CONCURRENCY \"0\" is not a number from 1 to 256",
+                "BAZAAR_DEFAULT_LANGUAGE \"fr\" is not a language the bazaar speaks: en or es",
             ]
         );
     }
@@ -235,7 +254,9 @@ mod tests {
             ("BAZAAR_PUBLIC_URL", "HTTPS://Rewards.example.com/bazaar"),
             ("BAZAAR_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7"),
             ("BAZAAR_STORE_TIME_ZONE", "Europe/Madrid"),
+            ("BAZAAR_DEFAULT_LANGUAGE", "es"),
         ]);
+        assert_eq!(config.default_language, crate::domain::i18n::Lang::Es);
         assert_eq!(config.database_url.as_deref(), Some("postgres://db/bazaar"));
         assert_eq!(config.demo, Some(false));
         assert!(config.https);

@@ -9,87 +9,153 @@ use serde::{Deserialize, Serialize};
 use crate::domain::points::Points;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", try_from = "Tagged")]
 pub enum AppError {
     /// The request itself was wrong; the message says what to change.
-    #[error("{message}")]
-    BadRequest { message: String },
+    BadRequest {
+        message: String,
+    },
     /// A form field was wrong; `field` names the input so the UI can put the message beside it.
-    #[error("{message}")]
-    Invalid { field: String, message: String },
-    #[error("{what} was not found.")]
-    NotFound { what: String },
-    #[error("Please sign in to continue.")]
+    Invalid {
+        field: String,
+        message: String,
+    },
+    NotFound {
+        what: String,
+    },
     Unauthenticated,
     /// Sign-in failed. Deliberately the same for an unknown email and a wrong password, so the
     /// form cannot be used to find out who has an account.
-    #[error("That email and password don't match an account.")]
     WrongCredentials,
-    #[error("Too many sign-in attempts. Try again in {minutes} {}.", if *minutes == 1 { "minute" } else { "minutes" })]
-    TooManyAttempts { minutes: i64 },
-    #[error("Too many requests. Try again in {retry_after_secs} seconds.")]
-    RateLimited { retry_after_secs: u64 },
+    TooManyAttempts {
+        minutes: i64,
+    },
+    RateLimited {
+        retry_after_secs: u64,
+    },
     /// So many members are redeeming the same reward that this request was not let in. Nothing
     /// happened; pressing again in a moment is safe (the press keeps its idempotency key).
-    #[error(
-        "So many members are redeeming this right now that we couldn't fit yours in. Nothing was taken from your points. Please press Redeem again in a moment."
-    )]
     Busy,
     /// This member already has a press of this reward waiting in the line: the extra press is
     /// answered at once instead of taking a place someone else could have.
-    #[error(
-        "Your press for this reward is still being settled: it will show under My redemptions in a moment. Nothing more was taken from your points."
-    )]
     AlreadyPressing,
     /// More work than the server takes on at once (password hashing, connections): nothing was
     /// done, and trying again in a moment works.
-    #[error("The bazaar is very busy right now. Nothing was saved; please try again in a moment.")]
     Overloaded,
     /// Too many accounts were made from this address (or everywhere) recently.
-    #[error("Too many new accounts were made from your network just now. Try again in {minutes} {}.", if *minutes == 1 { "minute" } else { "minutes" })]
-    TooManySignUps { minutes: i64 },
+    TooManySignUps {
+        minutes: i64,
+    },
     /// The same request id was used before for something else.
-    #[error("{message}")]
-    Conflict { message: String },
+    Conflict {
+        message: String,
+    },
     /// An integrator's API key is missing or not valid.
-    #[error("{message}")]
-    ApiKey { message: String },
-    #[error("{message}")]
-    PayloadTooLarge { message: String },
+    ApiKey {
+        message: String,
+    },
+    PayloadTooLarge {
+        message: String,
+    },
     // Redemption outcomes a member can meet at drop time.
-    #[error("Sorry, this reward just sold out.")]
     SoldOut,
-    #[error("You need {} more for this reward: it costs {needed} and you have {have}.", Points::new(needed.get() - have.get()).unwrap_or(Points::ZERO))]
-    NotEnoughPoints { needed: Points, have: Points },
-    #[error("You have already redeemed this reward {limit} {} in this drop, the most allowed.", if *limit == 1 { "time" } else { "times" })]
-    LimitReached { limit: i32 },
-    #[error("This reward is for {tier} members and above.")]
-    TierRequired { tier: String },
-    #[error("This drop opens {opens}.")]
-    NotOpenYet { opens: String },
-    #[error("This drop has closed.")]
+    NotEnoughPoints {
+        needed: Points,
+        have: Points,
+    },
+    LimitReached {
+        limit: i32,
+    },
+    TierRequired {
+        tier: String,
+    },
+    /// `opens` is an RFC 3339 moment and `zone` the store's IANA zone: the message writes it
+    /// in the reader's language.
+    NotOpenYet {
+        opens: String,
+        zone: String,
+    },
     DropClosed,
-    #[error("{message}")]
-    CannotCancel { message: String },
+    CannotCancel {
+        message: String,
+    },
     /// A state-changing request that did not come from this site's own pages.
-    #[error("This request came from another site and was refused.")]
     CrossSite,
-    #[error("You don't have access to this.")]
     Forbidden,
     /// Anything the person cannot fix: database or programming errors. Logged on the server.
-    #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
     /// The database cannot be reached just now (restarting, failing over): answered at once
     /// with `Retry-After` rather than after a long wait. A press is idempotent by its key, so
     /// pressing again is safe.
-    #[error(
-        "We can’t reach your points right now — press again in a moment; a press is never charged twice."
-    )]
     Unavailable,
     /// The request never reached the server function (network down, server restarting).
-    #[error("We couldn't reach the bazaar. Check your connection and try again.")]
     Unreachable,
+}
+
+impl std::error::Error for AppError {}
+
+/// The message the person sees, in their language (see [`crate::domain::i18n::tr`]): the
+/// caller's on the server, the page's in the browser. Messages that carry their own text were
+/// written in the caller's language where they were made.
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tr = crate::domain::i18n::tr();
+        let text = match self {
+            Self::BadRequest { message }
+            | Self::Invalid { message, .. }
+            | Self::Conflict { message }
+            | Self::ApiKey { message }
+            | Self::PayloadTooLarge { message }
+            | Self::CannotCancel { message } => message.clone(),
+            Self::NotFound { what } => tr.f("errors.not_found", &[("what", what)]),
+            Self::Unauthenticated => tr.t("errors.unauthenticated").to_owned(),
+            Self::WrongCredentials => tr.t("errors.wrong_credentials").to_owned(),
+            Self::TooManyAttempts { minutes } => {
+                tr.count("errors.too_many_attempts", *minutes, &[])
+            }
+            Self::RateLimited { retry_after_secs } => {
+                tr.count("errors.rate_limited", *retry_after_secs as i64, &[])
+            }
+            Self::Busy => tr.t("errors.busy").to_owned(),
+            Self::AlreadyPressing => tr.t("errors.already_pressing").to_owned(),
+            Self::Overloaded => tr.t("errors.overloaded").to_owned(),
+            Self::TooManySignUps { minutes } => tr.count("errors.too_many_sign_ups", *minutes, &[]),
+            Self::SoldOut => tr.t("errors.sold_out").to_owned(),
+            Self::NotEnoughPoints { needed, have } => {
+                let short = Points::new(needed.get() - have.get()).unwrap_or(Points::ZERO);
+                tr.count(
+                    "errors.not_enough_points",
+                    short.get(),
+                    &[("needed", &tr.points(*needed)), ("have", &tr.points(*have))],
+                )
+            }
+            Self::LimitReached { limit } => {
+                tr.count("errors.limit_reached", i64::from(*limit), &[])
+            }
+            Self::TierRequired { tier } => {
+                tr.f("errors.tier_required", &[("tier", &tier_name(tr, tier))])
+            }
+            Self::NotOpenYet { opens, zone } => {
+                tr.f("errors.not_open_yet", &[("opens", &tr.moment(opens, zone))])
+            }
+            Self::DropClosed => tr.t("errors.drop_closed").to_owned(),
+            Self::CrossSite => tr.t("errors.cross_site").to_owned(),
+            Self::Forbidden => tr.t("errors.forbidden").to_owned(),
+            Self::Internal => tr.t("errors.internal").to_owned(),
+            Self::Unavailable => tr.t("errors.unavailable").to_owned(),
+            Self::Unreachable => tr.t("errors.unreachable").to_owned(),
+        };
+        f.write_str(&text)
+    }
+}
+
+/// A tier's name in the reader's language, from the name the server sent (`Gold`).
+fn tier_name(tr: crate::domain::i18n::Tr, tier: &str) -> String {
+    match crate::domain::account::Tier::parse_name(tier) {
+        Some(tier) => tier.label(tr).to_owned(),
+        None => tier.to_owned(),
+    }
 }
 
 impl AppError {
@@ -158,6 +224,7 @@ struct Tagged {
     limit: Option<i32>,
     tier: Option<String>,
     opens: Option<String>,
+    zone: Option<String>,
 }
 
 impl TryFrom<Tagged> for AppError {
@@ -218,6 +285,7 @@ impl TryFrom<Tagged> for AppError {
             },
             "not_open_yet" => Self::NotOpenYet {
                 opens: needs(t.opens, kind, "opens")?,
+                zone: needs(t.zone, kind, "zone")?,
             },
             "drop_closed" => Self::DropClosed,
             "cannot_cancel" => Self::CannotCancel {
@@ -299,7 +367,8 @@ mod tests {
                 tier: "Gold".into(),
             },
             AppError::NotOpenYet {
-                opens: "Tuesday at 09:00".into(),
+                opens: "2026-12-01T14:00:00Z".into(),
+                zone: "America/New_York".into(),
             },
             AppError::DropClosed,
             AppError::CannotCancel {

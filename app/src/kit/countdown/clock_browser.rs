@@ -32,20 +32,9 @@ fn since_navigation() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
-/// A moment written in the browser's own time zone and language, e.g. `Tue, 24 Nov, 15:00 CET`.
+/// A moment written in the browser's own time zone and the page's language, e.g.
+/// `Tue, 24 Nov, 15:00 CET`, `mar, 24 nov, 15:00 CET`.
 pub fn local_label(millis: i64) -> Option<String> {
-    use wasm_bindgen::JsValue;
-    let options = js_sys::Object::new();
-    for (key, value) in [
-        ("weekday", "short"),
-        ("day", "numeric"),
-        ("month", "short"),
-        ("hour", "2-digit"),
-        ("minute", "2-digit"),
-        ("timeZoneName", "short"),
-    ] {
-        js_sys::Reflect::set(&options, &JsValue::from_str(key), &JsValue::from_str(value)).ok()?;
-    }
-    let date = js_sys::Date::new(&JsValue::from_f64(millis as f64));
-    date.to_locale_string("default", &options).as_string()
+    let tr = crate::domain::i18n::tr();
+    crate::domain::i18n::local_label(tr.locale(), millis as f64, None)
 }

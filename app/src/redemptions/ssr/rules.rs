@@ -7,7 +7,6 @@ use uuid::Uuid;
 use super::queries::*;
 use crate::AppError;
 use crate::domain::points::Points;
-use crate::infra::store::format_time;
 
 /// Why a member cannot redeem an item now, checked in the order a member would want to hear
 /// it: when, who, whether any are left, how many they had, whether they can afford it.
@@ -26,7 +25,8 @@ pub(super) fn blocked(
     let opens_at = item.opens_for(member.rank);
     if now < opens_at {
         return Some(AppError::NotOpenYet {
-            opens: format!("at {}", format_time(item.zone, opens_at)),
+            opens: opens_at.to_rfc3339(),
+            zone: item.zone.name().to_owned(),
         });
     }
     if now >= item.ends_at {

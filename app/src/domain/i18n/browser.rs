@@ -1,0 +1,89 @@
+//! The browser's side: the catalog the page carries, and CLDR rules from the browser's `Intl`.
+
+use std::sync::OnceLock;
+
+use wasm_bindgen::JsValue;
+
+use super::{Catalog, Locale, Plural, Tr};
+
+static PAGE: OnceLock<Catalog> = OnceLock::new();
+
+/// Reads the page's catalog before hydration (a page without one, or with a broken one, shows
+/// keys: the server wrote the page in its language already).
+pub fn install_page_catalog() {
+    let catalog = leptos::prelude::document()
+        .get_element_by_id(super::PAGE_CATALOG_ID)
+        .and_then(|element| element.text_content())
+        .and_then(|text| <crate::domain::wire::Wire as codee::Decoder<Catalog>>::decode(&text).ok())
+        .unwrap_or(Catalog {
+            locale: Locale::En,
+            entries: Vec::new(),
+        });
+    let _ = PAGE.set(catalog);
+}
+
+/// Only the server writes whole documents.
+pub fn page_catalog() -> String {
+    String::new()
+}
+
+pub(super) fn current() -> Tr {
+    let catalog = PAGE.get_or_init(|| Catalog {
+        locale: Locale::En,
+        entries: Vec::new(),
+    });
+    Tr::new(catalog, catalog.locale)
+}
+
+fn locales(locale: Locale) -> js_sys::Array {
+    js_sys::Array::of1(&JsValue::from_str(locale.tag()))
+}
+
+pub(super) fn number(locale: Locale, n: i64) -> String {
+    let format = js_sys::Intl::NumberFormat::new(&locales(locale), &js_sys::Object::new()).format();
+    format
+        .call1(&JsValue::UNDEFINED, &JsValue::from_f64(n as f64))
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| n.to_string())
+}
+
+pub(super) fn plural(locale: Locale, n: i64) -> Plural {
+    let rules = js_sys::Intl::PluralRules::new(&locales(locale), &js_sys::Object::new());
+    match rules.select(n as f64).as_string().as_deref() {
+        Some("zero") => Plural::Zero,
+        Some("one") => Plural::One,
+        Some("two") => Plural::Two,
+        Some("few") => Plural::Few,
+        Some("many") => Plural::Many,
+        _ => Plural::Other,
+    }
+}
+
+/// A moment as this page's reader reads it: in `zone` (an IANA name), or the browser's own zone
+/// when `zone` is `None`, with the page's language for day and month names.
+pub fn local_label(locale: Locale, millis: f64, zone: Option<&str>) -> Option<String> {
+    let options = js_sys::Object::new();
+    for (key, value) in [
+        ("weekday", "short"),
+        ("day", "numeric"),
+        ("month", "short"),
+        ("hour", "2-digit"),
+        ("minute", "2-digit"),
+        ("hourCycle", "h23"),
+        ("timeZoneName", "short"),
+    ]
+    .into_iter()
+    .chain(zone.map(|zone| ("timeZone", zone)))
+    {
+        js_sys::Reflect::set(&options, &JsValue::from_str(key), &JsValue::from_str(value)).ok()?;
+    }
+    let date = js_sys::Date::new(&JsValue::from_f64(millis));
+    date.to_locale_string(locale.tag(), &options).as_string()
+}
+
+pub(super) fn moment(locale: Locale, rfc3339: &str, zone: &str) -> Option<String> {
+    let millis = js_sys::Date::parse(rfc3339);
+    (!millis.is_nan()).then_some(())?;
+    local_label(locale, millis, Some(zone))
+}

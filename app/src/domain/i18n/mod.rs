@@ -1,0 +1,273 @@
+//! Spanish and English: which language a page speaks, its words, and numbers, plurals and dates
+//! as its readers read them.
+//!
+//! The words live in one catalog per language (`app/locales/{en,es}.toml`, keys such as
+//! `bazaar.redeem`). The server reads both catalogs when it starts; a page carries its own
+//! language's catalog to the browser inside the HTML (see [`Catalog::page_json`]), so the
+//! WebAssembly bundle holds keys, not sentences in two languages (README, "Spanish and
+//! English" says why, with the sizes measured). CLDR rules come from well-kept sources on each
+//! side: ICU4X (`icu_decimal`, `icu_plurals`) and chrono's locales on the server, the browser's
+//! own `Intl` in the browser; both read the same CLDR data, so the hydrated page matches the
+//! server's.
+//!
+//! [`tr`] gives the caller's [`Tr`] anywhere: in a view, a server function or the JSON API.
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "hydrate")]
+#[path = "browser.rs"]
+mod platform;
+#[cfg(not(feature = "hydrate"))]
+#[path = "server.rs"]
+mod platform;
+
+pub use platform::page_catalog;
+#[cfg(not(feature = "hydrate"))]
+pub use platform::{
+    CURRENT, FILES, catalog_for, default_lang, format_date, page_json, parse_catalog,
+    set_default_lang,
+};
+#[cfg(feature = "hydrate")]
+pub use platform::{install_page_catalog, local_label};
+
+/// A language the portal speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    En,
+    Es,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Es];
+
+    /// The code in `<html lang>`, the language cookie and `accounts.language`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Es => "es",
+        }
+    }
+
+    /// `en`, `es`, `es-MX`, `EN-us`: the language part decides.
+    pub fn parse(code: &str) -> Option<Lang> {
+        let primary = code.trim().split(['-', '_']).next()?;
+        if primary.eq_ignore_ascii_case("en") {
+            Some(Lang::En)
+        } else if primary.eq_ignore_ascii_case("es") {
+            Some(Lang::Es)
+        } else {
+            None
+        }
+    }
+
+    /// The language's own name, as the switch offers it ("English", "Español").
+    pub fn own_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Es => "Español",
+        }
+    }
+
+    /// Formats for this language when the reader's region asks for nothing else: Latin-American
+    /// Spanish reads es-MX.
+    pub fn default_locale(self) -> Locale {
+        match self {
+            Lang::En => Locale::En,
+            Lang::Es => Locale::EsMx,
+        }
+    }
+}
+
+/// A language with the region whose number and date formats its reader expects. Spanish is
+/// written the same everywhere here; Spain groups digits differently ("12.500", "4500") from
+/// Mexico ("12,500", "4,500").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum Locale {
+    #[default]
+    En,
+    EsMx,
+    EsEs,
+}
+
+impl Locale {
+    pub fn lang(self) -> Lang {
+        match self {
+            Locale::En => Lang::En,
+            Locale::EsMx | Locale::EsEs => Lang::Es,
+        }
+    }
+
+    /// The BCP 47 tag the formatters are given.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::EsMx => "es-MX",
+            Locale::EsEs => "es-ES",
+        }
+    }
+
+    /// The locale for `lang` given what the browser asks for (`Accept-Language`): Spain's
+    /// formats when the reader's Spanish is from Spain, else the language's default.
+    pub fn for_reader(lang: Lang, accept_language: &str) -> Locale {
+        let from_spain = preferences(accept_language).any(|tag| {
+            let mut parts = tag.split(['-', '_']);
+            parts.next().is_some_and(|l| l.eq_ignore_ascii_case("es"))
+                && parts.next().is_some_and(|r| r.eq_ignore_ascii_case("es"))
+        });
+        if lang == Lang::Es && from_spain {
+            Locale::EsEs
+        } else {
+            lang.default_locale()
+        }
+    }
+}
+
+/// The first language we speak in an `Accept-Language` header, by the reader's order of
+/// preference (`q` weights; `q=0` means "not this one").
+pub fn preferred_lang(accept_language: &str) -> Option<Lang> {
+    preferences(accept_language).find_map(Lang::parse)
+}
+
+/// The tags of an `Accept-Language` header, most wanted first.
+fn preferences(header: &str) -> impl Iterator<Item = &str> {
+    let mut tags: Vec<(&str, f32)> = header
+        .split(',')
+        .take(20)
+        .filter_map(|item| {
+            let mut parts = item.split(';');
+            let tag = parts.next()?.trim();
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+            (!tag.is_empty() && q > 0.0).then_some((tag, q))
+        })
+        .collect();
+    // Stable: equal weights keep the header's order.
+    tags.sort_by(|a, b| b.1.total_cmp(&a.1));
+    tags.into_iter().map(|(tag, _)| tag)
+}
+
+/// The id of the `<script type="application/json">` a page carries its catalog in.
+pub const PAGE_CATALOG_ID: &str = "i18n";
+
+/// One language's words: `(key, text)` sorted by key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Catalog {
+    pub locale: Locale,
+    pub entries: Vec<(String, String)>,
+}
+
+impl Catalog {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.entries
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|i| self.entries[i].1.as_str())
+    }
+}
+
+/// A CLDR plural category, as both ICU4X and `Intl.PluralRules` name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plural {
+    Zero,
+    One,
+    Two,
+    Few,
+    Many,
+    Other,
+}
+
+impl Plural {
+    fn suffix(self) -> &'static str {
+        match self {
+            Plural::Zero => "zero",
+            Plural::One => "one",
+            Plural::Two => "two",
+            Plural::Few => "few",
+            Plural::Many => "many",
+            Plural::Other => "other",
+        }
+    }
+}
+
+/// The words and formats of one reader: cheap to copy into any closure a view needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    catalog: &'static Catalog,
+    locale: Locale,
+}
+
+/// The reader's [`Tr`]: the page's language in the browser; on the server, the language chosen
+/// for the request being answered (the language cookie, else `Accept-Language`, else the
+/// store's default), or the default language outside any request.
+pub fn tr() -> Tr {
+    platform::current()
+}
+
+impl Tr {
+    pub fn new(catalog: &'static Catalog, locale: Locale) -> Tr {
+        Tr { catalog, locale }
+    }
+
+    pub fn locale(self) -> Locale {
+        self.locale
+    }
+
+    pub fn lang(self) -> Lang {
+        self.locale.lang()
+    }
+
+    /// The text for `key`. A key the catalog lacks shows as itself, so a slip is visible on the
+    /// page rather than blank (and the catalog check in the tests fails first).
+    pub fn t(self, key: &'static str) -> &'static str {
+        self.catalog.get(key).unwrap_or(key)
+    }
+
+    /// The text for `key` with each `{name}` replaced by its value.
+    pub fn f(self, key: &'static str, args: &[(&str, &str)]) -> String {
+        fill(self.t(key), args)
+    }
+
+    /// The plural form of `key` for `n` (`key.one`, `key.other`, …, falling back to
+    /// `key.other`), with `{n}` as the locale writes `n` and each other `{name}` filled.
+    pub fn count(self, key: &'static str, n: i64, args: &[(&str, &str)]) -> String {
+        let category = platform::plural(self.locale, n);
+        let pattern = [category.suffix(), "other"]
+            .into_iter()
+            .find_map(|suffix| self.catalog.get(&format!("{key}.{suffix}")))
+            .unwrap_or(key);
+        let number = self.number(n);
+        let mut all = vec![("n", number.as_str())];
+        all.extend_from_slice(args);
+        fill(pattern, &all)
+    }
+
+    /// `n` with the locale's digit grouping: "12,500" (en, es-MX), "12.500" and "4500" (es-ES).
+    pub fn number(self, n: i64) -> String {
+        platform::number(self.locale, n)
+    }
+
+    /// An RFC 3339 moment written for this reader in the IANA `zone`: "Thu 3 Dec, 09:00 EST",
+    /// "jue 3 dic, 09:00 EST". Text that is not a moment is shown as it is.
+    pub fn moment(self, rfc3339: &str, zone: &str) -> String {
+        platform::moment(self.locale, rfc3339, zone).unwrap_or_else(|| rfc3339.to_owned())
+    }
+
+    /// "1 point", "12,500 puntos".
+    pub fn points(self, points: crate::domain::points::Points) -> String {
+        self.count("common.points", points.get(), &[])
+    }
+}
+
+fn fill(pattern: &str, args: &[(&str, &str)]) -> String {
+    let mut out = pattern.to_owned();
+    for (name, value) in args {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

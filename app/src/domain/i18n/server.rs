@@ -1,0 +1,213 @@
+//! The server's side: both catalogs read from the TOML files compiled in, the request's locale,
+//! and CLDR rules from ICU4X and chrono.
+
+use std::sync::{LazyLock, OnceLock};
+
+use chrono::{DateTime, Utc};
+use icu_decimal::DecimalFormatter;
+use icu_decimal::input::Decimal;
+use icu_plurals::{PluralCategory, PluralRules};
+
+use super::{Catalog, Lang, Locale, Plural, Tr};
+
+/// Each catalog file, `(name, English, Spanish)`, compiled in. A new file under `app/locales`
+/// is listed here (the catalog test checks).
+macro_rules! files {
+    ($($name:literal),* $(,)?) => {
+        [$((
+            $name,
+            include_str!(concat!("../../../locales/en/", $name, ".toml")),
+            include_str!(concat!("../../../locales/es/", $name, ".toml")),
+        )),*]
+    };
+}
+
+pub const FILES: [(&str, &str, &str); 17] = files!(
+    "account",
+    "api",
+    "audit_log",
+    "bazaar",
+    "catalog",
+    "common",
+    "drops",
+    "errors",
+    "forms",
+    "kit",
+    "language",
+    "member_care",
+    "redemptions",
+    "reports",
+    "shell",
+    "team",
+    "tiers",
+);
+
+/// Reads a language's catalog files: nested tables become dotted keys (`[bazaar] redeem = …` is
+/// `bazaar.redeem`). The files are compiled in and checked by the tests, so a broken one is a
+/// programming error.
+pub fn parse_catalog<'a>(
+    locale: Locale,
+    sources: impl IntoIterator<Item = &'a str>,
+) -> Result<Catalog, String> {
+    fn flatten(prefix: &str, table: &toml::Table, into: &mut Vec<(String, String)>) {
+        for (key, value) in table {
+            let key = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            match value {
+                toml::Value::Table(inner) => flatten(&key, inner, into),
+                toml::Value::String(text) => into.push((key, text.clone())),
+                other => into.push((key, other.to_string())),
+            }
+        }
+    }
+    let mut entries = Vec::new();
+    for source in sources {
+        let table: toml::Table = source.parse().map_err(|e| format!("{e}"))?;
+        flatten("", &table, &mut entries);
+    }
+    entries.sort();
+    Ok(Catalog { locale, entries })
+}
+
+static CATALOGS: LazyLock<[Catalog; 3]> = LazyLock::new(|| {
+    let read = |locale: Locale| {
+        let sources = FILES.iter().map(|(_, en, es)| match locale.lang() {
+            Lang::En => *en,
+            Lang::Es => *es,
+        });
+        parse_catalog(locale, sources)
+            .unwrap_or_else(|e| panic!("app/locales/{}: {e}", locale.lang().code()))
+    };
+    [read(Locale::En), read(Locale::EsMx), read(Locale::EsEs)]
+});
+
+/// The catalog a page in `locale` speaks.
+pub fn catalog_for(locale: Locale) -> &'static Catalog {
+    &CATALOGS[match locale {
+        Locale::En => 0,
+        Locale::EsMx => 1,
+        Locale::EsEs => 2,
+    }]
+}
+
+/// The catalog as the page carries it to the browser, inside `<script type="application/json">`:
+/// `<` is written as `\u003c` so no text in it can close the script element.
+pub fn page_json(catalog: &Catalog) -> String {
+    serde_json::to_string(catalog)
+        .unwrap_or_default()
+        .replace('<', "\\u003c")
+}
+
+/// The catalog of the request being answered, for its page.
+pub fn page_catalog() -> String {
+    page_json(catalog_for(current().locale()))
+}
+
+static DEFAULT: OnceLock<Lang> = OnceLock::new();
+
+/// The store's default language (set once at start-up from the configuration): what a reader
+/// who states no preference gets, and what work outside a request speaks.
+pub fn set_default_lang(lang: Lang) {
+    let _ = DEFAULT.set(lang);
+}
+
+pub fn default_lang() -> Lang {
+    DEFAULT.get().copied().unwrap_or_default()
+}
+
+tokio::task_local! {
+    /// The locale of the request being answered, for code that runs outside Leptos' reactive
+    /// owner (the JSON API, middleware).
+    pub static CURRENT: Locale;
+}
+
+pub(super) fn current() -> Tr {
+    let locale = leptos::prelude::use_context::<Locale>()
+        .or_else(|| {
+            leptos::prelude::use_context::<axum::http::request::Parts>()
+                .and_then(|parts| parts.extensions.get::<Locale>().copied())
+        })
+        .or_else(|| CURRENT.try_with(|locale| *locale).ok())
+        .unwrap_or_else(|| default_lang().default_locale());
+    Tr::new(catalog_for(locale), locale)
+}
+
+fn icu_locale(locale: Locale) -> icu_locale_core::Locale {
+    locale
+        .tag()
+        .parse()
+        .unwrap_or(icu_locale_core::locale!("en"))
+}
+
+pub(super) fn number(locale: Locale, n: i64) -> String {
+    static FORMATTERS: LazyLock<Vec<(Locale, DecimalFormatter)>> = LazyLock::new(|| {
+        [Locale::En, Locale::EsMx, Locale::EsEs]
+            .into_iter()
+            .filter_map(|l| {
+                DecimalFormatter::try_new(icu_locale(l).into(), Default::default())
+                    .ok()
+                    .map(|f| (l, f))
+            })
+            .collect()
+    });
+    match FORMATTERS.iter().find(|(l, _)| *l == locale) {
+        Some((_, formatter)) => formatter.format(&Decimal::from(n)).to_string(),
+        None => n.to_string(),
+    }
+}
+
+pub(super) fn plural(locale: Locale, n: i64) -> Plural {
+    static RULES: LazyLock<Vec<(Locale, PluralRules)>> = LazyLock::new(|| {
+        [Locale::En, Locale::EsMx, Locale::EsEs]
+            .into_iter()
+            .filter_map(|l| {
+                PluralRules::try_new_cardinal(icu_locale(l).into())
+                    .ok()
+                    .map(|r| (l, r))
+            })
+            .collect()
+    });
+    let Some((_, rules)) = RULES.iter().find(|(l, _)| *l == locale) else {
+        return Plural::Other;
+    };
+    match rules.category_for(n) {
+        PluralCategory::Zero => Plural::Zero,
+        PluralCategory::One => Plural::One,
+        PluralCategory::Two => Plural::Two,
+        PluralCategory::Few => Plural::Few,
+        PluralCategory::Many => Plural::Many,
+        PluralCategory::Other => Plural::Other,
+    }
+}
+
+/// A moment as a reader of `locale` reads it in `zone`: "Thu 3 Dec, 09:00 EST",
+/// "jue 3 dic, 09:00 EST".
+pub fn format_date(locale: Locale, zone: chrono_tz::Tz, at: DateTime<Utc>) -> String {
+    let chrono_locale = match locale {
+        Locale::En => chrono::Locale::en_US,
+        Locale::EsMx => chrono::Locale::es_MX,
+        Locale::EsEs => chrono::Locale::es_ES,
+    };
+    let local = at.with_timezone(&zone);
+    match locale {
+        // English keeps the day-first form the portal has always shown.
+        Locale::En => local.format("%a %-d %b, %H:%M %Z").to_string(),
+        _ => local
+            .format_localized("%a %-d %b, %H:%M %Z", chrono_locale)
+            .to_string()
+            // chrono's Spanish abbreviations end in a full stop ("jue.", "dic."); CLDR's
+            // format form, which the browser's Intl writes, drops them in dates like these.
+            .replace('.', ""),
+    }
+}
+
+pub(super) fn moment(locale: Locale, rfc3339: &str, zone: &str) -> Option<String> {
+    let at = DateTime::parse_from_rfc3339(rfc3339)
+        .ok()?
+        .with_timezone(&Utc);
+    let zone: chrono_tz::Tz = zone.parse().ok()?;
+    Some(format_date(locale, zone, at))
+}

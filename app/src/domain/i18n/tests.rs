@@ -1,0 +1,39 @@
+use super::*;
+
+#[test]
+fn accept_language_is_read_by_preference_and_weight() {
+    assert_eq!(preferred_lang("es-MX,es;q=0.9,en;q=0.8"), Some(Lang::Es));
+    assert_eq!(preferred_lang("fr-FR, en;q=0.5, es;q=0.7"), Some(Lang::Es));
+    assert_eq!(preferred_lang("de, fr"), None);
+    assert_eq!(preferred_lang("es;q=0, en"), Some(Lang::En));
+    assert_eq!(Locale::for_reader(Lang::Es, "es-ES,es;q=0.9"), Locale::EsEs);
+    assert_eq!(Locale::for_reader(Lang::Es, "es-MX"), Locale::EsMx);
+    assert_eq!(Locale::for_reader(Lang::Es, "en-US"), Locale::EsMx);
+    assert_eq!(Locale::for_reader(Lang::En, "es-ES"), Locale::En);
+}
+
+#[cfg(not(feature = "hydrate"))]
+#[test]
+fn numbers_and_plurals_follow_cldr_for_each_locale() {
+    let points = |locale: Locale, n: i64| {
+        Tr::new(catalog_for(locale), locale).points(crate::domain::points::Points::new(n).unwrap())
+    };
+    assert_eq!(points(Locale::En, 1), "1 point");
+    assert_eq!(points(Locale::En, 12_500), "12,500 points");
+    assert_eq!(points(Locale::EsMx, 1), "1 punto");
+    assert_eq!(points(Locale::EsMx, 2), "2 puntos");
+    assert_eq!(points(Locale::EsMx, 12_500), "12,500 puntos");
+    assert_eq!(points(Locale::EsEs, 12_500), "12.500 puntos");
+    // Spain leaves four digits ungrouped.
+    assert_eq!(points(Locale::EsEs, 4_500), "4500 puntos");
+}
+
+#[cfg(not(feature = "hydrate"))]
+#[test]
+fn dates_use_the_readers_day_and_month_names() {
+    use chrono::TimeZone;
+    let at = chrono::Utc.with_ymd_and_hms(2026, 12, 3, 14, 0, 0).unwrap();
+    let zone: chrono_tz::Tz = "America/New_York".parse().unwrap();
+    assert_eq!(format_date(Locale::En, zone, at), "Thu 3 Dec, 09:00 EST");
+    assert_eq!(format_date(Locale::EsMx, zone, at), "jue 3 dic, 09:00 EST");
+}
