@@ -75,7 +75,12 @@ pub struct Switch {
 
 /// `POST /language`: the header's switch, a plain form, so it works before (and without) the
 /// WebAssembly. Remembers the choice for a year and goes back to the page it was made on.
-pub async fn switch(choice: Option<axum::Extension<Choice>>, Form(form): Form<Switch>) -> Response {
+pub async fn switch(
+    State(state): State<app::infra::state::AppState>,
+    session: tower_sessions::Session,
+    choice: Option<axum::Extension<Choice>>,
+    Form(form): Form<Switch>,
+) -> Response {
     let https = choice.is_some_and(|c| c.https);
     let Some(lang) = Lang::ALL.into_iter().find(|l| l.code() == form.lang) else {
         return app::AppError::bad_request(app::domain::i18n::tr().t("language.unknown"))
@@ -90,6 +95,20 @@ pub async fn switch(choice: Option<axum::Extension<Choice>>, Form(form): Form<Sw
     } else {
         "/".to_owned()
     };
+    // A signed-in member's choice is theirs on every device they sign in on.
+    if let Ok(Some(account_id)) = session.get::<i64>(app::infra::caller::ACCOUNT_ID).await {
+        let saved = sqlx::query!(
+            "UPDATE accounts SET language = $1 WHERE id = $2",
+            lang.code(),
+            account_id
+        )
+        .execute(&state.pool)
+        .await;
+        if let Err(error) = saved {
+            // The cookie still carries the choice on this device.
+            tracing::warn!(%error, "could not save a member's language");
+        }
+    }
     let secure = if https { "; Secure" } else { "" };
     let cookie = format!(
         "{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",

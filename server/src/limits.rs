@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use http_body_util::Limited;
 
 use app::AppError;
+use app::domain::i18n::tr;
 
 /// The largest body a page or server function accepts.
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
@@ -38,9 +39,9 @@ pub async fn bounded_bodies(request: Request, next: Next) -> Response {
 
 fn too_large() -> AppError {
     AppError::PayloadTooLarge {
-        message: format!(
-            "This request is too large: forms take at most {} KiB.",
-            MAX_FORM_BYTES / 1024
+        message: tr().f(
+            "api.form_too_large",
+            &[("kib", &(MAX_FORM_BYTES / 1024).to_string())],
         ),
     }
 }

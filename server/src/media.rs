@@ -8,6 +8,7 @@ use sqlx::PgPool;
 
 use app::AppError;
 use app::domain::category::Category;
+use app::domain::i18n::tr;
 
 /// `GET /media/rewards/{id}.svg`
 pub async fn reward_image(State(pool): State<PgPool>, Path(file): Path<String>) -> Response {
@@ -15,14 +16,14 @@ pub async fn reward_image(State(pool): State<PgPool>, Path(file): Path<String>) 
         .strip_suffix(".svg")
         .and_then(|id| id.parse::<i64>().ok())
     else {
-        return AppError::not_found("That image").into_response();
+        return AppError::not_found(tr().t("api.media.image")).into_response();
     };
     let row = match sqlx::query!("SELECT title, category FROM rewards WHERE id = $1", id)
         .fetch_optional(&pool)
         .await
     {
         Ok(Some(row)) => row,
-        Ok(None) => return AppError::not_found("That image").into_response(),
+        Ok(None) => return AppError::not_found(tr().t("api.media.image")).into_response(),
         Err(e) => return AppError::from(e).into_response(),
     };
     let category = row.category.parse().unwrap_or(Category::Gift);
@@ -50,7 +51,7 @@ pub async fn reward_photo(State(pool): State<PgPool>, Path(id): Path<i64>) -> Re
     .await
     {
         Ok(Some(row)) => row,
-        Ok(None) => return AppError::not_found("That picture").into_response(),
+        Ok(None) => return AppError::not_found(tr().t("api.media.picture")).into_response(),
         Err(e) => return AppError::from(e).into_response(),
     };
     let mut response = (StatusCode::OK, row.bytes).into_response();

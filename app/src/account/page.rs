@@ -4,6 +4,8 @@ use leptos_router::hooks::use_query_map;
 
 use super::{AccountView, DeviceSession, HistoryLine, Notice, Reminder, format_money, get_account};
 use crate::account::{ChangePassword, EndOtherSessions, EndSession};
+use crate::domain::account::Tier;
+use crate::domain::i18n::{Tr, tr};
 use crate::kit::Loaded;
 use crate::kit::countdown::LocalTime;
 use crate::kit::{FieldError, FormError, action_error, field_invalid};
@@ -25,9 +27,10 @@ pub fn AccountPage() -> impl IntoView {
         move || (page.get(), fresh.get()),
         |(page, fresh)| get_account(page, fresh),
     );
+    let tr = tr();
     view! {
-        <Title text="Your account · Rewards Bazaar" />
-        <Loaded data=account loading="Loading your account…" signed_out=SignInPrompt let:data>
+        <Title text=format!("{} · {}", tr.t("account.page.title"), tr.t("shell.brand")) />
+        <Loaded data=account loading=tr.t("account.page.loading") signed_out=SignInPrompt let:data>
             <AccountContent data />
         </Loaded>
     }
@@ -36,17 +39,19 @@ pub fn AccountPage() -> impl IntoView {
 #[component]
 fn SignInPrompt() -> impl IntoView {
     crate::kit::page_status::set_page_status(401);
+    let tr = tr();
     view! {
         <div class="notice">
-            <h1>"Sign in to see your points"</h1>
-            <p><a class="button" href="/sign-in?next=/account">"Sign in"</a></p>
-            <p>"New here? " <a href="/sign-up">"Create an account"</a></p>
+            <h1>{tr.t("account.page.sign_in_prompt")}</h1>
+            <p><a class="button" href="/sign-in?next=/account">{tr.t("account.sign_in")}</a></p>
+            <p>{tr.t("account.new_here")} " " <a href="/sign-up">{tr.t("account.create_account_link")}</a></p>
         </div>
     }
 }
 
 #[component]
 fn AccountContent(data: AccountView) -> impl IntoView {
+    let tr = tr();
     let progress = data.next_tier.as_ref().map(|next| {
         let goal = data.spend_12m_cents + next.spend_needed_cents;
         let pct = if goal > 0 {
@@ -57,6 +62,11 @@ fn AccountContent(data: AccountView) -> impl IntoView {
         (next.clone(), pct)
     });
     let currency = data.currency.clone();
+    let unit = if currency == "USD" {
+        "$1".to_owned()
+    } else {
+        format!("1 {currency}")
+    };
     let rate = format!(
         "{}.{:02}",
         data.earn_rate_pct / 100,
@@ -64,36 +74,39 @@ fn AccountContent(data: AccountView) -> impl IntoView {
     );
     view! {
         <section class="account-summary" aria-labelledby="account-heading">
-            <h1 id="account-heading">{format!("Hi, {}", data.display_name)}</h1>
+            <h1 id="account-heading">{tr.f("account.summary.greeting", &[("name", &data.display_name)])}</h1>
             <dl class="stats">
                 <div class="stat">
-                    <dt>"Points balance"</dt>
-                    <dd class="stat-value" data-testid="balance">{data.balance.to_string()}</dd>
+                    <dt>{tr.t("account.summary.balance")}</dt>
+                    <dd class="stat-value" data-testid="balance">{points_short(tr, data.balance.get())}</dd>
                 </div>
                 <div class="stat">
-                    <dt>"Tier"</dt>
-                    <dd class="stat-value">{data.tier_name.clone()}</dd>
-                    <dd class="stat-note">{format!("{rate} points per {} spent", if currency == "USD" { "$1".to_owned() } else { format!("1 {currency}") })}</dd>
+                    <dt>{tr.t("account.summary.tier")}</dt>
+                    <dd class="stat-value">{tier_label(tr, &data.tier_name)}</dd>
+                    <dd class="stat-note">{tr.f("account.summary.earn_rate", &[("rate", &rate), ("unit", &unit)])}</dd>
                 </div>
                 <div class="stat">
-                    <dt>"Expiring in the next 30 days"</dt>
-                    <dd class="stat-value">{data.expiring_soon.to_string()}</dd>
-                    {data.expiring_first_label.clone().map(|l| view! { <dd class="stat-note">{format!("First on {l}")}</dd> })}
+                    <dt>{tr.t("account.summary.expiring")}</dt>
+                    <dd class="stat-value">{points_short(tr, data.expiring_soon.get())}</dd>
+                    {data.expiring_first_label.clone().map(|l| view! { <dd class="stat-note">{tr.f("account.summary.expiring_first", &[("date", &l)])}</dd> })}
                 </div>
             </dl>
             {match progress {
-                Some((next, pct)) => view! {
-                    <div class="tier-progress">
-                        <p>
-                            {format!("Spend {} more to reach {}.", format_money(next.spend_needed_cents, &data.currency), next.name)}
-                        </p>
-                        <progress max="100" value=pct.to_string() aria-label=format!("Progress to {}", next.name)>
-                            {format!("{pct}%")}
-                        </progress>
-                        <p class="hint">{format!("{} spent in the last 12 months.", format_money(data.spend_12m_cents, &data.currency))}</p>
-                    </div>
-                }.into_any(),
-                None => view! { <p class="tier-progress">"You are in our top tier. Thank you!"</p> }.into_any(),
+                Some((next, pct)) => {
+                    let next_name = tier_label(tr, &next.name);
+                    view! {
+                        <div class="tier-progress">
+                            <p>
+                                {tr.f("account.summary.spend_to_reach", &[("amount", &format_money(next.spend_needed_cents, &data.currency)), ("tier", &next_name)])}
+                            </p>
+                            <progress max="100" value=pct.to_string() aria-label=tr.f("account.summary.progress_to", &[("tier", &next_name)])>
+                                {format!("{pct}%")}
+                            </progress>
+                            <p class="hint">{tr.f("account.summary.spent_12m", &[("amount", &format_money(data.spend_12m_cents, &data.currency))])}</p>
+                        </div>
+                    }.into_any()
+                }
+                None => view! { <p class="tier-progress">{tr.t("account.summary.top_tier")}</p> }.into_any(),
             }}
         </section>
         <Notices notices=data.notices.clone() />
@@ -108,10 +121,11 @@ fn AccountContent(data: AccountView) -> impl IntoView {
 /// Messages for the member; shown only when there are some, near the top where they are seen.
 #[component]
 fn Notices(notices: Vec<Notice>) -> impl IntoView {
+    let tr = tr();
     (!notices.is_empty()).then(|| {
         view! {
             <section class="account-section" aria-labelledby="notices-heading">
-                <h2 id="notices-heading">"Messages for you"</h2>
+                <h2 id="notices-heading">{tr.t("account.notices.heading")}</h2>
                 <ul class="notice-list" role="list">
                     {notices.into_iter().map(|n| view! {
                         <li class="notice">
@@ -127,12 +141,17 @@ fn Notices(notices: Vec<Notice>) -> impl IntoView {
 
 #[component]
 fn Reminders(reminders: Vec<Reminder>) -> impl IntoView {
+    let tr = tr();
     let empty = reminders.is_empty();
     view! {
         <section class="account-section" aria-labelledby="reminders-heading">
-            <h2 id="reminders-heading">"Your drop reminders"</h2>
+            <h2 id="reminders-heading">{tr.t("account.reminders.heading")}</h2>
             {empty.then(|| view! {
-                <p class="empty-state">"No reminders yet. Choose “Remind me” on an upcoming drop in the " <a href="/#upcoming-heading">"bazaar"</a> " and we will tell you here if it moves or is cancelled."</p>
+                <p class="empty-state">
+                    {tr.t("account.reminders.empty_before")} " "
+                    <a href="/#upcoming-heading">{tr.t("account.reminders.empty_link")}</a>
+                    " " {tr.t("account.reminders.empty_after")}
+                </p>
             })}
             <ul class="history" role="list">
                 {reminders.into_iter().map(|r| view! {
@@ -150,17 +169,18 @@ fn Reminders(reminders: Vec<Reminder>) -> impl IntoView {
 
 #[component]
 fn History(lines: Vec<HistoryLine>, page: i64, has_more: bool) -> impl IntoView {
+    let tr = tr();
     let empty = lines.is_empty();
     view! {
         <section class="account-section" aria-labelledby="history-heading">
-            <h2 id="history-heading">"Points history"</h2>
-            {empty.then(|| view! { <p class="empty-state">"No points yet. Purchases in our shops earn points automatically."</p> })}
+            <h2 id="history-heading">{tr.t("account.history.heading")}</h2>
+            {empty.then(|| view! { <p class="empty-state">{tr.t("account.history.empty")}</p> })}
             <ul class="history" role="list">
                 {lines
                     .into_iter()
                     .map(|line| {
                         let sign_class = if line.points > 0 { "points points-plus" } else { "points points-minus" };
-                        let amount = if line.points > 0 { format!("+{}", line.points) } else { line.points.to_string() };
+                        let amount = if line.points > 0 { format!("+{}", tr.number(line.points)) } else { tr.number(line.points) };
                         view! {
                             <li class="history-line">
                                 <div>
@@ -176,9 +196,9 @@ fn History(lines: Vec<HistoryLine>, page: i64, has_more: bool) -> impl IntoView 
                     })
                     .collect_view()}
             </ul>
-            <nav class="pager" aria-label="History pages">
-                {(page > 1).then(|| view! { <a href=format!("/account?page={}", page - 1)>"Newer"</a> })}
-                {has_more.then(|| view! { <a href=format!("/account?page={}", page + 1)>"Older"</a> })}
+            <nav class="pager" aria-label=tr.t("account.history.pages")>
+                {(page > 1).then(|| view! { <a href=format!("/account?page={}", page - 1)>{tr.t("account.history.newer")}</a> })}
+                {has_more.then(|| view! { <a href=format!("/account?page={}", page + 1)>{tr.t("account.history.older")}</a> })}
             </nav>
         </section>
     }
@@ -194,26 +214,27 @@ fn Sessions(sessions: Vec<DeviceSession>) -> impl IntoView {
     let query = use_query_map();
     let done = move || query.read().get("sessions").as_deref() == Some("ended");
     let others = sessions.iter().any(|s| !s.current);
+    let tr = tr();
     view! {
         <section class="account-section" aria-labelledby="sessions-heading">
-            <h2 id="sessions-heading">"Where you’re signed in"</h2>
+            <h2 id="sessions-heading">{tr.t("account.sessions.heading")}</h2>
             <FormError error />
-            {move || done().then(|| view! { <p class="form-success" role="status">"Signed out."</p> })}
+            {move || done().then(|| view! { <p class="form-success" role="status">{tr.t("account.sessions.ended")}</p> })}
             <ul class="history" role="list">
                 {sessions.into_iter().map(|s| {
-                    let label = format!("Sign out {}", s.device);
+                    let label = tr.f("account.sessions.sign_out_device", &[("device", &s.device)]);
                     view! {
                         <li class="history-line">
                             <div>
                                 <p class="history-reason">{s.device.clone()}</p>
                                 <p class="history-meta">
-                                    {if s.current { "This device".to_owned() } else { format!("Last used {}", s.last_seen_label) }}
+                                    {if s.current { tr.t("account.sessions.this_device").to_owned() } else { tr.f("account.sessions.last_used", &[("when", &s.last_seen_label)]) }}
                                 </p>
                             </div>
                             {(!s.current).then(|| view! {
                                 <ActionForm action=end_one>
                                     <input type="hidden" name="session" value=s.handle.clone() />
-                                    <button type="submit" class="button button-secondary" aria-label=label.clone()>"Sign out"</button>
+                                    <button type="submit" class="button button-secondary" aria-label=label.clone()>{tr.t("account.sign_out")}</button>
                                 </ActionForm>
                             })}
                         </li>
@@ -222,7 +243,7 @@ fn Sessions(sessions: Vec<DeviceSession>) -> impl IntoView {
             </ul>
             {others.then(|| view! {
                 <ActionForm action=end_others>
-                    <button type="submit" class="button button-secondary">"Sign out everywhere else"</button>
+                    <button type="submit" class="button button-secondary">{tr.t("account.sessions.sign_out_others")}</button>
                 </ActionForm>
             })}
         </section>
@@ -236,14 +257,15 @@ fn ChangePasswordForm() -> impl IntoView {
     // Success redirects to `?password=changed`, which works the same with and without WebAssembly.
     let query = use_query_map();
     let done = move || query.read().get("password").as_deref() == Some("changed");
+    let tr = tr();
     view! {
         <section class="account-section" aria-labelledby="password-heading">
-            <h2 id="password-heading">"Change password"</h2>
+            <h2 id="password-heading">{tr.t("account.password.heading")}</h2>
             <ActionForm action>
                 <FormError error />
-                {move || done().then(|| view! { <p class="form-success" role="status">"Your password was changed."</p> })}
+                {move || done().then(|| view! { <p class="form-success" role="status">{tr.t("account.password.changed")}</p> })}
                 <div class="field">
-                    <label for="current_password">"Current password"</label>
+                    <label for="current_password">{tr.t("account.password.current")}</label>
                     <input
                         id="current_password"
                         name="current_password"
@@ -256,7 +278,7 @@ fn ChangePasswordForm() -> impl IntoView {
                     <FieldError error field="current_password" id="current_password-error" />
                 </div>
                 <div class="field">
-                    <label for="new_password">"New password"</label>
+                    <label for="new_password">{tr.t("account.password.new")}</label>
                     <input
                         id="new_password"
                         name="new_password"
@@ -268,8 +290,19 @@ fn ChangePasswordForm() -> impl IntoView {
                     />
                     <FieldError error field="new_password" id="new_password-error" />
                 </div>
-                <button type="submit" class="button" disabled=move || action.pending().get()>"Change password"</button>
+                <button type="submit" class="button" disabled=move || action.pending().get()>{tr.t("account.password.submit")}</button>
             </ActionForm>
         </section>
     }
+}
+
+/// Points as the account's figures and the header show them, short: "1 pt", "1,250 pts".
+pub(super) fn points_short(tr: Tr, points: i64) -> String {
+    tr.count("account.points_short", points, &[])
+}
+
+/// A tier's name in the reader's language, from the name the server read (`Gold`); a tier the
+/// portal does not know keeps its own name.
+fn tier_label(tr: Tr, name: &str) -> String {
+    Tier::parse_name(name).map_or_else(|| name.to_owned(), |t| t.label(tr).to_owned())
 }

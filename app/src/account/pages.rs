@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::{SignIn, SignOut, SignUp};
 use crate::domain::account::{DISPLAY_NAME_MAX, NewPassword, Role, Viewer};
+use crate::domain::i18n::tr;
 use crate::kit::{FieldError, FormError, PostForm, action_error, field_invalid};
 
 /// The sign-out action, shared by the header on every page.
@@ -19,26 +20,27 @@ pub fn SignInPage() -> impl IntoView {
     let error = action_error(sign_in);
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
+    let tr = tr();
     view! {
-        <Title text="Sign in · Rewards Bazaar" />
+        <Title text=format!("{} · {}", tr.t("account.sign_in_page.heading"), tr.t("shell.brand")) />
         <section class="auth-card" aria-labelledby="sign-in-heading">
-            <h1 id="sign-in-heading">"Sign in"</h1>
+            <h1 id="sign-in-heading">{tr.t("account.sign_in_page.heading")}</h1>
             <PostForm action=sign_in>
                 <FormError error />
                 <div class="field">
-                    <label for="email">"Email"</label>
+                    <label for="email">{tr.t("account.email_label")}</label>
                     <input id="email" name="email" type="email" autocomplete="email" inputmode="email" required />
                 </div>
                 <div class="field">
-                    <label for="password">"Password"</label>
+                    <label for="password">{tr.t("account.password_label")}</label>
                     <input id="password" name="password" type="password" autocomplete="current-password" required />
                 </div>
                 <input type="hidden" name="next" value=next />
                 <button type="submit" class="button" disabled=move || sign_in.pending().get()>
-                    "Sign in"
+                    {tr.t("account.sign_in")}
                 </button>
             </PostForm>
-            <p class="auth-switch">"New here? " <a href="/sign-up">"Create an account"</a></p>
+            <p class="auth-switch">{tr.t("account.new_here")} " " <a href="/sign-up">{tr.t("account.create_account_link")}</a></p>
         </section>
     }
 }
@@ -48,14 +50,15 @@ pub fn SignInPage() -> impl IntoView {
 pub fn SignUpPage() -> impl IntoView {
     let sign_up = ServerAction::<SignUp>::new();
     let error = action_error(sign_up);
+    let tr = tr();
     view! {
-        <Title text="Create an account · Rewards Bazaar" />
+        <Title text=format!("{} · {}", tr.t("account.create_account_link"), tr.t("shell.brand")) />
         <section class="auth-card" aria-labelledby="sign-up-heading">
-            <h1 id="sign-up-heading">"Create an account"</h1>
+            <h1 id="sign-up-heading">{tr.t("account.create_account_link")}</h1>
             <ActionForm action=sign_up>
                 <FormError error />
                 <div class="field">
-                    <label for="display_name">"Your name"</label>
+                    <label for="display_name">{tr.t("account.sign_up.name")}</label>
                     <input
                         id="display_name"
                         name="display_name"
@@ -68,7 +71,7 @@ pub fn SignUpPage() -> impl IntoView {
                     <FieldError error field="display_name" id="display_name-error" />
                 </div>
                 <div class="field">
-                    <label for="email">"Email"</label>
+                    <label for="email">{tr.t("account.email_label")}</label>
                     <input
                         id="email"
                         name="email"
@@ -82,7 +85,7 @@ pub fn SignUpPage() -> impl IntoView {
                     <FieldError error field="email" id="email-error" />
                 </div>
                 <div class="field">
-                    <label for="password">"Password"</label>
+                    <label for="password">{tr.t("account.password_label")}</label>
                     <input
                         id="password"
                         name="password"
@@ -93,14 +96,14 @@ pub fn SignUpPage() -> impl IntoView {
                         aria-invalid=field_invalid(error, "password")
                         aria-describedby="password-hint password-error"
                     />
-                    <p class="hint" id="password-hint">{format!("At least {} characters.", NewPassword::MIN)}</p>
+                    <p class="hint" id="password-hint">{tr.count("account.sign_up.password_hint", NewPassword::MIN as i64, &[])}</p>
                     <FieldError error field="password" id="password-error" />
                 </div>
                 <button type="submit" class="button" disabled=move || sign_up.pending().get()>
-                    "Create account"
+                    {tr.t("account.sign_up.submit")}
                 </button>
             </ActionForm>
-            <p class="auth-switch">"Already a member? " <a href="/sign-in">"Sign in"</a></p>
+            <p class="auth-switch">{tr.t("account.sign_up.already_member")} " " <a href="/sign-in">{tr.t("account.sign_in")}</a></p>
         </section>
     }
 }
@@ -109,23 +112,24 @@ pub fn SignUpPage() -> impl IntoView {
 #[component]
 pub fn ViewerMenu(viewer: Option<Viewer>) -> impl IntoView {
     let SignOutAction(sign_out) = expect_context();
+    let tr = tr();
     match viewer {
         Some(viewer) => view! {
             <div class="viewer">
-                {(viewer.role >= Role::Staff).then(|| view! { <a class="viewer-staff" href="/staff">"Staff"</a> })}
+                {(viewer.role >= Role::Staff).then(|| view! { <a class="viewer-staff" href="/staff">{tr.t("account.viewer.staff")}</a> })}
                 <a class="viewer-account" href="/account">
                     <span class="viewer-name">{viewer.display_name}</span>
-                    <span class="viewer-balance">{viewer.balance.to_string()}</span>
+                    <span class="viewer-balance">{super::page::points_short(tr, viewer.balance.get())}</span>
                 </a>
                 <PostForm action=sign_out class="sign-out">
-                    <button type="submit" class="link-button">"Sign out"</button>
+                    <button type="submit" class="link-button">{tr.t("account.sign_out")}</button>
                 </PostForm>
             </div>
         }
         .into_any(),
         None => view! {
             <div class="viewer">
-                <a class="button button-small" href="/sign-in">"Sign in"</a>
+                <a class="button button-small" href="/sign-in">{tr.t("account.sign_in")}</a>
             </div>
         }
         .into_any(),

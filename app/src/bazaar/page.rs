@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::{BazaarView, CardAction, CategoryCount, DropSummary, Remind, RewardCard, get_bazaar};
 use crate::domain::category::Category;
+use crate::domain::i18n::tr;
 use crate::kit::ErrorNotice;
 use crate::kit::PostForm;
 use crate::kit::countdown::{Countdown, LocalTime, Reached};
@@ -50,9 +51,10 @@ pub fn BazaarPage() -> impl IntoView {
         }
     });
     live.connect(refresh);
+    let tr = tr();
 
     view! {
-        <Title text="Bazaar · Rewards Bazaar" />
+        <Title text=format!("{} · {}", tr.t("shell.bazaar"), tr.t("shell.brand")) />
         <Transition fallback=BazaarSkeleton>
             {move || Suspend::new(async move {
                 let (answer, mark) = bazaar.await;
@@ -85,21 +87,22 @@ fn BazaarContent(
         categories,
         rewards,
     } = data;
+    let tr = tr();
     let heading = match category {
         Some(c) => c.label().to_owned(),
-        None => "All rewards".to_owned(),
+        None => tr.t("bazaar.all_rewards").to_owned(),
     };
     let nothing_live = live.is_empty();
     let no_rewards = rewards.is_empty();
 
     view! {
         <section class="drop-status" aria-labelledby="bazaar-heading">
-            <h1 id="bazaar-heading">{format!("{} Bazaar", store.name)}</h1>
+            <h1 id="bazaar-heading">{tr.f("bazaar.heading", &[("store", &store.name)])}</h1>
             {live
                 .into_iter()
                 .map(|drop| view! { <LiveDrop drop now refresh /> })
                 .collect_view()}
-            {nothing_live.then(|| view! { <p class="drop-none">"No drop is live right now."</p> })}
+            {nothing_live.then(|| view! { <p class="drop-none">{tr.t("bazaar.nothing_live")}</p> })}
             {next.map(|drop| view! { <NextDrop drop now refresh /> })}
         </section>
         <CategoryFilter categories selected=category />
@@ -146,9 +149,10 @@ fn UpcomingDrops(
     category: Option<Category>,
 ) -> impl IntoView {
     let error = crate::kit::action_error(remind);
+    let tr = tr();
     (!drops.is_empty()).then(|| view! {
         <section class="upcoming" aria-labelledby="upcoming-heading">
-            <h2 id="upcoming-heading">"Upcoming drops"</h2>
+            <h2 id="upcoming-heading">{tr.t("bazaar.upcoming")}</h2>
             <crate::kit::FormError error />
             <ol class="upcoming-list" role="list">
                 {drops
@@ -158,7 +162,7 @@ fn UpcomingDrops(
                             <p class="upcoming-title">{drop.title.clone()}</p>
                             <p class="upcoming-when">
                                 <LocalTime at=drop.starts_at store_label=drop.starts_label.clone() />
-                                " · in " <Countdown target=drop.starts_at server_now=now on_zero=refresh />
+                                " · " {tr.t("bazaar.in")} " " <Countdown target=drop.starts_at server_now=now on_zero=refresh />
                             </p>
                             {drop.reminded.map(|reminded| view! {
                                 <PostForm action=remind class="remind-form">
@@ -167,12 +171,12 @@ fn UpcomingDrops(
                                     {category.map(|c| view! { <input type="hidden" name="category" value=c.slug() /> })}
                                     {if reminded {
                                         view! {
-                                            <span class="remind-set" role="status">"Reminder set"</span>
-                                            <button type="submit" class="text-button" id=remind_button_id(drop.id) aria-label=format!("Cancel the reminder for {}", drop.title)>"Cancel"</button>
+                                            <span class="remind-set" role="status">{tr.t("bazaar.reminder_set")}</span>
+                                            <button type="submit" class="text-button" id=remind_button_id(drop.id) aria-label=tr.f("bazaar.cancel_reminder_for", &[("drop", &drop.title)])>{tr.t("bazaar.cancel")}</button>
                                         }.into_any()
                                     } else {
                                         view! {
-                                            <button type="submit" class="button button-outline" id=remind_button_id(drop.id) aria-label=format!("Remind me about {}", drop.title)>"Remind me"</button>
+                                            <button type="submit" class="button button-outline" id=remind_button_id(drop.id) aria-label=tr.f("bazaar.remind_me_about", &[("drop", &drop.title)])>{tr.t("bazaar.remind_me")}</button>
                                         }.into_any()
                                     }}
                                 </PostForm>
@@ -191,12 +195,13 @@ fn LiveDrop(
     now: chrono::DateTime<chrono::Utc>,
     refresh: Callback<()>,
 ) -> impl IntoView {
+    let tr = tr();
     view! {
         <div class="drop-live">
-            <p class="badge badge-live">"Live now"</p>
+            <p class="badge badge-live">{tr.t("bazaar.live_now")}</p>
             <h2 class="drop-title">{drop.title}</h2>
             <p class="drop-time">
-                "Closes in " <Countdown target=drop.ends_at server_now=now on_zero=refresh />
+                {tr.t("bazaar.closes_in")} " " <Countdown target=drop.ends_at server_now=now on_zero=refresh />
                 <span class="drop-when">{drop.ends_label}</span>
             </p>
         </div>
@@ -209,11 +214,12 @@ fn NextDrop(
     now: chrono::DateTime<chrono::Utc>,
     refresh: Callback<()>,
 ) -> impl IntoView {
+    let tr = tr();
     view! {
         <div class="drop-next">
-            <p class="drop-next-title">"Next drop: " <strong>{drop.title}</strong></p>
+            <p class="drop-next-title">{tr.t("bazaar.next_drop")} " " <strong>{drop.title}</strong></p>
             <p class="drop-time">
-                "Opens in " <Countdown target=drop.starts_at server_now=now on_zero=refresh />
+                {tr.t("bazaar.opens_in")} " " <Countdown target=drop.starts_at server_now=now on_zero=refresh />
                 <span class="drop-when">{drop.starts_label}</span>
             </p>
         </div>
@@ -224,12 +230,13 @@ fn NextDrop(
 fn CategoryFilter(categories: Vec<CategoryCount>, selected: Option<Category>) -> impl IntoView {
     let total: i64 = categories.iter().map(|c| c.count).sum();
     let current = |is: bool| is.then_some("page");
+    let tr = tr();
     view! {
-        <nav class="category-filter" aria-label="Reward categories">
+        <nav class="category-filter" aria-label=tr.t("bazaar.categories")>
             <ul role="list">
                 <li>
                     <a href="/" id=category_link_id(None) aria-current=current(selected.is_none())>
-                        "All" <span class="count">{total}</span>
+                        {tr.t("bazaar.all")} " " <span class="count">{total}</span>
                     </a>
                 </li>
                 {categories
@@ -280,23 +287,34 @@ fn RewardCardView(
     // Stock changes pushed since the card's data was read win over it. A memo: a push for
     // another item wakes this card's check, not its stock text or its button.
     let live = use_context::<LiveStock>();
+    let tr = tr();
     let remaining = Memo::new(move |_| {
         live.and_then(|l| l.remaining(drop_item_id, mark))
             .unwrap_or(remaining)
     });
     let stock = move || match remaining.get() {
-        0 => ("Sold out".to_owned(), "stock stock-out"),
-        n if n * 5 <= quantity => (format!("Only {n} left"), "stock stock-low"),
-        n => (format!("{n} of {quantity} left"), "stock"),
+        0 => (tr.t("bazaar.sold_out").to_owned(), "stock stock-out"),
+        n if n * 5 <= quantity => (
+            tr.count("bazaar.only_left", i64::from(n), &[]),
+            "stock stock-low",
+        ),
+        n => (
+            tr.count(
+                "bazaar.left_of",
+                i64::from(n),
+                &[("quantity", &tr.number(i64::from(quantity)))],
+            ),
+            "stock",
+        ),
     };
     let label_id = format!("reward-{drop_item_id}");
     let action_view = move || {
         if remaining.get() == 0 {
-            return view! { <p class="card-why">"Sold out"</p> }.into_any();
+            return view! { <p class="card-why">{tr.t("bazaar.sold_out")}</p> }.into_any();
         }
         match action.clone() {
             CardAction::Redeem => view! {
-                <a class="button" href=format!("/redeem/{drop_item_id}") aria-describedby=format!("reward-{drop_item_id}")>"Redeem"</a>
+                <a class="button" href=format!("/redeem/{drop_item_id}") aria-describedby=format!("reward-{drop_item_id}")>{tr.t("bazaar.redeem")}</a>
             }
             .into_any(),
             CardAction::SignIn => view! {
@@ -305,18 +323,21 @@ fn RewardCardView(
                     href=format!("/sign-in?next=/redeem/{drop_item_id}")
                     aria-describedby=format!("reward-{drop_item_id}")
                 >
-                    "Sign in to redeem"
+                    {tr.t("bazaar.sign_in_to_redeem")}
                 </a>
             }
             .into_any(),
-            CardAction::NeedPoints { more } => view! { <p class="card-why">{format!("{more} more points")}</p> }.into_any(),
-            CardAction::TierRequired { tier } => view! { <p class="card-why">{format!("{tier} tier and above")}</p> }.into_any(),
-            CardAction::LimitReached => view! { <p class="card-why">"Limit reached"</p> }.into_any(),
-            CardAction::Opens => view! {
-                <p class="card-why">"Opens in " <Countdown target=opens_at server_now=now on_zero=refresh /></p>
+            CardAction::NeedPoints { more } => view! { <p class="card-why">{tr.count("bazaar.need_more", more, &[])}</p> }.into_any(),
+            CardAction::TierRequired { tier } => view! {
+                <p class="card-why">{tr.f("bazaar.tier_and_above", &[("tier", &tier_label(&tier))])}</p>
             }
             .into_any(),
-            CardAction::SoldOut => view! { <p class="card-why">"Sold out"</p> }.into_any(),
+            CardAction::LimitReached => view! { <p class="card-why">{tr.t("bazaar.limit_reached")}</p> }.into_any(),
+            CardAction::Opens => view! {
+                <p class="card-why">{tr.t("bazaar.opens_in")} " " <Countdown target=opens_at server_now=now on_zero=refresh /></p>
+            }
+            .into_any(),
+            CardAction::SoldOut => view! { <p class="card-why">{tr.t("bazaar.sold_out")}</p> }.into_any(),
         }
     };
     view! {
@@ -338,7 +359,7 @@ fn RewardCardView(
                 // Not a live region: at a drop every card changes at once, and a screen reader
                 // would read them all out.
                 <p class="reward-meta">
-                    <span class="cost">{cost.to_string()}</span>
+                    <span class="cost">{tr.points(cost)}</span>
                     <span class=move || stock().1>{move || stock().0}</span>
                 </p>
                 <div class="card-action">{action_view}</div>
@@ -349,23 +370,28 @@ fn RewardCardView(
 
 #[component]
 fn EmptyRewards(category: Option<Category>, nothing_live: bool) -> impl IntoView {
+    let tr = tr();
     let message = match (nothing_live, category) {
-        (true, _) => {
-            "Rewards appear here when the next drop opens. Check back when the countdown ends."
-                .to_owned()
-        }
-        // The labels are ours and ASCII; Unicode lower-casing would bring its case tables
-        // into the bundle every member downloads (README, Performance: front end weight).
-        (false, Some(c)) => format!(
-            "This drop has no {} right now.",
-            c.label().to_ascii_lowercase()
-        ),
-        (false, None) => "This drop has no rewards yet.".to_owned(),
+        (true, _) => tr.t("bazaar.empty_until_open").to_owned(),
+        // A sentence per category: each language names it as its grammar needs, and no
+        // Unicode lower-casing comes into the bundle every member downloads (README,
+        // Performance: front end weight).
+        (false, Some(c)) => tr
+            .t(match c {
+                Category::Sample => "bazaar.empty.sample",
+                Category::Experience => "bazaar.empty.experience",
+                Category::Service => "bazaar.empty.service",
+                Category::Discount => "bazaar.empty.discount",
+                Category::FreeShipping => "bazaar.empty.free_shipping",
+                Category::Gift => "bazaar.empty.gift",
+            })
+            .to_owned(),
+        (false, None) => tr.t("bazaar.empty_drop").to_owned(),
     };
     view! {
         <div class="empty-state" role="status">
             <p>{message}</p>
-            {category.map(|_| view! { <a href="/">"See all rewards"</a> })}
+            {category.map(|_| view! { <a href="/">{tr.t("bazaar.see_all")}</a> })}
         </div>
     }
 }
@@ -374,11 +400,17 @@ fn EmptyRewards(category: Option<Category>, nothing_live: bool) -> impl IntoView
 fn BazaarSkeleton() -> impl IntoView {
     view! {
         <div class="skeleton" aria-busy="true" aria-live="polite">
-            <p class="visually-hidden">"Loading the bazaar…"</p>
+            <p class="visually-hidden">{tr().t("bazaar.loading")}</p>
             <div class="skeleton-block skeleton-hero"></div>
             <ul class="reward-grid" role="list">
                 {(0..6).map(|_| view! { <li class="skeleton-block skeleton-card"></li> }).collect_view()}
             </ul>
         </div>
     }
+}
+
+/// A tier's name in the reader's language, from the name the server read (`Gold`).
+fn tier_label(name: &str) -> String {
+    crate::domain::account::Tier::parse_name(name)
+        .map_or_else(|| name.to_owned(), |t| t.name().to_owned())
 }

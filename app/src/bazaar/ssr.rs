@@ -5,6 +5,7 @@ use super::{BazaarView, CardAction, CategoryCount, DropSummary, RewardCard};
 use crate::AppError;
 use crate::domain::account::Viewer;
 use crate::domain::category::Category;
+use crate::domain::i18n::tr;
 use crate::domain::points::Points;
 use crate::infra::caller::Member;
 
@@ -174,16 +175,12 @@ pub async fn remind(
     )
     .fetch_optional(pool)
     .await?
-    .ok_or_else(|| AppError::not_found("That drop"))?;
+    .ok_or_else(|| AppError::not_found(tr().t("bazaar.that_drop")))?;
     if drop.cancelled {
-        return Err(AppError::bad_request(
-            "That drop was cancelled, so there is nothing to be reminded of.",
-        ));
+        return Err(AppError::bad_request(tr().t("bazaar.remind_cancelled")));
     }
     if drop.starts_at <= now {
-        return Err(AppError::bad_request(
-            "That drop is already open: no reminder needed, go and redeem.",
-        ));
+        return Err(AppError::bad_request(tr().t("bazaar.remind_open")));
     }
     sqlx::query!(
         "INSERT INTO drop_reminders (account_id, drop_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",

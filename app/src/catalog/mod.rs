@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::AppError;
 use crate::domain::account::Tier;
 use crate::domain::category::Category;
+use crate::domain::i18n::tr;
 use crate::domain::points::Points;
-use crate::domain::points::grouped;
 
 pub use pages::{StaffHome, StaffRewardEdit, StaffRewards};
 
@@ -68,14 +68,11 @@ impl PhotoProblem {
     }
 
     pub fn message(self) -> &'static str {
+        let tr = tr();
         match self {
-            PhotoProblem::Missing => "Choose a picture to upload.",
-            PhotoProblem::TooLarge => {
-                "That picture is larger than 1 MB. Export it smaller (e.g. 1200 px wide) and try again."
-            }
-            PhotoProblem::NotAnImage => {
-                "That file is not a PNG, JPEG or WebP picture. Other types (GIF, SVG, HEIC, PDF) are not accepted."
-            }
+            PhotoProblem::Missing => tr.t("catalog.photo.missing"),
+            PhotoProblem::TooLarge => tr.t("catalog.photo.too_large"),
+            PhotoProblem::NotAnImage => tr.t("catalog.photo.not_an_image"),
         }
     }
 }
@@ -101,39 +98,46 @@ impl RewardDraft {
         tags: &str,
         min_tier: &str,
     ) -> Result<RewardDraft, AppError> {
+        let tr = tr();
         let title = title.trim();
         if title.is_empty() {
-            return Err(AppError::invalid("title", "Give the reward a title."));
+            return Err(AppError::invalid(
+                "title",
+                tr.t("catalog.invalid.title_empty"),
+            ));
         }
         if title.chars().count() > TITLE_MAX {
             return Err(AppError::invalid(
                 "title",
-                format!("Keep the title to {TITLE_MAX} characters."),
+                tr.f(
+                    "catalog.invalid.title_too_long",
+                    &[("max", &tr.number(TITLE_MAX as i64))],
+                ),
             ));
         }
         let description = description.trim();
         if description.chars().count() > DESCRIPTION_MAX {
             return Err(AppError::invalid(
                 "description",
-                format!(
-                    "Keep the description to {} characters.",
-                    grouped(DESCRIPTION_MAX as i64)
+                tr.f(
+                    "catalog.invalid.description_too_long",
+                    &[("max", &tr.number(DESCRIPTION_MAX as i64))],
                 ),
             ));
         }
         let category = category
             .parse::<Category>()
-            .map_err(|_| AppError::invalid("category", "Choose a category."))?;
+            .map_err(|_| AppError::invalid("category", tr.t("catalog.invalid.category")))?;
         let points_cost: i64 = points_cost.trim().replace(',', "").parse().map_err(|_| {
-            AppError::invalid(
-                "points_cost",
-                "Enter the cost in points as a whole number, e.g. 500.",
-            )
+            AppError::invalid("points_cost", tr.t("catalog.invalid.cost_not_number"))
         })?;
         if !(1..=1_000_000).contains(&points_cost) {
             return Err(AppError::invalid(
                 "points_cost",
-                "The cost must be between 1 and 1,000,000 points.",
+                tr.f(
+                    "catalog.invalid.cost_out_of_range",
+                    &[("max", &tr.number(1_000_000))],
+                ),
             ));
         }
         let tags: Vec<String> = tags
@@ -142,16 +146,23 @@ impl RewardDraft {
             .filter(|t| !t.is_empty())
             .collect();
         if tags.len() > 10 {
-            return Err(AppError::invalid("tags", "Use at most 10 tags."));
+            return Err(AppError::invalid(
+                "tags",
+                tr.f("catalog.invalid.too_many_tags", &[("max", &tr.number(10))]),
+            ));
         }
         if tags.iter().any(|t| t.chars().count() > 30) {
-            return Err(AppError::invalid("tags", "Keep each tag to 30 characters."));
+            return Err(AppError::invalid(
+                "tags",
+                tr.f("catalog.invalid.tag_too_long", &[("max", &tr.number(30))]),
+            ));
         }
         let min_tier = match min_tier.trim() {
             "" => None,
-            code => Some(Tier::parse(code).ok_or_else(|| {
-                AppError::invalid("min_tier", "Choose one of the tiers, or none.")
-            })?),
+            code => Some(
+                Tier::parse(code)
+                    .ok_or_else(|| AppError::invalid("min_tier", tr.t("catalog.invalid.tier")))?,
+            ),
         };
         Ok(RewardDraft {
             title: title.to_owned(),

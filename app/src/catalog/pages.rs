@@ -8,7 +8,8 @@ use super::{
 };
 use crate::domain::account::Tier;
 use crate::domain::category::Category;
-use crate::kit::page::refused;
+use crate::domain::i18n::tr;
+use crate::kit::page::{points_short, refused, staff_title};
 use crate::kit::params::use_id;
 use crate::kit::{FieldError, FormError, Loaded, TierSelect, action_error, field_invalid};
 
@@ -16,18 +17,19 @@ use crate::kit::{FieldError, FormError, Loaded, TierSelect, action_error, field_
 #[component]
 pub fn StaffHome() -> impl IntoView {
     let rewards = crate::domain::wire::resource(|| (), |_| list_staff_rewards(None));
+    let tr = tr();
     view! {
-        <Title text="Staff · Rewards Bazaar" />
+        <Title text=staff_title(tr, None) />
         <Loaded data=rewards on_error=refused let:list>
             <section class="account-section" aria-labelledby="staff-heading">
-                <h1 id="staff-heading">"Staff console"</h1>
+                <h1 id="staff-heading">{tr.t("catalog.home.heading")}</h1>
                 <ul class="staff-links" role="list">
-                    <li><a href="/staff/rewards">{format!("Rewards ({})", list.len())}</a></li>
-                    <li><a href="/staff/drops">"Drops calendar"</a></li>
-                    <li><a href="/staff/members">"Members"</a></li>
-                    <li><a href="/staff/audit">"Audit log (admins)"</a></li>
-                    <li><a href="/staff/team">"Staff and admins (admins)"</a></li>
-                    <li><a href="/staff/api-keys">"API keys (admins)"</a></li>
+                    <li><a href="/staff/rewards">{tr.f("catalog.home.rewards", &[("count", &tr.number(list.len() as i64))])}</a></li>
+                    <li><a href="/staff/drops">{tr.t("catalog.home.drops")}</a></li>
+                    <li><a href="/staff/members">{tr.t("catalog.home.members")}</a></li>
+                    <li><a href="/staff/audit">{tr.t("catalog.home.audit")}</a></li>
+                    <li><a href="/staff/team">{tr.t("catalog.home.team")}</a></li>
+                    <li><a href="/staff/api-keys">{tr.t("catalog.home.api_keys")}</a></li>
                 </ul>
             </section>
         </Loaded>
@@ -40,22 +42,26 @@ pub fn StaffRewards() -> impl IntoView {
     let query = use_query_map();
     let search = Memo::new(move |_| query.read().get("q"));
     let rewards = crate::domain::wire::resource(move || search.get(), list_staff_rewards);
+    let tr = tr();
     view! {
-        <Title text="Rewards · Staff · Rewards Bazaar" />
+        <Title text=staff_title(tr, Some(tr.t("catalog.list.title"))) />
         <Loaded data=rewards on_error=refused let:list>
             <section class="account-section" aria-labelledby="rewards-heading">
-                <h1 id="rewards-heading">"Rewards"</h1>
+                <h1 id="rewards-heading">{tr.t("catalog.list.title")}</h1>
                 <form method="get" action="/staff/rewards" role="search" class="inline-form">
-                    <label for="q">"Search rewards"</label>
+                    <label for="q">{tr.t("catalog.list.search_label")}</label>
                     <input id="q" name="q" type="search" value=search.get_untracked().unwrap_or_default() />
-                    <button type="submit" class="button button-small-solid">"Search"</button>
+                    <button type="submit" class="button button-small-solid">{tr.t("catalog.list.search")}</button>
                 </form>
                 <ul class="history" role="list">
                     {list.into_iter().map(|r| view! {
                         <li class="history-line">
                             <div>
                                 <p class="history-reason"><a href=format!("/staff/rewards/{}", r.id)>{r.title}</a></p>
-                                <p class="history-meta">{format!("{} · {}{}", r.category.singular(), r.points_cost, if r.archived { " · archived" } else { "" })}</p>
+                                <p class="history-meta">{tr.f(
+                                    if r.archived { "catalog.list.meta_archived" } else { "catalog.list.meta" },
+                                    &[("category", r.category.singular()), ("cost", &points_short(tr, r.points_cost))],
+                                )}</p>
                             </div>
                         </li>
                     }).collect_view()}
@@ -69,9 +75,10 @@ pub fn StaffRewards() -> impl IntoView {
 #[component]
 fn NewReward() -> impl IntoView {
     let save = ServerAction::<SaveReward>::new();
+    let tr = tr();
     view! {
         <section class="account-section" aria-labelledby="new-reward-heading">
-            <h2 id="new-reward-heading">"New reward"</h2>
+            <h2 id="new-reward-heading">{tr.t("catalog.list.new")}</h2>
             <RewardForm action=save reward=None />
         </section>
     }
@@ -85,23 +92,24 @@ fn RewardForm(action: ServerAction<SaveReward>, reward: Option<StaffReward>) -> 
     let value = move |f: fn(&StaffReward) -> String| r.as_ref().map(f).unwrap_or_default();
     let selected = reward.as_ref().map(|r| r.category);
     let tier = reward.as_ref().and_then(|r| r.min_tier);
+    let tr = tr();
     view! {
         <ActionForm action>
             <FormError error />
             {reward.as_ref().map(|r| view! { <input type="hidden" name="id" value=r.id.to_string() /> })}
             <div class="field">
-                <label for="title">"Title"</label>
+                <label for="title">{tr.t("catalog.form.title")}</label>
                 <input id="title" name="title" required maxlength=TITLE_MAX.to_string() value=value(|r| r.title.clone())
                     aria-invalid=field_invalid(error, "title") aria-describedby="title-error" />
                 <FieldError error field="title" id="title-error" />
             </div>
             <div class="field">
-                <label for="description">"Description"</label>
+                <label for="description">{tr.t("catalog.form.description")}</label>
                 <textarea id="description" name="description" rows="3" maxlength=DESCRIPTION_MAX.to_string()>{value(|r| r.description.clone())}</textarea>
                 <FieldError error field="description" id="description-error" />
             </div>
             <div class="field">
-                <label for="category">"Category"</label>
+                <label for="category">{tr.t("catalog.form.category")}</label>
                 <select id="category" name="category" aria-invalid=field_invalid(error, "category") aria-describedby="category-error">
                     {Category::ALL.into_iter().map(|c| view! {
                         <option value=c.slug() selected=selected == Some(c)>{c.singular()}</option>
@@ -110,20 +118,23 @@ fn RewardForm(action: ServerAction<SaveReward>, reward: Option<StaffReward>) -> 
                 <FieldError error field="category" id="category-error" />
             </div>
             <div class="field">
-                <label for="points_cost">"Cost in points"</label>
+                <label for="points_cost">{tr.t("catalog.form.cost")}</label>
                 <input id="points_cost" name="points_cost" inputmode="numeric" required value=value(|r| r.points_cost.get().to_string())
                     aria-invalid=field_invalid(error, "points_cost") aria-describedby="points_cost-error" />
                 <FieldError error field="points_cost" id="points_cost-error" />
             </div>
             <div class="field">
-                <label for="tags">"Tags"</label>
+                <label for="tags">{tr.t("catalog.form.tags")}</label>
                 <input id="tags" name="tags" value=value(|r| r.tags.join(", ")) aria-describedby="tags-hint tags-error" />
-                <p class="hint" id="tags-hint">"Separate tags with commas."</p>
+                <p class="hint" id="tags-hint">{tr.t("catalog.form.tags_hint")}</p>
                 <FieldError error field="tags" id="tags-error" />
             </div>
-            <TierSelect error field="min_tier" label="Minimum tier" none="Everyone" selected=tier
-                describe=|t| if t == Tier::Gold { "Gold only" } else { "Silver and above" } />
-            <button type="submit" class="button" disabled=move || action.pending().get()>"Save reward"</button>
+            <TierSelect error field="min_tier" label=tr.t("catalog.form.min_tier") none=tr.t("catalog.form.everyone") selected=tier
+                describe=|t| {
+                    let tr = crate::domain::i18n::tr();
+                    if t == Tier::Gold { tr.t("catalog.form.gold_only") } else { tr.t("catalog.form.silver_and_above") }
+                } />
+            <button type="submit" class="button" disabled=move || action.pending().get()>{tr.t("catalog.form.save")}</button>
         </ActionForm>
     }
 }
@@ -139,8 +150,9 @@ pub fn StaffRewardEdit() -> impl IntoView {
     let archive_error = action_error(archive);
     let saved = move || query.read().get("saved").is_some();
     let archived = move || query.read().get("archived").is_some();
+    let tr = tr();
     view! {
-        <Title text="Edit reward · Staff · Rewards Bazaar" />
+        <Title text=staff_title(tr, Some(tr.t("catalog.edit.title"))) />
         <Loaded data=reward on_error=refused let:r>
             {
                 let is_archived = r.archived;
@@ -148,21 +160,21 @@ pub fn StaffRewardEdit() -> impl IntoView {
                 let photo = (r.image_url.clone(), r.has_photo);
                 view! {
                     <section class="account-section" aria-labelledby="edit-heading">
-                        <p><a href="/staff/rewards">"← All rewards"</a></p>
+                        <p><a href="/staff/rewards">{tr.t("catalog.edit.all_rewards")}</a></p>
                         <h1 id="edit-heading">{r.title.clone()}</h1>
-                        {move || saved().then(|| view! { <p class="form-success" role="status">"Saved."</p> })}
-                        {move || archived().then(|| view! { <p class="form-success" role="status">"Archived: it has left drops that have not opened."</p> })}
+                        {move || saved().then(|| view! { <p class="form-success" role="status">{tr.t("catalog.edit.saved")}</p> })}
+                        {move || archived().then(|| view! { <p class="form-success" role="status">{tr.t("catalog.edit.archived")}</p> })}
                         <RewardForm action=save reward=Some(r) />
                     </section>
                     <PhotoForm reward_id=rid image_url=photo.0 has_photo=photo.1 />
                     {(!is_archived).then(|| view! {
                         <section class="account-section" aria-labelledby="archive-heading">
-                            <h2 id="archive-heading">"Archive"</h2>
-                            <p class="hint">"Archived rewards leave drops that have not opened. Past drops and redemptions keep them."</p>
+                            <h2 id="archive-heading">{tr.t("catalog.edit.archive_heading")}</h2>
+                            <p class="hint">{tr.t("catalog.edit.archive_hint")}</p>
                             <ActionForm action=archive>
                                 <FormError error=archive_error />
                                 <input type="hidden" name="id" value=rid.to_string() />
-                                <button type="submit" class="button button-secondary">"Archive reward"</button>
+                                <button type="submit" class="button button-secondary">{tr.t("catalog.edit.archive_button")}</button>
                             </ActionForm>
                         </section>
                     })}
@@ -185,21 +197,22 @@ fn PhotoForm(reward_id: i64, image_url: String, has_photo: bool) -> impl IntoVie
             .and_then(|c| PhotoProblem::from_code(&c))
     };
     let saved = move || query.read().get("photo").as_deref() == Some("saved");
+    let tr = tr();
     view! {
         <section class="account-section" aria-labelledby="photo-heading">
-            <h2 id="photo-heading">"Picture"</h2>
+            <h2 id="photo-heading">{tr.t("catalog.photo.heading")}</h2>
             <img class="photo-preview" src=image_url width="320" height="200"
-                alt=if has_photo { "The current picture" } else { "The drawn illustration used until a picture is uploaded" } />
-            {move || saved().then(|| view! { <p class="form-success" role="status">"Picture saved. Members see it on the reward's card."</p> })}
+                alt=if has_photo { tr.t("catalog.photo.current_alt") } else { tr.t("catalog.photo.drawn_alt") } />
+            {move || saved().then(|| view! { <p class="form-success" role="status">{tr.t("catalog.photo.saved")}</p> })}
             <form method="post" action=format!("/staff/rewards/{reward_id}/photo") enctype="multipart/form-data">
                 <div class="field">
-                    <label for="photo">{if has_photo { "Replace the picture" } else { "Upload a picture" }}</label>
+                    <label for="photo">{if has_photo { tr.t("catalog.photo.replace") } else { tr.t("catalog.photo.choose") }}</label>
                     <input id="photo" name="photo" type="file" accept="image/png,image/jpeg,image/webp" required
                         aria-invalid=move || problem().is_some().then_some("true") aria-describedby="photo-hint photo-error" />
-                    <p class="hint" id="photo-hint">"PNG, JPEG or WebP, up to 1 MB. Shown 16:7 on phones and 8:5 on wider screens, cropped to fit."</p>
+                    <p class="hint" id="photo-hint">{tr.t("catalog.photo.hint")}</p>
                     {move || problem().map(|p| view! { <p class="field-error" id="photo-error" role="alert">{p.message()}</p> })}
                 </div>
-                <button type="submit" class="button button-secondary">"Upload picture"</button>
+                <button type="submit" class="button button-secondary">{tr.t("catalog.photo.upload")}</button>
             </form>
         </section>
     }

@@ -66,7 +66,7 @@ pub async fn reward(db: impl sqlx::PgExecutor<'_>, id: i64) -> Result<StaffRewar
     )
     .fetch_optional(db)
     .await?
-    .ok_or_else(|| AppError::not_found("That reward"))?
+    .ok_or_else(|| AppError::not_found(crate::domain::i18n::tr().t("catalog.the_reward")))?
     .try_into()
 }
 
@@ -103,9 +103,10 @@ pub async fn save(
         None => None,
     };
     let tier_error = |e: sqlx::Error| match violated_constraint(&e) {
-        Some("rewards_min_tier_fkey") => {
-            AppError::invalid("min_tier", "Choose one of the tiers, or none.")
-        }
+        Some("rewards_min_tier_fkey") => AppError::invalid(
+            "min_tier",
+            crate::domain::i18n::tr().t("catalog.invalid.tier"),
+        ),
         _ => e.into(),
     };
     // One statement for both: a new reward when there is no id, else the edit.
@@ -219,7 +220,10 @@ impl Photo {
 /// no more than the limit in memory.
 async fn photo_field(mut form: axum::extract::Multipart) -> Result<Vec<u8>, AppError> {
     let unreadable = |e: axum::extract::multipart::MultipartError| {
-        AppError::bad_request(format!("The upload could not be read: {}", e.body_text()))
+        AppError::bad_request(crate::domain::i18n::tr().f(
+            "catalog.invalid.upload_unreadable",
+            &[("detail", &e.body_text())],
+        ))
     };
     while let Some(mut field) = form.next_field().await.map_err(unreadable)? {
         if field.name() != Some("photo") {
@@ -254,8 +258,11 @@ pub async fn upload_photo(
     let form = match form {
         Ok(form) => form,
         Err(e) => {
-            return AppError::bad_request(format!("Send the picture as a file upload: {e}"))
-                .into_response();
+            return AppError::bad_request(crate::domain::i18n::tr().f(
+                "catalog.invalid.upload_not_multipart",
+                &[("detail", &e.to_string())],
+            ))
+            .into_response();
         }
     };
     let stored = match photo_field(form).await.map(Photo::parse) {
@@ -298,7 +305,9 @@ async fn store_photo(caller: &Staff, id: i64, photo: Photo) -> Result<(), AppErr
     .execute(&mut *tx)
     .await
     .map_err(|e| match violated_constraint(&e) {
-        Some("reward_images_reward_id_fkey") => AppError::not_found("That reward"),
+        Some("reward_images_reward_id_fkey") => {
+            AppError::not_found(crate::domain::i18n::tr().t("catalog.the_reward"))
+        }
         _ => e.into(),
     })?;
     audit(

@@ -44,23 +44,24 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Email, AppError> {
+        let tr = crate::domain::i18n::tr();
         let email = raw.trim().to_lowercase();
         let invalid = |why: &str| AppError::invalid("email", why);
         if email.is_empty() {
-            return Err(invalid("Enter your email address."));
+            return Err(invalid(tr.t("forms.email.empty")));
         }
         if email.len() > 254 {
-            return Err(invalid("That email address is too long."));
+            return Err(invalid(tr.t("forms.email.too_long")));
         }
         let Some((local, domain)) = email.split_once('@') else {
-            return Err(invalid("Enter an email address like name@example.com."));
+            return Err(invalid(tr.t("forms.email.malformed")));
         };
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains('@');
         if local.is_empty() || !domain_ok || email.chars().any(char::is_whitespace) {
-            return Err(invalid("Enter an email address like name@example.com."));
+            return Err(invalid(tr.t("forms.email.malformed")));
         }
         Ok(Email(email))
     }
@@ -86,17 +87,24 @@ impl NewPassword {
     pub const MAX: usize = 128;
 
     pub fn parse(field: &str, raw: String) -> Result<NewPassword, AppError> {
+        let tr = crate::domain::i18n::tr();
         let chars = raw.chars().count();
         if chars < Self::MIN {
             return Err(AppError::invalid(
                 field,
-                format!("Use at least {} characters for your password.", Self::MIN),
+                tr.f(
+                    "forms.password.too_short",
+                    &[("min", &tr.number(Self::MIN as i64))],
+                ),
             ));
         }
         if chars > Self::MAX {
             return Err(AppError::invalid(
                 field,
-                format!("Use at most {} characters for your password.", Self::MAX),
+                tr.f(
+                    "forms.password.too_long",
+                    &[("max", &tr.number(Self::MAX as i64))],
+                ),
             ));
         }
         Ok(NewPassword(raw))
@@ -118,15 +126,19 @@ pub const DISPLAY_NAME_MAX: usize = 80;
 
 /// A display name: what the portal calls the member.
 pub fn parse_display_name(raw: &str) -> Result<String, AppError> {
+    let tr = crate::domain::i18n::tr();
     let name = raw.trim();
     match name.chars().count() {
         0 => Err(AppError::invalid(
             "display_name",
-            "Enter the name we should call you.",
+            tr.t("forms.display_name.empty"),
         )),
         n if n > DISPLAY_NAME_MAX => Err(AppError::invalid(
             "display_name",
-            format!("Use at most {DISPLAY_NAME_MAX} characters for your name."),
+            tr.f(
+                "forms.display_name.too_long",
+                &[("max", &tr.number(DISPLAY_NAME_MAX as i64))],
+            ),
         )),
         _ => Ok(name.to_owned()),
     }
@@ -182,6 +194,16 @@ impl Tier {
 impl fmt::Display for Tier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
+    }
+}
+
+/// A role's code (`member`, `staff`, `admin`) as people read it.
+pub fn role_label(tr: crate::domain::i18n::Tr, code: &str) -> String {
+    match code {
+        "member" => tr.t("team.roles.member").to_owned(),
+        "staff" => tr.t("team.roles.staff").to_owned(),
+        "admin" => tr.t("team.roles.admin").to_owned(),
+        other => other.to_owned(),
     }
 }
 

@@ -45,27 +45,29 @@ impl Category {
         }
     }
 
-    /// The plural heading members see in the filter.
+    /// The plural heading members see in the filter, in the reader's language.
     pub fn label(self) -> &'static str {
+        let tr = crate::domain::i18n::tr();
         match self {
-            Category::Sample => "Samples",
-            Category::Experience => "Experiences",
-            Category::Service => "Services",
-            Category::Discount => "Discounts",
-            Category::FreeShipping => "Free shipping",
-            Category::Gift => "Gifts",
+            Category::Sample => tr.t("catalog.categories.sample.label"),
+            Category::Experience => tr.t("catalog.categories.experience.label"),
+            Category::Service => tr.t("catalog.categories.service.label"),
+            Category::Discount => tr.t("catalog.categories.discount.label"),
+            Category::FreeShipping => tr.t("catalog.categories.free_shipping.label"),
+            Category::Gift => tr.t("catalog.categories.gift.label"),
         }
     }
 
-    /// The singular label on a reward card.
+    /// The singular label on a reward card, in the reader's language.
     pub fn singular(self) -> &'static str {
+        let tr = crate::domain::i18n::tr();
         match self {
-            Category::Sample => "Sample",
-            Category::Experience => "Experience",
-            Category::Service => "Service",
-            Category::Discount => "Discount",
-            Category::FreeShipping => "Free shipping",
-            Category::Gift => "Gift",
+            Category::Sample => tr.t("catalog.categories.sample.singular"),
+            Category::Experience => tr.t("catalog.categories.experience.singular"),
+            Category::Service => tr.t("catalog.categories.service.singular"),
+            Category::Discount => tr.t("catalog.categories.discount.singular"),
+            Category::FreeShipping => tr.t("catalog.categories.free_shipping.singular"),
+            Category::Gift => tr.t("catalog.categories.gift.singular"),
         }
     }
 }

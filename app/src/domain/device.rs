@@ -2,7 +2,8 @@
 //! list of places they are signed in. Not for deciding anything: a User-Agent is whatever the
 //! browser says.
 
-/// Browser and system, or "Unknown browser" when neither is recognised.
+/// Browser and system, or "Unknown browser" when neither is recognised, in the reader's
+/// language (the description is kept with the session, so it is written as the member signed in).
 pub fn describe(user_agent: &str) -> String {
     let ua = user_agent;
     // Order matters: Edge and Opera say "Chrome" too, Chrome says "Safari", iPads say "Mac".
@@ -31,11 +32,12 @@ pub fn describe(user_agent: &str) -> String {
     .into_iter()
     .find(|(mark, _)| ua.contains(mark))
     .map(|(_, name)| name);
+    let tr = crate::domain::i18n::tr();
     match (browser, system) {
-        (Some(b), Some(s)) => format!("{b} on {s}"),
+        (Some(b), Some(s)) => tr.f("forms.device.browser_on", &[("browser", b), ("system", s)]),
         (Some(b), None) => b.to_owned(),
-        (None, Some(s)) => format!("A browser on {s}"),
-        (None, None) => "Unknown browser".to_owned(),
+        (None, Some(s)) => tr.f("forms.device.a_browser_on", &[("system", s)]),
+        (None, None) => tr.t("forms.device.unknown").to_owned(),
     }
 }
 

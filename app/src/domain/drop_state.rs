@@ -12,12 +12,14 @@ pub enum DropState {
 }
 
 impl DropState {
+    /// The state's name in the reader's language.
     pub fn label(self) -> &'static str {
+        let tr = crate::domain::i18n::tr();
         match self {
-            DropState::Scheduled => "Scheduled",
-            DropState::Live => "Live",
-            DropState::Ended => "Ended",
-            DropState::Cancelled => "Cancelled",
+            DropState::Scheduled => tr.t("drops.states.scheduled"),
+            DropState::Live => tr.t("drops.states.live"),
+            DropState::Ended => tr.t("drops.states.ended"),
+            DropState::Cancelled => tr.t("drops.states.cancelled"),
         }
     }
 }

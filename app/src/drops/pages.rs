@@ -3,19 +3,22 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{
-    CancelDrop, CreateSchedule, DropCalendar, RemoveDropItem, SCHEDULE_TITLE_MAX, SaveDrop,
-    SaveDropItem, StaffDrop, StaffDropDetail, get_drop_calendar, get_staff_drop, preview_schedule,
+    CancelDrop, CreateSchedule, DropCalendar, RemoveDropItem, SCHEDULE_AHEAD, SCHEDULE_TITLE_MAX,
+    SaveDrop, SaveDropItem, StaffDrop, StaffDropDetail, get_drop_calendar, get_staff_drop,
+    preview_schedule,
 };
 use crate::domain::account::Tier;
 use crate::domain::drop_state::DropState;
+use crate::domain::i18n::tr;
 use crate::kit::page::refused;
+use crate::kit::page::{points_short, staff_title};
 use crate::kit::params::use_id;
 use crate::kit::{
     FieldError, FormError, Loaded, TextField, TierSelect, action_error, field_invalid,
 };
 
 fn loading() -> impl IntoView {
-    view! { <p class="loading" role="status">"Loading…"</p> }
+    view! { <p class="loading" role="status">{tr().t("kit.loading")}</p> }
 }
 
 fn state_badge(state: DropState) -> impl IntoView {
@@ -37,11 +40,12 @@ pub fn StaffDropsPage() -> impl IntoView {
         |(view, date)| get_drop_calendar(view, date),
     );
     let created = move || query.read().get("created");
+    let tr = tr();
     view! {
-        <Title text="Drops · Staff · Rewards Bazaar" />
+        <Title text=staff_title(tr, Some(tr.t("drops.title"))) />
         <Loaded data=calendar on_error=refused let:c>
             {move || created().map(|n| view! {
-                <p class="form-success" role="status">{format!("Schedule saved: {n} drops created. Open each to add rewards.")}</p>
+                <p class="form-success" role="status">{tr.count("drops.schedule_saved", n.trim().parse().unwrap_or(0), &[])}</p>
             })}
             <CalendarView calendar=c.clone() />
             <NewDrop calendar=c />
@@ -66,22 +70,23 @@ fn CalendarView(calendar: DropCalendar) -> impl IntoView {
         .find(|d| d.in_range)
         .map(|d| d.date.clone())
         .unwrap_or_default();
+    let tr = tr();
     view! {
         <section class="account-section" aria-labelledby="drops-heading">
-            <p><a href="/staff">"← Staff console"</a></p>
-            <h1 id="drops-heading">"Drops"</h1>
-            <p class="hint">{format!("Times in {}, the store's time zone.", calendar.zone)}</p>
-            <nav class="calendar-nav" aria-label="Calendar period">
-                <a href=format!("/staff/drops?{}", calendar.previous) rel="prev">"← Earlier"</a>
+            <p><a href="/staff">{tr.t("drops.back_to_staff")}</a></p>
+            <h1 id="drops-heading">{tr.t("drops.title")}</h1>
+            <p class="hint">{tr.f("drops.calendar.times_in", &[("zone", &calendar.zone)])}</p>
+            <nav class="calendar-nav" aria-label=tr.t("drops.calendar.period")>
+                <a href=format!("/staff/drops?{}", calendar.previous) rel="prev">{tr.t("drops.calendar.earlier")}</a>
                 <h2 class="calendar-title" aria-live="polite">{calendar.title.clone()}</h2>
-                <a href=format!("/staff/drops?{}", calendar.next) rel="next">"Later →"</a>
+                <a href=format!("/staff/drops?{}", calendar.next) rel="next">{tr.t("drops.calendar.later")}</a>
             </nav>
             <p class="calendar-views">
-                <a href=format!("/staff/drops?view=week&date={anchor_date}") aria-current=(!calendar.month_view).then_some("page")>"Week"</a>
+                <a href=format!("/staff/drops?view=week&date={anchor_date}") aria-current=(!calendar.month_view).then_some("page")>{tr.t("drops.calendar.week")}</a>
                 " · "
-                <a href=format!("/staff/drops?view=month&date={anchor_date}") aria-current=calendar.month_view.then_some("page")>"Month"</a>
+                <a href=format!("/staff/drops?view=month&date={anchor_date}") aria-current=calendar.month_view.then_some("page")>{tr.t("drops.calendar.month")}</a>
                 " · "
-                <a href=schedule_link>"New recurring schedule"</a>
+                <a href=schedule_link>{tr.t("drops.calendar.new_schedule")}</a>
             </p>
             <ol class=grid_class role="list">
                 {calendar.days.into_iter().map(|day| {
@@ -131,17 +136,18 @@ fn CalendarDrop(drop: StaffDrop) -> impl IntoView {
 fn NewDrop(calendar: DropCalendar) -> impl IntoView {
     let save = ServerAction::<SaveDrop>::new();
     let error = action_error(save);
+    let tr = tr();
     view! {
         <section class="account-section" aria-labelledby="new-drop-heading">
-            <h2 id="new-drop-heading">"Schedule a one-off drop"</h2>
+            <h2 id="new-drop-heading">{tr.t("drops.new.heading")}</h2>
             <ActionForm action=save>
                 <FormError error />
-                <TextField error field="title" label="Title" required=true />
-                <TextField error field="starts_at" label="Starts" kind="datetime-local" required=true
-                    min=calendar.now_input.clone() hint="In the store's time zone." />
-                <TextField error field="ends_at" label="Ends" kind="datetime-local" required=true
+                <TextField error field="title" label=tr.t("drops.form.title") required=true />
+                <TextField error field="starts_at" label=tr.t("drops.form.starts") kind="datetime-local" required=true
+                    min=calendar.now_input.clone() hint=tr.t("drops.new.starts_hint") />
+                <TextField error field="ends_at" label=tr.t("drops.form.ends") kind="datetime-local" required=true
                     min=calendar.now_input />
-                <button type="submit" class="button" disabled=move || save.pending().get()>"Schedule drop"</button>
+                <button type="submit" class="button" disabled=move || save.pending().get()>{tr.t("drops.new.submit")}</button>
             </ActionForm>
         </section>
     }
@@ -157,22 +163,22 @@ pub fn StaffDropPage() -> impl IntoView {
         move || (id.get(), search.get()),
         |(id, _)| get_staff_drop(id),
     );
+    let tr = tr();
     let notice = move || {
         let q = query.read();
         if q.get("saved").is_some() {
-            Some("Drop saved.".to_owned())
+            Some(tr.t("drops.notice.saved").to_owned())
         } else if q.get("item_saved").is_some() {
-            Some("Reward saved in this drop.".to_owned())
+            Some(tr.t("drops.notice.item_saved").to_owned())
         } else if q.get("item_removed").is_some() {
-            Some("Reward taken out of this drop.".to_owned())
+            Some(tr.t("drops.notice.item_removed").to_owned())
         } else {
-            q.get("cancelled").map(|n| {
-                format!("Drop cancelled. Members told (they had asked for a reminder): {n}.")
-            })
+            q.get("cancelled")
+                .map(|n| tr.f("drops.notice.cancelled", &[("n", &n)]))
         }
     };
     view! {
-        <Title text="Drop · Staff · Rewards Bazaar" />
+        <Title text=staff_title(tr, Some(tr.t("drops.drop"))) />
         <Loaded data=detail on_error=refused let:d>
             {move || notice().map(|n| view! { <p class="form-success" role="status">{n}</p> })}
             <DropDetail detail=d />
@@ -185,14 +191,21 @@ fn DropDetail(detail: StaffDropDetail) -> impl IntoView {
     let d = detail.drop.clone();
     let id = d.id;
     let editable = detail.editable;
+    let tr = tr();
+    let totals = format!(
+        "{} · {} · {}",
+        tr.count("drops.detail.rewards", d.items, &[]),
+        tr.count("drops.detail.units", d.units, &[]),
+        tr.count("drops.detail.redeemed", d.redeemed, &[]),
+    );
     view! {
         <section class="account-section" aria-labelledby="drop-heading">
-            <p><a href="/staff/drops">"← Drops"</a></p>
+            <p><a href="/staff/drops">{tr.t("drops.back_to_drops")}</a></p>
             <h1 id="drop-heading">{d.title.clone()}</h1>
             <p>{state_badge(d.state)}" "{format!("{} – {}", d.starts_label, d.ends_label)}</p>
-            {d.schedule.clone().map(|s| view! { <p class="hint">{format!("From the schedule: {s}")}</p> })}
-            <p>{format!("{} rewards · {} units · {} redeemed", d.items, d.units, d.redeemed)}</p>
-            <p><a class="button button-secondary" href=format!("/staff/drops/{id}/report")>"Post-drop report"</a></p>
+            {d.schedule.clone().map(|s| view! { <p class="hint">{tr.f("drops.detail.from_schedule", &[("schedule", &s)])}</p> })}
+            <p>{totals}</p>
+            <p><a class="button button-secondary" href=format!("/staff/drops/{id}/report")>{tr.t("drops.detail.report")}</a></p>
         </section>
         <DropItems detail=detail.clone() />
         {editable.then(|| view! {
@@ -210,11 +223,12 @@ fn DropItems(detail: StaffDropDetail) -> impl IntoView {
     let drop_id = detail.drop.id;
     let editable = detail.editable;
     let empty = detail.items.is_empty();
+    let tr = tr();
     view! {
         <section class="account-section" aria-labelledby="items-heading">
-            <h2 id="items-heading">"Rewards in this drop"</h2>
+            <h2 id="items-heading">{tr.t("drops.items.heading")}</h2>
             <FormError error />
-            {empty.then(|| view! { <p class="empty-state">"No rewards yet. Add one below."</p> })}
+            {empty.then(|| view! { <p class="empty-state">{tr.t("drops.items.empty")}</p> })}
             <ul class="history" role="list">
                 {detail.items.into_iter().map(|item| {
                     let title = item.title.clone();
@@ -223,8 +237,13 @@ fn DropItems(detail: StaffDropDetail) -> impl IntoView {
                             <div>
                                 <p class="history-reason">{item.title}</p>
                                 <p class="history-meta">{format!(
-                                    "{} of {} left · {} · up to {} per member{}",
-                                    item.remaining, item.quantity, item.points_cost, item.per_member_limit,
+                                    "{}{}",
+                                    tr.f("drops.items.meta", &[
+                                        ("remaining", &tr.number(item.remaining.into())),
+                                        ("quantity", &tr.number(item.quantity.into())),
+                                        ("cost", &points_short(tr, item.points_cost)),
+                                        ("limit", &tr.number(item.per_member_limit.into())),
+                                    ]),
                                     item.early_access.map(|e| format!(" · {e}")).unwrap_or_default()
                                 )}</p>
                             </div>
@@ -232,7 +251,7 @@ fn DropItems(detail: StaffDropDetail) -> impl IntoView {
                                 <ActionForm action=remove>
                                     <input type="hidden" name="drop_id" value=drop_id.to_string() />
                                     <input type="hidden" name="item_id" value=item.id.to_string() />
-                                    <button type="submit" class="button button-small" aria-label=format!("Remove {title}")>"Remove"</button>
+                                    <button type="submit" class="button button-small" aria-label=tr.f("drops.items.remove_label", &[("reward", &title)])>{tr.t("drops.items.remove")}</button>
                                 </ActionForm>
                             })}
                         </li>
@@ -247,17 +266,18 @@ fn DropItems(detail: StaffDropDetail) -> impl IntoView {
 fn EditDrop(detail: StaffDropDetail) -> impl IntoView {
     let save = ServerAction::<SaveDrop>::new();
     let error = action_error(save);
+    let tr = tr();
     view! {
         <section class="account-section" aria-labelledby="edit-drop-heading">
-            <h2 id="edit-drop-heading">"Change the drop"</h2>
-            <p class="hint">{format!("Until it opens. Times in {}.", detail.zone)}</p>
+            <h2 id="edit-drop-heading">{tr.t("drops.edit.heading")}</h2>
+            <p class="hint">{tr.f("drops.edit.hint", &[("zone", &detail.zone)])}</p>
             <ActionForm action=save>
                 <FormError error />
                 <input type="hidden" name="id" value=detail.drop.id.to_string() />
-                <TextField error field="title" label="Title" value=detail.drop.title.clone() required=true />
-                <TextField error field="starts_at" label="Starts" kind="datetime-local" value=detail.starts_input.clone() required=true />
-                <TextField error field="ends_at" label="Ends" kind="datetime-local" value=detail.ends_input.clone() required=true />
-                <button type="submit" class="button" disabled=move || save.pending().get()>"Save changes"</button>
+                <TextField error field="title" label=tr.t("drops.form.title") value=detail.drop.title.clone() required=true />
+                <TextField error field="starts_at" label=tr.t("drops.form.starts") kind="datetime-local" value=detail.starts_input.clone() required=true />
+                <TextField error field="ends_at" label=tr.t("drops.form.ends") kind="datetime-local" value=detail.ends_input.clone() required=true />
+                <button type="submit" class="button" disabled=move || save.pending().get()>{tr.t("drops.edit.submit")}</button>
             </ActionForm>
         </section>
     }
@@ -267,30 +287,31 @@ fn EditDrop(detail: StaffDropDetail) -> impl IntoView {
 fn AddItem(detail: StaffDropDetail) -> impl IntoView {
     let save = ServerAction::<SaveDropItem>::new();
     let error = action_error(save);
+    let tr = tr();
     view! {
         <section class="account-section" aria-labelledby="add-item-heading">
-            <h2 id="add-item-heading">"Add or change a reward"</h2>
-            <p class="hint">"Choosing a reward already in the drop changes it."</p>
+            <h2 id="add-item-heading">{tr.t("drops.add_item.heading")}</h2>
+            <p class="hint">{tr.t("drops.add_item.hint")}</p>
             <ActionForm action=save>
                 <FormError error />
                 <input type="hidden" name="drop_id" value=detail.drop.id.to_string() />
                 <div class="field">
-                    <label for="reward_id">"Reward"</label>
+                    <label for="reward_id">{tr.t("drops.add_item.reward")}</label>
                     <select id="reward_id" name="reward_id" required aria-invalid=field_invalid(error, "reward_id") aria-describedby="reward_id-error">
-                        <option value="">"Choose a reward"</option>
+                        <option value="">{tr.t("drops.add_item.choose")}</option>
                         {detail.choices.into_iter().map(|c| view! {
-                            <option value=c.id.to_string()>{format!("{} ({})", c.title, c.points_cost)}</option>
+                            <option value=c.id.to_string()>{tr.f("drops.add_item.choice", &[("reward", &c.title), ("cost", &points_short(tr, c.points_cost))])}</option>
                         }).collect_view()}
                     </select>
                     <FieldError error field="reward_id" id="reward_id-error" />
                 </div>
-                <TextField error field="quantity" label="Quantity" inputmode="numeric" required=true />
-                <TextField error field="per_member_limit" label="Most per member" inputmode="numeric" value="1" required=true />
-                <TextField error field="points_cost" label="Cost in points" inputmode="numeric" hint="Leave empty for the reward's usual cost." />
-                <TierSelect error field="early_access_tier" label="Early access" none="None"
-                    describe=|t| if t == Tier::Gold { "Gold" } else { "Silver and Gold" } />
-                <TextField error field="early_access_minutes" label="Minutes early" inputmode="numeric" />
-                <button type="submit" class="button" disabled=move || save.pending().get()>"Save reward in drop"</button>
+                <TextField error field="quantity" label=tr.t("drops.add_item.quantity") inputmode="numeric" required=true />
+                <TextField error field="per_member_limit" label=tr.t("drops.add_item.limit") inputmode="numeric" value="1" required=true />
+                <TextField error field="points_cost" label=tr.t("drops.add_item.cost") inputmode="numeric" hint=tr.t("drops.add_item.cost_hint") />
+                <TierSelect error field="early_access_tier" label=tr.t("drops.add_item.early_access") none=tr.t("drops.add_item.none")
+                    describe=|t| if t == Tier::Gold { Tier::Gold.name() } else { crate::domain::i18n::tr().t("drops.add_item.silver_and_gold") } />
+                <TextField error field="early_access_minutes" label=tr.t("drops.add_item.minutes_early") inputmode="numeric" />
+                <button type="submit" class="button" disabled=move || save.pending().get()>{tr.t("drops.add_item.submit")}</button>
             </ActionForm>
         </section>
     }
@@ -300,27 +321,29 @@ fn AddItem(detail: StaffDropDetail) -> impl IntoView {
 fn CancelDropForm(id: i64) -> impl IntoView {
     let cancel = ServerAction::<CancelDrop>::new();
     let error = action_error(cancel);
+    let tr = tr();
     view! {
         <section class="account-section" aria-labelledby="cancel-drop-heading">
-            <h2 id="cancel-drop-heading">"Cancel the drop"</h2>
-            <p class="hint">"Members who asked for a reminder are told. This cannot be undone."</p>
+            <h2 id="cancel-drop-heading">{tr.t("drops.cancel.heading")}</h2>
+            <p class="hint">{tr.t("drops.cancel.hint")}</p>
             <ActionForm action=cancel>
                 <FormError error />
                 <input type="hidden" name="id" value=id.to_string() />
-                <button type="submit" class="button button-secondary">"Cancel this drop"</button>
+                <button type="submit" class="button button-secondary">{tr.t("drops.cancel.submit")}</button>
             </ActionForm>
         </section>
     }
 }
 
+/// Each weekday's slug and the catalog key of its name.
 const WEEKDAYS: [(&str, &str); 7] = [
-    ("mon", "Monday"),
-    ("tue", "Tuesday"),
-    ("wed", "Wednesday"),
-    ("thu", "Thursday"),
-    ("fri", "Friday"),
-    ("sat", "Saturday"),
-    ("sun", "Sunday"),
+    ("mon", "drops.weekday.mon"),
+    ("tue", "drops.weekday.tue"),
+    ("wed", "drops.weekday.wed"),
+    ("thu", "drops.weekday.thu"),
+    ("fri", "drops.weekday.fri"),
+    ("sat", "drops.weekday.sat"),
+    ("sun", "drops.weekday.sun"),
 ];
 
 /// `/staff/drops/schedule`: a weekly rule, previewed (a plain GET form, so it works before the
@@ -346,44 +369,45 @@ pub fn StaffSchedulePage() -> impl IntoView {
     let create = ServerAction::<CreateSchedule>::new();
     let create_error = action_error(create);
     let checked = days.get_untracked();
+    let tr = tr();
     view! {
-        <Title text="New schedule · Staff · Rewards Bazaar" />
+        <Title text=staff_title(tr, Some(tr.t("drops.schedule.title"))) />
         <section class="account-section" aria-labelledby="schedule-heading">
-            <p><a href="/staff/drops">"← Drops"</a></p>
-            <h1 id="schedule-heading">"New recurring schedule"</h1>
+            <p><a href="/staff/drops">{tr.t("drops.back_to_drops")}</a></p>
+            <h1 id="schedule-heading">{tr.t("drops.calendar.new_schedule")}</h1>
             <form method="get" action="/staff/drops/schedule">
                 <div class="field">
-                    <label for="title">"Title"</label>
+                    <label for="title">{tr.t("drops.form.title")}</label>
                     <input id="title" name="title" required maxlength=SCHEDULE_TITLE_MAX.to_string() value=value("title")
                         aria-invalid=field_invalid(create_error, "title") aria-describedby="title-error" />
                     <FieldError error=create_error field="title" id="title-error" />
                 </div>
                 <fieldset class="field weekdays">
-                    <legend>"Weekdays"</legend>
+                    <legend>{tr.t("drops.schedule.weekdays")}</legend>
                     {WEEKDAYS.into_iter().map(|(slug, name)| view! {
                         <label class="checkbox">
                             <input type="checkbox" name="day" value=slug checked=checked.split(',').any(|d| d == slug) />
-                            " "{name}
+                            " "{tr.t(name)}
                         </label>
                     }).collect_view()}
                 </fieldset>
                 <div class="field">
-                    <label for="time">"Time"</label>
+                    <label for="time">{tr.t("drops.schedule.time")}</label>
                     <input id="time" name="time" type="time" required value=value("time") />
                 </div>
                 <div class="field">
-                    <label for="zone">"Time zone"</label>
+                    <label for="zone">{tr.t("drops.schedule.zone")}</label>
                     <input id="zone" name="zone" required value=value("zone") aria-describedby="zone-hint" />
-                    <p class="hint" id="zone-hint">"An IANA name, e.g. America/Mexico_City or Europe/Madrid."</p>
+                    <p class="hint" id="zone-hint">{tr.t("drops.schedule.zone_hint")}</p>
                 </div>
                 <div class="field">
-                    <label for="hours">"Open for (hours)"</label>
+                    <label for="hours">{tr.t("drops.schedule.hours")}</label>
                     <input id="hours" name="hours" inputmode="numeric" required
                         value=Some(value("hours")).filter(|h| !h.is_empty()).unwrap_or_else(|| "48".into())
                         aria-invalid=field_invalid(create_error, "hours") aria-describedby="hours-error" />
                     <FieldError error=create_error field="hours" id="hours-error" />
                 </div>
-                <button type="submit" class="button button-secondary">"Preview"</button>
+                <button type="submit" class="button button-secondary">{tr.t("drops.schedule.preview")}</button>
             </form>
         </section>
         <Show when=asked>
@@ -394,7 +418,7 @@ pub fn StaffSchedulePage() -> impl IntoView {
                             let (days, time, zone) = rule.get_untracked();
                             view! {
                                 <section class="account-section" aria-labelledby="preview-heading">
-                                    <h2 id="preview-heading">"Next 8 drops"</h2>
+                                    <h2 id="preview-heading">{tr.count("drops.schedule.next", SCHEDULE_AHEAD as i64, &[])}</h2>
                                     <p>{p.rule}</p>
                                     <ol class="occurrences">
                                         {p.occurrences.into_iter().map(|o| view! { <li>{o}</li> }).collect_view()}
@@ -406,7 +430,7 @@ pub fn StaffSchedulePage() -> impl IntoView {
                                         <input type="hidden" name="time" value=time />
                                         <input type="hidden" name="zone" value=zone />
                                         <input type="hidden" name="hours" value=value("hours") />
-                                        <button type="submit" class="button" disabled=move || create.pending().get()>"Create these 8 drops"</button>
+                                        <button type="submit" class="button" disabled=move || create.pending().get()>{tr.count("drops.schedule.create", SCHEDULE_AHEAD as i64, &[])}</button>
                                     </ActionForm>
                                 </section>
                             }

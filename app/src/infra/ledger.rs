@@ -83,7 +83,7 @@ pub async fn lock_balance(conn: &mut PgConnection, account_id: i64) -> Result<i6
     )
     .fetch_optional(conn)
     .await?
-    .ok_or_else(|| AppError::not_found("That member"))
+    .ok_or_else(|| AppError::not_found(crate::domain::i18n::tr().t("forms.the_member")))
 }
 
 /// How long earned points last, from the store's settings.

@@ -19,11 +19,10 @@ impl Store {
     }
 }
 
-/// `Store::format_time` for code that has only the zone (read along with other rows).
+/// `Store::format_time` for code that has only the zone (read along with other rows), in the
+/// reader's language: `Tue 24 Nov, 09:00 EST`, `mar 24 nov, 09:00 EST`.
 pub fn format_time(zone: Tz, at: DateTime<Utc>) -> String {
-    at.with_timezone(&zone)
-        .format("%a %-d %b, %H:%M %Z")
-        .to_string()
+    crate::domain::i18n::format_date(crate::domain::i18n::tr().locale(), zone, at)
 }
 
 pub async fn load(db: impl PgExecutor<'_>) -> Result<Store, AppError> {

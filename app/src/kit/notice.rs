@@ -6,15 +6,17 @@ use leptos_meta::Title;
 
 use super::page_status::{set_error_status, set_page_status};
 use crate::AppError;
+use crate::domain::i18n::tr;
 
 /// A message for something that went wrong, with a way back.
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
     set_error_status(&error);
+    let tr = tr();
     view! {
         <div class="notice notice-error" role="alert">
             <p>{error.to_string()}</p>
-            <p><a href="/">"Back to the bazaar"</a></p>
+            <p><a href="/">{tr.t("kit.back_to_bazaar")}</a></p>
         </div>
     }
 }
@@ -22,11 +24,12 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
 #[component]
 pub fn NotFound() -> impl IntoView {
     set_page_status(404);
+    let tr = tr();
     view! {
-        <Title text="Not found · Rewards Bazaar" />
+        <Title text=format!("{} · {}", tr.t("kit.not_found.title"), tr.t("shell.brand")) />
         <div class="notice">
-            <h1>"We couldn't find that page"</h1>
-            <p><a href="/">"Go to the bazaar"</a></p>
+            <h1>{tr.t("kit.not_found.heading")}</h1>
+            <p><a href="/">{tr.t("kit.not_found.go_to_bazaar")}</a></p>
         </div>
     }
 }
@@ -37,10 +40,11 @@ pub fn Refused(error: AppError) -> impl IntoView {
     match error {
         AppError::Unauthenticated => {
             set_page_status(401);
+            let tr = tr();
             view! {
                 <div class="notice">
-                    <h1>"Staff sign-in"</h1>
-                    <p><a class="button" href="/sign-in?next=/staff">"Sign in"</a></p>
+                    <h1>{tr.t("kit.refused.staff_sign_in")}</h1>
+                    <p><a class="button" href="/sign-in?next=/staff">{tr.t("kit.sign_in")}</a></p>
                 </div>
             }
             .into_any()

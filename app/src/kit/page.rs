@@ -22,7 +22,7 @@ use crate::domain::wire::Wire;
 pub fn Loaded<T, F, V>(
     data: Resource<Result<T, AppError>, Wire>,
     children: F,
-    #[prop(default = "Loading…")] loading: &'static str,
+    #[prop(default = crate::domain::i18n::tr().t("kit.loading"))] loading: &'static str,
     #[prop(default = error_notice)] on_error: fn(AppError) -> AnyView,
     #[prop(optional, into)] signed_out: Option<ViewFn>,
 ) -> impl IntoView
@@ -63,4 +63,21 @@ pub fn error_notice(error: AppError) -> AnyView {
 /// The notice for a staff page: staff sign-in for a visitor, else what went wrong.
 pub fn refused(error: AppError) -> AnyView {
     view! { <Refused error /> }.into_any()
+}
+
+/// A staff page's title: "Rewards · Staff · Rewards Bazaar" (`None`: "Staff · Rewards Bazaar").
+pub fn staff_title(tr: crate::domain::i18n::Tr, page: Option<&'static str>) -> String {
+    let staff = format!("{} · {}", tr.t("catalog.staff"), tr.t("shell.brand"));
+    match page {
+        Some(page) => format!("{page} · {staff}"),
+        None => staff,
+    }
+}
+
+/// Points as the staff lists show them: "1,250 pts".
+pub fn points_short(tr: crate::domain::i18n::Tr, points: crate::domain::points::Points) -> String {
+    tr.f(
+        "catalog.points_short",
+        &[("points", &tr.number(points.get()))],
+    )
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppError;
 use crate::account::HistoryLine;
+use crate::domain::i18n::tr;
 use crate::domain::points::Points;
 
 pub use pages::{MemberCarePage, MemberSearchPage};
@@ -53,37 +54,44 @@ pub struct Adjustment {
 
 impl Adjustment {
     pub fn parse(points: &str, reason: &str) -> Result<Adjustment, AppError> {
+        let tr = tr();
         let cleaned: String = points
             .trim()
             .chars()
             .filter(|c| !matches!(c, ',' | ' ' | '+'))
             .collect();
-        let points: i64 = cleaned.parse().map_err(|_| {
-            AppError::invalid(
-                "points",
-                "Enter the points to add or take away as a whole number, e.g. 500 or -200.",
-            )
-        })?;
+        let points: i64 = cleaned
+            .parse()
+            .map_err(|_| AppError::invalid("points", tr.t("member_care.adjust.not_a_number")))?;
         if points == 0 {
-            return Err(AppError::invalid("points", "Enter a number other than 0."));
+            return Err(AppError::invalid(
+                "points",
+                tr.t("member_care.adjust.not_zero"),
+            ));
         }
         if points.abs() > 1_000_000 {
             return Err(AppError::invalid(
                 "points",
-                "Adjust by at most 1,000,000 points at a time.",
+                tr.f(
+                    "member_care.adjust.too_many",
+                    &[("most", &tr.number(1_000_000))],
+                ),
             ));
         }
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(AppError::invalid(
                 "reason",
-                "Give a reason: the member sees it in their points history.",
+                tr.t("member_care.adjust.no_reason"),
             ));
         }
         if reason.chars().count() > 200 {
             return Err(AppError::invalid(
                 "reason",
-                "Keep the reason to 200 characters.",
+                tr.f(
+                    "member_care.adjust.reason_too_long",
+                    &[("most", &tr.number(200))],
+                ),
             ));
         }
         Ok(Adjustment {

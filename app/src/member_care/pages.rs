@@ -3,9 +3,29 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{AdjustPoints, CancelForMember, MemberCare, get_member_care, search_members};
+use crate::domain::account::Tier;
+use crate::domain::account::role_label;
+use crate::domain::i18n::{Tr, tr};
 use crate::kit::page::refused;
 use crate::kit::params::use_id;
 use crate::kit::{FieldError, FormError, Loaded, TextField, action_error, field_invalid};
+
+/// A tier's name from the database ("Gold") in the reader's language.
+fn tier_label(tr: Tr, name: &str) -> String {
+    Tier::parse_name(name).map_or_else(|| name.to_owned(), |t| t.label(tr).to_owned())
+}
+
+/// A ledger entry's kind (`earn`, `redeem`, …) as staff read it.
+fn kind_label(tr: Tr, kind: &str) -> String {
+    match kind {
+        "earn" => tr.t("member_care.kinds.earn").to_owned(),
+        "redeem" => tr.t("member_care.kinds.redeem").to_owned(),
+        "refund" => tr.t("member_care.kinds.refund").to_owned(),
+        "adjust" => tr.t("member_care.kinds.adjust").to_owned(),
+        "expire" => tr.t("member_care.kinds.expire").to_owned(),
+        other => other.to_owned(),
+    }
+}
 
 /// `/staff/members?q=…`
 #[component]
@@ -13,21 +33,22 @@ pub fn MemberSearchPage() -> impl IntoView {
     let query = use_query_map();
     let q = Memo::new(move |_| query.read().get("q"));
     let found = crate::domain::wire::resource(move || q.get(), search_members);
+    let tr = tr();
     view! {
-        <Title text="Members · Staff · Rewards Bazaar" />
+        <Title text=tr.f("member_care.search.page_title", &[("brand", tr.t("shell.brand"))]) />
         <section class="account-section" aria-labelledby="members-heading">
-            <p><a href="/staff">"← Staff console"</a></p>
-            <h1 id="members-heading">"Members"</h1>
+            <p><a href="/staff">{tr.t("member_care.back_to_console")}</a></p>
+            <h1 id="members-heading">{tr.t("member_care.search.heading")}</h1>
             <form method="get" action="/staff/members" role="search" class="inline-form">
-                <label for="q">"Email or name"</label>
+                <label for="q">{tr.t("member_care.search.label")}</label>
                 <input id="q" name="q" type="search" value=q.get_untracked().unwrap_or_default() />
-                <button type="submit" class="button button-small-solid">"Search"</button>
+                <button type="submit" class="button button-small-solid">{tr.t("member_care.search.submit")}</button>
             </form>
             <Loaded data=found on_error=refused let:list>
                 {if list.is_empty() {
                     let asked = q.get_untracked().is_some_and(|q| !q.trim().is_empty());
                     view! {
-                        <p class="empty-state">{if asked { "No member matches." } else { "Search by email or name." }}</p>
+                        <p class="empty-state">{if asked { tr.t("member_care.search.no_match") } else { tr.t("member_care.search.prompt") }}</p>
                     }
                     .into_any()
                 } else {
@@ -37,7 +58,7 @@ pub fn MemberSearchPage() -> impl IntoView {
                                 <li class="history-line">
                                     <div>
                                         <p class="history-reason"><a href=format!("/staff/members/{}", m.id)>{m.email}</a></p>
-                                        <p class="history-meta">{format!("{} · {} · {}", m.display_name, m.tier, m.balance)}</p>
+                                        <p class="history-meta">{format!("{} · {} · {}", m.display_name, tier_label(tr, &m.tier), tr.points(m.balance))}</p>
                                     </div>
                                 </li>
                             }).collect_view()}
@@ -60,18 +81,19 @@ pub fn MemberCarePage() -> impl IntoView {
         move || (id.get(), search.get()),
         |(id, _)| get_member_care(id),
     );
+    let tr = tr();
     let notice = move || {
         let q = query.read();
         if q.get("adjusted").is_some() {
-            Some("Points adjusted.")
+            Some(tr.t("member_care.member.adjusted"))
         } else if q.get("cancelled").is_some() {
-            Some("Redemption cancelled: points and stock returned.")
+            Some(tr.t("member_care.member.cancelled"))
         } else {
             None
         }
     };
     view! {
-        <Title text="Member · Staff · Rewards Bazaar" />
+        <Title text=tr.f("member_care.member.page_title", &[("brand", tr.t("shell.brand"))]) />
         <Loaded data=member on_error=refused let:m>
             {move || notice().map(|n| view! { <p class="form-success" role="status">{n}</p> })}
             <Member member=m />
@@ -93,45 +115,59 @@ fn Member(member: MemberCare) -> impl IntoView {
         .filter(|r| !r.cancelled)
         .cloned()
         .collect();
+    let tr = tr();
+    let summary = tr.f(
+        "member_care.member.summary",
+        &[
+            ("email", &member.email),
+            ("tier", &tier_label(tr, &member.tier)),
+            ("role", &role_label(tr, &member.role)),
+            ("joined", &member.joined),
+        ],
+    );
+    let balance = tr.f(
+        "member_care.member.balance",
+        &[("points", &tr.points(member.balance))],
+    );
     view! {
         <section class="account-section" aria-labelledby="member-heading">
-            <p><a href="/staff/members">"← Members"</a></p>
+            <p><a href="/staff/members">{tr.t("member_care.member.back")}</a></p>
             <h1 id="member-heading">{member.display_name.clone()}</h1>
-            <p>{format!("{} · {} · {} · joined {}", member.email, member.tier, member.role, member.joined)}</p>
-            <p class="balance-figure">{format!("Balance: {}", member.balance)}</p>
+            <p>{summary}</p>
+            <p class="balance-figure">{balance}</p>
         </section>
         <section class="account-section" aria-labelledby="adjust-heading">
-            <h2 id="adjust-heading">"Adjust points"</h2>
+            <h2 id="adjust-heading">{tr.t("member_care.adjust.heading")}</h2>
             <ActionForm action=adjust>
                 <FormError error=adjust_error />
                 <input type="hidden" name="member_id" value=id.clone() />
-                <TextField error=adjust_error field="points" label="Points" required=true
-                    hint="Positive adds points, negative (e.g. -200) takes them away." />
-                <TextField error=adjust_error field="reason" label="Reason" required=true
-                    hint="The member sees this in their points history." />
-                <button type="submit" class="button" disabled=move || adjust.pending().get()>"Adjust points"</button>
+                <TextField error=adjust_error field="points" label=tr.t("member_care.adjust.points") required=true
+                    hint=tr.t("member_care.adjust.points_hint") />
+                <TextField error=adjust_error field="reason" label=tr.t("member_care.adjust.reason") required=true
+                    hint=tr.t("member_care.adjust.reason_hint") />
+                <button type="submit" class="button" disabled=move || adjust.pending().get()>{tr.t("member_care.adjust.submit")}</button>
             </ActionForm>
         </section>
         <section class="account-section" aria-labelledby="member-redemptions-heading">
-            <h2 id="member-redemptions-heading">"Redemptions"</h2>
-            {member.redemptions.is_empty().then(|| view! { <p class="empty-state">"No redemptions yet."</p> })}
+            <h2 id="member-redemptions-heading">{tr.t("member_care.redemptions.heading")}</h2>
+            {member.redemptions.is_empty().then(|| view! { <p class="empty-state">{tr.t("member_care.redemptions.empty")}</p> })}
             <ul class="history" role="list">
                 {member.redemptions.into_iter().map(|r| view! {
                     <li class="history-line">
                         <div>
                             <p class="history-reason">{r.reward}</p>
-                            <p class="history-meta">{format!("{} · {} · {}{}", r.code, r.at_label, r.points, if r.cancelled { " · cancelled" } else { "" })}</p>
+                            <p class="history-meta">{format!("{} · {} · {}{}", r.code, r.at_label, tr.points(r.points), if r.cancelled { format!(" · {}", tr.t("member_care.redemptions.cancelled")) } else { String::new() })}</p>
                         </div>
                     </li>
                 }).collect_view()}
             </ul>
             {(!open.is_empty()).then(|| view! {
-                <h3>"Cancel a redemption"</h3>
+                <h3>{tr.t("member_care.cancel.heading")}</h3>
                 <ActionForm action=cancel>
                     <FormError error=cancel_error />
                     <input type="hidden" name="member_id" value=cancel_id />
                     <div class="field">
-                        <label for="code">"Redemption"</label>
+                        <label for="code">{tr.t("member_care.cancel.redemption")}</label>
                         <select id="code" name="code">
                             {open.into_iter().map(|r| view! {
                                 <option value=r.code.clone()>{format!("{} · {}", r.code, r.reward)}</option>
@@ -139,26 +175,26 @@ fn Member(member: MemberCare) -> impl IntoView {
                         </select>
                     </div>
                     <div class="field">
-                        <label for="cancel-reason">"Reason"</label>
+                        <label for="cancel-reason">{tr.t("member_care.cancel.reason")}</label>
                         <input id="cancel-reason" name="reason" required
                             aria-invalid=field_invalid(cancel_error, "reason") aria-describedby="cancel-reason-error" />
                         <FieldError error=cancel_error field="reason" id="cancel-reason-error" />
                     </div>
-                    <button type="submit" class="button button-secondary">"Cancel redemption"</button>
+                    <button type="submit" class="button button-secondary">{tr.t("member_care.cancel.submit")}</button>
                 </ActionForm>
             })}
         </section>
         <section class="account-section" aria-labelledby="member-ledger-heading">
-            <h2 id="member-ledger-heading">"Points history"</h2>
-            {member.ledger.is_empty().then(|| view! { <p class="empty-state">"No points activity yet."</p> })}
+            <h2 id="member-ledger-heading">{tr.t("member_care.ledger.heading")}</h2>
+            {member.ledger.is_empty().then(|| view! { <p class="empty-state">{tr.t("member_care.ledger.empty")}</p> })}
             <ul class="history" role="list">
                 {member.ledger.into_iter().map(|l| view! {
                     <li class="history-line">
                         <div>
                             <p class="history-reason">{l.reason}</p>
-                            <p class="history-meta">{format!("{} · {}", l.kind, l.at_label)}</p>
+                            <p class="history-meta">{format!("{} · {}", kind_label(tr, &l.kind), l.at_label)}</p>
                         </div>
-                        <strong>{format!("{:+}", l.points)}</strong>
+                        <strong>{format!("{}{}", if l.points > 0 { "+" } else { "" }, tr.number(l.points))}</strong>
                     </li>
                 }).collect_view()}
             </ul>

@@ -5,6 +5,7 @@ use super::{Adjustment, CareRedemption, MemberCare, MemberMatch};
 use crate::AppError;
 use crate::account::HistoryLine;
 use crate::domain::account::Role;
+use crate::domain::i18n::tr;
 use crate::domain::points::Points;
 use crate::infra::audit::audit;
 use crate::infra::caller::Staff;
@@ -53,7 +54,7 @@ pub async fn member(pool: &sqlx::PgPool, id: i64) -> Result<MemberCare, AppError
     )
     .fetch_optional(pool)
     .await?
-    .ok_or_else(|| AppError::not_found("That member"))?;
+    .ok_or_else(|| AppError::not_found(tr().t("member_care.that_member")))?;
     let ledger = sqlx::query!(
         r#"SELECT created_at, kind, points, reason, reference FROM ledger_entries
            WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100"#,
@@ -117,7 +118,7 @@ pub async fn adjust(
     if member_id == actor {
         return Err(AppError::invalid(
             "points",
-            "You can't adjust your own points. Ask another staff member to do it.",
+            tr().t("member_care.adjust.own_points"),
         ));
     }
     let mut tx = caller.pool().begin().await?;
@@ -127,9 +128,10 @@ pub async fn adjust(
     if adjustment.points.abs() > limit && caller.account().role != Role::Admin {
         return Err(AppError::invalid(
             "points",
-            format!(
-                "Adjustments over {} need an admin. Ask an admin, or adjust by less.",
-                Points::new(limit)?
+            tr().count(
+                "member_care.adjust.needs_admin",
+                Points::new(limit)?.get(),
+                &[],
             ),
         ));
     }
@@ -152,9 +154,10 @@ pub async fn adjust(
         if take > before {
             return Err(AppError::invalid(
                 "points",
-                format!(
-                    "This member has {}; you can take away at most that.",
-                    Points::new(before)?
+                tr().count(
+                    "member_care.adjust.at_most_balance",
+                    Points::new(before)?.get(),
+                    &[],
                 ),
             ));
         }
@@ -193,7 +196,7 @@ pub async fn cancel_for(
     if reason.is_empty() {
         return Err(AppError::invalid(
             "reason",
-            "Give a reason for cancelling: it goes in the audit log.",
+            tr().t("member_care.cancel.no_reason"),
         ));
     }
     cancel_as(

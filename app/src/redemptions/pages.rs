@@ -8,6 +8,8 @@ use super::{
     redeem_preview,
 };
 use crate::AppError;
+use crate::domain::i18n::tr;
+use crate::domain::points::Points;
 use crate::kit::{ErrorNotice, FormError, PostForm, action_error};
 
 /// `/redeem/:item`
@@ -25,14 +27,15 @@ struct CodeParams {
 /// `/redeem/{item}`: the confirm step. A plain form, so it works before the WebAssembly loads.
 #[component]
 pub fn RedeemPage() -> impl IntoView {
+    let tr = tr();
     let params = use_params::<ItemParams>();
     let item = Memo::new(move |_| params.read().as_ref().ok().and_then(|p| p.item));
     let preview = crate::domain::wire::resource(
         move || item.get(),
-        |item| async move {
+        move |item| async move {
             match item {
                 Some(item) => redeem_preview(item).await,
-                None => Err(AppError::not_found("That reward")),
+                None => Err(AppError::not_found(tr.t("redemptions.the_reward"))),
             }
         },
     );
@@ -44,10 +47,10 @@ pub fn RedeemPage() -> impl IntoView {
         view! { <SignInToRedeem next /> }
     };
     view! {
-        <Title text="Confirm · Rewards Bazaar" />
+        <Title text=format!("{} · {}", tr.t("redemptions.confirm.title"), tr.t("shell.brand")) />
         // Not `kit::Loaded`: on the two drop-time pages, which every member's bundle carries, it
         // cost 3 KiB of brotli over this (README, Performance: front end weight).
-        <Transition fallback=|| view! { <p class="loading" role="status" aria-busy="true">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="loading" role="status" aria-busy="true">{tr.t("kit.loading")}</p> }>
             {move || Suspend::new(async move {
                 match preview.await {
                     Ok(p) => view! { <Confirm preview=p /> }.into_any(),
@@ -62,16 +65,18 @@ pub fn RedeemPage() -> impl IntoView {
 #[component]
 fn SignInToRedeem(next: String) -> impl IntoView {
     crate::kit::page_status::set_page_status(401);
+    let tr = tr();
     view! {
         <div class="notice">
-            <h1>"Sign in to redeem"</h1>
-            <p><a class="button" href=format!("/sign-in?next={next}")>"Sign in"</a></p>
+            <h1>{tr.t("redemptions.confirm.sign_in_to_redeem")}</h1>
+            <p><a class="button" href=format!("/sign-in?next={next}")>{tr.t("kit.sign_in")}</a></p>
         </div>
     }
 }
 
 #[component]
 fn Confirm(preview: RedeemOffer) -> impl IntoView {
+    let tr = tr();
     let redeem = ServerAction::<Redeem>::new();
     let error = action_error(redeem);
     let after = preview.balance.get() - preview.cost.get();
@@ -84,14 +89,14 @@ fn Confirm(preview: RedeemOffer) -> impl IntoView {
                 <h1 id="confirm-heading">{preview.reward_title.clone()}</h1>
                 <p class="reward-description">{preview.description}</p>
                 <dl class="confirm-sums">
-                    <div><dt>"Cost"</dt><dd>{preview.cost.to_string()}</dd></div>
-                    <div><dt>"Your balance"</dt><dd>{preview.balance.to_string()}</dd></div>
-                    {(after >= 0).then(|| view! { <div><dt>"Balance after"</dt><dd>{format!("{after} pts")}</dd></div> })}
+                    <div><dt>{tr.t("redemptions.confirm.cost")}</dt><dd>{tr.points(preview.cost)}</dd></div>
+                    <div><dt>{tr.t("redemptions.your_balance")}</dt><dd>{tr.points(preview.balance)}</dd></div>
+                    {Points::new(after).ok().map(|after| view! { <div><dt>{tr.t("redemptions.confirm.balance_after")}</dt><dd>{tr.points(after)}</dd></div> })}
                 </dl>
                 {match blocked {
                     Some(why) => view! {
                         <p class="form-error" role="alert">{why.to_string()}</p>
-                        <p><a href="/">"Back to the bazaar"</a></p>
+                        <p><a href="/">{tr.t("kit.back_to_bazaar")}</a></p>
                     }
                     .into_any(),
                     None => view! {
@@ -100,10 +105,10 @@ fn Confirm(preview: RedeemOffer) -> impl IntoView {
                             <input type="hidden" name="drop_item_id" value=preview.drop_item_id.to_string() />
                             <input type="hidden" name="idempotency_key" value=preview.idempotency_key />
                             <button type="submit" class="button" disabled=move || redeem.pending().get()>
-                                {move || if redeem.pending().get() { "Redeeming…" } else { "Confirm redemption" }}
+                                {move || if redeem.pending().get() { tr.t("redemptions.confirm.redeeming") } else { tr.t("redemptions.confirm.submit") }}
                             </button>
                         </PostForm>
-                        <p><a href="/">"Not now"</a></p>
+                        <p><a href="/">{tr.t("redemptions.confirm.not_now")}</a></p>
                     }
                     .into_any(),
                 }}
@@ -115,6 +120,7 @@ fn Confirm(preview: RedeemOffer) -> impl IntoView {
 /// `/redemptions/{code}`: the code to show in store, and a way to cancel while allowed.
 #[component]
 pub fn RedemptionPage() -> impl IntoView {
+    let tr = tr();
     let params = use_params::<CodeParams>();
     let code = Memo::new(move |_| {
         params
@@ -132,9 +138,9 @@ pub fn RedemptionPage() -> impl IntoView {
         |(code, _)| get_redemption(code),
     );
     view! {
-        <Title text="Your redemption · Rewards Bazaar" />
+        <Title text=format!("{} · {}", tr.t("redemptions.detail.title"), tr.t("shell.brand")) />
         // Not `kit::Loaded`, as on the confirm page above.
-        <Transition fallback=|| view! { <p class="loading" role="status" aria-busy="true">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="loading" role="status" aria-busy="true">{tr.t("kit.loading")}</p> }>
             {move || Suspend::new(async move {
                 match redemption.await {
                     Ok(r) => view! { <RedemptionDetail redemption=r cancel /> }.into_any(),
@@ -151,30 +157,31 @@ fn RedemptionDetail(
     cancel: ServerAction<CancelRedemption>,
 ) -> impl IntoView {
     let error = action_error(cancel);
+    let tr = tr();
     view! {
         <section class="redemption" aria-labelledby="redemption-heading">
             {if redemption.cancelled {
-                view! { <p class="badge" role="status">"Cancelled"</p> }.into_any()
+                view! { <p class="badge" role="status">{tr.t("redemptions.detail.cancelled")}</p> }.into_any()
             } else {
-                view! { <p class="badge badge-live">"Redeemed"</p> }.into_any()
+                view! { <p class="badge badge-live">{tr.t("redemptions.detail.redeemed")}</p> }.into_any()
             }}
             <h1 id="redemption-heading">{redemption.reward_title.clone()}</h1>
-            <p class="redemption-code-label">"Your code"</p>
+            <p class="redemption-code-label">{tr.t("redemptions.detail.your_code")}</p>
             <p class="redemption-code" data-testid="redemption-code">{redemption.code.clone()}</p>
             <dl class="confirm-sums">
-                <div><dt>"Points"</dt><dd>{redemption.points.to_string()}</dd></div>
-                <div><dt>"Your balance"</dt><dd data-testid="balance-after">{redemption.balance.to_string()}</dd></div>
-                <div><dt>"Redeemed"</dt><dd>{redemption.created_label.clone()}</dd></div>
+                <div><dt>{tr.t("redemptions.detail.points")}</dt><dd>{tr.points(redemption.points)}</dd></div>
+                <div><dt>{tr.t("redemptions.your_balance")}</dt><dd data-testid="balance-after">{tr.points(redemption.balance)}</dd></div>
+                <div><dt>{tr.t("redemptions.detail.redeemed_at")}</dt><dd>{redemption.created_label.clone()}</dd></div>
             </dl>
             {redemption.cancel_until.clone().map(|until| view! {
                 <PostForm action=cancel>
                     <FormError error />
                     <input type="hidden" name="code" value=redemption.code.clone() />
-                    <p class="hint">{format!("You can cancel until {until}; your points come back.")}</p>
-                    <button type="submit" class="button button-secondary">"Cancel this redemption"</button>
+                    <p class="hint">{tr.f("redemptions.detail.cancel_until", &[("until", &until)])}</p>
+                    <button type="submit" class="button button-secondary">{tr.t("redemptions.detail.cancel")}</button>
                 </PostForm>
             })}
-            <p><a href="/">"Back to the bazaar"</a> " · " <a href="/account">"Your account"</a></p>
+            <p><a href="/">{tr.t("kit.back_to_bazaar")}</a> " · " <a href="/account">{tr.t("redemptions.detail.your_account")}</a></p>
         </section>
     }
 }
@@ -183,27 +190,28 @@ fn RedemptionDetail(
 #[component]
 pub fn RedemptionsList() -> impl IntoView {
     let redemptions = crate::domain::wire::resource(|| (), |_| my_redemptions());
+    let tr = tr();
     view! {
         <section class="account-section" aria-labelledby="redemptions-heading">
-            <h2 id="redemptions-heading">"Your redemptions"</h2>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <h2 id="redemptions-heading">{tr.t("redemptions.list.heading")}</h2>
+            <Transition fallback=move || view! { <p class="loading">{tr.t("kit.loading")}</p> }>
                 {move || Suspend::new(async move {
                     match redemptions.await {
                         Ok(list) if list.is_empty() => view! {
-                            <p class="empty-state">"Rewards you redeem in the bazaar appear here with their codes."</p>
+                            <p class="empty-state">{tr.t("redemptions.list.empty")}</p>
                         }
                         .into_any(),
                         Ok(list) => view! {
                             <ul class="history" role="list">
                                 {list
                                     .into_iter()
-                                    .map(|r| view! {
+                                    .map(move |r| view! {
                                         <li class="history-line">
                                             <div>
                                                 <p class="history-reason"><a href=format!("/redemptions/{}", r.code)>{r.reward_title}</a></p>
                                                 <p class="history-meta">{format!("{} · {}", r.code, r.created_label)}</p>
                                             </div>
-                                            <p class="points">{if r.cancelled { "Cancelled".to_owned() } else { r.points.to_string() }}</p>
+                                            <p class="points">{if r.cancelled { tr.t("redemptions.list.cancelled").to_owned() } else { tr.points(r.points) }}</p>
                                         </li>
                                     })
                                     .collect_view()}

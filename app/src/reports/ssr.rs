@@ -6,7 +6,9 @@ use tower_sessions::Session;
 
 use super::{Bar, DropReport, ItemReport, Suspect};
 use crate::AppError;
+use crate::domain::account::Tier;
 use crate::domain::drop_state::DropState;
+use crate::domain::i18n::{Locale, tr};
 use crate::domain::points::Points;
 use crate::infra::caller::Staff;
 use crate::infra::state::AppState;
@@ -27,11 +29,12 @@ fn bucket_secs(span_secs: i64) -> i64 {
 }
 
 fn describe_secs(secs: i64) -> String {
+    let tr = tr();
     match secs {
-        s if s < 60 => format!("{s} {}", if s == 1 { "second" } else { "seconds" }),
-        s if s < 3600 => format!("{} {}", s / 60, if s == 60 { "minute" } else { "minutes" }),
-        s if s < 86400 => format!("{} {}", s / 3600, if s == 3600 { "hour" } else { "hours" }),
-        _ => "1 day".into(),
+        s if s < 60 => tr.count("reports.bucket.seconds", s, &[]),
+        s if s < 3600 => tr.count("reports.bucket.minutes", s / 60, &[]),
+        s if s < 86400 => tr.count("reports.bucket.hours", s / 3600, &[]),
+        _ => tr.count("reports.bucket.days", 1, &[]),
     }
 }
 
@@ -46,17 +49,35 @@ fn elapsed(d: Duration) -> String {
 }
 
 fn outcome_label(outcome: &str) -> &'static str {
+    let tr = tr();
     match outcome {
-        "sold_out" => "Sold out",
-        "not_enough_points" => "Not enough points",
-        "limit_reached" => "Limit reached",
-        "tier_required" => "Tier too low",
-        "not_open" => "Not open yet",
-        "closed" => "Drop closed",
-        "busy" => "Busy, asked to retry",
-        "repeated" => "Repeated press, first answer given again",
-        _ => "Other error",
+        "sold_out" => tr.t("reports.outcomes.sold_out"),
+        "not_enough_points" => tr.t("reports.outcomes.not_enough_points"),
+        "limit_reached" => tr.t("reports.outcomes.limit_reached"),
+        "tier_required" => tr.t("reports.outcomes.tier_required"),
+        "not_open" => tr.t("reports.outcomes.not_open"),
+        "closed" => tr.t("reports.outcomes.closed"),
+        "busy" => tr.t("reports.outcomes.busy"),
+        "repeated" => tr.t("reports.outcomes.repeated"),
+        _ => tr.t("reports.outcomes.unknown"),
     }
+}
+
+/// The start of a chart bar in the store's zone: `09:02:10`, or with the weekday for wide bars
+/// (`Thu 09:00`, `jue 09:00`).
+fn bar_label(locale: Locale, at: DateTime<chrono_tz::Tz>, with_day: bool) -> String {
+    if !with_day {
+        return at.format("%H:%M:%S").to_string();
+    }
+    let chrono_locale = match locale {
+        Locale::En => return at.format("%a %H:%M").to_string(),
+        Locale::EsMx => chrono::Locale::es_MX,
+        Locale::EsEs => chrono::Locale::es_ES,
+    };
+    // chrono's Spanish abbreviations end in a full stop ("jue."); dates here drop it.
+    at.format_localized("%a %H:%M", chrono_locale)
+        .to_string()
+        .replace('.', "")
 }
 
 pub async fn report(
@@ -64,6 +85,7 @@ pub async fn report(
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<DropReport, AppError> {
+    let tr = tr();
     let store = crate::infra::store::load(pool).await?;
     let drop = sqlx::query!(
         r#"SELECT title, starts_at, ends_at, cancelled_at IS NOT NULL AS "cancelled!" FROM drops WHERE id = $1"#,
@@ -71,7 +93,7 @@ pub async fn report(
     )
     .fetch_optional(pool)
     .await?
-    .ok_or_else(|| AppError::not_found("That drop"))?;
+    .ok_or_else(|| AppError::not_found(tr.t("reports.that_drop")))?;
     let state = if drop.cancelled {
         DropState::Cancelled
     } else if now < drop.starts_at {
@@ -113,12 +135,14 @@ pub async fn report(
     .into_iter()
     .map(|r| ItemReport {
         sell_out: match (r.remaining, r.last) {
-            (0, Some(last)) => format!(
-                "Sold out {} after opening ({})",
-                elapsed(last - drop.starts_at),
-                store.format_time(last)
+            (0, Some(last)) => tr.f(
+                "reports.sold_out_after",
+                &[
+                    ("after", &elapsed(last - drop.starts_at)),
+                    ("at", &store.format_time(last)),
+                ],
             ),
-            (left, _) => format!("{left} left"),
+            (left, _) => tr.count("reports.left", left.into(), &[]),
         },
         title: r.title,
         quantity: r.quantity,
@@ -146,10 +170,11 @@ pub async fn report(
             .await?;
             let bars = (0..=span / width)
                 .map(|b| Bar {
-                    label: (start + Duration::seconds(b * width))
-                        .with_timezone(&store.zone)
-                        .format(if width < 60 { "%H:%M:%S" } else { "%a %H:%M" })
-                        .to_string(),
+                    label: bar_label(
+                        tr.locale(),
+                        (start + Duration::seconds(b * width)).with_timezone(&store.zone),
+                        width >= 60,
+                    ),
                     count: counts.iter().find(|c| c.bucket == b).map_or(0, |c| c.n),
                 })
                 .collect();
@@ -169,7 +194,10 @@ pub async fn report(
     .fetch_all(pool)
     .await?
     .into_iter()
-    .map(|r| (r.name, r.n))
+    .map(|r| {
+        let name = Tier::parse_name(&r.name).map_or(r.name, |t| t.label(tr).to_owned());
+        (name, r.n)
+    })
     .collect();
 
     let failures = sqlx::query!(
@@ -208,7 +236,10 @@ pub async fn report(
     .await?
     .into_iter()
     .map(|r| Suspect {
-        kind: r.kind,
+        kind: match r.kind.as_str() {
+            "Account" => tr.t("reports.suspects.account").to_owned(),
+            _ => tr.t("reports.suspects.address").to_owned(),
+        },
         who: r.who,
         peak_per_second: r.peak,
         attempts: r.attempts,
@@ -273,7 +304,10 @@ pub async fn csv(State(state): State<AppState>, session: Session, Path(id): Path
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"drop-{id}-redemptions.csv\""),
+                    format!(
+                        "attachment; filename=\"{}\"",
+                        tr().f("reports.csv.filename", &[("id", &id.to_string())])
+                    ),
                 ),
                 (header::CACHE_CONTROL, "no-store".to_owned()),
             ],
@@ -291,7 +325,7 @@ async fn csv_inner(state: AppState, session: Session, id: i64) -> Result<String,
     sqlx::query_scalar!("SELECT id FROM drops WHERE id = $1", id)
         .fetch_optional(pool)
         .await?
-        .ok_or_else(|| AppError::not_found("That drop"))?;
+        .ok_or_else(|| AppError::not_found(tr().t("reports.that_drop")))?;
     let rows = sqlx::query!(
         r#"SELECT x.code, r.title, a.email, t.name AS tier, x.points, x.status, x.created_at, x.cancelled_at
            FROM redemptions x JOIN drop_items di ON di.id = x.drop_item_id
@@ -323,16 +357,19 @@ async fn csv_inner(state: AppState, session: Session, id: i64) -> Result<String,
         })
         .collect();
     csv_text(
-        [
-            "code",
-            "reward",
-            "member",
-            "tier",
-            "points",
-            "status",
-            "redeemed_at",
-            "cancelled_at",
-        ],
+        {
+            let tr = tr();
+            [
+                tr.t("reports.csv.code"),
+                tr.t("reports.csv.reward"),
+                tr.t("reports.csv.member"),
+                tr.t("reports.csv.tier"),
+                tr.t("reports.csv.points"),
+                tr.t("reports.csv.status"),
+                tr.t("reports.csv.redeemed_at"),
+                tr.t("reports.csv.cancelled_at"),
+            ]
+        },
         &lines,
     )
 }

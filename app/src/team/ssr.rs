@@ -6,6 +6,7 @@ use super::{ApiKeyInfo, ApiKeys, TeamMember};
 use crate::AppError;
 use crate::domain::account::{Email, Role};
 use crate::domain::error::server::violated_constraint;
+use crate::domain::i18n::tr;
 use crate::infra::audit::audit;
 use crate::infra::caller::Admin;
 
@@ -29,7 +30,7 @@ pub async fn set_role(caller: &Admin, email: &str, role: &str) -> Result<(), App
     let me = caller.account();
     let email = Email::parse(email)?;
     let role = Role::parse(role.trim())
-        .ok_or_else(|| AppError::invalid("role", "Choose member, staff or admin."))?;
+        .ok_or_else(|| AppError::invalid("role", tr().t("team.errors.unknown_role")))?;
     let role = match role {
         Role::Member => "member",
         Role::Staff => "staff",
@@ -42,17 +43,9 @@ pub async fn set_role(caller: &Admin, email: &str, role: &str) -> Result<(), App
     )
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| {
-        AppError::invalid(
-            "email",
-            "No account uses that email. Ask them to sign up first.",
-        )
-    })?;
+    .ok_or_else(|| AppError::invalid("email", tr().t("team.errors.no_account")))?;
     if account.id == me.id {
-        return Err(AppError::invalid(
-            "email",
-            "You can't change your own role. Ask another admin.",
-        ));
+        return Err(AppError::invalid("email", tr().t("team.errors.own_role")));
     }
     if account.role == role {
         return Ok(());
@@ -86,10 +79,7 @@ pub async fn create_key(
 ) -> Result<(i64, String), AppError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 80 {
-        return Err(AppError::invalid(
-            "name",
-            "Name the key (1 to 80 characters), e.g. Web shop.",
-        ));
+        return Err(AppError::invalid("name", tr().t("team.errors.key_name")));
     }
     let secret = crate::infra::secret::random_token(40);
     let key = format!("rb_{secret}");
@@ -105,10 +95,9 @@ pub async fn create_key(
     .fetch_one(conn)
     .await
     .map_err(|e| match violated_constraint(&e) {
-        Some("api_keys_source_shape") => AppError::invalid(
-            "source",
-            "The source is 1 to 40 lower-case letters, digits, - or _, e.g. webshop or till-3.",
-        ),
+        Some("api_keys_source_shape") => {
+            AppError::invalid("source", tr().t("team.errors.key_source"))
+        }
         _ => e.into(),
     })?;
     Ok((id, key))
@@ -172,7 +161,7 @@ pub async fn revoke(caller: &Admin, id: i64) -> Result<(), AppError> {
     )
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| AppError::not_found("That API key"))?;
+    .ok_or_else(|| AppError::not_found(tr().t("team.that_api_key")))?;
     audit(
         &mut tx,
         me,

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use app::AppError;
+use app::domain::i18n::tr;
 use app::infra::state::AppState;
 
 /// Requests per second per key, and the burst a till may send after being offline.
@@ -71,7 +72,7 @@ where
             .filter(|k| !k.is_empty())
         else {
             return Err(AppError::ApiKey {
-                message: "Missing API key: send it as `Authorization: Bearer <key>`.".into(),
+                message: tr().t("api.key.missing").into(),
             });
         };
         let found = sqlx::query!(
@@ -84,7 +85,7 @@ where
         .await?;
         let Some(found) = found else {
             return Err(AppError::ApiKey {
-                message: "This API key is not valid: it was revoked or mistyped.".into(),
+                message: tr().t("api.key.invalid").into(),
             });
         };
         let limiter = parts

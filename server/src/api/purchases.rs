@@ -22,6 +22,7 @@ use utoipa::ToSchema;
 use super::keys::ApiKey;
 use app::AppError;
 use app::domain::account::Email;
+use app::domain::i18n::tr;
 use app::infra::ledger::{
     Credit, Debit, credit, debit, expiry_period, lock_balance, recalculate_tier,
 };
@@ -132,26 +133,23 @@ pub async fn refund_purchase(
 }
 
 fn json_error(rejection: JsonRejection) -> AppError {
+    let tr = tr();
     match rejection {
         JsonRejection::BytesRejection(_) => AppError::PayloadTooLarge {
-            message: format!(
-                "The request body is larger than {} KiB.",
-                super::MAX_BODY_BYTES / 1024
+            message: tr.f(
+                "api.body.too_large",
+                &[("kib", &(super::MAX_BODY_BYTES / 1024).to_string())],
             ),
         },
-        JsonRejection::MissingJsonContentType(_) => AppError::bad_request(
-            "Send the purchase as JSON with `Content-Type: application/json`.",
-        ),
-        JsonRejection::JsonSyntaxError(e) => AppError::bad_request(format!(
-            "The request body is not valid JSON: {}",
-            e.body_text()
-        )),
+        JsonRejection::MissingJsonContentType(_) => {
+            AppError::bad_request(tr.t("api.body.not_json_type"))
+        }
+        JsonRejection::JsonSyntaxError(e) => {
+            AppError::bad_request(tr.f("api.body.not_json", &[("detail", &e.body_text())]))
+        }
         JsonRejection::JsonDataError(e) => AppError::invalid(
             "body",
-            format!(
-                "The purchase is incomplete or has a wrong field: {}",
-                e.body_text()
-            ),
+            tr.f("api.body.wrong_field", &[("detail", &e.body_text())]),
         ),
         other => AppError::bad_request(other.body_text()),
     }
@@ -159,10 +157,14 @@ fn json_error(rejection: JsonRejection) -> AppError {
 
 /// "25.40" → 2540. At most two decimals, no sign, no exponent.
 pub fn parse_amount(raw: &str) -> Result<i64, AppError> {
+    let tr = tr();
     let invalid = || {
         AppError::invalid(
             "amount",
-            format!("amount must be a positive decimal like \"25.40\" (got {raw:?})."),
+            tr.f(
+                "api.purchase.amount_format",
+                &[("raw", &format!("{raw:?}"))],
+            ),
         )
     };
     let raw = raw.trim();
@@ -183,15 +185,18 @@ pub fn parse_amount(raw: &str) -> Result<i64, AppError> {
     if cents == 0 {
         return Err(AppError::invalid(
             "amount",
-            "amount must be greater than zero.",
+            tr.t("api.purchase.amount_zero"),
         ));
     }
     if cents > MAX_AMOUNT_CENTS {
         return Err(AppError::invalid(
             "amount",
-            format!(
-                "amount {raw} is above the {} limit for one purchase.",
-                MAX_AMOUNT_CENTS / 100
+            tr.f(
+                "api.purchase.amount_too_large",
+                &[
+                    ("raw", raw),
+                    ("limit", &(MAX_AMOUNT_CENTS / 100).to_string()),
+                ],
             ),
         ));
     }
@@ -208,6 +213,7 @@ async fn record(
     request: PurchaseRequest,
     now: DateTime<Utc>,
 ) -> Result<(PurchaseReceipt, bool), AppError> {
+    let tr = tr();
     // Everything is checked before anything is written.
     let external_id = request.external_id.trim().to_owned();
     if external_id.is_empty()
@@ -216,7 +222,7 @@ async fn record(
     {
         return Err(AppError::invalid(
             "external_id",
-            "external_id must be 1-128 printable characters.",
+            tr.t("api.purchase.external_id_format"),
         ));
     }
     let cents = parse_amount(&request.amount)?;
@@ -225,16 +231,20 @@ async fn record(
     if currency != store.info.currency {
         return Err(AppError::invalid(
             "currency",
-            format!(
-                "currency {currency:?} is not accepted: this store's points are earned in {}.",
-                store.info.currency
+            tr.f(
+                "api.purchase.currency_not_accepted",
+                &[
+                    // The store's first: what the caller sent is filled in last, as it is.
+                    ("store", &store.info.currency),
+                    ("currency", &format!("{currency:?}")),
+                ],
             ),
         ));
     }
     if request.purchased_at > now + Duration::minutes(5) {
         return Err(AppError::invalid(
             "purchased_at",
-            "purchased_at is in the future; check the till's clock.",
+            tr.t("api.purchase.in_the_future"),
         ));
     }
     let expires_after = expiry_period(pool).await?;
@@ -242,32 +252,43 @@ async fn record(
     if expires_at <= now {
         return Err(AppError::invalid(
             "purchased_at",
-            "purchased_at is so long ago that its points would already have expired.",
+            tr.t("api.purchase.too_long_ago"),
         ));
     }
     let member_id = match (request.member_id, request.member_email.as_deref()) {
         (Some(id), _) => sqlx::query_scalar!("SELECT id FROM accounts WHERE id = $1", id)
             .fetch_optional(pool)
             .await?
-            .ok_or_else(|| AppError::invalid("member_id", format!("No member has id {id}.")))?,
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "member_id",
+                    tr.f("api.purchase.no_member_id", &[("id", &id.to_string())]),
+                )
+            })?,
         (None, Some(email)) => {
             let email = Email::parse(email).map_err(|_| {
                 AppError::invalid(
                     "member_email",
-                    format!("{email:?} is not an email address."),
+                    tr.f(
+                        "api.purchase.not_an_email",
+                        &[("email", &format!("{email:?}"))],
+                    ),
                 )
             })?;
             sqlx::query_scalar!("SELECT id FROM accounts WHERE email = $1", email.as_str())
                 .fetch_optional(pool)
                 .await?
                 .ok_or_else(|| {
-                    AppError::invalid("member_email", format!("No member has the email {email}."))
+                    AppError::invalid(
+                        "member_email",
+                        tr.f("api.purchase.no_member_email", &[("email", email.as_str())]),
+                    )
                 })?
         }
         (None, None) => {
             return Err(AppError::invalid(
                 "member_id",
-                "Name the member with member_id or member_email.",
+                tr.t("api.purchase.no_member"),
             ));
         }
     };
@@ -314,8 +335,9 @@ async fn record(
         .await?;
         if existing.request_sha256.as_deref() != Some(fingerprint.as_slice()) {
             return Err(AppError::Conflict {
-                message: format!(
-                    "external_id {external_id:?} was already used for a purchase with different details. Send a new external_id for a new purchase."
+                message: tr.f(
+                    "api.purchase.external_id_reused",
+                    &[("external_id", &format!("{external_id:?}"))],
                 ),
             });
         }
@@ -352,7 +374,12 @@ async fn refund(
     )
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| AppError::not_found(format!("A purchase with external_id {external_id:?} from this integration")))?;
+    .ok_or_else(|| {
+        AppError::not_found(tr().f(
+            "api.purchase.not_found",
+            &[("external_id", &format!("{external_id:?}"))],
+        ))
+    })?;
     // Lock the member first (the ledger's rule), then re-read the purchase under that lock.
     let balance = lock_balance(&mut tx, purchase.account_id).await?;
     let refunded = sqlx::query_scalar!(

@@ -11,6 +11,7 @@ mod drops;
 mod earning_api;
 mod embedded_pg;
 mod headers;
+mod language;
 mod ledger;
 mod live;
 mod member_care;

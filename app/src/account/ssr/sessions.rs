@@ -7,6 +7,7 @@ use argon2::password_hash::{
 use crate::AppError;
 use crate::domain::account::{Email, NewPassword, parse_display_name};
 use crate::domain::error::server::violated_constraint;
+use crate::domain::i18n::tr;
 use crate::infra::caller::{Anyone, Member, client_ip, start_session};
 use crate::infra::state::AppState;
 use tokio::sync::OwnedSemaphorePermit;
@@ -236,10 +237,7 @@ async fn check_sign_up_rate(
 }
 
 fn email_taken() -> AppError {
-    AppError::invalid(
-        "email",
-        "An account with this email already exists. Sign in instead.",
-    )
+    AppError::invalid("email", tr().t("account.sign_up.email_taken"))
 }
 
 pub async fn sign_up(
@@ -332,8 +330,8 @@ pub async fn sign_out(caller: &Anyone) -> Result<(), AppError> {
 /// Deletes one of the caller's sessions by its handle (the hex of its key). Another member's
 /// handle matches nothing, and says so as a missing session would.
 pub async fn end_session(caller: &Member, handle: &str) -> Result<(), AppError> {
-    let key =
-        decode_hex(handle.trim()).ok_or_else(|| AppError::not_found("That signed-in device"))?;
+    let that_device = || AppError::not_found(tr().t("account.sessions.that_device"));
+    let key = decode_hex(handle.trim()).ok_or_else(that_device)?;
     let ended = sqlx::query!(
         "DELETE FROM sessions WHERE id_sha256 = $1 AND account_id = $2",
         key,
@@ -342,7 +340,7 @@ pub async fn end_session(caller: &Member, handle: &str) -> Result<(), AppError> 
     .execute(caller.pool())
     .await?;
     if ended.rows_affected() == 0 {
-        return Err(AppError::not_found("That signed-in device"));
+        return Err(that_device());
     }
     Ok(())
 }
@@ -390,7 +388,7 @@ pub async fn change_password(caller: &Member, current: &str, new: String) -> Res
     if !verify_password(caller.state(), current.to_owned(), hash).await? {
         return Err(AppError::invalid(
             "current_password",
-            "Your current password is not right.",
+            tr().t("account.password.wrong_current"),
         ));
     }
     attempt_succeeded(caller.pool(), attempt).await?;

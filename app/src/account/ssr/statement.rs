@@ -1,16 +1,18 @@
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use crate::AppError;
 use crate::account::statement::{
     AccountView, DeviceSession, HISTORY_PAGE_SIZE, HistoryLine, NextTier, Notice, Reminder,
 };
+use crate::domain::i18n::{Locale, tr};
 use crate::domain::points::Points;
 use crate::infra::caller::Member;
 
 pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError> {
     let me = caller.account();
+    let tr = tr();
     if !(1..=10_000).contains(&page) {
-        return Err(AppError::bad_request("Page numbers start at 1."));
+        return Err(AppError::bad_request(tr.t("account.page.bad_page")));
     }
     let pool = caller.pool();
     let store = crate::infra::store::load(pool).await?;
@@ -62,11 +64,7 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
         .take(HISTORY_PAGE_SIZE as usize)
         .map(|r| HistoryLine {
             at: r.created_at,
-            at_label: r
-                .created_at
-                .with_timezone(&store.zone)
-                .format("%-d %b %Y")
-                .to_string(),
+            at_label: day_label(tr.locale(), store.zone, r.created_at),
             kind: r.kind,
             points: r.points,
             reason: r.reason,
@@ -121,7 +119,9 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
     .into_iter()
     .map(|s| DeviceSession {
         handle: s.handle,
-        device: s.device.unwrap_or_else(|| "Unknown browser".into()),
+        device: s
+            .device
+            .unwrap_or_else(|| tr.t("account.sessions.unknown_browser").into()),
         last_seen_label: store.format_time(s.last_seen_at),
         current: s.current,
     })
@@ -145,4 +145,21 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
         page,
         has_more,
     })
+}
+
+/// The day of a history line in the store's zone, as the reader writes it: "3 Dec 2025",
+/// "3 dic 2025".
+fn day_label(locale: Locale, zone: chrono_tz::Tz, at: DateTime<Utc>) -> String {
+    let local = at.with_timezone(&zone);
+    let spanish = match locale {
+        Locale::En => return local.format("%-d %b %Y").to_string(),
+        Locale::EsMx => chrono::Locale::es_MX,
+        Locale::EsEs => chrono::Locale::es_ES,
+    };
+    // chrono's Spanish month abbreviations end in a full stop ("dic."); dates drop it, as the
+    // browser's Intl does.
+    local
+        .format_localized("%-d %b %Y", spanish)
+        .to_string()
+        .replace('.', "")
 }

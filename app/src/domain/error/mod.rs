@@ -422,6 +422,77 @@ mod tests {
         }
     }
 
+    /// What a reader of `locale` sees for `error` (as a request in that language would).
+    fn message(locale: crate::domain::i18n::Locale, error: &AppError) -> String {
+        crate::domain::i18n::CURRENT.sync_scope(locale, || error.to_string())
+    }
+
+    #[test]
+    fn every_error_reads_in_english_and_in_spanish() {
+        use crate::domain::i18n::Locale;
+        for error in one_of_each() {
+            let (en, es) = (message(Locale::En, &error), message(Locale::EsMx, &error));
+            assert!(
+                !en.contains("errors.") && !es.contains("errors."),
+                "{en} / {es}"
+            );
+            // The six that carry their own text were written in the caller's language already.
+            let own_text = matches!(
+                error,
+                AppError::BadRequest { .. }
+                    | AppError::Invalid { .. }
+                    | AppError::Conflict { .. }
+                    | AppError::ApiKey { .. }
+                    | AppError::PayloadTooLarge { .. }
+                    | AppError::CannotCancel { .. }
+            );
+            assert!(
+                own_text || en != es,
+                "{error:?} reads the same in both: {en}"
+            );
+        }
+        let short = AppError::NotEnoughPoints {
+            needed: Points::new(12_500).unwrap(),
+            have: Points::new(120).unwrap(),
+        };
+        assert_eq!(
+            message(Locale::En, &short),
+            "You need 12,380 more points for this reward: it costs 12,500 points and you have 120 points."
+        );
+        assert_eq!(
+            message(Locale::EsMx, &short),
+            "Te faltan 12,380 puntos para esta recompensa: cuesta 12,500 puntos y tienes 120 puntos."
+        );
+        assert_eq!(
+            message(Locale::EsEs, &short),
+            "Te faltan 12.380 puntos para esta recompensa: cuesta 12.500 puntos y tienes 120 puntos."
+        );
+        let one = AppError::TooManyAttempts { minutes: 1 };
+        assert_eq!(
+            message(Locale::EsMx, &one),
+            "Demasiados intentos de inicio de sesión. Vuelve a intentarlo en 1 minuto."
+        );
+        let tier = AppError::TierRequired {
+            tier: "Gold".into(),
+        };
+        assert_eq!(
+            message(Locale::EsMx, &tier),
+            "Esta recompensa es para miembros Oro o superior."
+        );
+        let opens = AppError::NotOpenYet {
+            opens: "2026-12-03T14:00:00Z".into(),
+            zone: "America/New_York".into(),
+        };
+        assert_eq!(
+            message(Locale::En, &opens),
+            "This drop opens at Thu 3 Dec, 09:00 EST."
+        );
+        assert_eq!(
+            message(Locale::EsMx, &opens),
+            "Este drop abre el jue 3 dic, 09:00 EST."
+        );
+    }
+
     #[test]
     fn errors_are_tagged_by_kind_on_the_wire() {
         let json = serde_json::to_value(AppError::LimitReached { limit: 2 }).unwrap();

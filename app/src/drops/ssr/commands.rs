@@ -7,6 +7,7 @@ use sqlx::{PgConnection, PgExecutor};
 
 use crate::AppError;
 use crate::domain::error::server::violated_constraint;
+use crate::domain::i18n::{Tr, catalog_for, default_lang, format_date, tr};
 use crate::infra::audit::audit;
 use crate::infra::caller::Staff;
 
@@ -36,10 +37,18 @@ pub(super) async fn lock_drop(conn: &mut PgConnection, id: i64) -> Result<Locked
     )
     .fetch_optional(conn)
     .await?
-    .ok_or_else(|| AppError::not_found("That drop"))
+    .ok_or_else(|| AppError::not_found(tr().t("drops.the_drop")))
 }
 
-/// Refuses changes to a drop once any member could redeem from it.
+/// The language notices to members are written in: they are stored as written and read later,
+/// by members whose language the staff member's need not be, so in the store's default.
+fn notice_tr() -> Tr {
+    let locale = default_lang().default_locale();
+    Tr::new(catalog_for(locale), locale)
+}
+
+/// Refuses changes to a drop once any member could redeem from it; `what` is what can no
+/// longer happen, in the reader's language ("its times can no longer be changed").
 pub(super) async fn ensure_not_open(
     conn: &mut PgConnection,
     id: i64,
@@ -47,14 +56,15 @@ pub(super) async fn ensure_not_open(
     now: DateTime<Utc>,
     what: &str,
 ) -> Result<(), AppError> {
+    let tr = tr();
     if drop.cancelled {
         return Err(AppError::Conflict {
-            message: format!("This drop was cancelled, so {what}."),
+            message: tr.f("drops.conflict.cancelled", &[("what", what)]),
         });
     }
     if now >= opens_at(&mut *conn, id, drop.starts_at).await? {
         return Err(AppError::Conflict {
-            message: format!("This drop has already opened, so {what}."),
+            message: tr.f("drops.conflict.opened", &[("what", what)]),
         });
     }
     Ok(())
@@ -73,7 +83,7 @@ async fn lock_unopened_items(
         drop_id,
         &drop,
         now,
-        "its rewards can no longer be changed",
+        tr().t("drops.conflict.rewards_fixed"),
     )
     .await?;
     Ok(drop)
@@ -82,9 +92,7 @@ async fn lock_unopened_items(
 pub(super) fn duplicate_title(title: &str) -> AppError {
     AppError::invalid(
         "title",
-        format!(
-            "A drop called \u{201c}{title}\u{201d} already overlaps these times. Change the title or the times."
-        ),
+        tr().f("drops.invalid.duplicate_title", &[("title", title)]),
     )
 }
 
@@ -110,7 +118,7 @@ pub async fn save(
                 id,
                 &drop,
                 now,
-                "its times can no longer be changed",
+                tr().t("drops.conflict.times_fixed"),
             )
             .await?;
             (Some(drop.snapshot()), Some(drop.starts_at))
@@ -148,16 +156,22 @@ pub async fn save(
     if opens < window.starts_at && now >= opens {
         return Err(AppError::invalid(
             "starts_at",
-            "With its early access this drop would already be open for some members. Choose a later start, or give its rewards less early access.",
+            tr().t("drops.invalid.opens_too_soon"),
         ));
     }
     // Members who asked to be reminded planned around the old time: tell them it moved.
     if let Some(previous) = previous_start.filter(|p| *p != window.starts_at) {
-        let message = format!(
-            "The drop \u{201c}{}\u{201d} has moved: it now opens {} instead of {}.",
-            title,
-            store.format_time(window.starts_at),
-            store.format_time(previous)
+        let notice = notice_tr();
+        let message = notice.f(
+            "drops.member_notice.moved",
+            &[
+                ("drop", &title),
+                (
+                    "new",
+                    &format_date(notice.locale(), store.zone, window.starts_at),
+                ),
+                ("old", &format_date(notice.locale(), store.zone, previous)),
+            ],
         );
         sqlx::query!(
             "INSERT INTO member_notices (account_id, message) SELECT account_id, $2 FROM drop_reminders WHERE drop_id = $1",
@@ -197,14 +211,27 @@ pub async fn cancel(caller: &Staff, id: i64, now: DateTime<Utc>) -> Result<i64, 
     if drop.cancelled {
         return Ok(0);
     }
-    ensure_not_open(&mut tx, id, &drop, now, "it can no longer be cancelled").await?;
+    ensure_not_open(
+        &mut tx,
+        id,
+        &drop,
+        now,
+        tr().t("drops.conflict.not_cancellable"),
+    )
+    .await?;
     sqlx::query!("UPDATE drops SET cancelled_at = $2 WHERE id = $1", id, now)
         .execute(&mut *tx)
         .await?;
-    let message = format!(
-        "The drop \u{201c}{}\u{201d} planned for {} has been cancelled. Sorry: we'll tell you about the next one.",
-        drop.title,
-        store.format_time(drop.starts_at)
+    let notice = notice_tr();
+    let message = notice.f(
+        "drops.member_notice.cancelled",
+        &[
+            ("drop", &drop.title),
+            (
+                "when",
+                &format_date(notice.locale(), store.zone, drop.starts_at),
+            ),
+        ],
     );
     let told = sqlx::query!(
         "INSERT INTO member_notices (account_id, message) SELECT account_id, $2 FROM drop_reminders WHERE drop_id = $1",
@@ -260,22 +287,18 @@ pub async fn save_item(
     let actor = caller.account().id;
     let mut tx = caller.pool().begin().await?;
     let drop = lock_unopened_items(&mut tx, drop_id, now).await?;
+    let tr = tr();
     let reward = sqlx::query!(
         r#"SELECT points_cost, archived_at IS NOT NULL AS "archived!" FROM rewards WHERE id = $1"#,
         item.reward_id
     )
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| {
-        AppError::invalid(
-            "reward_id",
-            "That reward does not exist. Choose one from the list.",
-        )
-    })?;
+    .ok_or_else(|| AppError::invalid("reward_id", tr.t("drops.invalid.reward_missing")))?;
     if reward.archived {
         return Err(AppError::invalid(
             "reward_id",
-            "That reward is archived. Choose another.",
+            tr.t("drops.invalid.reward_archived"),
         ));
     }
     let before = item_snapshot(&mut *tx, drop_id, item.reward_id).await?;
@@ -301,7 +324,7 @@ pub async fn save_item(
     .await
     .map_err(|e| match violated_constraint(&e) {
         Some("drop_items_early_access_tier_fkey") => {
-            AppError::invalid("early_access_tier", "Choose one of the tiers.")
+            AppError::invalid("early_access_tier", tr.t("drops.invalid.early_tier"))
         }
         _ => e.into(),
     })?;
@@ -311,15 +334,10 @@ pub async fn save_item(
         drop_id,
         &drop,
         now,
-        "early access cannot start in the past",
+        tr.t("drops.conflict.early_past"),
     )
     .await
-    .map_err(|_| {
-        AppError::invalid(
-            "early_access_minutes",
-            "That much early access would start in the past. Choose fewer minutes.",
-        )
-    })?;
+    .map_err(|_| AppError::invalid("early_access_minutes", tr.t("drops.invalid.early_past")))?;
     let after = item_snapshot(&mut *tx, drop_id, item.reward_id).await?;
     let action = if before.is_some() {
         "drop.item.edit"
@@ -355,7 +373,7 @@ pub async fn remove_item(
     )
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| AppError::not_found("That reward in this drop"))?;
+    .ok_or_else(|| AppError::not_found(tr().t("drops.the_item")))?;
     let before = item_snapshot(&mut *tx, drop_id, reward_id).await?;
     sqlx::query!("DELETE FROM drop_items WHERE id = $1", item_id)
         .execute(&mut *tx)

@@ -4,7 +4,9 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use sqlx::PgExecutor;
 
 use crate::AppError;
+use crate::domain::account::Tier;
 use crate::domain::drop_state::DropState;
+use crate::domain::i18n::{Lang, tr};
 use crate::domain::points::Points;
 use crate::drops::{
     CalendarDay, DropCalendar, RewardChoice, StaffDrop, StaffDropDetail, StaffDropItem,
@@ -108,6 +110,13 @@ pub async fn calendar(
         .and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
         .unwrap_or(today);
     let month_view = view != Some("week");
+    let tr = tr();
+    // "November 2026", "Noviembre de 2026"; "Week of 23 November 2026", "Semana del 23 de
+    // noviembre de 2026".
+    let (month_format, week_format) = match tr.lang() {
+        Lang::En => ("%B %Y", "%-d %B %Y"),
+        Lang::Es => ("%B de %Y", "%-d de %B de %Y"),
+    };
     let days = |n: u32| Duration::days(i64::from(n));
     let (grid_start, grid_end, range, title, previous, next) = if month_view {
         let first = anchor.with_day(1).unwrap_or(anchor);
@@ -120,7 +129,7 @@ pub async fn calendar(
             start,
             end,
             (first, next_month),
-            first.format("%B %Y").to_string(),
+            capitalized(&local_format(tr, &first, month_format)),
             format!("view=month&date={previous_month}"),
             format!("view=month&date={next_month}"),
         )
@@ -131,7 +140,10 @@ pub async fn calendar(
             monday,
             end,
             (monday, end),
-            format!("Week of {}", monday.format("%-d %B %Y")),
+            tr.f(
+                "drops.calendar.week_of",
+                &[("date", &local_format(tr, &monday, week_format))],
+            ),
             format!("view=week&date={}", monday - Duration::days(7)),
             format!("view=week&date={end}"),
         )
@@ -154,7 +166,7 @@ pub async fn calendar(
         .map(|d| {
             let key = d.format("%Y-%m-%d").to_string();
             CalendarDay {
-                label: d.format("%a %-d %b").to_string(),
+                label: local_format(tr, &d, "%a %-d %b"),
                 in_range: d >= range.0 && d < range.1,
                 today: d == today,
                 drops: drops.iter().filter(|x| x.day == key).cloned().collect(),
@@ -182,7 +194,7 @@ pub async fn detail(
     let row = drop_rows(pool, Some(id), None, None)
         .await?
         .pop()
-        .ok_or_else(|| AppError::not_found("That drop"))?;
+        .ok_or_else(|| AppError::not_found(tr().t("drops.the_drop")))?;
     let (starts_at, ends_at) = (row.starts_at, row.ends_at);
     let opens = opens_at(pool, id, starts_at).await?;
     let editable = !row.cancelled && now < opens;
@@ -198,6 +210,7 @@ pub async fn detail(
     .await?
     .into_iter()
     .map(|r| {
+        let tr = tr();
         Ok(StaffDropItem {
             id: r.id,
             reward_id: r.reward_id,
@@ -209,7 +222,10 @@ pub async fn detail(
             early_access: r
                 .early_tier
                 .zip(r.early_minutes)
-                .map(|(tier, m)| format!("{tier} members {m} minutes early")),
+                .map(|(tier, m)| {
+                    let tier = Tier::parse_name(&tier).map_or(tier, |t| t.label(tr).to_owned());
+                    tr.count("drops.items.early_access", m, &[("tier", &tier)])
+                }),
         })
     })
     .collect::<Result<Vec<_>, AppError>>()?;
@@ -236,6 +252,15 @@ pub async fn detail(
         items,
         choices,
     })
+}
+
+/// A heading's first letter in capitals: Spanish month names are written in lower case.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// When the first member may redeem: the start, less the longest early access.

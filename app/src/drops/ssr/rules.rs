@@ -8,6 +8,7 @@ use chrono::{
 use chrono_tz::Tz;
 
 use crate::AppError;
+use crate::domain::i18n::{Locale, Tr, tr};
 use crate::drops::{SCHEDULE_AHEAD, SchedulePreview};
 
 /// The moment a local wall-clock time happens in `zone` on `date`.
@@ -79,16 +80,62 @@ pub(super) fn local_input(zone: Tz, at: DateTime<Utc>) -> String {
     at.with_timezone(&zone).format("%Y-%m-%dT%H:%M").to_string()
 }
 
+/// `date` written with chrono's `format` in the reader's language: English keeps chrono's own
+/// names ("Tue 24 Nov"); Spanish uses its locale's, without the full stops chrono's Spanish
+/// abbreviations end in ("mar 24 nov"), as `domain::i18n::format_date` writes dates.
+pub(super) fn local_format<D: LocalizedFormat>(tr: Tr, date: &D, format: &str) -> String {
+    match tr.locale() {
+        Locale::En => date.plain(format),
+        Locale::EsMx => date
+            .localized(format, chrono::Locale::es_MX)
+            .replace('.', ""),
+        Locale::EsEs => date
+            .localized(format, chrono::Locale::es_ES)
+            .replace('.', ""),
+    }
+}
+
+/// What [`local_format`] needs of a date or a moment in a zone.
+pub(super) trait LocalizedFormat {
+    fn plain(&self, format: &str) -> String;
+    fn localized(&self, format: &str, locale: chrono::Locale) -> String;
+}
+
+impl LocalizedFormat for NaiveDate {
+    fn plain(&self, format: &str) -> String {
+        self.format(format).to_string()
+    }
+    fn localized(&self, format: &str, locale: chrono::Locale) -> String {
+        self.format_localized(format, locale).to_string()
+    }
+}
+
+impl LocalizedFormat for DateTime<Tz> {
+    fn plain(&self, format: &str) -> String {
+        self.format(format).to_string()
+    }
+    fn localized(&self, format: &str, locale: chrono::Locale) -> String {
+        self.format_localized(format, locale).to_string()
+    }
+}
+
 /// A drop's title as staff typed it.
 pub fn parse_title(title: &str, max: usize) -> Result<String, AppError> {
+    let tr = tr();
     let title = title.trim();
     if title.is_empty() {
-        return Err(AppError::invalid("title", "Give the drop a title."));
+        return Err(AppError::invalid(
+            "title",
+            tr.t("drops.invalid.title_empty"),
+        ));
     }
     if title.chars().count() > max {
         return Err(AppError::invalid(
             "title",
-            format!("Keep the title to {max} characters."),
+            tr.f(
+                "drops.invalid.title_too_long",
+                &[("max", &tr.number(max as i64))],
+            ),
         ));
     }
     Ok(title.to_owned())
@@ -109,38 +156,28 @@ impl DropWindow {
         zone: Tz,
         now: DateTime<Utc>,
     ) -> Result<DropWindow, AppError> {
-        let starts = parse_local_input(starts).ok_or_else(|| {
-            AppError::invalid(
-                "starts_at",
-                "Enter when the drop starts as a date and time, e.g. 2026-12-01 09:00.",
-            )
-        })?;
-        let ends = parse_local_input(ends).ok_or_else(|| {
-            AppError::invalid(
-                "ends_at",
-                "Enter when the drop ends as a date and time, e.g. 2026-12-03 09:00.",
-            )
-        })?;
+        let tr = tr();
+        let starts = parse_local_input(starts)
+            .ok_or_else(|| AppError::invalid("starts_at", tr.t("drops.invalid.starts_format")))?;
+        let ends = parse_local_input(ends)
+            .ok_or_else(|| AppError::invalid("ends_at", tr.t("drops.invalid.ends_format")))?;
         let starts_at = local_moment(zone, starts.date(), starts.time());
         let ends_at = local_moment(zone, ends.date(), ends.time());
         // Forms are filled by people: "09:00" typed at 09:00:40 still means now.
         if starts_at < now - Duration::minutes(1) {
             return Err(AppError::invalid(
                 "starts_at",
-                "The start is in the past. Choose a time from now on.",
+                tr.t("drops.invalid.starts_past"),
             ));
         }
         if ends_at <= starts_at {
             return Err(AppError::invalid(
                 "ends_at",
-                "The end must be after the start.",
+                tr.t("drops.invalid.ends_before_start"),
             ));
         }
         if ends_at - starts_at > Duration::days(31) {
-            return Err(AppError::invalid(
-                "ends_at",
-                "A drop can last at most 31 days.",
-            ));
+            return Err(AppError::invalid("ends_at", tr.t("drops.invalid.too_long")));
         }
         Ok(DropWindow { starts_at, ends_at })
     }
@@ -158,6 +195,7 @@ impl WeeklyRule {
     /// `days` like `tue,thu` (names or three-letter abbreviations), `time` as `HH:MM`, `zone` an
     /// IANA name.
     pub fn parse(days: &str, time: &str, zone: &str) -> Result<WeeklyRule, AppError> {
+        let tr = tr();
         let mut weekdays = Vec::new();
         for day in days
             .split([',', ' '])
@@ -165,32 +203,23 @@ impl WeeklyRule {
             .filter(|d| !d.is_empty())
         {
             let day: Weekday = day.parse().map_err(|_| {
-                AppError::invalid(
-                    "days",
-                    format!(
-                        "\u{201c}{day}\u{201d} is not a weekday. Choose from Monday to Sunday."
-                    ),
-                )
+                AppError::invalid("days", tr.f("drops.invalid.not_weekday", &[("day", day)]))
             })?;
             if !weekdays.contains(&day) {
                 weekdays.push(day);
             }
         }
         if weekdays.is_empty() {
-            return Err(AppError::invalid("days", "Choose at least one weekday."));
+            return Err(AppError::invalid("days", tr.t("drops.invalid.no_weekday")));
         }
         weekdays.sort_by_key(|d| d.num_days_from_monday());
         let time = NaiveTime::parse_from_str(time.trim(), "%H:%M")
             .or_else(|_| NaiveTime::parse_from_str(time.trim(), "%H:%M:%S"))
-            .map_err(|_| {
-                AppError::invalid("time", "Enter the time as HH:MM in 24 hours, e.g. 09:00.")
-            })?;
-        let zone: Tz = zone.trim().parse().map_err(|_| {
-            AppError::invalid(
-                "zone",
-                "Enter a time zone by its IANA name, e.g. America/Mexico_City or Europe/Madrid.",
-            )
-        })?;
+            .map_err(|_| AppError::invalid("time", tr.t("drops.invalid.time_format")))?;
+        let zone: Tz = zone
+            .trim()
+            .parse()
+            .map_err(|_| AppError::invalid("zone", tr.t("drops.invalid.zone")))?;
         Ok(WeeklyRule {
             weekdays,
             time,
@@ -202,8 +231,13 @@ impl WeeklyRule {
         next_occurrences(self.zone, &self.weekdays, self.time, after, count)
     }
 
+    /// The rule in the reader's language.
     pub fn describe(&self) -> String {
-        describe_rule(&self.weekdays, self.time, self.zone.name())
+        self.describe_in(tr())
+    }
+
+    pub fn describe_in(&self, tr: Tr) -> String {
+        describe_rule_in(tr, &self.weekdays, self.time, self.zone.name())
     }
 
     /// ISO weekday numbers (Monday = 1), as `drop_schedules.weekdays` stores them.
@@ -215,31 +249,52 @@ impl WeeklyRule {
     }
 }
 
+/// "Every Tuesday and Thursday at 09:00 America/Mexico_City", in the reader's language.
 pub(super) fn describe_rule(weekdays: &[Weekday], time: NaiveTime, zone: &str) -> String {
-    let names: Vec<&str> = weekdays.iter().map(|d| day_name(*d)).collect();
+    describe_rule_in(tr(), weekdays, time, zone)
+}
+
+pub(super) fn describe_rule_in(
+    tr: Tr,
+    weekdays: &[Weekday],
+    time: NaiveTime,
+    zone: &str,
+) -> String {
+    let names: Vec<&str> = weekdays.iter().map(|d| day_name(tr, *d)).collect();
     let names = match names.as_slice() {
         [] => String::new(),
         [one] => (*one).to_owned(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        [rest @ .., last] => tr.f(
+            "drops.rule.and",
+            &[("rest", &rest.join(", ")), ("last", last)],
+        ),
     };
-    format!("Every {names} at {} {zone}", time.format("%H:%M"))
+    tr.f(
+        "drops.rule.every",
+        &[
+            ("days", &names),
+            ("time", &time.format("%H:%M").to_string()),
+            ("zone", zone),
+        ],
+    )
 }
 
-pub(super) fn day_name(day: Weekday) -> &'static str {
+/// A weekday's name as a sentence reads it ("Tuesday", "martes").
+pub(super) fn day_name(tr: Tr, day: Weekday) -> &'static str {
     match day {
-        Weekday::Mon => "Monday",
-        Weekday::Tue => "Tuesday",
-        Weekday::Wed => "Wednesday",
-        Weekday::Thu => "Thursday",
-        Weekday::Fri => "Friday",
-        Weekday::Sat => "Saturday",
-        Weekday::Sun => "Sunday",
+        Weekday::Mon => tr.t("drops.rule.days.mon"),
+        Weekday::Tue => tr.t("drops.rule.days.tue"),
+        Weekday::Wed => tr.t("drops.rule.days.wed"),
+        Weekday::Thu => tr.t("drops.rule.days.thu"),
+        Weekday::Fri => tr.t("drops.rule.days.fri"),
+        Weekday::Sat => tr.t("drops.rule.days.sat"),
+        Weekday::Sun => tr.t("drops.rule.days.sun"),
     }
 }
 
 /// A duration in whole hours, 1 to 168 (a week).
 pub fn parse_hours(hours: &str) -> Result<Duration, AppError> {
-    let message = "A drop lasts between 1 and 168 hours.";
+    let message = tr().t("drops.invalid.hours");
     let n: i64 = hours
         .trim()
         .parse()
@@ -274,34 +329,34 @@ impl ItemDraft {
         early_tier: &str,
         early_minutes: &str,
     ) -> Result<ItemDraft, AppError> {
+        let tr = tr();
         let reward_id = whole(reward_id)
             .filter(|id| *id > 0)
-            .ok_or_else(|| AppError::invalid("reward_id", "Choose a reward."))?;
-        let quantity = whole(quantity).ok_or_else(|| {
-            AppError::invalid("quantity", "Enter the quantity as a whole number, e.g. 50.")
-        })?;
+            .ok_or_else(|| AppError::invalid("reward_id", tr.t("drops.invalid.reward")))?;
+        let quantity = whole(quantity)
+            .ok_or_else(|| AppError::invalid("quantity", tr.t("drops.invalid.quantity_format")))?;
         if quantity < 1 {
             return Err(AppError::invalid(
                 "quantity",
-                "The quantity must be at least 1.",
+                tr.t("drops.invalid.quantity_min"),
             ));
         }
         if quantity > 1_000_000 {
             return Err(AppError::invalid(
                 "quantity",
-                "The quantity can be at most 1,000,000.",
+                tr.f(
+                    "drops.invalid.quantity_max",
+                    &[("max", &tr.number(1_000_000))],
+                ),
             ));
         }
         let limit = whole(per_member_limit).ok_or_else(|| {
-            AppError::invalid(
-                "per_member_limit",
-                "Enter how many each member may redeem as a whole number, e.g. 1.",
-            )
+            AppError::invalid("per_member_limit", tr.t("drops.invalid.limit_format"))
         })?;
         if !(1..=1000).contains(&limit) {
             return Err(AppError::invalid(
                 "per_member_limit",
-                "Each member may redeem between 1 and 1,000.",
+                tr.f("drops.invalid.limit_range", &[("max", &tr.number(1000))]),
             ));
         }
         let points_cost = if points_cost.trim().is_empty() {
@@ -313,7 +368,7 @@ impl ItemDraft {
                     .ok_or_else(|| {
                         AppError::invalid(
                             "points_cost",
-                            "The cost must be a whole number between 1 and 1,000,000 points, or empty for the reward's usual cost.",
+                            tr.f("drops.invalid.cost", &[("max", &tr.number(1_000_000))]),
                         )
                     })?,
             )
@@ -327,7 +382,7 @@ impl ItemDraft {
                     .ok_or_else(|| {
                         AppError::invalid(
                             "early_access_minutes",
-                            "Early access starts 1 to 1,440 minutes before the drop.",
+                            tr.f("drops.invalid.early_minutes", &[("max", &tr.number(1440))]),
                         )
                     })?;
                 Some((early_tier.to_owned(), minutes as i32))
@@ -335,7 +390,7 @@ impl ItemDraft {
             _ => {
                 return Err(AppError::invalid(
                     "early_access_minutes",
-                    "Give both the tier with early access and how many minutes early, or neither.",
+                    tr.t("drops.invalid.early_both"),
                 ));
             }
         };
@@ -354,7 +409,7 @@ impl ItemDraft {
 pub(super) fn occurrence_label(zone: Tz, at: DateTime<Utc>) -> String {
     format!(
         "{} ({} UTC)",
-        at.with_timezone(&zone).format("%a %-d %b %Y, %H:%M %Z"),
+        local_format(tr(), &at.with_timezone(&zone), "%a %-d %b %Y, %H:%M %Z"),
         at.format("%H:%M")
     )
 }

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::AppError;
 use crate::domain::error::server::violated_constraint;
+use crate::domain::i18n::{Locale, Tr, catalog_for, tr};
 use crate::drops::SCHEDULE_AHEAD;
 use crate::infra::audit::audit;
 use crate::infra::caller::Staff;
@@ -41,9 +42,10 @@ pub async fn create_schedule(
     .await?;
     let mut created = Vec::with_capacity(SCHEDULE_AHEAD);
     for starts_at in rule.next(now, SCHEDULE_AHEAD) {
+        // The day in the language the title was typed in: "Tue 24 Nov", "mar 24 nov".
         let name = format!(
             "{title} \u{b7} {}",
-            starts_at.with_timezone(&rule.zone).format("%a %-d %b")
+            local_format(tr(), &starts_at.with_timezone(&rule.zone), "%a %-d %b")
         );
         let id = sqlx::query_scalar!(
             "INSERT INTO drops (title, starts_at, ends_at, schedule_id) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -60,13 +62,15 @@ pub async fn create_schedule(
         })?;
         created.push(id);
     }
+    // The audit log keeps one language, whoever made the schedule.
+    let english = Tr::new(catalog_for(Locale::En), Locale::En);
     audit(
         &mut tx,
         actor,
         "schedule.create",
         &format!("schedule:{schedule_id}"),
         None,
-        Some(json!({ "rule": rule.describe(), "hours": duration.num_hours(), "drops": created })),
+        Some(json!({ "rule": rule.describe_in(english), "hours": duration.num_hours(), "drops": created })),
     )
     .await?;
     tx.commit().await?;

@@ -19,15 +19,20 @@ mod clock;
 #[path = "clock_server.rs"]
 mod clock;
 
-/// `2d 03:04:05`, `03:04:05`, or `00:00:00` once the moment has passed.
+/// `2d 03:04:05` (`2 d 03:04:05` in Spanish), `03:04:05`, or `00:00:00` once the moment has
+/// passed.
 pub fn format_remaining(millis: i64) -> String {
     let total = (millis.max(0) + 999) / 1000;
     let (days, rest) = (total / 86_400, total % 86_400);
     let (h, m, s) = (rest / 3600, rest % 3600 / 60, rest % 60);
+    let clock = format!("{h:02}:{m:02}:{s:02}");
     if days > 0 {
-        format!("{days}d {h:02}:{m:02}:{s:02}")
+        crate::domain::i18n::tr().f(
+            "kit.countdown.with_days",
+            &[("days", &days.to_string()), ("clock", &clock)],
+        )
     } else {
-        format!("{h:02}:{m:02}:{s:02}")
+        clock
     }
 }
 

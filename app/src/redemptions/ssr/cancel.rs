@@ -35,6 +35,7 @@ pub async fn cancel_as(
     now: DateTime<Utc>,
     by: CancelBy<'_>,
 ) -> Result<(), AppError> {
+    let tr = crate::domain::i18n::tr();
     let mut tx = pool.begin().await?;
     let balance_before = lock_balance(&mut tx, account_id).await?;
     let r = sqlx::query!(
@@ -52,7 +53,7 @@ pub async fn cancel_as(
     )
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| AppError::not_found("That redemption"))?;
+    .ok_or_else(|| AppError::not_found(tr.t("redemptions.the_redemption")))?;
     if r.status == "cancelled" {
         tx.rollback().await?;
         return Ok(());
@@ -61,15 +62,12 @@ pub async fn cancel_as(
         let minutes = r.window_secs / 60;
         if now >= r.created_at + Duration::seconds(r.window_secs) {
             return Err(AppError::CannotCancel {
-                message: format!(
-                    "This redemption can no longer be cancelled: cancelling is possible for {minutes} minutes after redeeming."
-                ),
+                message: tr.count("redemptions.cancel_window_over", minutes, &[]),
             });
         }
         if now >= r.ends_at {
             return Err(AppError::CannotCancel {
-                message: "This drop has closed, so its redemptions can no longer be cancelled."
-                    .into(),
+                message: tr.t("redemptions.cancel_drop_closed").into(),
             });
         }
     }

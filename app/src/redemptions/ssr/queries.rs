@@ -185,6 +185,7 @@ pub async fn preview(
     now: DateTime<Utc>,
 ) -> Result<RedeemOffer, AppError> {
     let me = caller.account();
+    let tr = crate::domain::i18n::tr();
     let pool = caller.pool();
     let mut conn = pool.acquire().await?;
     let item = items(&mut conn, &[item_id])
@@ -193,11 +194,11 @@ pub async fn preview(
         // Only what the bazaar shows: a cancelled drop's items, or those of a drop not yet
         // announced (opening more than a day from now), are not there to be looked up by id.
         .filter(|item| !item.cancelled && item.starts_at <= now + Duration::days(1))
-        .ok_or_else(|| AppError::not_found("That reward"))?;
+        .ok_or_else(|| AppError::not_found(tr.t("redemptions.the_reward")))?;
     let member = members(&mut conn, &[me.id])
         .await?
         .remove(&me.id)
-        .ok_or_else(|| AppError::not_found("That member"))?;
+        .ok_or_else(|| AppError::not_found(tr.t("redemptions.the_member")))?;
     let held = earlier(&mut conn, &[(me.id, item_id)], &[])
         .await?
         .held
@@ -230,10 +231,11 @@ pub async fn preview(
 
 pub async fn one(caller: &Member, code: &str, now: DateTime<Utc>) -> Result<Redemption, AppError> {
     let me = caller.account();
+    let tr = crate::domain::i18n::tr();
     let all = list(caller, me.id, Some(code), now).await?;
     all.into_iter()
         .next()
-        .ok_or_else(|| AppError::not_found("That redemption"))
+        .ok_or_else(|| AppError::not_found(tr.t("redemptions.the_redemption")))
 }
 
 pub async fn mine(caller: &Member, now: DateTime<Utc>) -> Result<Vec<Redemption>, AppError> {

@@ -40,10 +40,9 @@ pub enum Settled {
 /// Redeems one unit of a drop item for the caller, through the line and the writer.
 pub async fn redeem(caller: &Member, item_id: i64, key: &str) -> Result<Redemption, AppError> {
     let me = caller.account();
+    let tr = crate::domain::i18n::tr();
     let Ok(key) = Uuid::parse_str(key) else {
-        let refused = AppError::bad_request(
-            "This redemption request is malformed. Please reload the page and try again.",
-        );
+        let refused = AppError::bad_request(tr.t("redemptions.malformed"));
         record_attempt(caller, item_id, &refused).await;
         return Err(refused);
     };
@@ -75,6 +74,12 @@ pub async fn redeem(caller: &Member, item_id: i64, key: &str) -> Result<Redempti
         // Not logged: it is the same member's press again, already on its way.
         Err(TurnedAway::AlreadyPressing) => return Err(AppError::AlreadyPressing),
     };
+    // The writer answers outside this request, in the store's language: what it could not find
+    // is named again in the member's.
+    let answer = answer.map_err(|refusal| match refusal {
+        AppError::NotFound { .. } => AppError::not_found(tr.t("redemptions.the_reward")),
+        refusal => refusal,
+    });
     match answer? {
         Settled::Made(redemption) => Ok(redemption),
         // A retry of a press that already succeeded: the same answer, nothing new.
@@ -82,7 +87,7 @@ pub async fn redeem(caller: &Member, item_id: i64, key: &str) -> Result<Redempti
             one(caller, &code, Utc::now()).await
         }
         Settled::Repeat { .. } => Err(AppError::Conflict {
-            message: "This request was already used to redeem a different reward. Please reload the page and try again.".into(),
+            message: tr.t("redemptions.key_used_for_another").into(),
         }),
     }
 }
@@ -226,7 +231,9 @@ pub(super) async fn try_settle(
             // Signed in, but the account is gone.
             Outcome::Refused(AppError::Unauthenticated)
         } else {
-            Outcome::Refused(AppError::not_found("That reward"))
+            Outcome::Refused(AppError::not_found(
+                crate::domain::i18n::tr().t("redemptions.the_reward"),
+            ))
         };
         outcomes.push(outcome);
     }

@@ -1,0 +1,300 @@
+//! Spanish and English: the language a reader gets, the switch that keeps their choice, the
+//! page cache kept per language, and numbers, plurals and dates as each reader reads them.
+
+use axum::body::Body;
+use axum::http::Request;
+use sqlx::PgPool;
+
+use crate::support::{self, TestApp};
+
+/// A page as a browser asking for `accept_language` (and sending `cookie`) gets it.
+async fn page(app: &TestApp, uri: &str, accept_language: &str, cookie: Option<&str>) -> String {
+    let mut request = Request::get(uri).header("accept-language", accept_language);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    let reply = app.send(request.body(Body::empty()).unwrap()).await;
+    assert_eq!(reply.status, 200, "{uri}: {}", reply.body);
+    reply.body
+}
+
+/// The bazaar with a live reward costing 12,500 points.
+async fn bazaar_with_a_five_digit_cost(pool: &PgPool) -> TestApp {
+    support::live_store(pool).await;
+    sqlx::query("UPDATE rewards SET points_cost = 12500 WHERE title = 'Candle duo'")
+        .execute(pool)
+        .await
+        .unwrap();
+    TestApp::new(pool.clone())
+}
+
+#[sqlx::test]
+async fn a_visitor_whose_browser_asks_for_spanish_gets_the_bazaar_in_spanish(pool: PgPool) {
+    let app = bazaar_with_a_five_digit_cost(&pool).await;
+    let page = page(&app, "/", "es-MX,es;q=0.9,en;q=0.5", None).await;
+    assert!(page.contains(r#"<html lang="es""#), "{page}");
+    assert!(page.contains("<title>Bazar · Bazar de Recompensas</title>"));
+    for spanish in [
+        "Bazar de Test Shop",
+        "Inicia sesión para canjear",
+        "12,500 puntos",
+        "Agotado",
+        "Próximo drop:",
+        "Abre en",
+        "Cierra en",
+        "Todas las recompensas",
+    ] {
+        assert!(
+            page.contains(spanish),
+            "no {spanish:?} in the Spanish bazaar"
+        );
+    }
+    for english in ["Sign in to redeem", "Sold out", "Opens in", "All rewards"] {
+        assert!(!page.contains(english), "{english:?} in the Spanish bazaar");
+    }
+}
+
+#[sqlx::test]
+async fn a_reader_in_spain_gets_spains_digit_grouping(pool: PgPool) {
+    let app = bazaar_with_a_five_digit_cost(&pool).await;
+    let spain = page(&app, "/", "es-ES,es;q=0.9", None).await;
+    assert!(spain.contains("12.500 puntos"), "{spain}");
+    let mexico = page(&app, "/", "es-MX", None).await;
+    assert!(mexico.contains("12,500 puntos"));
+    let english = page(&app, "/", "en-US", None).await;
+    assert!(english.contains("12,500 points") && english.contains(r#"<html lang="en""#));
+}
+
+#[sqlx::test]
+async fn a_browser_asking_for_neither_language_gets_the_stores_default(pool: PgPool) {
+    support::live_store(&pool).await;
+    let spanish_store = server::HttpConfig {
+        default_lang: app::domain::i18n::Lang::Es,
+        ..Default::default()
+    };
+    let app = TestApp::with_config(pool.clone(), &spanish_store);
+    let page = page(&app, "/", "fr-FR,de;q=0.8", None).await;
+    assert!(page.contains(r#"<html lang="es""#) && page.contains("Agotado"));
+    let asked = self::page(&app, "/", "en", None).await;
+    assert!(asked.contains(r#"<html lang="en""#) && asked.contains("Sold out"));
+}
+
+#[sqlx::test]
+async fn the_language_switch_keeps_the_choice_over_the_browsers_and_goes_back(pool: PgPool) {
+    support::live_store(&pool).await;
+    let app = TestApp::new(pool.clone());
+    let switched = app
+        .post_form(
+            "/language",
+            &[("lang", "es"), ("back", "/?category=gift")],
+            None,
+        )
+        .await;
+    assert_eq!(switched.status, 303, "{}", switched.body);
+    assert_eq!(switched.headers["location"], "/?category=gift");
+    let cookie = switched.set_cookie().expect("the choice is remembered");
+    assert!(cookie.starts_with("bazaar_lang=es;") && cookie.contains("Max-Age=31536000"));
+
+    let page = page(&app, "/?category=gift", "en-US", Some("bazaar_lang=es")).await;
+    assert!(
+        page.contains(r#"<html lang="es""#) && page.contains("Regalos"),
+        "{page}"
+    );
+
+    // Back only to a page of this site, whatever the form said.
+    let elsewhere = app
+        .post_form(
+            "/language",
+            &[("lang", "en"), ("back", "//evil.example/")],
+            None,
+        )
+        .await;
+    assert_eq!(elsewhere.headers["location"], "/");
+    let unknown = app.post_form("/language", &[("lang", "fr")], None).await;
+    assert_eq!(unknown.status, 400);
+    assert_eq!(
+        unknown.app_error().to_string(),
+        "Choose English or Spanish."
+    );
+}
+
+#[sqlx::test]
+async fn the_cached_visitors_page_is_kept_per_language(pool: PgPool) {
+    support::live_store(&pool).await;
+    let config = server::HttpConfig {
+        page_cache: std::time::Duration::from_secs(60),
+        ..Default::default()
+    };
+    let app = TestApp::with_config(pool.clone(), &config);
+    let first = page(&app, "/", "es", None).await;
+    assert!(first.contains("Agotado") && first.contains("Candle duo"));
+    sqlx::query("UPDATE rewards SET title = 'Candle trio' WHERE title = 'Candle duo'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    // An English reader is not served the Spanish page kept a moment ago…
+    let english = page(&app, "/", "en", None).await;
+    assert!(english.contains("Sold out") && english.contains("Candle trio"));
+    // …while Spanish readers still share theirs.
+    let again = page(&app, "/", "es-MX", None).await;
+    assert!(
+        again.contains("Candle duo"),
+        "the Spanish page was not kept"
+    );
+
+    let reply = app
+        .send(
+            Request::get("/")
+                .header("accept-language", "es")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let vary = reply
+        .headers
+        .get_all("vary")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join(", ");
+    assert!(
+        vary.contains("Accept-Language") && vary.contains("Cookie"),
+        "{vary}"
+    );
+    assert_eq!(reply.headers["content-language"], "es");
+}
+
+#[sqlx::test]
+async fn a_member_reading_spanish_who_lacks_points_is_told_how_many_in_spanish(pool: PgPool) {
+    let item = support::live_item(&pool, 10, 750).await;
+    let (_, member) = support::member_with(&pool, 1, 100).await;
+    let app = TestApp::new(pool.clone());
+    let cookies = format!("{member}; bazaar_lang=es");
+    let bazaar = page(&app, "/", "en", Some(&cookies)).await;
+    assert!(bazaar.contains("Te faltan 650 puntos"), "{bazaar}");
+    let confirm = page(&app, &format!("/redeem/{item}"), "en", Some(&cookies)).await;
+    assert!(
+        confirm.contains(
+            "Te faltan 650 puntos para esta recompensa: cuesta 750 puntos y tienes 100 puntos."
+        ),
+        "{confirm}"
+    );
+}
+
+/// The visible text of a page: its tags, the catalog it carries for the browser, its scripts
+/// and styles taken out.
+fn visible_text(html: &str) -> String {
+    let mut text = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        text.push_str(&rest[..start]);
+        text.push(' ');
+        let tag = &rest[start..];
+        let skip_to = ["<script", "<style", "<template"]
+            .iter()
+            .find(|open| tag.starts_with(**open))
+            .and_then(|open| {
+                let close = format!("</{}>", &open[1..]);
+                tag.find(&close).map(|end| end + close.len())
+            })
+            .or_else(|| tag.find('>').map(|end| end + 1))
+            .unwrap_or(tag.len());
+        rest = &tag[skip_to..];
+    }
+    text.push_str(rest);
+    text.replace("&amp;", "&")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+}
+
+/// The English texts a Spanish page must not show: each catalog text that differs from its
+/// Spanish one, cut at its placeholders into the parts that are long enough to be telling.
+fn english_only_texts() -> Vec<(String, String)> {
+    use app::domain::i18n::{Locale, catalog_for};
+    let (en, es) = (catalog_for(Locale::En), catalog_for(Locale::EsMx));
+    en.entries
+        .iter()
+        .filter(|(key, text)| es.get(key) != Some(text.as_str()))
+        .flat_map(|(key, text)| {
+            text.split(['{', '}'])
+                .step_by(2)
+                .map(str::trim)
+                .filter(|part| part.len() >= 12 && part.contains(' '))
+                .map(|part| (key.clone(), part.to_owned()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[sqlx::test]
+async fn every_page_renders_in_spanish_without_a_word_from_the_english_catalog(pool: PgPool) {
+    let (live, _) = support::live_store(&pool).await;
+    let item: i64 = sqlx::query_scalar(
+        "SELECT di.id FROM drop_items di JOIN rewards r ON r.id = di.reward_id WHERE r.title = 'Candle duo'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let reward: i64 = sqlx::query_scalar("SELECT id FROM rewards WHERE title = 'Candle duo'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let (member, member_cookie) = support::member_with(&pool, 1, 5_000).await;
+    let (_, admin) = support::account_with_role(&pool, "admin@example.com", "admin").await;
+    let app = TestApp::new(pool.clone());
+    let redemption: serde_json::Value = serde_json::from_str(
+        app.redeem(&member_cookie, item, &uuid::Uuid::new_v4().to_string())
+            .await
+            .text(),
+    )
+    .unwrap();
+    let code = redemption["code"].as_str().unwrap();
+    let as_member = format!("{member_cookie}; bazaar_lang=es");
+    let as_admin = format!("{admin}; bazaar_lang=es");
+    let pages: Vec<(String, Option<&str>)> = vec![
+        ("/".into(), None),
+        ("/sign-in".into(), None),
+        ("/sign-up".into(), None),
+        ("/no-such-page".into(), None),
+        ("/".into(), Some(&as_member)),
+        ("/account".into(), Some(&as_member)),
+        (format!("/redeem/{item}"), Some(&as_member)),
+        (format!("/redemptions/{code}"), Some(&as_member)),
+        ("/staff".into(), Some(&as_admin)),
+        ("/staff/rewards".into(), Some(&as_admin)),
+        (format!("/staff/rewards/{reward}"), Some(&as_admin)),
+        ("/staff/audit".into(), Some(&as_admin)),
+        ("/staff/drops".into(), Some(&as_admin)),
+        ("/staff/drops/schedule".into(), Some(&as_admin)),
+        (format!("/staff/drops/{live}"), Some(&as_admin)),
+        (format!("/staff/drops/{live}/report"), Some(&as_admin)),
+        ("/staff/members".into(), Some(&as_admin)),
+        (format!("/staff/members/{member}"), Some(&as_admin)),
+        ("/staff/team".into(), Some(&as_admin)),
+        ("/staff/api-keys".into(), Some(&as_admin)),
+    ];
+    let english = english_only_texts();
+    let mut found = Vec::new();
+    for (uri, cookie) in &pages {
+        let mut request = Request::get(uri.as_str()).header("accept-language", "es-MX");
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", *cookie);
+        }
+        let reply = app.send(request.body(Body::empty()).unwrap()).await;
+        assert!(
+            reply.body.contains(r#"<html lang="es""#),
+            "{uri} is not in Spanish"
+        );
+        let text = visible_text(&reply.body);
+        for (key, part) in &english {
+            if text.contains(part.as_str()) {
+                found.push(format!("{uri}: {key} {part:?}"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "English on Spanish pages:\n{}",
+        found.join("\n")
+    );
+}
