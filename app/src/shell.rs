@@ -56,7 +56,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                     <HydrationScripts options />
                 </template>
                 <script nonce=leptos::nonce::use_nonce()>{START_BUNDLE}</script>
-                <script type="application/json" id=crate::domain::i18n::PAGE_CATALOG_ID inner_html=catalog></script>
+                <script type="application/json" id=crate::domain::i18n::PAGE_CATALOG_ID nonce=leptos::nonce::use_nonce() inner_html=catalog></script>
                 <MetaTags />
             </head>
             <body>

@@ -35,7 +35,7 @@ test('a drop opens on time, the member redeems, and another browser sees the sto
   await expect(page.getByRole('heading', { name: title })).toBeVisible();
   await page.getByRole('button', { name: 'Confirm redemption' }).click();
   await expect(page.getByTestId('redemption-code')).toHaveText(/^RB-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
-  await expect(page.getByTestId('balance-after')).toHaveText('4,700 pts');
+  await expect(page.getByTestId('balance-after')).toHaveText('4,700 points');
 
   // The other browser saw the unit go, live.
   await expect(card(watching, title)).toContainText('4 of 5 left', { timeout: 5_000 });
@@ -103,13 +103,13 @@ test('with JavaScript, signing in, redeeming, cancelling and signing out happen 
   await card(page, title).getByRole('link', { name: 'Redeem' }).click();
   await page.getByRole('button', { name: 'Confirm redemption' }).click();
   await expect(page.getByTestId('redemption-code')).toHaveText(/^RB-/);
-  await expect(page.getByTestId('balance-after')).toHaveText('700 pts');
+  await expect(page.getByTestId('balance-after')).toHaveText('700 points');
   expect(await samePage()).toBe(true);
 
   await page.getByRole('button', { name: 'Cancel this redemption' }).click();
   // Announced where it happened: the button pressed is gone.
   await expect(page.getByRole('status')).toHaveText('Cancelled');
-  await expect(page.getByTestId('balance-after')).toHaveText('1,000 pts');
+  await expect(page.getByTestId('balance-after')).toHaveText('1,000 points');
   expect(await samePage()).toBe(true);
 
   await page.getByRole('button', { name: 'Sign out' }).click();
@@ -131,12 +131,12 @@ test('redeeming works without JavaScript, with a confirm step @nojs', async ({ p
   await expect(page.getByText('Balance after')).toBeVisible();
   await page.getByRole('button', { name: 'Confirm redemption' }).click();
   await expect(page.getByTestId('redemption-code')).toHaveText(/^RB-/);
-  await expect(page.getByTestId('balance-after')).toHaveText('700 pts');
+  await expect(page.getByTestId('balance-after')).toHaveText('700 points');
 
   // It is in the account's list, and can be cancelled within the grace period.
   await page.getByRole('button', { name: 'Cancel this redemption' }).click();
   await expect(page.getByText('Cancelled')).toBeVisible();
-  await expect(page.getByTestId('balance-after')).toHaveText('1,000 pts');
+  await expect(page.getByTestId('balance-after')).toHaveText('1,000 points');
 });
 
 test('a member short of points is told how many more they need', async ({ page }, info) => {

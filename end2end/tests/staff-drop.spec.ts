@@ -76,7 +76,7 @@ test('staff schedule a drop with a new reward, a member on a phone redeems when 
   await card(phone, reward).getByRole('link', { name: 'Redeem' }).click();
   await phone.getByRole('button', { name: 'Confirm redemption' }).click();
   await expect(phone.getByTestId('redemption-code')).toHaveText(/^RB-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
-  await expect(phone.getByTestId('balance-after')).toHaveText('600 pts');
+  await expect(phone.getByTestId('balance-after')).toHaveText('600 points');
   await phoneContext.close();
 
   // Staff open the report: the redemption, and the chart of redemptions over time.

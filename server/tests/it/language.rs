@@ -21,7 +21,7 @@ async fn page(app: &TestApp, uri: &str, accept_language: &str, cookie: Option<&s
 /// The bazaar with a live reward costing 12,500 points.
 async fn bazaar_with_a_five_digit_cost(pool: &PgPool) -> TestApp {
     support::live_store(pool).await;
-    sqlx::query("UPDATE rewards SET points_cost = 12500 WHERE title = 'Candle duo'")
+    sqlx::query("UPDATE drop_items SET points_cost = 12500 WHERE reward_id = (SELECT id FROM rewards WHERE title = 'Candle duo')")
         .execute(pool)
         .await
         .unwrap();
@@ -49,8 +49,12 @@ async fn a_visitor_whose_browser_asks_for_spanish_gets_the_bazaar_in_spanish(poo
             "no {spanish:?} in the Spanish bazaar"
         );
     }
+    let on_screen = support::visible_text(&page);
     for english in ["Sign in to redeem", "Sold out", "Opens in", "All rewards"] {
-        assert!(!page.contains(english), "{english:?} in the Spanish bazaar");
+        assert!(
+            !on_screen.contains(english),
+            "{english:?} in the Spanish bazaar"
+        );
     }
 }
 
@@ -112,10 +116,7 @@ async fn the_language_switch_keeps_the_choice_over_the_browsers_and_goes_back(po
     assert_eq!(elsewhere.headers["location"], "/");
     let unknown = app.post_form("/language", &[("lang", "fr")], None).await;
     assert_eq!(unknown.status, 400);
-    assert_eq!(
-        unknown.app_error().to_string(),
-        "Choose English or Spanish."
-    );
+    assert_eq!(unknown.json()["message"], "Choose English or Spanish.");
 }
 
 #[sqlx::test]
@@ -179,32 +180,6 @@ async fn a_member_reading_spanish_who_lacks_points_is_told_how_many_in_spanish(p
         ),
         "{confirm}"
     );
-}
-
-/// The visible text of a page: its tags, the catalog it carries for the browser, its scripts
-/// and styles taken out.
-fn visible_text(html: &str) -> String {
-    let mut text = String::new();
-    let mut rest = html;
-    while let Some(start) = rest.find('<') {
-        text.push_str(&rest[..start]);
-        text.push(' ');
-        let tag = &rest[start..];
-        let skip_to = ["<script", "<style", "<template"]
-            .iter()
-            .find(|open| tag.starts_with(**open))
-            .and_then(|open| {
-                let close = format!("</{}>", &open[1..]);
-                tag.find(&close).map(|end| end + close.len())
-            })
-            .or_else(|| tag.find('>').map(|end| end + 1))
-            .unwrap_or(tag.len());
-        rest = &tag[skip_to..];
-    }
-    text.push_str(rest);
-    text.replace("&amp;", "&")
-        .replace("&#x27;", "'")
-        .replace("&quot;", "\"")
 }
 
 /// The English texts a Spanish page must not show: each catalog text that differs from its
@@ -285,7 +260,7 @@ async fn every_page_renders_in_spanish_without_a_word_from_the_english_catalog(p
             reply.body.contains(r#"<html lang="es""#),
             "{uri} is not in Spanish"
         );
-        let text = visible_text(&reply.body);
+        let text = support::visible_text(&reply.body);
         for (key, part) in &english {
             if text.contains(part.as_str()) {
                 found.push(format!("{uri}: {key} {part:?}"));
@@ -296,5 +271,29 @@ async fn every_page_renders_in_spanish_without_a_word_from_the_english_catalog(p
         found.is_empty(),
         "English on Spanish pages:\n{}",
         found.join("\n")
+    );
+}
+
+#[sqlx::test]
+async fn an_integrator_gets_a_stable_error_code_with_the_message_in_their_language(pool: PgPool) {
+    let (app, _, _) = support::maya_at_the_till(&pool).await;
+    let ask = |language: &'static str| {
+        Request::post("/api/v1/purchases")
+            .header("content-type", "application/json")
+            .header("accept-language", language)
+            .body(Body::from("{}"))
+            .unwrap()
+    };
+    let spanish = app.send(ask("es-MX")).await.json();
+    let english = app.send(ask("en-US")).await.json();
+    assert_eq!(spanish["error"]["kind"], "api_key");
+    assert_eq!(english["error"]["kind"], "api_key", "the code is the same");
+    assert_eq!(
+        spanish["message"],
+        "Falta la clave de API: envíala como `Authorization: Bearer <key>`."
+    );
+    assert_eq!(
+        english["message"],
+        "Missing API key: send it as `Authorization: Bearer <key>`."
     );
 }

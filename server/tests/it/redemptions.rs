@@ -225,7 +225,7 @@ async fn each_refusal_tells_the_member_why(pool: PgPool) {
         (
             pricey,
             409,
-            "You need 550 pts more for this reward: it costs 1,250 pts and you have 700 pts.",
+            "You need 550 more points for this reward: it costs 1,250 points and you have 700 points.",
         ),
         (gone, 409, "Sorry, this reward just sold out."),
         (gold, 403, "This reward is for Gold members and above."),

@@ -144,3 +144,29 @@ pub fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// The visible text of a page: its tags, the catalog it carries for the browser, its scripts
+/// and styles taken out.
+pub fn visible_text(html: &str) -> String {
+    let mut text = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        text.push_str(&rest[..start]);
+        text.push(' ');
+        let tag = &rest[start..];
+        let skip_to = ["<script", "<style", "<template"]
+            .iter()
+            .find(|open| tag.starts_with(**open))
+            .and_then(|open| {
+                let close = format!("</{}>", &open[1..]);
+                tag.find(&close).map(|end| end + close.len())
+            })
+            .or_else(|| tag.find('>').map(|end| end + 1))
+            .unwrap_or(tag.len());
+        rest = &tag[skip_to..];
+    }
+    text.push_str(rest);
+    text.replace("&amp;", "&")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+}

@@ -17,6 +17,6 @@ mod values;
 pub use client::{TestApp, patient_line};
 pub use db::*;
 pub use fixtures::*;
-pub use http::{ORIGIN, Reply, field_error, urlencode};
+pub use http::{ORIGIN, Reply, field_error, urlencode, visible_text};
 pub use seed::*;
 pub use values::*;
