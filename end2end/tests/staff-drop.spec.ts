@@ -28,7 +28,7 @@ test('staff schedule a drop with a new reward, a member on a phone redeems when 
   // Staff: a new reward...
   await signIn(page, DEMO_STAFF.email, DEMO_STAFF.password);
   await page.goto('/staff/rewards');
-  await page.getByLabel('Title').fill(reward);
+  await page.getByLabel('Title', { exact: true }).fill(reward);
   await page.getByLabel('Category').selectOption('gift');
   await page.getByLabel('Cost in points').fill('400');
   await page.getByRole('button', { name: 'Save reward' }).click();
@@ -38,7 +38,7 @@ test('staff schedule a drop with a new reward, a member on a phone redeems when 
   const opens = new Date(Math.ceil((Date.now() + 45_000) / 60_000) * 60_000);
   const closes = new Date(opens.getTime() + 2 * 3600_000);
   await page.goto('/staff/drops');
-  await page.getByLabel('Title').fill(dropTitle);
+  await page.getByLabel('Title', { exact: true }).fill(dropTitle);
   await page.getByLabel('Starts').fill(storeLocal(opens));
   await page.getByLabel('Ends').fill(storeLocal(closes));
   await page.getByRole('button', { name: 'Schedule drop' }).click();
@@ -93,7 +93,7 @@ test('staff schedule a drop with a new reward, a member on a phone redeems when 
 test('a staff mistake in scheduling is explained beside the field @desk', async ({ page }, info) => {
   await signIn(page, DEMO_STAFF.email, DEMO_STAFF.password);
   await page.goto('/staff/drops');
-  await page.getByLabel('Title').fill(`Backwards ${info.project.name}`);
+  await page.getByLabel('Title', { exact: true }).fill(`Backwards ${info.project.name}`);
   await page.getByLabel('Starts').fill(storeLocal(new Date(Date.now() + 3 * 86400_000)));
   await page.getByLabel('Ends').fill(storeLocal(new Date(Date.now() + 2 * 86400_000)));
   await page.getByRole('button', { name: 'Schedule drop' }).click();
@@ -108,7 +108,7 @@ test('staff preview a weekly schedule before creating it @desk', async ({ page }
   // The drops page has a Title field too: wait for the schedule page (its code may still be
   // on its way) before filling in.
   await expect(page.getByRole('heading', { level: 1, name: 'New recurring schedule' })).toBeVisible();
-  await page.getByLabel('Title').fill(`Weekly ${info.project.name}`);
+  await page.getByLabel('Title', { exact: true }).fill(`Weekly ${info.project.name}`);
   await page.getByLabel('Tuesday').check();
   await page.getByLabel('Thursday').check();
   await page.getByLabel('Time', { exact: true }).fill('09:00');

@@ -7,14 +7,14 @@ test('staff create a reward, fix a mistake the form points out, and find it in t
   await page.getByRole('banner').getByRole('link', { name: 'Staff', exact: true }).click();
   await page.getByRole('main').getByRole('link', { name: /^Rewards \(\d+\)$/ }).click();
 
-  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('Title', { exact: true }).fill(title);
   await page.getByLabel('Category').selectOption('gift');
   await page.getByLabel('Cost in points').fill('lots');
   await page.getByRole('button', { name: 'Save reward' }).click();
   await expect(page.getByText('Enter the cost in points as a whole number, e.g. 500.')).toBeVisible();
 
   // Without JavaScript the form comes back empty after an error; fill it again either way.
-  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('Title', { exact: true }).fill(title);
   await page.getByLabel('Category').selectOption('gift');
   await page.getByLabel('Cost in points').fill('650');
   await page.getByRole('button', { name: 'Save reward' }).click();

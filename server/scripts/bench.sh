@@ -85,18 +85,25 @@ PAGE_PORT=$SERVER_PORT
 ok "storm: http://127.0.0.1:$STORM_PORT/ (pid $STORM_PID) · demo store: http://127.0.0.1:$PAGE_PORT/"
 
 LIGHTHOUSE_RUNS=""
+LIGHTHOUSE_RUNS_ES=""
 # BENCH_QUICK=1: only pgbench and the hot reward at 64 clients, closed and open loop (server/benches/storm/
 # stops there). BENCH_ONLY: only the rows it names.
-[ -n "$SKIP_LIGHTHOUSE" ] || say "Lighthouse on the bazaar page, 3 runs (mobile emulation, Debian Chromium)"
+[ -n "$SKIP_LIGHTHOUSE" ] || say "Lighthouse on the bazaar page in English and in Spanish, 3 runs each (mobile emulation, Debian Chromium)"
 for run in 1 2 3; do
   [ -n "$SKIP_LIGHTHOUSE" ] && break
-  rm -f "$OUT/lighthouse-$run.json"
-  CHROME_PATH=/usr/bin/chromium "$OUT/tools/node_modules/.bin/lighthouse" "http://127.0.0.1:$PAGE_PORT/" \
-    --output=json --output-path="$OUT/lighthouse-$run.json" --quiet \
-    --only-categories=performance,accessibility,best-practices,seo \
-    --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --disable-background-networking --disable-component-update --disable-sync" \
-    || ok "Lighthouse run $run failed; the report says so"
-  LIGHTHOUSE_RUNS="$LIGHTHOUSE_RUNS${LIGHTHOUSE_RUNS:+,}$OUT/lighthouse-$run.json"
+  # The Spanish page is the one a browser asking for Mexican Spanish gets.
+  for lang in en es; do
+    if [ "$lang" = es ]; then accept="es-MX,es;q=0.9"; else accept="en-US,en;q=0.9"; fi
+    rm -f "$OUT/lighthouse-$lang-$run.json"
+    CHROME_PATH=/usr/bin/chromium "$OUT/tools/node_modules/.bin/lighthouse" "http://127.0.0.1:$PAGE_PORT/" \
+      --output=json --output-path="$OUT/lighthouse-$lang-$run.json" --quiet \
+      --only-categories=performance,accessibility,best-practices,seo \
+      --extra-headers="{\"Accept-Language\":\"$accept\"}" \
+      --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --disable-background-networking --disable-component-update --disable-sync" \
+      || ok "Lighthouse run $run ($lang) failed; the report says so"
+  done
+  LIGHTHOUSE_RUNS="$LIGHTHOUSE_RUNS${LIGHTHOUSE_RUNS:+,}$OUT/lighthouse-en-$run.json"
+  LIGHTHOUSE_RUNS_ES="$LIGHTHOUSE_RUNS_ES${LIGHTHOUSE_RUNS_ES:+,}$OUT/lighthouse-es-$run.json"
 done
 
 say "Storm, baseline, herd, hashing storm and page measurements (about $(( ${BENCH_SECONDS:-10} * 11 / 60 + 3 )) min)"
@@ -108,5 +115,6 @@ BENCH_PGBENCH="$PG_BIN/pgbench" \
 BENCH_SERVER_PID="$STORM_PID" \
 BENCH_WASM="$(ls "$ROOT"/target/site/pkg/bazaar.*wasm | head -1)" \
 BENCH_LIGHTHOUSE_JSON="$LIGHTHOUSE_RUNS" \
+BENCH_LIGHTHOUSE_ES_JSON="$LIGHTHOUSE_RUNS_ES" \
   cargo bench -p server --bench storm -q | tee "$OUT/report.md"
 say "Report written to target/bench/report.md"

@@ -12,10 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use app::domain::i18n::{CURRENT, Lang, Locale, preferred_lang};
-
-/// The cookie holding a reader's chosen language.
-pub const COOKIE: &str = "bazaar_lang";
+use app::domain::i18n::{COOKIE, CURRENT, Lang, Locale, preferred_lang, remember};
 
 #[derive(Clone, Copy)]
 pub struct Choice {
@@ -109,11 +106,7 @@ pub async fn switch(
             tracing::warn!(%error, "could not save a member's language");
         }
     }
-    let secure = if https { "; Secure" } else { "" };
-    let cookie = format!(
-        "{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",
-        lang.code()
-    );
+    let cookie = remember(lang, https);
     let mut response = Redirect::to(&back).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);

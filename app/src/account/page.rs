@@ -113,6 +113,7 @@ fn AccountContent(data: AccountView) -> impl IntoView {
         <Reminders reminders=data.reminders.clone() />
         <RedemptionsList />
         <History lines=data.history page=data.page has_more=data.has_more />
+        <LanguageChoice />
         <Sessions sessions=data.sessions />
         <ChangePasswordForm />
     }
@@ -206,6 +207,33 @@ fn History(lines: Vec<HistoryLine>, page: i64, has_more: bool) -> impl IntoView 
 
 /// Where the member is signed in, with "Sign out" for each other device and for all of them:
 /// a lost phone or a shared computer is signed out from here.
+/// The member's language, saved with their account (and so on every device they sign in on).
+/// The same plain form as the header's switch: the page comes back whole, in the new language.
+#[component]
+fn LanguageChoice() -> impl IntoView {
+    let tr = tr();
+    view! {
+        <section class="account-section" aria-labelledby="language-heading">
+            <h2 id="language-heading">{tr.t("account.language.heading")}</h2>
+            <form method="post" action="/language" class="account-form">
+                <input type="hidden" name="back" value="/account" />
+                <div class="field">
+                    <label for="lang">{tr.t("account.language.label")}</label>
+                    <select id="lang" name="lang">
+                        {crate::domain::i18n::Lang::ALL
+                            .into_iter()
+                            .map(|lang| view! {
+                                <option value=lang.code() lang=lang.code() selected=lang == tr.lang()>{lang.own_name()}</option>
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <button type="submit" class="button button-secondary">{tr.t("account.language.save")}</button>
+            </form>
+        </section>
+    }
+}
+
 #[component]
 fn Sessions(sessions: Vec<DeviceSession>) -> impl IntoView {
     let end_one = ServerAction::<EndSession>::new();

@@ -25,25 +25,31 @@ pub async fn bazaar(
     };
     let now = Utc::now();
     let store = crate::infra::store::load(pool).await?;
+    // What staff wrote, in the reader's language where they wrote it (else in English).
+    let lang = tr().lang().code();
 
     // Live drops and upcoming ones are limited separately: under one limit, enough live drops
     // would push the next drop (and the reminders for it) off the page.
     let drops = sqlx::query!(
-        r#"(SELECT d.id AS "id!", d.title AS "title!", d.starts_at AS "starts_at!", d.ends_at AS "ends_at!",
+        r#"(SELECT d.id AS "id!",
+                   CASE WHEN $3 = 'es' THEN COALESCE(d.title_es, d.title) ELSE d.title END AS "title!",
+                   d.starts_at AS "starts_at!", d.ends_at AS "ends_at!",
                    EXISTS (SELECT 1 FROM drop_reminders r WHERE r.drop_id = d.id AND r.account_id = $2) AS "reminded!"
             FROM drops d
             WHERE d.cancelled_at IS NULL AND d.starts_at <= $1 AND d.ends_at > $1
             ORDER BY d.starts_at, d.id
             LIMIT 20)
            UNION ALL
-           (SELECT d.id, d.title, d.starts_at, d.ends_at,
+           (SELECT d.id, CASE WHEN $3 = 'es' THEN COALESCE(d.title_es, d.title) ELSE d.title END,
+                   d.starts_at, d.ends_at,
                    EXISTS (SELECT 1 FROM drop_reminders r WHERE r.drop_id = d.id AND r.account_id = $2)
             FROM drops d
             WHERE d.cancelled_at IS NULL AND d.starts_at > $1
             ORDER BY d.starts_at, d.id
             LIMIT 9)"#,
         now,
-        viewer.map(|v| v.id)
+        viewer.map(|v| v.id),
+        lang
     )
     .fetch_all(pool)
     .await?;
@@ -64,7 +70,10 @@ pub async fn bazaar(
 
     // Live drops, and drops opening within a day (their cards count down to the opening).
     let rows = sqlx::query!(
-        r#"SELECT di.id AS drop_item_id, r.id AS reward_id, r.title, r.description, r.category,
+        r#"SELECT di.id AS drop_item_id, r.id AS reward_id,
+                  CASE WHEN $3 = 'es' THEN COALESCE(r.title_es, r.title) ELSE r.title END AS "title!",
+                  CASE WHEN $3 = 'es' THEN COALESCE(r.description_es, r.description) ELSE r.description END AS "description!",
+                  r.category,
                   di.points_cost, di.quantity, di.remaining, di.per_member_limit,
                   d.starts_at - CASE WHEN ea.rank IS NOT NULL AND me.rank >= ea.rank
                                      THEN di.early_access ELSE interval '0' END AS "opens_at!",
@@ -80,9 +89,10 @@ pub async fn bazaar(
            LEFT JOIN accounts a ON a.id = $2
            LEFT JOIN tiers me ON me.code = a.tier
            WHERE d.cancelled_at IS NULL AND d.ends_at > $1 AND d.starts_at <= $1 + interval '1 day'
-           ORDER BY di.points_cost, r.title, di.id"#,
+           ORDER BY di.points_cost, 2, di.id"#,
         now,
-        viewer.map(|v| v.id)
+        viewer.map(|v| v.id),
+        lang
     )
     .fetch_all(pool)
     .await?;

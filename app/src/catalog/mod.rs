@@ -1,6 +1,11 @@
 //! The reward catalog, as staff run it, and the staff console's home. Every server function
 //! here starts by requiring the staff (or admin) role.
 
+#![allow(
+    clippy::too_many_arguments,
+    reason = "`save_reward`'s arguments are its form's fields, both languages' texts among them; not `expect` on the function: the server-function macro's code trips the lint in a different place in each build"
+)]
+
 mod pages;
 
 use leptos::prelude::*;
@@ -25,6 +30,9 @@ pub struct StaffReward {
     pub id: i64,
     pub title: String,
     pub description: String,
+    /// The same in Spanish, where staff wrote it (Spanish readers get the English otherwise).
+    pub title_es: Option<String>,
+    pub description_es: Option<String>,
     pub category: Category,
     pub points_cost: Points,
     pub tags: Vec<String>,
@@ -82,6 +90,8 @@ impl PhotoProblem {
 pub struct RewardDraft {
     pub title: String,
     pub description: String,
+    pub title_es: Option<String>,
+    pub description_es: Option<String>,
     pub category: Category,
     pub points_cost: i64,
     pub tags: Vec<String>,
@@ -167,6 +177,8 @@ impl RewardDraft {
         Ok(RewardDraft {
             title: title.to_owned(),
             description: description.to_owned(),
+            title_es: None,
+            description_es: None,
             category,
             points_cost,
             tags,
@@ -191,6 +203,36 @@ pub async fn get_staff_reward(id: i64) -> Result<StaffReward, AppError> {
         .map_err(crate::domain::error::server::reply)
 }
 
+impl RewardDraft {
+    /// Adds the Spanish title and description, both optional: left empty, Spanish readers get
+    /// the English ones. The same limits hold.
+    pub fn with_spanish(mut self, title: &str, description: &str) -> Result<Self, AppError> {
+        let tr = tr();
+        let (title, description) = (title.trim(), description.trim());
+        if title.chars().count() > TITLE_MAX {
+            return Err(AppError::invalid(
+                "title_es",
+                tr.f(
+                    "catalog.invalid.title_too_long",
+                    &[("max", &tr.number(TITLE_MAX as i64))],
+                ),
+            ));
+        }
+        if description.chars().count() > DESCRIPTION_MAX {
+            return Err(AppError::invalid(
+                "description_es",
+                tr.f(
+                    "catalog.invalid.description_too_long",
+                    &[("max", &tr.number(DESCRIPTION_MAX as i64))],
+                ),
+            ));
+        }
+        self.title_es = (!title.is_empty()).then(|| title.to_owned());
+        self.description_es = (!description.is_empty()).then(|| description.to_owned());
+        Ok(self)
+    }
+}
+
 /// Creates a reward (no `id`) or changes one.
 #[server(prefix = "/api/fn", endpoint = "staff/save_reward", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
 pub async fn save_reward(
@@ -201,6 +243,8 @@ pub async fn save_reward(
     points_cost: String,
     tags: Option<String>,
     min_tier: Option<String>,
+    title_es: Option<String>,
+    description_es: Option<String>,
 ) -> Result<StaffReward, AppError> {
     let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
     let draft = RewardDraft::parse(
@@ -211,6 +255,12 @@ pub async fn save_reward(
         tags.as_deref().unwrap_or(""),
         min_tier.as_deref().unwrap_or(""),
     )
+    .and_then(|draft| {
+        draft.with_spanish(
+            title_es.as_deref().unwrap_or(""),
+            description_es.as_deref().unwrap_or(""),
+        )
+    })
     .map_err(crate::domain::error::server::reply)?;
     let saved = ssr::save(&caller, id, draft)
         .await

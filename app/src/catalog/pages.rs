@@ -108,6 +108,23 @@ fn RewardForm(action: ServerAction<SaveReward>, reward: Option<StaffReward>) -> 
                 <textarea id="description" name="description" rows="3" maxlength=DESCRIPTION_MAX.to_string()>{value(|r| r.description.clone())}</textarea>
                 <FieldError error field="description" id="description-error" />
             </div>
+            // Spanish readers get these; left empty, they get the English above.
+            <fieldset class="field-group">
+                <legend>{tr.t("catalog.form.in_spanish")}</legend>
+                <p class="field-hint" id="spanish-hint">{tr.t("catalog.form.in_spanish_hint")}</p>
+                <div class="field">
+                    <label for="title_es">{tr.t("catalog.form.title_es")}</label>
+                    <input id="title_es" name="title_es" lang="es" maxlength=TITLE_MAX.to_string() value=value(|r| r.title_es.clone().unwrap_or_default())
+                        aria-invalid=field_invalid(error, "title_es") aria-describedby="spanish-hint title_es-error" />
+                    <FieldError error field="title_es" id="title_es-error" />
+                </div>
+                <div class="field">
+                    <label for="description_es">{tr.t("catalog.form.description_es")}</label>
+                    <textarea id="description_es" name="description_es" lang="es" rows="3" maxlength=DESCRIPTION_MAX.to_string()
+                        aria-describedby="spanish-hint description_es-error">{value(|r| r.description_es.clone().unwrap_or_default())}</textarea>
+                    <FieldError error field="description_es" id="description_es-error" />
+                </div>
+            </fieldset>
             <div class="field">
                 <label for="category">{tr.t("catalog.form.category")}</label>
                 <select id="category" name="category" aria-invalid=field_invalid(error, "category") aria-describedby="category-error">

@@ -11,6 +11,7 @@ use crate::infra::caller::Staff;
 fn snapshot(r: &StaffReward) -> serde_json::Value {
     json!({
         "title": r.title, "description": r.description, "category": r.category.slug(),
+        "title_es": r.title_es, "description_es": r.description_es,
         "points_cost": r.points_cost.get(), "tags": r.tags, "min_tier": r.min_tier, "archived": r.archived,
         "has_photo": r.has_photo,
     })
@@ -21,6 +22,8 @@ struct RewardRow {
     id: i64,
     title: String,
     description: String,
+    title_es: Option<String>,
+    description_es: Option<String>,
     category: String,
     points_cost: Points,
     tags: Vec<String>,
@@ -37,6 +40,8 @@ impl TryFrom<RewardRow> for StaffReward {
             id: r.id,
             title: r.title,
             description: r.description,
+            title_es: r.title_es,
+            description_es: r.description_es,
             category: r
                 .category
                 .parse()
@@ -59,7 +64,7 @@ impl TryFrom<RewardRow> for StaffReward {
 pub async fn reward(db: impl sqlx::PgExecutor<'_>, id: i64) -> Result<StaffReward, AppError> {
     sqlx::query_as!(
         RewardRow,
-        r#"SELECT id, title, description, category, points_cost AS "points_cost: Points", tags, min_tier, archived_at IS NOT NULL AS "archived!",
+        r#"SELECT id, title, description, title_es, description_es, category, points_cost AS "points_cost: Points", tags, min_tier, archived_at IS NOT NULL AS "archived!",
                   (SELECT i.updated_at FROM reward_images i WHERE i.reward_id = rewards.id) AS "photo_uploaded?"
            FROM rewards WHERE id = $1"#,
         id
@@ -77,7 +82,7 @@ pub async fn rewards(caller: &Staff, search: Option<&str>) -> Result<Vec<StaffRe
         .map(|s| format!("%{}%", s.replace('%', "\\%")));
     sqlx::query_as!(
         RewardRow,
-        r#"SELECT id, title, description, category, points_cost AS "points_cost: Points", tags, min_tier, archived_at IS NOT NULL AS "archived!",
+        r#"SELECT id, title, description, title_es, description_es, category, points_cost AS "points_cost: Points", tags, min_tier, archived_at IS NOT NULL AS "archived!",
                   (SELECT i.updated_at FROM reward_images i WHERE i.reward_id = rewards.id) AS "photo_uploaded?"
            FROM rewards
            WHERE $1::text IS NULL OR title ILIKE $1 OR EXISTS (SELECT 1 FROM unnest(tags) t WHERE t ILIKE $1)
@@ -113,11 +118,12 @@ pub async fn save(
     let saved_id = sqlx::query_scalar!(
         r#"WITH edited AS (
                UPDATE rewards SET title = $2, description = $3, category = $4, points_cost = $5,
-                                  tags = $6, min_tier = $7
+                                  tags = $6, min_tier = $7, title_es = $8, description_es = $9
                WHERE id = $1 RETURNING id
            ), created AS (
-               INSERT INTO rewards (title, description, category, points_cost, tags, min_tier)
-               SELECT $2, $3, $4, $5, $6, $7 WHERE $1::bigint IS NULL RETURNING id
+               INSERT INTO rewards (title, description, category, points_cost, tags, min_tier,
+                                    title_es, description_es)
+               SELECT $2, $3, $4, $5, $6, $7, $8, $9 WHERE $1::bigint IS NULL RETURNING id
            )
            SELECT id AS "id!" FROM edited UNION ALL SELECT id FROM created"#,
         id,
@@ -126,7 +132,9 @@ pub async fn save(
         draft.category.slug(),
         draft.points_cost,
         &draft.tags,
-        draft.min_tier.map(Tier::code)
+        draft.min_tier.map(Tier::code),
+        draft.title_es,
+        draft.description_es
     )
     .fetch_one(&mut *tx)
     .await

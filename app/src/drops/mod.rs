@@ -63,6 +63,8 @@ pub struct RewardChoice {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffDropDetail {
     pub drop: StaffDrop,
+    /// Its title in Spanish, if staff wrote one (Spanish readers get the English otherwise).
+    pub title_es: Option<String>,
     /// The window as `datetime-local` input values in the store's zone.
     pub starts_input: String,
     pub ends_input: String,
@@ -137,12 +139,13 @@ pub async fn save_drop(
     title: String,
     starts_at: String,
     ends_at: String,
+    title_es: Option<String>,
 ) -> Result<i64, AppError> {
     let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
     let saved = ssr::save(
         &caller,
         id,
-        &title,
+        (&title, title_es.as_deref().unwrap_or("")),
         &starts_at,
         &ends_at,
         chrono::Utc::now(),

@@ -143,6 +143,7 @@ fn NewDrop(calendar: DropCalendar) -> impl IntoView {
             <ActionForm action=save>
                 <FormError error />
                 <TextField error field="title" label=tr.t("drops.form.title") required=true />
+                <TextField error field="title_es" label=tr.t("drops.form.title_es") hint=tr.t("drops.form.title_es_hint") />
                 <TextField error field="starts_at" label=tr.t("drops.form.starts") kind="datetime-local" required=true
                     min=calendar.now_input.clone() hint=tr.t("drops.new.starts_hint") />
                 <TextField error field="ends_at" label=tr.t("drops.form.ends") kind="datetime-local" required=true
@@ -275,6 +276,8 @@ fn EditDrop(detail: StaffDropDetail) -> impl IntoView {
                 <FormError error />
                 <input type="hidden" name="id" value=detail.drop.id.to_string() />
                 <TextField error field="title" label=tr.t("drops.form.title") value=detail.drop.title.clone() required=true />
+                <TextField error field="title_es" label=tr.t("drops.form.title_es") value=detail.title_es.clone().unwrap_or_default()
+                    hint=tr.t("drops.form.title_es_hint") />
                 <TextField error field="starts_at" label=tr.t("drops.form.starts") kind="datetime-local" value=detail.starts_input.clone() required=true />
                 <TextField error field="ends_at" label=tr.t("drops.form.ends") kind="datetime-local" value=detail.ends_input.clone() required=true />
                 <button type="submit" class="button" disabled=move || save.pending().get()>{tr.t("drops.edit.submit")}</button>

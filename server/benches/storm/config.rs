@@ -11,6 +11,8 @@ pub struct Config {
     pub server_pid: u32,
     pub wasm: String,
     pub lighthouse: String,
+    /// The same runs on the page in Spanish.
+    pub lighthouse_es: String,
     pub seconds: u64,
     pub members: usize,
     /// `BENCH_QUICK=1`: only pgbench and the hot reward at 64 clients, closed and open loop (at
@@ -55,6 +57,7 @@ impl Config {
             server_pid: var("BENCH_SERVER_PID").parse().expect("a process id"),
             wasm: var("BENCH_WASM"),
             lighthouse: var("BENCH_LIGHTHOUSE_JSON"),
+            lighthouse_es: var("BENCH_LIGHTHOUSE_ES_JSON"),
             seconds: std::env::var("BENCH_SECONDS")
                 .ok()
                 .and_then(|s| s.parse().ok())

@@ -1,7 +1,33 @@
 //! The demo store's reward catalog: believable names, descriptions and prices per category.
 
-/// (category, title, description, points cost)
-pub type RewardSeed = (&'static str, String, String, i64);
+use super::catalog_es as es;
+
+/// One demo reward, written in English and in Spanish.
+pub struct RewardSeed {
+    pub category: &'static str,
+    pub title: String,
+    pub description: String,
+    pub title_es: String,
+    pub description_es: String,
+    pub points_cost: i64,
+}
+
+/// A seed from its category, (title, description) in English and in Spanish, and cost.
+fn seed(
+    category: &'static str,
+    (title, description): (String, &str),
+    (title_es, description_es): (String, &str),
+    points_cost: i64,
+) -> RewardSeed {
+    RewardSeed {
+        category,
+        title,
+        description: description.to_owned(),
+        title_es,
+        description_es: description_es.to_owned(),
+        points_cost,
+    }
+}
 
 const BRANDS: [&str; 10] = [
     "Aurora",
@@ -180,64 +206,67 @@ const GIFTS: [(&str, &str); 12] = [
 pub fn rewards(count: usize, rng: &mut fastrand::Rng) -> Vec<RewardSeed> {
     let mut all: Vec<RewardSeed> = Vec::new();
     for brand in BRANDS {
-        for (name, desc) in SAMPLES {
-            all.push((
+        for (&(name, desc), &(name_es, desc_es)) in SAMPLES.iter().zip(&es::SAMPLES) {
+            all.push(seed(
                 "sample",
-                format!("{brand} {name} sample"),
-                desc.to_owned(),
+                (format!("{brand} {name} sample"), desc),
+                (es::sample_title(brand, name_es), desc_es),
                 50 * rng.i64(4..=16),
             ));
         }
     }
-    for (i, (name, desc)) in EXPERIENCES.iter().enumerate() {
+    for (i, (&(name, desc), &(name_es, desc_es))) in
+        EXPERIENCES.iter().zip(&es::EXPERIENCES).enumerate()
+    {
         for city in ["New York", "Brooklyn"] {
             let cost = 500 * rng.i64(5..=20);
-            all.push((
+            all.push(seed(
                 "experience",
-                format!("{name} · {city}"),
-                (*desc).to_owned(),
+                (format!("{name} · {city}"), desc),
+                (format!("{name_es} · {}", es::city(city)), desc_es),
                 cost + i as i64 * 10,
             ));
         }
     }
-    for (name, desc) in SERVICES {
+    for (&(name, desc), &(name_es, desc_es)) in SERVICES.iter().zip(&es::SERVICES) {
         for place in ["in store", "at the skin bar"] {
-            all.push((
+            all.push(seed(
                 "service",
-                format!("{name} {place}"),
-                desc.to_owned(),
+                (format!("{name} {place}"), desc),
+                (format!("{name_es} {}", es::place(place)), desc_es),
                 250 * rng.i64(4..=12),
             ));
         }
     }
-    for (name, desc) in DISCOUNTS {
-        all.push((
+    for (&(name, desc), &(name_es, desc_es)) in DISCOUNTS.iter().zip(&es::DISCOUNTS) {
+        all.push(seed(
             "discount",
-            name.to_owned(),
-            desc.to_owned(),
+            (name.to_owned(), desc),
+            (name_es.to_owned(), desc_es),
             100 * rng.i64(5..=30),
         ));
-        all.push((
+        all.push(seed(
             "discount",
-            format!("{name} (members' week)"),
-            desc.to_owned(),
+            (format!("{name} (members' week)"), desc),
+            (format!("{name_es} (semana de miembros)"), desc_es),
             100 * rng.i64(5..=30),
         ));
     }
-    for (name, desc) in SHIPPING {
-        all.push((
+    for (&(name, desc), &(name_es, desc_es)) in SHIPPING.iter().zip(&es::SHIPPING) {
+        all.push(seed(
             "free_shipping",
-            name.to_owned(),
-            desc.to_owned(),
+            (name.to_owned(), desc),
+            (name_es.to_owned(), desc_es),
             100 * rng.i64(3..=25),
         ));
     }
     for brand in BRANDS {
-        for (name, desc) in GIFTS.iter().skip(brand.len() % 4).step_by(3) {
-            all.push((
+        let gifts = GIFTS.iter().zip(&es::GIFTS);
+        for (&(name, desc), &(name_es, desc_es)) in gifts.skip(brand.len() % 4).step_by(3) {
+            all.push(seed(
                 "gift",
-                format!("{brand} {}", name.to_lowercase()),
-                (*desc).to_owned(),
+                (format!("{brand} {}", name.to_lowercase()), desc),
+                (format!("{name_es} {brand}"), desc_es),
                 250 * rng.i64(3..=16),
             ));
         }
@@ -253,7 +282,7 @@ pub fn rewards(count: usize, rng: &mut fastrand::Rng) -> Vec<RewardSeed> {
         "free_shipping",
         "gift",
     ] {
-        if let Some(i) = all.iter().position(|r| r.0 == category) {
+        if let Some(i) = all.iter().position(|r| r.category == category) {
             chosen.push(all.swap_remove(i));
         }
     }

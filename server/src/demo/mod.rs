@@ -4,12 +4,13 @@
 //! transaction (a crash half-way leaves the database empty, and the next start seeds again).
 
 mod catalog;
+mod catalog_es;
 mod logins;
 
 pub use logins::{NewDemoLogin, demo_accounts, secure_demo_logins};
 
 use anyhow::Result;
-use chrono::{DateTime, Duration, NaiveTime, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 use sqlx::PgPool;
 
@@ -88,18 +89,23 @@ pub async fn seed_if_empty(pool: &PgPool, size: DemoSize, now: DateTime<Utc>) ->
 
     // Rewards.
     let seeds = catalog::rewards(size.rewards, &mut rng);
-    let reward_ids: Vec<i64> = sqlx::query_scalar!(
-        r#"INSERT INTO rewards (category, title, description, points_cost)
-           SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[])
+    let costs: Vec<i64> = seeds.iter().map(|r| r.points_cost).collect();
+    let texts = |text: fn(&catalog::RewardSeed) -> &str| -> Vec<String> {
+        seeds.iter().map(|r| text(r).to_owned()).collect()
+    };
+    let reward_ids: Vec<i64> = sqlx::query_scalar(
+        r#"INSERT INTO rewards (category, title, description, points_cost, title_es, description_es)
+           SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[])
            RETURNING id"#,
-        &seeds.iter().map(|r| r.0.to_owned()).collect::<Vec<_>>(),
-        &seeds.iter().map(|r| r.1.clone()).collect::<Vec<_>>(),
-        &seeds.iter().map(|r| r.2.clone()).collect::<Vec<_>>(),
-        &seeds.iter().map(|r| r.3).collect::<Vec<_>>(),
     )
+    .bind(texts(|r| r.category))
+    .bind(texts(|r| &r.title))
+    .bind(texts(|r| &r.description))
+    .bind(&costs)
+    .bind(texts(|r| &r.title_es))
+    .bind(texts(|r| &r.description_es))
     .fetch_all(&mut *tx)
     .await?;
-    let costs: Vec<i64> = seeds.iter().map(|r| r.3).collect();
 
     // Accounts: the documented logins, then members imported without passwords.
     let mut emails = Vec::new();
@@ -200,6 +206,7 @@ pub async fn seed_if_empty(pool: &PgPool, size: DemoSize, now: DateTime<Utc>) ->
     let live_id = insert_drop(
         &mut tx,
         "Welcome drop",
+        "Drop de bienvenida",
         now - Duration::hours(1),
         now + Duration::days(7),
     )
@@ -228,8 +235,9 @@ pub async fn seed_if_empty(pool: &PgPool, size: DemoSize, now: DateTime<Utc>) ->
     for starts_at in opens {
         let local = starts_at.with_timezone(&STORE_ZONE);
         let title = format!("{} drop · {}", local.format("%A"), local.format("%-d %B"));
-        let drop_id =
-            insert_drop(&mut tx, &title, starts_at, starts_at + Duration::days(2)).await?;
+        let title_es = catalog_es::drop_title(local.weekday(), local.day(), local.month0());
+        let ends_at = starts_at + Duration::days(2);
+        let drop_id = insert_drop(&mut tx, &title, &title_es, starts_at, ends_at).await?;
         let mut items = DropItems::default();
         for r in pick(&mut rng, reward_ids.len(), size.items_per_drop) {
             let quantity = 10 * rng.i32(2..=20);
@@ -245,15 +253,17 @@ pub async fn seed_if_empty(pool: &PgPool, size: DemoSize, now: DateTime<Utc>) ->
 async fn insert_drop(
     tx: &mut sqlx::PgTransaction<'_>,
     title: &str,
+    title_es: &str,
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
 ) -> Result<i64> {
-    Ok(sqlx::query_scalar!(
-        "INSERT INTO drops (title, starts_at, ends_at) VALUES ($1, $2, $3) RETURNING id",
-        title,
-        starts_at,
-        ends_at
+    Ok(sqlx::query_scalar(
+        "INSERT INTO drops (title, title_es, starts_at, ends_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
+    .bind(title)
+    .bind(title_es)
+    .bind(starts_at)
+    .bind(ends_at)
     .fetch_one(&mut **tx)
     .await?)
 }

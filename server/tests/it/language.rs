@@ -297,3 +297,131 @@ async fn an_integrator_gets_a_stable_error_code_with_the_message_in_their_langua
         "Missing API key: send it as `Authorization: Bearer <key>`."
     );
 }
+
+#[sqlx::test]
+async fn staff_write_a_reward_in_both_languages_and_a_missing_spanish_title_falls_back_to_english(
+    pool: PgPool,
+) {
+    let (app, staff) = support::staff_console(&pool).await;
+    let saved = app
+        .save_reward(
+            &staff,
+            &[
+                ("title", "Candle duo"),
+                ("description", "Two hand-poured candles."),
+                ("category", "gift"),
+                ("points_cost", "750"),
+                ("title_es", "Dúo de velas"),
+                ("description_es", "Dos velas hechas a mano."),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert_eq!(saved.json()["title_es"], "Dúo de velas");
+    let plain = app
+        .save_reward(
+            &staff,
+            &[
+                ("title", "Serum sample"),
+                ("description", "A deluxe sample."),
+                ("category", "sample"),
+                ("points_cost", "250"),
+                ("title_es", "   "),
+            ],
+        )
+        .await;
+    assert_eq!(plain.status, 200, "{}", plain.body);
+    assert_eq!(
+        plain.json()["title_es"],
+        serde_json::Value::Null,
+        "blank is not a translation"
+    );
+    let now = chrono::Utc::now();
+    let drop = support::drop_window(
+        &pool,
+        "Winter drop",
+        now - chrono::Duration::hours(1),
+        now + chrono::Duration::hours(2),
+    )
+    .await;
+    for title in ["Candle duo", "Serum sample"] {
+        let reward: i64 = sqlx::query_scalar("SELECT id FROM rewards WHERE title = $1")
+            .bind(title)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        support::drop_item(&pool, drop, reward, 5, 5).await;
+    }
+    sqlx::query("UPDATE drops SET title_es = 'Drop de invierno' WHERE id = $1")
+        .bind(drop)
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let spanish = support::visible_text(&page(&app, "/", "es-MX", None).await);
+    assert!(spanish.contains("Dúo de velas") && spanish.contains("Dos velas hechas a mano."));
+    assert!(
+        spanish.contains("Serum sample"),
+        "no Spanish title: the English one"
+    );
+    assert!(spanish.contains("Drop de invierno"));
+    let english = support::visible_text(&page(&app, "/", "en", None).await);
+    assert!(english.contains("Candle duo") && !english.contains("Dúo de velas"));
+    assert!(english.contains("Winter drop"));
+
+    let too_long = "x".repeat(app::catalog::TITLE_MAX + 1);
+    let refused = app
+        .save_reward(
+            &staff,
+            &[
+                ("title", "Lamp"),
+                ("description", ""),
+                ("category", "gift"),
+                ("points_cost", "100"),
+                ("title_es", &too_long),
+            ],
+        )
+        .await;
+    assert_eq!(
+        support::field_error(&refused),
+        (
+            "title_es".to_owned(),
+            "Keep the title to 120 characters.".to_owned()
+        )
+    );
+}
+
+#[sqlx::test]
+async fn a_members_language_is_saved_with_their_account_and_comes_back_when_they_sign_in(
+    pool: PgPool,
+) {
+    let (app, _, _) = support::maya_at_the_till(&pool).await;
+    let cookie = app.signed_in("maya@example.com", support::PASSWORD).await;
+    let switched = app
+        .post_form(
+            "/language",
+            &[("lang", "es"), ("back", "/account")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(switched.headers["location"], "/account");
+    let saved: Option<String> =
+        sqlx::query_scalar("SELECT language FROM accounts WHERE email = 'maya@example.com'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(saved.as_deref(), Some("es"));
+
+    // Another device, whose browser asks for English: signing in brings her Spanish back.
+    let other = app.sign_in("maya@example.com", support::PASSWORD).await;
+    let cookies: Vec<&str> = other
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(
+        cookies.iter().any(|c| c.starts_with("bazaar_lang=es;")),
+        "{cookies:?}"
+    );
+}

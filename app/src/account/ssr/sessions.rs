@@ -300,22 +300,43 @@ pub async fn sign_in(caller: &Anyone, email: &str, password: &str) -> Result<(),
     let slot = hashing_slot(caller.state()).await?;
     let attempt = begin_attempt(pool, email.as_str(), &ip).await?;
     let account = sqlx::query!(
-        "SELECT id, password_hash FROM accounts WHERE email = $1",
+        "SELECT id, password_hash, language FROM accounts WHERE email = $1",
         email.as_str()
     )
     .fetch_optional(pool)
     .await?;
-    let (id, hash) = match account {
-        Some(a) => (Some(a.id), a.password_hash),
-        None => (None, None),
+    let (id, hash, language) = match account {
+        Some(a) => (Some(a.id), a.password_hash, a.language),
+        None => (None, None, None),
     };
     let ok = verify_in_slot(slot, password.to_owned(), hash).await?;
     if ok {
         attempt_succeeded(pool, attempt).await?;
     }
     match (ok, id) {
-        (true, Some(id)) => start_session(caller.session(), id, chrono::Utc::now()).await,
+        (true, Some(id)) => {
+            start_session(caller.session(), id, chrono::Utc::now()).await?;
+            // The language they chose on another device comes with them.
+            if let Some(lang) = language
+                .as_deref()
+                .and_then(crate::domain::i18n::Lang::parse)
+            {
+                remember_language(caller.state(), lang);
+            }
+            Ok(())
+        }
         _ => Err(AppError::WrongCredentials),
+    }
+}
+
+/// Sets the language cookie on the response being made.
+pub fn remember_language(state: &crate::infra::state::AppState, lang: crate::domain::i18n::Lang) {
+    let cookie = crate::domain::i18n::remember(lang, state.config.https);
+    if let (Some(response), Ok(value)) = (
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        axum::http::HeaderValue::from_str(&cookie),
+    ) {
+        response.append_header(axum::http::header::SET_COOKIE, value);
     }
 }
 

@@ -73,11 +73,14 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
         .collect();
 
     let reminders = sqlx::query!(
-        r#"SELECT d.title, d.starts_at FROM drop_reminders r JOIN drops d ON d.id = r.drop_id
+        r#"SELECT CASE WHEN $3 = 'es' THEN COALESCE(d.title_es, d.title) ELSE d.title END AS "title!",
+                  d.starts_at
+           FROM drop_reminders r JOIN drops d ON d.id = r.drop_id
            WHERE r.account_id = $1 AND d.cancelled_at IS NULL AND d.starts_at > $2
            ORDER BY d.starts_at LIMIT 20"#,
         me.id,
-        now
+        now,
+        crate::domain::i18n::tr().lang().code()
     )
     .fetch_all(pool)
     .await?

@@ -11,15 +11,20 @@ static PAGE: OnceLock<Catalog> = OnceLock::new();
 /// Reads the page's catalog before hydration (a page without one, or with a broken one, shows
 /// keys: the server wrote the page in its language already).
 pub fn install_page_catalog() {
-    let catalog = leptos::prelude::document()
+    let flat = leptos::prelude::document()
         .get_element_by_id(super::PAGE_CATALOG_ID)
         .and_then(|element| element.text_content())
-        .and_then(|text| <crate::domain::wire::Wire as codee::Decoder<Catalog>>::decode(&text).ok())
-        .unwrap_or(Catalog {
-            locale: Locale::En,
-            entries: Vec::new(),
-        });
-    let _ = PAGE.set(catalog);
+        .and_then(|text| js_sys::JSON::parse(&text).ok())
+        .map(|value| js_sys::Array::from(&value))
+        .unwrap_or_default();
+    let text = |i: u32| flat.get(i).as_string().unwrap_or_default();
+    let locale = Locale::from_tag(&text(0)).unwrap_or_default();
+    // Written sorted by key; read in that order.
+    let entries = (1..flat.length())
+        .step_by(2)
+        .map(|i| (text(i), text(i + 1)))
+        .collect();
+    let _ = PAGE.set(Catalog { locale, entries });
 }
 
 /// Only the server writes whole documents.

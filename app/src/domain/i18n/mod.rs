@@ -12,8 +12,6 @@
 //!
 //! [`tr`] gives the caller's [`Tr`] anywhere: in a view, a server function or the JSON API.
 
-use serde::{Deserialize, Serialize};
-
 #[cfg(feature = "hydrate")]
 #[path = "browser.rs"]
 mod platform;
@@ -30,9 +28,21 @@ pub use platform::{
 #[cfg(feature = "hydrate")]
 pub use platform::{install_page_catalog, local_label};
 
+/// The cookie holding a reader's chosen language.
+pub const COOKIE: &str = "bazaar_lang";
+
+/// The `Set-Cookie` value that remembers `lang` for a year (`Secure` under https). Not
+/// `HttpOnly`: it holds nothing secret.
+pub fn remember(lang: Lang, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",
+        lang.code()
+    )
+}
+
 /// A language the portal speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Lang {
     #[default]
     En,
@@ -83,7 +93,7 @@ impl Lang {
 /// A language with the region whose number and date formats its reader expects. Spanish is
 /// written the same everywhere here; Spain groups digits differently ("12.500", "4500") from
 /// Mexico ("12,500", "4,500").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Locale {
     #[default]
     En,
@@ -100,6 +110,12 @@ impl Locale {
     }
 
     /// The BCP 47 tag the formatters are given.
+    pub fn from_tag(tag: &str) -> Option<Locale> {
+        [Locale::En, Locale::EsMx, Locale::EsEs]
+            .into_iter()
+            .find(|l| l.tag() == tag)
+    }
+
     pub fn tag(self) -> &'static str {
         match self {
             Locale::En => "en",
@@ -153,7 +169,7 @@ fn preferences(header: &str) -> impl Iterator<Item = &str> {
 pub const PAGE_CATALOG_ID: &str = "i18n";
 
 /// One language's words: `(key, text)` sorted by key.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Catalog {
     pub locale: Locale,
     pub entries: Vec<(String, String)>,
@@ -234,14 +250,24 @@ impl Tr {
     /// `key.other`), with `{n}` as the locale writes `n` and each other `{name}` filled.
     pub fn count(self, key: &'static str, n: i64, args: &[(&str, &str)]) -> String {
         let category = platform::plural(self.locale, n);
-        let pattern = [category.suffix(), "other"]
-            .into_iter()
-            .find_map(|suffix| self.catalog.get(&format!("{key}.{suffix}")))
+        let form = |suffix: &str| {
+            let mut full = String::with_capacity(key.len() + 6);
+            full.push_str(key);
+            full.push('.');
+            full.push_str(suffix);
+            self.catalog.get(&full)
+        };
+        let pattern = form(category.suffix())
+            .or_else(|| form("other"))
             .unwrap_or(key);
         let number = self.number(n);
-        let mut all = vec![("n", number.as_str())];
-        all.extend_from_slice(args);
-        fill(pattern, &all)
+        fill_with(pattern, |name| {
+            if name == "n" {
+                Some(number.as_str())
+            } else {
+                lookup(args, name)
+            }
+        })
     }
 
     /// `n` with the locale's digit grouping: "12,500" (en, es-MX), "12.500" and "4500" (es-ES).
@@ -262,10 +288,37 @@ impl Tr {
 }
 
 fn fill(pattern: &str, args: &[(&str, &str)]) -> String {
-    let mut out = pattern.to_owned();
-    for (name, value) in args {
-        out = out.replace(&format!("{{{name}}}"), value);
+    fill_with(pattern, |name| lookup(args, name))
+}
+
+fn lookup<'a>(args: &[(&str, &'a str)], name: &str) -> Option<&'a str> {
+    args.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+}
+
+/// `pattern` with each `{name}` that `value` knows replaced; others are left as written. One
+/// pass with character searches: this runs in the browser bundle, where a general substring
+/// replace would bring its search machinery along.
+fn fill_with<'a>(pattern: &str, value: impl Fn(&str) -> Option<&'a str>) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after
+            .find('}')
+            .and_then(|close| Some((close, value(&after[..close])?)))
+        {
+            Some((close, text)) => {
+                out.push_str(text);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 

@@ -94,9 +94,18 @@ pub fn catalog_for(locale: Locale) -> &'static Catalog {
 }
 
 /// The catalog as the page carries it to the browser, inside `<script type="application/json">`:
-/// `<` is written as `\u003c` so no text in it can close the script element.
+/// one flat array, the locale's tag and then each key followed by its text (the browser reads
+/// it with `JSON.parse` and a loop, with no decoder in the bundle). `<` is written as `\u003c`
+/// so no text in it can close the script element.
 pub fn page_json(catalog: &Catalog) -> String {
-    serde_json::to_string(catalog)
+    let mut flat = vec![catalog.locale.tag()];
+    for (key, text) in &catalog.entries {
+        // The integrators' API's words are never shown by the browser.
+        if !key.starts_with("api.") {
+            flat.extend([key.as_str(), text.as_str()]);
+        }
+    }
+    serde_json::to_string(&flat)
         .unwrap_or_default()
         .replace('<', "\\u003c")
 }

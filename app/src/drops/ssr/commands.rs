@@ -96,16 +96,26 @@ pub(super) fn duplicate_title(title: &str) -> AppError {
     )
 }
 
+/// `titles`: the English title and the Spanish one (empty: none).
 pub async fn save(
     caller: &Staff,
     id: Option<i64>,
-    title: &str,
+    titles: (&str, &str),
     starts: &str,
     ends: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
     let actor = caller.account().id;
-    let title = parse_title(title, crate::drops::DROP_TITLE_MAX)?;
+    let title = parse_title(titles.0, crate::drops::DROP_TITLE_MAX)?;
+    let title_es = match titles.1.trim() {
+        "" => None,
+        spanish => Some(parse_title(spanish, crate::drops::DROP_TITLE_MAX).map_err(
+            |e| match e {
+                AppError::Invalid { message, .. } => AppError::invalid("title_es", message),
+                other => other,
+            },
+        )?),
+    };
     let pool = caller.pool();
     let store = crate::infra::store::load(pool).await?;
     let window = DropWindow::parse(starts, ends, store.zone, now)?;
@@ -131,20 +141,22 @@ pub async fn save(
     };
     let saved = match id {
         Some(id) => sqlx::query_scalar!(
-            "UPDATE drops SET title = $2, starts_at = $3, ends_at = $4 WHERE id = $1 RETURNING id",
+            "UPDATE drops SET title = $2, starts_at = $3, ends_at = $4, title_es = $5 WHERE id = $1 RETURNING id",
             id,
             title,
             window.starts_at,
-            window.ends_at
+            window.ends_at,
+            title_es
         )
         .fetch_one(&mut *tx)
         .await
         .map_err(constraint)?,
         None => sqlx::query_scalar!(
-            "INSERT INTO drops (title, starts_at, ends_at) VALUES ($1, $2, $3) RETURNING id",
+            "INSERT INTO drops (title, starts_at, ends_at, title_es) VALUES ($1, $2, $3, $4) RETURNING id",
             title,
             window.starts_at,
-            window.ends_at
+            window.ends_at,
+            title_es
         )
         .fetch_one(&mut *tx)
         .await

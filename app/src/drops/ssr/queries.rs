@@ -198,6 +198,9 @@ pub async fn detail(
     let (starts_at, ends_at) = (row.starts_at, row.ends_at);
     let opens = opens_at(pool, id, starts_at).await?;
     let editable = !row.cancelled && now < opens;
+    let title_es = sqlx::query_scalar!("SELECT title_es FROM drops WHERE id = $1", id)
+        .fetch_one(pool)
+        .await?;
     let items = sqlx::query!(
         r#"SELECT di.id, di.reward_id, r.title, di.quantity, di.remaining, di.points_cost AS "points_cost: Points", di.per_member_limit,
                   t.name AS "early_tier?", (extract(epoch FROM di.early_access) / 60)::bigint AS early_minutes
@@ -245,6 +248,7 @@ pub async fn detail(
     .collect::<Result<Vec<_>, AppError>>()?;
     Ok(StaffDropDetail {
         drop: row.into_staff(&store, now),
+        title_es,
         starts_input: local_input(store.zone, starts_at),
         ends_input: local_input(store.zone, ends_at),
         zone: store.info.time_zone.clone(),

@@ -11,6 +11,13 @@ use crate::domain::points::Points;
 use crate::infra::caller::Member;
 use crate::redemptions::{RedeemOffer, Redemption};
 
+/// An item's texts in Spanish, where staff wrote them.
+pub(super) struct Spanish {
+    title: Option<String>,
+    description: Option<String>,
+    drop_title: Option<String>,
+}
+
 /// What the checks need about one drop item.
 pub(super) struct Item {
     pub(super) title: String,
@@ -18,6 +25,8 @@ pub(super) struct Item {
     pub(super) category: String,
     pub(super) reward_id: i64,
     pub(super) drop_title: String,
+    /// The Spanish texts staff wrote, if they did (shown to Spanish readers).
+    pub(super) spanish: Spanish,
     pub(super) remaining: i32,
     pub(super) cost: i64,
     pub(super) limit: i32,
@@ -56,6 +65,7 @@ pub(super) async fn items(
 ) -> Result<std::collections::HashMap<i64, Item>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"SELECT di.id, r.title, r.description, r.category, r.id AS reward_id, d.title AS drop_title,
+                  r.title_es, r.description_es, d.title_es AS drop_title_es,
                   di.remaining, di.points_cost, di.per_member_limit,
                   d.starts_at, d.ends_at, d.cancelled_at IS NOT NULL AS "cancelled!",
                   mt.rank AS "min_rank?", mt.name AS "min_name?",
@@ -84,6 +94,11 @@ pub(super) async fn items(
                 category: r.category,
                 reward_id: r.reward_id,
                 drop_title: r.drop_title,
+                spanish: Spanish {
+                    title: r.title_es,
+                    description: r.description_es,
+                    drop_title: r.drop_title_es,
+                },
                 remaining: r.remaining,
                 cost: r.points_cost,
                 limit: r.per_member_limit,
@@ -211,9 +226,21 @@ pub async fn preview(
     )
     .fetch_optional(&mut *conn)
     .await?;
+    let refusal = blocked(&item, &member, item.remaining, held, now);
+    // What staff wrote, in the reader's language where they wrote it (else in English).
+    let spanish = crate::domain::i18n::tr().lang() == crate::domain::i18n::Lang::Es;
+    let text = |english: String, translated: Option<String>| match translated {
+        Some(text) if spanish => text,
+        _ => english,
+    };
+    let Spanish {
+        title: title_es,
+        description: description_es,
+        drop_title: drop_title_es,
+    } = item.spanish;
     Ok(RedeemOffer {
         drop_item_id: item_id,
-        blocked: blocked(&item, &member, item.remaining, held, now),
+        blocked: refusal,
         image_url: crate::domain::category::image_url(item.reward_id, photo),
         category: item
             .category
@@ -221,9 +248,9 @@ pub async fn preview(
             .map_err(|e| AppError::internal("redemption", e))?,
         cost: Points::new(item.cost)?,
         remaining: item.remaining,
-        reward_title: item.title,
-        description: item.description,
-        drop_title: item.drop_title,
+        reward_title: text(item.title, title_es),
+        description: text(item.description, description_es),
+        drop_title: text(item.drop_title, drop_title_es),
         balance: me.balance,
         idempotency_key: Uuid::new_v4().to_string(),
     })
@@ -254,7 +281,9 @@ pub(super) async fn list(
     let pool = caller.pool();
     let store = crate::infra::store::load(pool).await?;
     let rows = sqlx::query!(
-        r#"SELECT x.code, x.drop_item_id, x.points, x.status, x.created_at, r.title, a.balance,
+        r#"SELECT x.code, x.drop_item_id, x.points, x.status, x.created_at,
+                  CASE WHEN $3 = 'es' THEN COALESCE(r.title_es, r.title) ELSE r.title END AS "title!",
+                  a.balance,
                   d.ends_at, (extract(epoch FROM s.redemption_cancel_window))::bigint AS "window_secs!"
            FROM redemptions x
            JOIN drop_items di ON di.id = x.drop_item_id
@@ -266,7 +295,8 @@ pub(super) async fn list(
            ORDER BY x.created_at DESC
            LIMIT 50"#,
         account_id,
-        code
+        code,
+        crate::domain::i18n::tr().lang().code()
     )
     .fetch_all(pool)
     .await?;

@@ -112,15 +112,22 @@ async fn answer(app: &Router, mut request: Request<Body>) -> Reply {
     }
 }
 
-/// Like `send`, keeping the `Set-Cookie` header: appended to the body, where `Reply::cookie`
-/// finds it.
+/// Like `send`, keeping the session's `Set-Cookie` header (else the first one): appended to the
+/// body, where `Reply::cookie` finds it.
 pub async fn send_with_cookie(app: &Router, request: Request<Body>) -> Reply {
     let mut reply = send(app, request).await;
-    if let Some(cookie) = reply
+    let cookies: Vec<&str> = reply
         .headers
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-    {
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let session = cookies
+        .iter()
+        .find(|c| c.contains("bazaar_session="))
+        .or(cookies.first())
+        .map(|c| (*c).to_owned());
+    if let Some(cookie) = session {
         reply.body = format!("{}\n--set-cookie: {cookie}", reply.body);
     }
     reply
