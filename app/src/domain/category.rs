@@ -17,11 +17,18 @@ pub enum Category {
     Gift,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "Unknown category \u{201c}{0}\u{201d}. Choose one of: samples, experiences, services, discounts, free shipping, gifts."
-)]
+/// A category that names nothing; its message (in the reader's language) lists the real ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownCategory(pub String);
+
+impl std::error::Error for UnknownCategory {}
+
+impl fmt::Display for UnknownCategory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tr = crate::domain::i18n::tr();
+        f.write_str(&tr.f("forms.unknown_category", &[("category", &self.0)]))
+    }
+}
 
 impl Category {
     pub const ALL: [Category; 6] = [

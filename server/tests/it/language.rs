@@ -425,3 +425,22 @@ async fn a_members_language_is_saved_with_their_account_and_comes_back_when_they
         "{cookies:?}"
     );
 }
+
+#[sqlx::test]
+async fn a_stale_category_link_is_explained_in_the_readers_language(pool: PgPool) {
+    support::live_store(&pool).await;
+    let app = TestApp::new(pool.clone());
+    let reply = app
+        .send(
+            Request::get("/?category=shoes")
+                .header("accept-language", "es-MX")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let text = support::visible_text(&reply.body);
+    assert!(
+        text.contains("Categoría desconocida «shoes». Elige una de: muestras,"),
+        "{text}"
+    );
+}

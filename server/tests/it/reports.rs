@@ -84,4 +84,22 @@ async fn the_post_drop_report_shows_sell_out_failures_bursts_and_exports_csv(poo
     );
     assert_eq!(lines.len(), 3);
     assert!(lines[1].contains("Candle duo,m0@example.com,Bronze,300,confirmed,"));
+
+    // Staff reading Spanish get its headers in Spanish.
+    let spanish = app
+        .get_as(
+            &format!("/staff/drops/{drop}/report.csv"),
+            &format!("{staff}; bazaar_lang=es"),
+        )
+        .await;
+    assert_eq!(
+        spanish.body.lines().next(),
+        Some(SPANISH_CSV_HEADER),
+        "{}",
+        spanish.body
+    );
 }
+
+/// The CSV export's header row for a Spanish reader.
+const SPANISH_CSV_HEADER: &str =
+    "código,recompensa,miembro,nivel,puntos,estado,canjeado_el,cancelado_el";
