@@ -33,6 +33,7 @@ pub mod audit_log;
 pub mod bazaar;
 pub mod catalog;
 pub mod drops;
+pub mod mailbox;
 pub mod member_care;
 pub mod redemptions;
 pub mod reports;

@@ -6,7 +6,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
 use crate::account::{
-    AccountPage, SignInPage, SignOut, SignOutAction, SignUpPage, ViewerMenu, current_viewer,
+    AccountPage, AccountStepPage, SignInPage, SignOut, SignOutAction, SignUpPage, ViewerMenu,
+    current_viewer,
 };
 use crate::audit_log::AuditPage;
 use crate::bazaar::BazaarPage;
@@ -16,6 +17,7 @@ use crate::domain::wire::resource;
 use crate::drops::{StaffDropPage, StaffDropsPage, StaffSchedulePage};
 use crate::kit::NotFound;
 use crate::kit::focus::follow_navigation;
+use crate::mailbox::MailboxPage;
 use crate::member_care::{MemberCarePage, MemberSearchPage};
 use crate::redemptions::{RedeemPage, RedemptionPage};
 use crate::reports::DropReportPage;
@@ -144,6 +146,7 @@ fn Layout() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=BazaarPage ssr=SsrMode::Async />
                 <Route path=path!("/account") view={Lazy::<AccountPageRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/account/:step") view={Lazy::<AccountStepRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/sign-in") view={Lazy::<SignInPageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/sign-up") view={Lazy::<SignUpPageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/redeem/:item") view=RedeemPage ssr=SsrMode::Async />
@@ -155,6 +158,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/staff/drops") view={Lazy::<StaffDropsPageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/members") view={Lazy::<MemberSearchPageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/team") view={Lazy::<TeamPageRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/staff/mailbox") view={Lazy::<MailboxPageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/api-keys") view={Lazy::<ApiKeysPageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/members/:id") view={Lazy::<MemberCarePageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/drops/schedule") view={Lazy::<StaffSchedulePageRoute>::new()} ssr=SsrMode::Async />
@@ -226,6 +230,7 @@ lazy_pages! {
     AccountPageRoute => AccountPage,
     SignUpPageRoute => SignUpPage,
     SignInPageRoute => SignInPage,
+    AccountStepRoute => AccountStepPage,
     // The staff console.
     StaffHomeRoute => StaffHome,
     StaffRewardsRoute => StaffRewards,
@@ -235,6 +240,7 @@ lazy_pages! {
     MemberSearchPageRoute => MemberSearchPage,
     TeamPageRoute => TeamPage,
     ApiKeysPageRoute => ApiKeysPage,
+    MailboxPageRoute => MailboxPage,
     MemberCarePageRoute => MemberCarePage,
     StaffSchedulePageRoute => StaffSchedulePage,
     StaffDropPageRoute => StaffDropPage,

@@ -130,6 +130,40 @@ ensure_chromium() {
   fi
 }
 
+# A real SMTP server for the tests: Python's aiosmtpd from PyPI, in a virtual environment of
+# its own under target/ (nothing installed system-wide but Debian's python3-venv).
+SMTP_SINK_VERSION="1.4.6"
+ensure_smtp_sink() {
+  local venv="$ROOT/target/smtp-sink"
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+    ok "SMTP server for tests (aiosmtpd): present"
+    return 0
+  fi
+  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+    apt_install python3 python3-venv
+  fi
+  say "Installing the tests' SMTP server (aiosmtpd $SMTP_SINK_VERSION from PyPI) into target/smtp-sink"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "aiosmtpd==$SMTP_SINK_VERSION"
+}
+
+# Starts the SMTP sink on a free port; sets BAZAAR_TEST_SMTP (host:port) and
+# BAZAAR_TEST_MAILDIR (where received messages are written) for the tests.
+start_smtp_sink() {
+  export BAZAAR_TEST_MAILDIR="$(mktemp -d /tmp/bazaar-mail.XXXXXX)"
+  local port
+  port="$(free_port)"
+  "$ROOT/target/smtp-sink/bin/python" "$ROOT/server/scripts/smtp_sink.py" "$port" "$BAZAAR_TEST_MAILDIR" \
+    >"$BAZAAR_TEST_MAILDIR.log" 2>&1 &
+  SMTP_SINK_PID=$!
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+  done
+  export BAZAAR_TEST_SMTP="127.0.0.1:$port"
+  ok "SMTP server for tests: $BAZAAR_TEST_SMTP (pid $SMTP_SINK_PID), mail in $BAZAAR_TEST_MAILDIR"
+}
+
 build_release() {
   say "Building the portal (release: server and size-optimised WebAssembly)"
   # --split: lazy routes (staff, account, sign-up) go into chunks of their own, fetched on

@@ -14,9 +14,11 @@ ensure_build_tools
 ensure_node
 ensure_postgres
 ensure_chromium
+ensure_smtp_sink
 
 throwaway_postgres
-trap stop_throwaway_postgres EXIT
+start_smtp_sink
+trap 'stop_throwaway_postgres; kill "$SMTP_SINK_PID" 2>/dev/null || true' EXIT
 pg createdb -h 127.0.0.1 -p "$PG_PORT" -U postgres e2e
 # sqlx::test creates one fresh database per test from this server.
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"

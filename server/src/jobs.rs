@@ -11,6 +11,11 @@ use std::time::Duration;
 const EXPIRY_LOCK: i64 = 0x6a6f_6273_0001;
 const CLEAN_UP_LOCK: i64 = 0x6a6f_6273_0002;
 const TIERS_LOCK: i64 = 0x6a6f_6273_0003;
+const REMINDERS_LOCK: i64 = 0x6a6f_6273_0004;
+
+/// How often the servers look for drops whose reminder mails are due (they go 15 minutes before
+/// the opening; a look every 20 seconds sends them within that of their time).
+const REMINDERS_EVERY: Duration = Duration::from_secs(20);
 
 /// Attempt records (sign-in, redemption) kept this long: limits look back 15 minutes, and the
 /// post-drop report a few weeks.
@@ -41,6 +46,28 @@ pub async fn run(pool: PgPool) {
             .await;
         }
         ticks += 1;
+    }
+}
+
+/// Runs forever: puts the reminder mails that have come due into the outbox, on one server at a
+/// time.
+pub async fn mail_reminders(state: app::infra::state::AppState) {
+    let mut interval = tokio::time::interval(REMINDERS_EVERY);
+    loop {
+        interval.tick().await;
+        once(
+            &state.pool,
+            REMINDERS_LOCK,
+            "writing reminder mails",
+            async {
+                let n = app::bazaar::ssr::mail_due_reminders(&state, Utc::now()).await?;
+                if n > 0 {
+                    tracing::info!(reminders = n, "reminder mails written");
+                }
+                Ok(())
+            },
+        )
+        .await;
     }
 }
 

@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod language;
 pub mod limits;
 pub mod live;
+pub mod mail;
 pub mod media;
 pub mod page_cache;
 pub mod security;
@@ -198,6 +199,10 @@ pub fn router(state: AppState, line: Admission, config: &HttpConfig, pages: &Pag
         )
         .route("/healthz", get(|| async { "ok" }))
         .route("/language", axum::routing::post(language::switch))
+        .route(
+            "/mail/unsubscribe",
+            axum::routing::post(one_click_unsubscribe),
+        )
         .route("/staff/drops/{id}/report.csv", get(app::reports::ssr::csv))
         .route("/api/live/stock", get(live::stock_events))
         .layer(axum::Extension(live::StockFeed::new(
@@ -241,6 +246,26 @@ pub fn router(state: AppState, line: Admission, config: &HttpConfig, pages: &Pag
             security::headers,
         ))
         .with_state(state)
+}
+
+/// RFC 8058 one-click unsubscribe: a mail client posts `List-Unsubscribe=One-Click` to the
+/// address in the message's `List-Unsubscribe` header, with no cookie and no page. The signed
+/// token in the address is the whole authority (and why this path is exempt from the origin
+/// check, as the integrators' API is).
+async fn one_click_unsubscribe(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let token = query.get("token").map(String::as_str).unwrap_or_default();
+    match app::account::ssr::unsubscribe(&state.pool, token).await {
+        Ok(()) => (
+            axum::http::StatusCode::OK,
+            app::domain::i18n::tr().t("account.by_mail.unsubscribed"),
+        )
+            .into_response(),
+        Err(error) => error.into_response(),
+    }
 }
 
 #[cfg(test)]

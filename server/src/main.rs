@@ -60,6 +60,7 @@ async fn run(config: Config) -> Result<()> {
     if !config.problems.is_empty() {
         anyhow::bail!("{}", config.problems.join("; "));
     }
+    let transport = server::mail::Transport::from_config(&config)?;
     let leptos_options = Config::leptos().map_err(anyhow::Error::msg)?;
     let addr = leptos_options.site_addr;
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -116,13 +117,16 @@ async fn run(config: Config) -> Result<()> {
 
     announce_demo_logins(&pool, addr).await?;
     let http = server::HttpConfig::new(&config);
+    let state = AppState::new(leptos_options, pool.clone(), config);
     let app = server::router(
-        AppState::new(leptos_options, pool.clone(), config),
+        state.clone(),
         Default::default(),
         &http,
         &server::Pages::list(),
     );
     let jobs = tokio::spawn(server::jobs::run(pool.clone()));
+    let reminders = tokio::spawn(server::jobs::mail_reminders(state));
+    let mail = tokio::spawn(server::mail::run(pool.clone(), transport));
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .with_context(|| {
@@ -141,6 +145,8 @@ async fn run(config: Config) -> Result<()> {
     })
     .await;
     jobs.abort();
+    reminders.abort();
+    mail.abort();
     pool.close().await;
     drop(embedded);
     Ok(())

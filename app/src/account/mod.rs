@@ -4,6 +4,7 @@
 //! Every server function starts with `authorize::<P>()` (see `infra::caller`): the check is the
 //! first line, so a new endpoint cannot forget it.
 
+mod by_mail;
 mod page;
 mod pages;
 mod statement;
@@ -13,6 +14,7 @@ use leptos::prelude::*;
 use crate::AppError;
 use crate::domain::account::Viewer;
 
+pub use by_mail::AccountStepPage;
 pub use page::AccountPage;
 pub use pages::{SignInPage, SignOutAction, SignUpPage, ViewerMenu};
 pub use statement::*;
@@ -24,7 +26,8 @@ pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
     Ok(caller.viewer().cloned())
 }
 
-/// Creates a member account and signs it in.
+/// Creates a member account and mails a link to confirm the address. The answer never says
+/// whether the address already had an account (its owner is told by mail instead).
 #[server(prefix = "/api/fn", endpoint = "sign_up", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
 pub async fn sign_up(
     email: String,
@@ -35,7 +38,83 @@ pub async fn sign_up(
     ssr::sign_up(&caller, &email, &display_name, password)
         .await
         .map_err(crate::domain::error::server::reply)?;
-    leptos_axum::redirect("/account");
+    leptos_axum::redirect("/account/check-email");
+    Ok(())
+}
+
+/// Confirms the address a verification link was mailed to.
+#[server(prefix = "/api/fn", endpoint = "verify_email", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
+pub async fn verify_email(token: String) -> Result<(), AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Anyone>().await?;
+    ssr::verify_email(&caller, &token)
+        .await
+        .map_err(crate::domain::error::server::reply)?;
+    leptos_axum::redirect("/account/verified");
+    Ok(())
+}
+
+/// Mails the signed-in member a new verification link.
+#[server(prefix = "/api/fn", endpoint = "resend_verification", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
+pub async fn resend_verification() -> Result<(), AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Member>().await?;
+    ssr::resend_verification(&caller)
+        .await
+        .map_err(crate::domain::error::server::reply)?;
+    leptos_axum::redirect(&format!(
+        "/account?verification=sent&fresh={}#email-heading",
+        crate::infra::fresh()
+    ));
+    Ok(())
+}
+
+/// Asks for a password-reset link by mail. The answer is the same for any address.
+#[server(prefix = "/api/fn", endpoint = "request_password_reset", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Anyone>().await?;
+    ssr::request_password_reset(&caller, &email)
+        .await
+        .map_err(crate::domain::error::server::reply)?;
+    leptos_axum::redirect("/account/forgot-password?sent=1");
+    Ok(())
+}
+
+/// Sets a new password from a reset link, ends every other session and signs this one in.
+#[server(prefix = "/api/fn", endpoint = "reset_password", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
+pub async fn reset_password(token: String, new_password: String) -> Result<(), AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Anyone>().await?;
+    ssr::reset_password(&caller, &token, new_password)
+        .await
+        .map_err(crate::domain::error::server::reply)?;
+    leptos_axum::redirect("/account?password=reset");
+    Ok(())
+}
+
+/// Stops the mail an unsubscribe link names; no sign-in needed (the link is signed).
+#[server(prefix = "/api/fn", endpoint = "unsubscribe", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
+pub async fn unsubscribe(token: String) -> Result<(), AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Anyone>().await?;
+    ssr::unsubscribe(caller.pool(), &token)
+        .await
+        .map_err(crate::domain::error::server::reply)?;
+    leptos_axum::redirect("/account/unsubscribe?done=1");
+    Ok(())
+}
+
+/// The member's choice of messages (the account page's "Messages"). A box left unticked is
+/// not sent by the browser: absent means off.
+#[server(prefix = "/api/fn", endpoint = "set_messages", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
+pub async fn set_messages(
+    drop_reminders: Option<String>,
+    expiring_points: Option<String>,
+) -> Result<(), AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Member>().await?;
+    ssr::set_messages(&caller, drop_reminders.is_some(), expiring_points.is_some())
+        .await
+        .map_err(crate::domain::error::server::reply)?;
+    leptos_axum::redirect(&format!(
+        "/account?messages=saved&fresh={}#messages-heading",
+        crate::infra::fresh()
+    ));
     Ok(())
 }
 

@@ -2,7 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{AccountView, DeviceSession, HistoryLine, Notice, Reminder, format_money, get_account};
+use super::{
+    AccountView, DeviceSession, HistoryLine, MailSettings, Notice, Reminder, format_money,
+    get_account,
+};
 use crate::account::{ChangePassword, EndOtherSessions, EndSession};
 use crate::domain::account::Tier;
 use crate::domain::i18n::{Tr, tr};
@@ -109,10 +112,12 @@ fn AccountContent(data: AccountView) -> impl IntoView {
                 None => view! { <p class="tier-progress">{tr.t("account.summary.top_tier")}</p> }.into_any(),
             }}
         </section>
+        <EmailStatus email=data.email.clone() mail=data.mail.clone() />
         <Notices notices=data.notices.clone() />
         <Reminders reminders=data.reminders.clone() />
         <RedemptionsList />
         <History lines=data.history page=data.page has_more=data.has_more />
+        <Messages mail=data.mail.clone() />
         <LanguageChoice />
         <Sessions sessions=data.sessions />
         <ChangePasswordForm />
@@ -201,6 +206,69 @@ fn History(lines: Vec<HistoryLine>, page: i64, has_more: bool) -> impl IntoView 
                 {(page > 1).then(|| view! { <a href=format!("/account?page={}", page - 1)>{tr.t("account.history.newer")}</a> })}
                 {has_more.then(|| view! { <a href=format!("/account?page={}", page + 1)>{tr.t("account.history.older")}</a> })}
             </nav>
+        </section>
+    }
+}
+
+/// The member's address when mail needs their attention: not confirmed yet (with a way to get
+/// a new link), or a mail server said it does not exist. Nothing when all is well.
+#[component]
+fn EmailStatus(email: String, mail: MailSettings) -> impl IntoView {
+    let resend = ServerAction::<super::ResendVerification>::new();
+    let error = action_error(resend);
+    let query = use_query_map();
+    let sent = move || query.read().get("verification").as_deref() == Some("sent");
+    let verified_now = move || query.read().get("password").as_deref() == Some("reset");
+    let tr = tr();
+    let needs_attention = mail.undeliverable || !mail.verified;
+    view! {
+        {move || verified_now().then(|| view! { <p class="form-success" role="status">{tr.t("account.email.password_reset_done")}</p> })}
+        {needs_attention.then(|| view! {
+            <section class="account-section notice" aria-labelledby="email-heading">
+                <h2 id="email-heading">{tr.t("account.email.heading")}</h2>
+                {if mail.undeliverable {
+                    view! { <p role="alert">{tr.f("account.email.undeliverable", &[("email", &email)])}</p> }.into_any()
+                } else {
+                    view! { <p>{tr.f("account.email.unverified", &[("email", &email)])}</p> }.into_any()
+                }}
+                <FormError error />
+                {move || sent().then(|| view! { <p class="form-success" role="status">{tr.t("account.email.sent_again")}</p> })}
+                {(!mail.verified).then(|| view! {
+                    <ActionForm action=resend>
+                        <button type="submit" class="button button-secondary">{tr.t("account.email.send_again")}</button>
+                    </ActionForm>
+                })}
+            </section>
+        })}
+    }
+}
+
+/// Which messages the member receives, each on or off. Receipts and account mail (links to
+/// confirm an address or reset a password) always go; they are not listed as choices.
+#[component]
+fn Messages(mail: MailSettings) -> impl IntoView {
+    let save = ServerAction::<super::SetMessages>::new();
+    let error = action_error(save);
+    let query = use_query_map();
+    let saved = move || query.read().get("messages").as_deref() == Some("saved");
+    let tr = tr();
+    view! {
+        <section class="account-section" aria-labelledby="messages-heading">
+            <h2 id="messages-heading">{tr.t("account.messages.heading")}</h2>
+            <p class="hint">{tr.t("account.messages.hint")}</p>
+            {move || saved().then(|| view! { <p class="form-success" role="status">{tr.t("account.messages.saved")}</p> })}
+            <ActionForm action=save attr:class="account-form">
+                <FormError error />
+                <div class="field field-check">
+                    <input id="drop_reminders" name="drop_reminders" type="checkbox" value="on" checked=mail.drop_reminders />
+                    <label for="drop_reminders">{tr.t("account.messages.drop_reminders")}</label>
+                </div>
+                <div class="field field-check">
+                    <input id="expiring_points" name="expiring_points" type="checkbox" value="on" checked=mail.expiring_points />
+                    <label for="expiring_points">{tr.t("account.messages.expiring_points")}</label>
+                </div>
+                <button type="submit" class="button button-secondary">{tr.t("account.messages.save")}</button>
+            </ActionForm>
         </section>
     }
 }

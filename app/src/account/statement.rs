@@ -78,6 +78,17 @@ pub struct AccountView {
     pub sessions: Vec<DeviceSession>,
     pub page: i64,
     pub has_more: bool,
+    pub mail: MailSettings,
+}
+
+/// The member's address as mail sees it, and the messages they chose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailSettings {
+    pub verified: bool,
+    /// A mail server answered that the address does not exist.
+    pub undeliverable: bool,
+    pub drop_reminders: bool,
+    pub expiring_points: bool,
 }
 
 /// The signed-in member's own account. There is no account id parameter: the session decides

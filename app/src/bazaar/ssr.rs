@@ -192,12 +192,122 @@ pub async fn remind(
     if drop.starts_at <= now {
         return Err(AppError::bad_request(tr().t("bazaar.remind_open")));
     }
+    // The button says "Email me 15 minutes before it opens": pressing it is the member's consent
+    // to reminder mail again, even after an unsubscribe.
+    let mut tx = pool.begin().await?;
     sqlx::query!(
         "INSERT INTO drop_reminders (account_id, drop_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         me.id,
         drop_id
     )
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    sqlx::query!(
+        "UPDATE accounts SET mail_drop_reminders = true WHERE id = $1",
+        me.id
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
     Ok(())
+}
+
+/// How long before a drop opens its reminder mail goes.
+pub const REMINDER_LEAD_MINUTES: i32 = 15;
+/// Reminders written to the outbox per transaction.
+const REMINDER_BATCH: i64 = 2000;
+
+/// Writes the reminder mails that have come due (drops opening within the next
+/// `REMINDER_LEAD_MINUTES`, not cancelled) to the outbox, once per member and drop, each in the
+/// member's language with the time in their zone; returns how many. The outbox rows and the
+/// reminders' `emailed_at` are written in one transaction, so a server that dies half-way
+/// leaves the rest for the next look.
+pub async fn mail_due_reminders(
+    state: &crate::infra::state::AppState,
+    now: chrono::DateTime<Utc>,
+) -> Result<usize, AppError> {
+    use crate::domain::i18n::{Lang, Locale, Tr, catalog_for, default_lang, format_date};
+    use crate::infra::mail;
+    let key = mail::server_key(&state.pool, "unsubscribe").await?;
+    let site = mail::site_url(state);
+    let mut total = 0;
+    loop {
+        let mut tx = state.pool.begin().await?;
+        let due = sqlx::query!(
+            r#"SELECT r.account_id, r.drop_id, a.email, a.display_name, a.language,
+                      COALESCE(a.time_zone, s.time_zone) AS "zone!", d.title, d.title_es, d.starts_at
+               FROM drop_reminders r
+               JOIN drops d ON d.id = r.drop_id
+               JOIN accounts a ON a.id = r.account_id
+               CROSS JOIN store_settings s
+               WHERE r.emailed_at IS NULL AND d.cancelled_at IS NULL
+                 AND d.starts_at > $1 AND d.starts_at <= $1 + make_interval(mins => $2)
+                 AND a.mail_drop_reminders AND a.email_undeliverable_at IS NULL
+               ORDER BY r.drop_id, r.account_id
+               LIMIT $3
+               FOR UPDATE OF r SKIP LOCKED"#,
+            now,
+            REMINDER_LEAD_MINUTES,
+            REMINDER_BATCH
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        if due.is_empty() {
+            return Ok(total);
+        }
+        for r in &due {
+            let lang = r
+                .language
+                .as_deref()
+                .and_then(Lang::parse)
+                .unwrap_or_else(default_lang);
+            let locale: Locale = lang.default_locale();
+            let tr = Tr::new(catalog_for(locale), locale);
+            let title = match (lang, &r.title_es) {
+                (Lang::Es, Some(es)) => es.as_str(),
+                _ => r.title.as_str(),
+            };
+            let zone: chrono_tz::Tz = r.zone.parse().unwrap_or(chrono_tz::UTC);
+            let when = format_date(locale, zone, r.starts_at);
+            let token = mail::unsubscribe_token(&key, r.account_id, mail::Topic::DropReminders);
+            let bazaar = format!("{site}/");
+            let page = format!("{site}/account/unsubscribe?token={token}");
+            let footer = tr.f("mail.reminder.why", &[("drop", title)]);
+            let unsubscribe = tr.f("mail.unsubscribe_line", &[("url", &page)]);
+            let message = mail::Compose {
+                tr,
+                subject: tr.f("mail.reminder.subject", &[("drop", title)]),
+                greeting: tr.f("mail.greeting", &[("name", &r.display_name)]),
+                paragraphs: vec![tr.f("mail.reminder.body", &[("drop", title), ("when", &when)])],
+                action: Some((tr.t("mail.reminder.action"), &bazaar)),
+                footer: vec![footer, unsubscribe],
+            }
+            .render();
+            mail::enqueue(
+                &mut tx,
+                state,
+                mail::Outgoing {
+                    account_id: Some(r.account_id),
+                    to: &r.email,
+                    kind: mail::Kind::DropReminder,
+                    mail: message,
+                    unsubscribe_url: Some(format!("{site}/mail/unsubscribe?token={token}")),
+                },
+            )
+            .await?;
+        }
+        let accounts: Vec<i64> = due.iter().map(|r| r.account_id).collect();
+        let drops: Vec<i64> = due.iter().map(|r| r.drop_id).collect();
+        sqlx::query!(
+            "UPDATE drop_reminders r SET emailed_at = now()
+             FROM unnest($1::bigint[], $2::bigint[]) AS d(account_id, drop_id)
+             WHERE r.account_id = d.account_id AND r.drop_id = d.drop_id",
+            &accounts,
+            &drops
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        total += due.len();
+    }
 }

@@ -46,6 +46,12 @@ pub struct Config {
     /// New accounts per address per hour, and in all per minute, before sign-up says "wait".
     pub sign_ups_per_address_hour: i64,
     pub sign_ups_per_minute: i64,
+    /// `BAZAAR_SMTP_URL`: the mail server, as `smtp://user:password@host:587` (STARTTLS when the
+    /// server offers it; `?tls=required` insists) or `smtps://host:465`. Unset: mail stays in
+    /// the admins' mailbox at `/staff/mailbox` (the run command's default).
+    pub smtp_url: Option<String>,
+    /// `BAZAAR_MAIL_FROM`: who mail comes from (`Rewards Bazaar <rewards@example.com>`).
+    pub mail_from: String,
     /// A setting that could not be read: the server refuses to start, naming it.
     pub problems: Vec<String>,
 }
@@ -68,6 +74,8 @@ impl Default for Config {
             hashing_wait: Duration::from_secs(3),
             sign_ups_per_address_hour: 20,
             sign_ups_per_minute: 300,
+            smtp_url: None,
+            mail_from: "Rewards Bazaar <rewards@localhost>".into(),
             problems: Vec::new(),
         }
     }
@@ -153,6 +161,8 @@ impl Config {
             trusted_proxies,
             hashing_concurrency,
             default_language,
+            smtp_url: set("BAZAAR_SMTP_URL"),
+            mail_from: set("BAZAAR_MAIL_FROM").unwrap_or(defaults.mail_from),
             problems,
             ..defaults
         }

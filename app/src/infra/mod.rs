@@ -6,6 +6,7 @@ pub mod audit;
 pub mod caller;
 pub mod config;
 pub mod ledger;
+pub mod mail;
 pub mod secret;
 pub mod state;
 pub mod store;

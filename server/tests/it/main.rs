@@ -3,6 +3,7 @@
 
 mod abuse;
 mod account;
+mod accounts_by_mail;
 mod auth;
 mod bazaar;
 mod catalog_photos;
@@ -17,6 +18,7 @@ mod live;
 mod member_care;
 mod migrations;
 mod outage;
+mod outbox;
 mod redemptions;
 mod reminders;
 mod reports;

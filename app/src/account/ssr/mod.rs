@@ -1,8 +1,13 @@
 //! The account feature on the server: sessions and passwords, and the account's statement.
 
+mod mail;
 mod sessions;
 mod statement;
 
+pub use mail::{
+    request_password_reset, resend_verification, reset_password, set_messages, tr_for, unsubscribe,
+    verify_email,
+};
 pub use sessions::{
     back_to_sessions, change_password, end_other_sessions, end_session, hash_password,
     password_matches, sign_in, sign_out, sign_up,

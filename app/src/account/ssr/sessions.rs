@@ -6,7 +6,6 @@ use argon2::password_hash::{
 
 use crate::AppError;
 use crate::domain::account::{Email, NewPassword, parse_display_name};
-use crate::domain::error::server::violated_constraint;
 use crate::domain::i18n::tr;
 use crate::infra::caller::{Anyone, Member, client_ip, start_session};
 use crate::infra::state::AppState;
@@ -79,6 +78,14 @@ async fn hash_bounded(state: &AppState, password: String) -> Result<String, AppE
     })
     .await
     .map_err(|e| AppError::internal("hashing a password", e))?
+}
+
+/// `hash_bounded` for the account's other server code (a password reset).
+pub(super) async fn hash_for_request(
+    state: &AppState,
+    password: String,
+) -> Result<String, AppError> {
+    hash_bounded(state, password).await
 }
 
 /// Checks a password against a stored hash, in a hashing slot; `None` (no such account, or no
@@ -236,10 +243,10 @@ async fn check_sign_up_rate(
     Ok(())
 }
 
-fn email_taken() -> AppError {
-    AppError::invalid("email", tr().t("account.sign_up.email_taken"))
-}
-
+/// Creates a member account and mails a link to confirm the address. The answer is the same
+/// whether or not the address already has an account ("check your email to finish"): if it
+/// has, its owner is told by mail instead, and nothing else changes. Both paths hash the
+/// password, so the time taken does not tell them apart either.
 pub async fn sign_up(
     caller: &Anyone,
     email: &str,
@@ -251,16 +258,7 @@ pub async fn sign_up(
     let password = NewPassword::parse("password", password)?;
     let pool = caller.pool();
     let ip = client_ip(caller.state());
-    // Everything cheap first: a taken email or an address over its limit costs no hashing.
-    let taken = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM accounts WHERE email = $1) AS "taken!""#,
-        email.as_str()
-    )
-    .fetch_one(pool)
-    .await?;
-    if taken {
-        return Err(email_taken());
-    }
+    // Everything cheap first: an address over its limit costs no hashing.
     check_sign_up_rate(&mut *pool.acquire().await?, caller.state(), &ip).await?;
     let hash = hash_bounded(caller.state(), password.into_inner()).await?;
     let mut tx = pool.begin().await?;
@@ -271,21 +269,37 @@ pub async fn sign_up(
     .fetch_one(&mut *tx)
     .await?;
     check_sign_up_rate(&mut tx, caller.state(), &ip).await?;
+    let reader = tr();
     let id = sqlx::query_scalar!(
-        "INSERT INTO accounts (email, display_name, password_hash, sign_up_ip) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO accounts (email, display_name, password_hash, sign_up_ip, language) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT ON CONSTRAINT accounts_email_unique DO NOTHING RETURNING id",
         email.as_str(),
         display_name,
         hash,
-        ip
+        ip,
+        reader.lang().code()
     )
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(|e| match violated_constraint(&e) {
-        Some("accounts_email_unique") => email_taken(),
-        _ => e.into(),
-    })?;
+    .fetch_optional(&mut *tx)
+    .await?;
+    match id {
+        Some(id) => {
+            super::mail::mail_verification(
+                &mut tx,
+                caller.state(),
+                id,
+                email.as_str(),
+                &display_name,
+                reader,
+            )
+            .await?
+        }
+        None => {
+            super::mail::mail_owner_of_taken_address(&mut tx, caller.state(), email.as_str())
+                .await?
+        }
+    }
     tx.commit().await?;
-    start_session(caller.session(), id, chrono::Utc::now()).await
+    Ok(())
 }
 
 pub async fn sign_in(caller: &Anyone, email: &str, password: &str) -> Result<(), AppError> {

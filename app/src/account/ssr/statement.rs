@@ -2,7 +2,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::AppError;
 use crate::account::statement::{
-    AccountView, DeviceSession, HISTORY_PAGE_SIZE, HistoryLine, NextTier, Notice, Reminder,
+    AccountView, DeviceSession, HISTORY_PAGE_SIZE, HistoryLine, MailSettings, NextTier, Notice,
+    Reminder,
 };
 use crate::domain::i18n::{Locale, tr};
 use crate::domain::points::Points;
@@ -130,7 +131,18 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
     })
     .collect();
 
+    let mail = sqlx::query_as!(
+        MailSettings,
+        r#"SELECT email_verified_at IS NOT NULL AS "verified!", email_undeliverable_at IS NOT NULL AS "undeliverable!",
+                  mail_drop_reminders AS drop_reminders, mail_expiring_points AS expiring_points
+           FROM accounts WHERE id = $1"#,
+        me.id
+    )
+    .fetch_one(pool)
+    .await?;
+
     Ok(AccountView {
+        mail,
         display_name: me.display_name.clone(),
         email: me.email.clone(),
         balance: me.balance,

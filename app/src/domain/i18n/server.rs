@@ -22,7 +22,7 @@ macro_rules! files {
     };
 }
 
-pub const FILES: [(&str, &str, &str); 17] = files!(
+pub const FILES: [(&str, &str, &str); 19] = files!(
     "account",
     "api",
     "audit_log",
@@ -34,6 +34,8 @@ pub const FILES: [(&str, &str, &str); 17] = files!(
     "forms",
     "kit",
     "language",
+    "mail",
+    "mailbox",
     "member_care",
     "redemptions",
     "reports",

@@ -10,8 +10,9 @@ pub use leptos::server_fn::ServerFn;
 
 // The server functions the tests call, by feature.
 pub use app::account::{
-    ChangePassword, CurrentViewer, EndOtherSessions, EndSession, GetAccount, SignIn, SignOut,
-    SignUp,
+    ChangePassword, CurrentViewer, EndOtherSessions, EndSession, GetAccount, RequestPasswordReset,
+    ResendVerification, ResetPassword, SetMessages, SignIn, SignOut, SignUp, Unsubscribe,
+    VerifyEmail,
 };
 pub use app::audit_log::AuditEntries;
 pub use app::bazaar::{GetBazaar, Remind};
@@ -20,6 +21,7 @@ pub use app::drops::{
     CancelDrop, CreateSchedule, GetDropCalendar, GetStaffDrop, PreviewSchedule, RemoveDropItem,
     SaveDrop, SaveDropItem,
 };
+pub use app::mailbox::{Mailbox, SendTestEmail};
 pub use app::member_care::{AdjustPoints, CancelForMember, GetMemberCare, SearchMembers};
 pub use app::redemptions::{CancelRedemption, GetRedemption, Redeem, RedeemPreview};
 pub use app::reports::GetDropReport;

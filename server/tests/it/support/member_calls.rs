@@ -4,7 +4,9 @@
 use super::client::TestApp;
 use super::endpoints::{
     CancelRedemption, ChangePassword, CurrentViewer, EndOtherSessions, EndSession, GetAccount,
-    GetBazaar, GetRedemption, Redeem, RedeemPreview, Remind, SignIn, SignOut, SignUp,
+    GetBazaar, GetRedemption, Mailbox, Redeem, RedeemPreview, Remind, RequestPasswordReset,
+    ResendVerification, ResetPassword, SendTestEmail, SetMessages, SignIn, SignOut, SignUp,
+    Unsubscribe, VerifyEmail,
 };
 use super::http::Reply;
 
@@ -83,6 +85,50 @@ impl TestApp {
     /// "Sign out everywhere else" on the account page.
     pub async fn end_other_sessions(&self, cookie: &str) -> Reply {
         self.submit::<EndOtherSessions>(&[], Some(cookie)).await
+    }
+
+    /// The "Confirm my email" button of a verification link's page.
+    pub async fn verify_email(&self, token: &str) -> Reply {
+        self.submit::<VerifyEmail>(&[("token", token)], None).await
+    }
+
+    /// "Email me a new link" on the account page.
+    pub async fn resend_verification(&self, cookie: &str) -> Reply {
+        self.submit::<ResendVerification>(&[], Some(cookie)).await
+    }
+
+    /// The "forgot your password" form.
+    pub async fn request_password_reset(&self, email: &str) -> Reply {
+        self.submit::<RequestPasswordReset>(&[("email", email)], None)
+            .await
+    }
+
+    /// The new-password form of a reset link's page.
+    pub async fn reset_password(&self, token: &str, new_password: &str) -> Reply {
+        let form = [("token", token), ("new_password", new_password)];
+        self.submit::<ResetPassword>(&form, None).await
+    }
+
+    /// The button of an unsubscribe link's page, signed out.
+    pub async fn unsubscribe(&self, token: &str) -> Reply {
+        self.submit::<Unsubscribe>(&[("token", token)], None).await
+    }
+
+    /// The account page's "Messages" form: the boxes ticked.
+    pub async fn set_messages(&self, cookie: &str, ticked: &[&str]) -> Reply {
+        let form: Vec<(&str, &str)> = ticked.iter().map(|name| (*name, "on")).collect();
+        self.submit::<SetMessages>(&form, Some(cookie)).await
+    }
+
+    /// The admins' mailbox.
+    pub async fn mailbox(&self, cookie: &str) -> Reply {
+        self.call::<Mailbox>(&[], Some(cookie)).await
+    }
+
+    /// The mailbox's "Send test email" form.
+    pub async fn send_test_email(&self, cookie: &str, to: &str) -> Reply {
+        self.submit::<SendTestEmail>(&[("to", to)], Some(cookie))
+            .await
     }
 
     pub async fn viewer(&self, cookie: &str) -> Reply {

@@ -4,11 +4,13 @@
 //! crate goes through `endpoints`.
 
 mod client;
+mod config;
 mod db;
 pub mod endpoints;
 pub mod events;
 mod fixtures;
 mod http;
+pub mod mail;
 mod member_calls;
 mod seed;
 mod staff_calls;
@@ -17,6 +19,6 @@ mod values;
 pub use client::{TestApp, patient_line};
 pub use db::*;
 pub use fixtures::*;
-pub use http::{ORIGIN, Reply, field_error, urlencode, visible_text};
+pub use http::{ORIGIN, Reply, field_error, form_body, urlencode, visible_text};
 pub use seed::*;
 pub use values::*;

@@ -1,0 +1,418 @@
+//! What the account does by mail, on the server: confirming an address, resetting a forgotten
+//! password, telling an owner that someone tried to sign up with their address, unsubscribing
+//! by a signed link, and the member's choice of messages.
+
+use sqlx::PgConnection;
+
+use crate::AppError;
+use crate::domain::account::{Email, NewPassword};
+use crate::domain::i18n::{Lang, Tr, catalog_for, default_lang, tr};
+use crate::infra::caller::{Anyone, Member, client_ip, start_session};
+use crate::infra::mail::{self, Compose, Kind, Outgoing, Topic};
+use crate::infra::state::AppState;
+
+/// A verification link works this long...
+const VERIFY_HOURS: i32 = 24;
+/// ...a reset link this long.
+const RESET_MINUTES: i32 = 30;
+/// Reset requests per address asked about, and per client address, in an hour.
+const RESETS_PER_EMAIL_HOUR: i64 = 3;
+const RESETS_PER_IP_HOUR: i64 = 10;
+/// Verification mails a member may ask for again within 10 minutes.
+const RESENDS_PER_10_MINUTES: i64 = 3;
+
+/// The words of a member who is not the one reading now: their saved language, else the
+/// store's.
+pub fn tr_for(language: Option<&str>) -> Tr {
+    let lang = language.and_then(Lang::parse).unwrap_or_else(default_lang);
+    let locale = lang.default_locale();
+    Tr::new(catalog_for(locale), locale)
+}
+
+/// Writes a new verification link for `email` and its mail, on `conn` (the transaction that
+/// created the account, or the member's "send it again").
+pub async fn mail_verification(
+    conn: &mut PgConnection,
+    state: &AppState,
+    account_id: i64,
+    email: &str,
+    name: &str,
+    tr: Tr,
+) -> Result<(), AppError> {
+    let (token, hash) = mail::new_token();
+    sqlx::query!(
+        "INSERT INTO email_tokens (token_sha256, account_id, purpose, email, expires_at)
+         VALUES ($1, $2, 'verify_email', $3, now() + make_interval(hours => $4))",
+        hash,
+        account_id,
+        email,
+        VERIFY_HOURS
+    )
+    .execute(&mut *conn)
+    .await?;
+    let url = format!("{}/account/verify?token={token}", mail::site_url(state));
+    let message = Compose {
+        tr,
+        subject: tr.t("mail.verify.subject").to_owned(),
+        greeting: tr.f("mail.greeting", &[("name", name)]),
+        paragraphs: vec![tr.t("mail.verify.body").to_owned()],
+        action: Some((tr.t("mail.verify.action"), &url)),
+        footer: vec![tr.t("mail.verify.not_you").to_owned()],
+    }
+    .render();
+    mail::enqueue(
+        conn,
+        state,
+        Outgoing {
+            account_id: Some(account_id),
+            to: email,
+            kind: Kind::VerifyEmail,
+            mail: message,
+            unsubscribe_url: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Someone signed up with an address that already has an account: its owner hears of it (at
+/// most once an hour), and the person signing up hears exactly what a new member would.
+pub async fn mail_owner_of_taken_address(
+    conn: &mut PgConnection,
+    state: &AppState,
+    email: &str,
+) -> Result<(), AppError> {
+    let owner = sqlx::query!(
+        r#"SELECT a.id, a.display_name, a.language,
+                  EXISTS (SELECT 1 FROM outbox o WHERE o.account_id = a.id AND o.kind = 'sign_up_attempt'
+                          AND o.created_at > now() - interval '1 hour') AS "told_lately!"
+           FROM accounts a WHERE a.email = $1"#,
+        email
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(owner) = owner else {
+        return Ok(());
+    };
+    if owner.told_lately {
+        return Ok(());
+    }
+    let tr = tr_for(owner.language.as_deref());
+    let site = mail::site_url(state);
+    let sign_in = format!("{site}/sign-in");
+    let reset = format!("{site}/account/forgot-password");
+    let message = Compose {
+        tr,
+        subject: tr.t("mail.sign_up_attempt.subject").to_owned(),
+        greeting: tr.f("mail.greeting", &[("name", &owner.display_name)]),
+        paragraphs: vec![
+            tr.t("mail.sign_up_attempt.body").to_owned(),
+            tr.f("mail.sign_up_attempt.reset", &[("url", &reset)]),
+        ],
+        action: Some((tr.t("mail.sign_up_attempt.action"), &sign_in)),
+        footer: vec![tr.t("mail.sign_up_attempt.not_you").to_owned()],
+    }
+    .render();
+    mail::enqueue(
+        conn,
+        state,
+        Outgoing {
+            account_id: Some(owner.id),
+            to: email,
+            kind: Kind::SignUpAttempt,
+            mail: message,
+            unsubscribe_url: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Why a mailed link cannot be followed, in the reader's words.
+fn link_problem(
+    used: bool,
+    expired: bool,
+    used_key: &'static str,
+    expired_key: &'static str,
+) -> AppError {
+    let tr = tr();
+    if used {
+        AppError::bad_request(tr.t(used_key))
+    } else if expired {
+        AppError::bad_request(tr.t(expired_key))
+    } else {
+        AppError::bad_request(tr.t("account.email.unknown_link"))
+    }
+}
+
+/// Follows a verification link: the address it was sent to is the member's, proven.
+pub async fn verify_email(caller: &Anyone, token: &str) -> Result<(), AppError> {
+    let hash = mail::token_hash(token.trim());
+    let mut tx = caller.pool().begin().await?;
+    let row = sqlx::query!(
+        r#"SELECT account_id, email, used_at IS NOT NULL AS "used!", expires_at <= now() AS "expired!"
+           FROM email_tokens WHERE token_sha256 = $1 AND purpose = 'verify_email' FOR UPDATE"#,
+        hash
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let row = match row {
+        Some(r) if !r.used && !r.expired => r,
+        Some(r) => {
+            return Err(link_problem(
+                r.used,
+                r.expired,
+                "account.email.verify_used",
+                "account.email.verify_expired",
+            ));
+        }
+        None => return Err(link_problem(false, false, "", "")),
+    };
+    sqlx::query!(
+        "UPDATE email_tokens SET used_at = now() WHERE token_sha256 = $1",
+        hash
+    )
+    .execute(&mut *tx)
+    .await?;
+    // Only the address the link went to: one changed since stays unproven.
+    sqlx::query!(
+        "UPDATE accounts SET email_verified_at = COALESCE(email_verified_at, now()), email_undeliverable_at = NULL
+         WHERE id = $1 AND email = $2",
+        row.account_id,
+        row.email
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sends the signed-in member a new verification link.
+pub async fn resend_verification(caller: &Member) -> Result<(), AppError> {
+    let me = caller.account();
+    let tr = tr();
+    let row = sqlx::query!(
+        r#"SELECT email_verified_at IS NOT NULL AS "verified!",
+                  (SELECT count(*) FROM outbox WHERE account_id = $1 AND kind = 'verify_email'
+                     AND created_at > now() - interval '10 minutes') AS "recent!"
+           FROM accounts WHERE id = $1"#,
+        me.id
+    )
+    .fetch_one(caller.pool())
+    .await?;
+    if row.verified {
+        return Err(AppError::bad_request(
+            tr.t("account.email.already_verified"),
+        ));
+    }
+    if row.recent >= RESENDS_PER_10_MINUTES {
+        // Said in words rather than as a 429: a new error kind would weigh on every page's
+        // bundle, and this one is only ever read on the account page.
+        return Err(AppError::bad_request(
+            tr.t("account.email.too_many_resends"),
+        ));
+    }
+    let mut tx = caller.pool().begin().await?;
+    mail_verification(
+        &mut tx,
+        caller.state(),
+        me.id,
+        &me.email,
+        &me.display_name,
+        tr,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Asks for a reset link. The answer is the same whether or not the address has an account;
+/// requests are limited per address asked about and per client address all the same.
+pub async fn request_password_reset(caller: &Anyone, email: &str) -> Result<(), AppError> {
+    let email = Email::parse(email)?;
+    let ip = client_ip(caller.state());
+    let state = caller.state();
+    let mut tx = caller.pool().begin().await?;
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        format!("reset {ip}")
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let counts = sqlx::query!(
+        r#"SELECT (SELECT count(*) FROM password_reset_requests WHERE email = $1 AND at > now() - interval '1 hour') AS "by_email!",
+                  (SELECT count(*) FROM password_reset_requests WHERE ip = $2 AND at > now() - interval '1 hour') AS "by_ip!""#,
+        email.as_str(),
+        ip
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if counts.by_email >= RESETS_PER_EMAIL_HOUR || counts.by_ip >= RESETS_PER_IP_HOUR {
+        return Err(AppError::bad_request(
+            tr().t("account.email.too_many_resets"),
+        ));
+    }
+    sqlx::query!(
+        "INSERT INTO password_reset_requests (email, ip) VALUES ($1, $2)",
+        email.as_str(),
+        ip
+    )
+    .execute(&mut *tx)
+    .await?;
+    let account = sqlx::query!(
+        "SELECT id, display_name, language FROM accounts WHERE email = $1",
+        email.as_str()
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(account) = account {
+        let (token, hash) = mail::new_token();
+        sqlx::query!(
+            "INSERT INTO email_tokens (token_sha256, account_id, purpose, email, expires_at)
+             VALUES ($1, $2, 'password_reset', $3, now() + make_interval(mins => $4))",
+            hash,
+            account.id,
+            email.as_str(),
+            RESET_MINUTES
+        )
+        .execute(&mut *tx)
+        .await?;
+        // Written in the language of whoever asked (they are the one reading it next).
+        let tr = if account.language.is_some() {
+            tr_for(account.language.as_deref())
+        } else {
+            tr()
+        };
+        let url = format!(
+            "{}/account/reset-password?token={token}",
+            mail::site_url(state)
+        );
+        let message = Compose {
+            tr,
+            subject: tr.t("mail.reset.subject").to_owned(),
+            greeting: tr.f("mail.greeting", &[("name", &account.display_name)]),
+            paragraphs: vec![tr.t("mail.reset.body").to_owned()],
+            action: Some((tr.t("mail.reset.action"), &url)),
+            footer: vec![tr.t("mail.reset.not_you").to_owned()],
+        }
+        .render();
+        mail::enqueue(
+            &mut tx,
+            state,
+            Outgoing {
+                account_id: Some(account.id),
+                to: email.as_str(),
+                kind: Kind::PasswordReset,
+                mail: message,
+                unsubscribe_url: None,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets a new password from a reset link: the link is spent, every session of the account ends
+/// (a thief's included), and this browser is signed in with the new password.
+pub async fn reset_password(caller: &Anyone, token: &str, new: String) -> Result<(), AppError> {
+    let new = NewPassword::parse("new_password", new)?;
+    let hash = mail::token_hash(token.trim());
+    let check = sqlx::query!(
+        r#"SELECT used_at IS NOT NULL AS "used!", expires_at <= now() AS "expired!"
+           FROM email_tokens WHERE token_sha256 = $1 AND purpose = 'password_reset'"#,
+        hash
+    )
+    .fetch_optional(caller.pool())
+    .await?;
+    match &check {
+        Some(c) if !c.used && !c.expired => {}
+        Some(c) => {
+            return Err(link_problem(
+                c.used,
+                c.expired,
+                "account.email.reset_used",
+                "account.email.reset_expired",
+            ));
+        }
+        None => return Err(link_problem(false, false, "", "")),
+    }
+    let password_hash = super::sessions::hash_for_request(caller.state(), new.into_inner()).await?;
+    // Milliseconds: the session stores its sign-in time at that precision.
+    let now = chrono::DateTime::from_timestamp_millis(chrono::Utc::now().timestamp_millis())
+        .ok_or_else(|| AppError::internal("resetting a password", "clock out of range"))?;
+    let mut tx = caller.pool().begin().await?;
+    // Spent here, once: two tabs posting the same link cannot both pass.
+    let spent = sqlx::query!(
+        "UPDATE email_tokens SET used_at = now()
+         WHERE token_sha256 = $1 AND used_at IS NULL AND expires_at > now()
+         RETURNING account_id, email",
+        hash
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| {
+        link_problem(
+            true,
+            false,
+            "account.email.reset_used",
+            "account.email.reset_expired",
+        )
+    })?;
+    sqlx::query!(
+        "UPDATE accounts SET password_hash = $2, sessions_valid_after = $3,
+                email_verified_at = CASE WHEN email = $4 THEN COALESCE(email_verified_at, now()) ELSE email_verified_at END
+         WHERE id = $1",
+        spent.account_id,
+        password_hash,
+        now,
+        spent.email
+    )
+    .execute(&mut *tx)
+    .await?;
+    // Any other reset link still out for this account is void now.
+    sqlx::query!(
+        "UPDATE email_tokens SET used_at = now() WHERE account_id = $1 AND purpose = 'password_reset' AND used_at IS NULL",
+        spent.account_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    start_session(caller.session(), spent.account_id, now).await
+}
+
+/// Follows an unsubscribe link (from the page it opens, or a mail client's one-click post):
+/// no sign-in needed, and the signature decides whose mail stops.
+pub async fn unsubscribe(pool: &sqlx::PgPool, token: &str) -> Result<(), AppError> {
+    let key = mail::server_key(pool, "unsubscribe").await?;
+    let (account, topic) = mail::read_unsubscribe_token(&key, token)
+        .ok_or_else(|| AppError::bad_request(tr().t("account.email.bad_unsubscribe")))?;
+    match topic {
+        Topic::DropReminders => {
+            sqlx::query!(
+                "UPDATE accounts SET mail_drop_reminders = false WHERE id = $1",
+                account
+            )
+            .execute(pool)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The member's choice of messages from the account page.
+pub async fn set_messages(
+    caller: &Member,
+    drop_reminders: bool,
+    expiring_points: bool,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "UPDATE accounts SET mail_drop_reminders = $2, mail_expiring_points = $3 WHERE id = $1",
+        caller.account().id,
+        drop_reminders,
+        expiring_points
+    )
+    .execute(caller.pool())
+    .await?;
+    Ok(())
+}

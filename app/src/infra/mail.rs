@@ -1,0 +1,339 @@
+//! Writing mail: messages are rendered in the reader's language when they are written, and put
+//! in the outbox in the same transaction as the event that causes them (the server's delivery
+//! worker sends them). Also the single-use tokens mailed links carry, and the signed tokens of
+//! unsubscribe links.
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use sqlx::PgConnection;
+
+use crate::AppError;
+use crate::domain::i18n::Tr;
+use crate::infra::state::AppState;
+
+/// Non-essential messages (reminders, offers) a member gets at most in a day; verification,
+/// reset and receipts are outside the cap.
+pub const NON_ESSENTIAL_PER_DAY: i64 = 6;
+
+/// A message as its reader will see it: the subject, a plain-text body and the same in HTML.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// A message's parts, in the reader's words: a greeting, paragraphs, an optional button (its
+/// label and absolute address) and a closing note under it.
+pub struct Compose<'a> {
+    pub tr: Tr,
+    pub subject: String,
+    pub greeting: String,
+    pub paragraphs: Vec<String>,
+    pub action: Option<(&'a str, &'a str)>,
+    pub footer: Vec<String>,
+}
+
+impl Compose<'_> {
+    /// Renders plain text and a small HTML page that reads well on a phone (one column, a large
+    /// button, the link also written out for clients that block buttons).
+    pub fn render(self) -> Mail {
+        let brand = self.tr.t("shell.brand");
+        let mut text = format!("{}\n\n", self.greeting);
+        for p in &self.paragraphs {
+            text.push_str(p);
+            text.push_str("\n\n");
+        }
+        if let Some((label, url)) = self.action {
+            text.push_str(&format!("{label}:\n{url}\n\n"));
+        }
+        for line in &self.footer {
+            text.push_str(line);
+            text.push('\n');
+        }
+        text.push_str(&format!("\n— {brand}\n"));
+
+        let mut html = format!(
+            "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title></head>\
+             <body style=\"margin:0;padding:16px;background:#f6f4f1;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1f1b16\">\
+             <div style=\"max-width:560px;margin:0 auto;background:#ffffff;border-radius:12px;padding:24px;font-size:16px;line-height:1.5\">\
+             <p style=\"margin:0 0 16px;font-weight:700;color:#7a2e0e\">{}</p><p>{}</p>",
+            self.tr.lang().code(),
+            escape(&self.subject),
+            escape(brand),
+            escape(&self.greeting)
+        );
+        for p in &self.paragraphs {
+            html.push_str(&format!("<p>{}</p>", escape(p)));
+        }
+        if let Some((label, url)) = self.action {
+            html.push_str(&format!(
+                "<p style=\"margin:24px 0\"><a href=\"{0}\" style=\"display:inline-block;background:#7a2e0e;color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:8px;font-weight:600\">{1}</a></p>\
+                 <p style=\"font-size:14px;color:#5c554d;word-break:break-all\">{0}</p>",
+                escape(url),
+                escape(label)
+            ));
+        }
+        for line in &self.footer {
+            html.push_str(&format!(
+                "<p style=\"font-size:14px;color:#5c554d\">{}</p>",
+                escape(line)
+            ));
+        }
+        html.push_str("</div></body></html>");
+        Mail {
+            subject: self.subject,
+            text,
+            html,
+        }
+    }
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// What a message is, as the outbox records it (and the database checks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    VerifyEmail,
+    SignUpAttempt,
+    PasswordReset,
+    DropReminder,
+    Test,
+}
+
+impl Kind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::VerifyEmail => "verify_email",
+            Kind::SignUpAttempt => "sign_up_attempt",
+            Kind::PasswordReset => "password_reset",
+            Kind::DropReminder => "drop_reminder",
+            Kind::Test => "test",
+        }
+    }
+
+    /// Transactional messages go whatever the member's settings and outside the daily cap.
+    pub fn essential(self) -> bool {
+        !matches!(self, Kind::DropReminder)
+    }
+}
+
+/// One message to put in the outbox.
+pub struct Outgoing<'a> {
+    pub account_id: Option<i64>,
+    pub to: &'a str,
+    pub kind: Kind,
+    pub mail: Mail,
+    pub unsubscribe_url: Option<String>,
+}
+
+/// Writes a message to the outbox on `conn` (the transaction of the event that causes it). A
+/// non-essential message to a member who has had `NON_ESSENTIAL_PER_DAY` of them in the last
+/// day is not written; returns whether it was.
+pub async fn enqueue(
+    conn: &mut PgConnection,
+    state: &AppState,
+    message: Outgoing<'_>,
+) -> Result<bool, AppError> {
+    let essential = message.kind.essential();
+    if !essential && let Some(account) = message.account_id {
+        let recent = sqlx::query_scalar!(
+            r#"SELECT count(*) AS "n!" FROM outbox
+               WHERE account_id = $1 AND NOT essential AND created_at > now() - interval '1 day'"#,
+            account
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        if recent >= NON_ESSENTIAL_PER_DAY {
+            return Ok(false);
+        }
+    }
+    sqlx::query!(
+        "INSERT INTO outbox (account_id, to_address, kind, essential, message_id, subject, text_body, html_body, unsubscribe_url)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        message.account_id,
+        message.to,
+        message.kind.code(),
+        essential,
+        message_id(state),
+        message.mail.subject,
+        message.mail.text,
+        message.mail.html,
+        message.unsubscribe_url
+    )
+    .execute(conn)
+    .await?;
+    Ok(true)
+}
+
+/// A Message-ID unique to this message, under the site's host name: it stays the message's own
+/// through every retry, so a message sent twice (a crash between sending and marking) is one
+/// message to the receiving systems.
+fn message_id(state: &AppState) -> String {
+    let site = site_url(state);
+    let host = site
+        .split_once("://")
+        .map_or(site.as_str(), |(_, rest)| rest)
+        .split([':', '/'])
+        .next()
+        .filter(|h| !h.is_empty())
+        .unwrap_or("localhost")
+        .to_owned();
+    format!("<{}@{host}>", uuid::Uuid::new_v4().simple())
+}
+
+/// The site's address for links in mail: `BAZAAR_PUBLIC_URL`, else the address it listens on.
+pub fn site_url(state: &AppState) -> String {
+    match &state.config.public_origin {
+        Some(origin) => origin.clone(),
+        None => format!("http://{}", state.leptos_options.site_addr),
+    }
+}
+
+/// A new single-use token for a mailed link and the SHA-256 the database keeps of it.
+pub fn new_token() -> (String, Vec<u8>) {
+    let token = crate::infra::secret::random_token(40);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// A key shared by every server, made by the first that asks (`server_keys`).
+pub async fn server_key(pool: &sqlx::PgPool, name: &str) -> Result<Vec<u8>, AppError> {
+    let fresh = {
+        use argon2::password_hash::rand_core::{OsRng, RngCore};
+        let mut key = vec![0u8; 32];
+        OsRng.fill_bytes(&mut key);
+        key
+    };
+    sqlx::query!(
+        "INSERT INTO server_keys (name, key) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        name,
+        fresh
+    )
+    .execute(pool)
+    .await?;
+    Ok(
+        sqlx::query_scalar!("SELECT key FROM server_keys WHERE name = $1", name)
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+/// What an unsubscribe link turns off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topic {
+    DropReminders,
+}
+
+impl Topic {
+    pub fn code(self) -> &'static str {
+        match self {
+            Topic::DropReminders => "drop_reminders",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Topic> {
+        (code == "drop_reminders").then_some(Topic::DropReminders)
+    }
+}
+
+/// A signed unsubscribe token: `account.topic.signature`. It names its member and topic, so it
+/// works without signing in, and a changed account or topic no longer matches its signature.
+pub fn unsubscribe_token(key: &[u8], account_id: i64, topic: Topic) -> String {
+    let payload = format!("{account_id}.{}", topic.code());
+    let signature = sign(key, &payload);
+    format!("{payload}.{signature}")
+}
+
+/// The member and topic a token names, if its signature is ours.
+pub fn read_unsubscribe_token(key: &[u8], token: &str) -> Option<(i64, Topic)> {
+    let (payload, signature) = token.trim().rsplit_once('.')?;
+    let (account, topic) = payload.split_once('.')?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).ok()?;
+    mac.update(payload.as_bytes());
+    // Compared in constant time by the MAC itself.
+    mac.verify_slice(&decode_hex(signature)?).ok()?;
+    Some((account.parse().ok()?, Topic::parse(topic)?))
+}
+
+fn sign(key: &[u8], payload: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(payload.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unsubscribe_token_names_its_member_and_no_other() {
+        let key = b"0123456789abcdef0123456789abcdef";
+        let token = unsubscribe_token(key, 42, Topic::DropReminders);
+        assert_eq!(
+            read_unsubscribe_token(key, &token),
+            Some((42, Topic::DropReminders))
+        );
+        let forged = token.replacen("42.", "43.", 1);
+        assert_eq!(read_unsubscribe_token(key, &forged), None);
+        assert_eq!(
+            read_unsubscribe_token(b"another key, another store......", &token),
+            None
+        );
+        assert_eq!(read_unsubscribe_token(key, "42.drop_reminders.zz"), None);
+    }
+
+    #[test]
+    fn mail_html_escapes_what_members_wrote() {
+        let mail = Compose {
+            tr: crate::domain::i18n::Tr::new(
+                crate::domain::i18n::catalog_for(crate::domain::i18n::Locale::En),
+                crate::domain::i18n::Locale::En,
+            ),
+            subject: "Hi".into(),
+            greeting: "Hi <script>".into(),
+            paragraphs: vec!["A & B".into()],
+            action: Some(("Open", "https://example.com/?a=1&b=2")),
+            footer: vec![],
+        }
+        .render();
+        assert!(mail.html.contains("Hi &lt;script&gt;"));
+        assert!(mail.html.contains("A &amp; B"));
+        assert!(
+            mail.html
+                .contains("href=\"https://example.com/?a=1&amp;b=2\"")
+        );
+        assert!(mail.text.contains("Open:\nhttps://example.com/?a=1&b=2"));
+    }
+}
