@@ -6,8 +6,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
 use crate::account::{
-    AccountPage, AccountStepPage, SignInPage, SignOut, SignOutAction, SignUpPage, ViewerMenu,
-    current_viewer,
+    AccountPage, SignInPage, SignOut, SignOutAction, SignUpPage, ViewerMenu, current_viewer,
 };
 use crate::audit_log::AuditPage;
 use crate::bazaar::BazaarPage;
@@ -146,7 +145,6 @@ fn Layout() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=BazaarPage ssr=SsrMode::Async />
                 <Route path=path!("/account") view={Lazy::<AccountPageRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/account/:step") view={Lazy::<AccountStepRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/sign-in") view={Lazy::<SignInPageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/sign-up") view={Lazy::<SignUpPageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/redeem/:item") view=RedeemPage ssr=SsrMode::Async />
@@ -157,9 +155,9 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/staff/audit") view={Lazy::<AuditPageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/drops") view={Lazy::<StaffDropsPageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/members") view={Lazy::<MemberSearchPageRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/staff/team") view={Lazy::<TeamPageRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/staff/mailbox") view={Lazy::<MailboxPageRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/staff/api-keys") view={Lazy::<ApiKeysPageRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/staff/team") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/staff/mailbox") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/staff/api-keys") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/members/:id") view={Lazy::<MemberCarePageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/drops/schedule") view={Lazy::<StaffSchedulePageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/drops/:id") view={Lazy::<StaffDropPageRoute>::new()} ssr=SsrMode::Async />
@@ -222,6 +220,36 @@ macro_rules! lazy_pages {
     )*};
 }
 
+/// Like `lazy_pages!`, for pages that share one chunk: the path picks the page. Every lazy route
+/// adds to the bundle every member downloads (its loader and split point), so pages seldom
+/// opened one after another share one: the admins' pages.
+macro_rules! lazy_pages_by_path {
+    ($route:ident { $($path:literal => $page:ident,)* _ => $default:ident $(,)? }) => {
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                let path = leptos_router::hooks::use_location().pathname.get_untracked();
+                match path.as_str() {
+                    $($path => view! { <$page /> }.into_any(),)*
+                    _ => view! { <$default /> }.into_any(),
+                }
+            }
+        }
+    };
+}
+
+lazy_pages_by_path!(AdminRoute {
+    "/staff/team" => TeamPage,
+    "/staff/api-keys" => ApiKeysPage,
+    _ => MailboxPage,
+});
+
 lazy_pages! {
     // A member's account, signing up and signing in. Signing in is on a signed-out member's
     // way to Redeem, but they type a password there anyway, and the page works as a plain form
@@ -230,7 +258,6 @@ lazy_pages! {
     AccountPageRoute => AccountPage,
     SignUpPageRoute => SignUpPage,
     SignInPageRoute => SignInPage,
-    AccountStepRoute => AccountStepPage,
     // The staff console.
     StaffHomeRoute => StaffHome,
     StaffRewardsRoute => StaffRewards,
@@ -238,9 +265,6 @@ lazy_pages! {
     AuditPageRoute => AuditPage,
     StaffDropsPageRoute => StaffDropsPage,
     MemberSearchPageRoute => MemberSearchPage,
-    TeamPageRoute => TeamPage,
-    ApiKeysPageRoute => ApiKeysPage,
-    MailboxPageRoute => MailboxPage,
     MemberCarePageRoute => MemberCarePage,
     StaffSchedulePageRoute => StaffSchedulePage,
     StaffDropPageRoute => StaffDropPage,

@@ -152,11 +152,11 @@ test('a member sets and cancels a reminder for an upcoming drop without a page l
   await page.evaluate(() => ((window as any).__no_reload = true));
   const upcoming = page.getByRole('listitem').filter({ hasText: drop });
 
-  await upcoming.getByRole('button', { name: `Remind me about ${drop}` }).click();
+  await upcoming.getByRole('button', { name: `Email me 15 minutes before ${drop} opens` }).click();
   await expect(upcoming.getByRole('status')).toHaveText('Reminder set');
   // The pressed button was replaced; the keyboard stays where it was.
   await expect(upcoming.getByRole('button', { name: `Cancel the reminder for ${drop}` })).toBeFocused();
   await page.keyboard.press('Enter');
-  await expect(upcoming.getByRole('button', { name: `Remind me about ${drop}` })).toBeFocused();
+  await expect(upcoming.getByRole('button', { name: `Email me 15 minutes before ${drop} opens` })).toBeFocused();
   expect(await page.evaluate(() => (window as any).__no_reload)).toBe(true);
 });

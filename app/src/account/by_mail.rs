@@ -1,10 +1,11 @@
-//! `/account/:step`: the pages a mailed link or an account mail leads to. Checking your email
+//! `/account?step=…`: the pages a mailed link or an account mail leads to. Checking your email
 //! after signing up, confirming the address, asking for and choosing a new password, and
-//! unsubscribing. One route for all of them keeps the bazaar's bundle to one more entry.
+//! unsubscribing. They live on the account page's route: a route of their own would weigh on
+//! the bundle every member downloads.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use super::{RequestPasswordReset, ResetPassword, Unsubscribe, VerifyEmail};
 use crate::domain::account::NewPassword;
@@ -13,8 +14,10 @@ use crate::kit::{FieldError, FormError, NotFound, action_error, field_invalid};
 
 #[component]
 pub fn AccountStepPage() -> impl IntoView {
-    let params = use_params_map();
-    let step = params.read_untracked().get("step").unwrap_or_default();
+    let step = use_query_map()
+        .read_untracked()
+        .get("step")
+        .unwrap_or_default();
     let tr = tr();
     match step.as_str() {
         "check-email" => card(

@@ -38,7 +38,7 @@ pub async fn sign_up(
     ssr::sign_up(&caller, &email, &display_name, password)
         .await
         .map_err(crate::domain::error::server::reply)?;
-    leptos_axum::redirect("/account/check-email");
+    leptos_axum::redirect("/account?step=check-email");
     Ok(())
 }
 
@@ -49,7 +49,7 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
     ssr::verify_email(&caller, &token)
         .await
         .map_err(crate::domain::error::server::reply)?;
-    leptos_axum::redirect("/account/verified");
+    leptos_axum::redirect("/account?step=verified");
     Ok(())
 }
 
@@ -74,7 +74,7 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
     ssr::request_password_reset(&caller, &email)
         .await
         .map_err(crate::domain::error::server::reply)?;
-    leptos_axum::redirect("/account/forgot-password?sent=1");
+    leptos_axum::redirect("/account?step=forgot-password&sent=1");
     Ok(())
 }
 
@@ -96,7 +96,7 @@ pub async fn unsubscribe(token: String) -> Result<(), AppError> {
     ssr::unsubscribe(caller.pool(), &token)
         .await
         .map_err(crate::domain::error::server::reply)?;
-    leptos_axum::redirect("/account/unsubscribe?done=1");
+    leptos_axum::redirect("/account?step=unsubscribe&done=1");
     Ok(())
 }
 

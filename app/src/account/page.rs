@@ -14,10 +14,19 @@ use crate::kit::countdown::LocalTime;
 use crate::kit::{FieldError, FormError, action_error, field_invalid};
 use crate::redemptions::RedemptionsList;
 
-/// `/account`: the member's points at a glance, then their history.
+/// `/account`: the member's points at a glance, then their history. With `?step=…`, one of the
+/// pages an account mail leads to (`by_mail`), signed in or not: they share this route, since
+/// each route weighs on the bundle every member downloads.
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let query = use_query_map();
+    if query.read_untracked().get("step").is_some() {
+        return view! { <super::AccountStepPage /> }.into_any();
+    }
+    account_page(query).into_any()
+}
+
+fn account_page(query: Memo<leptos_router::params::ParamsMap>) -> impl IntoView {
     let page = Memo::new(move |_| query.read().get("page").and_then(|p| p.parse::<i64>().ok()));
     // `fresh` changes after signing a device out: the page's data is read again.
     let fresh = Memo::new(move |_| {

@@ -40,7 +40,7 @@ pub fn SignInPage() -> impl IntoView {
                     {tr.t("account.sign_in")}
                 </button>
             </PostForm>
-            <p class="auth-switch"><a href="/account/forgot-password">{tr.t("account.forgot_password")}</a></p>
+            <p class="auth-switch"><a href="/account?step=forgot-password">{tr.t("account.forgot_password")}</a></p>
             <p class="auth-switch">{tr.t("account.new_here")} " " <a href="/sign-up">{tr.t("account.create_account_link")}</a></p>
         </section>
     }

@@ -271,7 +271,7 @@ pub async fn mail_due_reminders(
             let when = format_date(locale, zone, r.starts_at);
             let token = mail::unsubscribe_token(&key, r.account_id, mail::Topic::DropReminders);
             let bazaar = format!("{site}/");
-            let page = format!("{site}/account/unsubscribe?token={token}");
+            let page = format!("{site}/account?step=unsubscribe&token={token}");
             let footer = tr.f("mail.reminder.why", &[("drop", title)]);
             let unsubscribe = tr.f("mail.unsubscribe_line", &[("url", &page)]);
             let message = mail::Compose {

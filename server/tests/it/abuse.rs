@@ -171,7 +171,7 @@ async fn sign_ups_from_one_address_are_limited_per_hour(pool: PgPool) {
     for n in 0..2 {
         let reply = bot.sign_up(&format!("bot{n}@example.com"), "Bot", PW).await;
         assert_eq!(
-            reply.headers["location"], "/account/check-email",
+            reply.headers["location"], "/account?step=check-email",
             "{}",
             reply.body
         );
@@ -188,7 +188,7 @@ async fn sign_ups_from_one_address_are_limited_per_hour(pool: PgPool) {
         .sign_up("maya@example.com", "Maya", PW)
         .await;
     assert_eq!(
-        neighbour.headers["location"], "/account/check-email",
+        neighbour.headers["location"], "/account?step=check-email",
         "another address is not held back"
     );
 }
@@ -363,7 +363,7 @@ async fn members_loaded_in_bulk_do_not_count_as_a_crowd_of_sign_ups(pool: PgPool
     let app = TestApp::new(pool);
     let reply = app.sign_up("new@example.com", "New Member", PW).await;
     assert_eq!(
-        reply.headers["location"], "/account/check-email",
+        reply.headers["location"], "/account?step=check-email",
         "{}",
         reply.body
     );

@@ -31,7 +31,7 @@ async fn signing_up_mails_a_link_that_confirms_the_address_once(pool: PgPool) {
     let email = address("robin");
     let reply = app.sign_up(&email, "Robin", PW).await;
     assert_eq!(
-        reply.headers["location"], "/account/check-email",
+        reply.headers["location"], "/account?step=check-email",
         "{}",
         reply.body
     );
@@ -49,14 +49,14 @@ async fn signing_up_mails_a_link_that_confirms_the_address_once(pool: PgPool) {
     );
 
     // The link's page asks for a press; a mail scanner opening it confirms nothing.
-    let link = mail.link("/account/verify");
+    let link = mail.link("/account?step=verify");
     let page = visible_text(&app.get(&link).await.body);
     assert!(page.contains("Confirm your email address"), "{page}");
     assert!(!verified(&pool, &email).await);
 
-    let token = mail.token("/account/verify");
+    let token = mail.token("/account?step=verify");
     let confirmed = app.verify_email(&token).await;
-    assert_eq!(confirmed.headers["location"], "/account/verified");
+    assert_eq!(confirmed.headers["location"], "/account?step=verified");
     assert!(verified(&pool, &email).await);
 
     let again = app.verify_email(&token).await;
@@ -79,7 +79,7 @@ async fn a_verification_link_expires_after_a_day(pool: PgPool) {
     let email = address("late");
     app.sign_up(&email, "Late Reader", PW).await;
     deliver(&pool).await;
-    let token = only_message(&email).token("/account/verify");
+    let token = only_message(&email).token("/account?step=verify");
     let hours: f64 = sqlx::query_scalar(
         "SELECT extract(epoch FROM expires_at - created_at)::float8 / 3600 FROM email_tokens",
     )
@@ -133,7 +133,7 @@ async fn signing_up_with_a_taken_address_answers_as_for_a_new_one_and_mails_the_
         "Someone tried to sign up with your email"
     );
     assert!(
-        warning.text.contains("/account/forgot-password"),
+        warning.text.contains("/account?step=forgot-password"),
         "{}",
         warning.text
     );
@@ -159,11 +159,14 @@ async fn a_password_reset_link_works_once_and_ends_every_other_session(pool: PgP
     let old_session = app.signed_in(&email, PW).await;
 
     let asked = app.request_password_reset(&email).await;
-    assert_eq!(asked.headers["location"], "/account/forgot-password?sent=1");
+    assert_eq!(
+        asked.headers["location"],
+        "/account?step=forgot-password&sent=1"
+    );
     deliver(&pool).await;
     let mail = only_message(&email);
     assert_eq!(mail.subject(), "Reset your password");
-    let token = mail.token("/account/reset-password");
+    let token = mail.token("/account?step=reset-password");
 
     let short = app.reset_password(&token, "short").await;
     assert_eq!(short.status, 422);
@@ -206,7 +209,7 @@ async fn a_reset_link_expires_after_thirty_minutes(pool: PgPool) {
     support::member(&pool, &email, PW).await;
     app.request_password_reset(&email).await;
     deliver(&pool).await;
-    let token = only_message(&email).token("/account/reset-password");
+    let token = only_message(&email).token("/account?step=reset-password");
     sqlx::query("UPDATE email_tokens SET expires_at = created_at + interval '30 minutes'")
         .execute(&pool)
         .await
@@ -241,7 +244,7 @@ async fn a_reset_request_answers_the_same_whether_or_not_the_address_has_an_acco
     assert!(inbox(&stranger).is_empty());
 
     // The page after the request says what happens either way.
-    let page = visible_text(&app.get("/account/forgot-password?sent=1").await.body);
+    let page = visible_text(&app.get("/account?step=forgot-password&sent=1").await.body);
     assert!(
         page.contains("If an account uses that address, we have sent it a link"),
         "{page}"
@@ -260,7 +263,7 @@ async fn reset_requests_are_limited_per_address_asked_about(pool: PgPool) {
             .request_password_reset(&email)
             .await;
         assert_eq!(
-            reply.headers["location"], "/account/forgot-password?sent=1",
+            reply.headers["location"], "/account?step=forgot-password&sent=1",
             "{}",
             reply.body
         );
@@ -300,7 +303,7 @@ async fn mail_is_written_in_the_language_of_whoever_signs_up(pool: PgPool) {
         )
         .await;
     assert_eq!(
-        reply.headers["location"], "/account/check-email",
+        reply.headers["location"], "/account?step=check-email",
         "{}",
         reply.body
     );

@@ -19,7 +19,7 @@ async fn sign_up_creates_a_member_with_zero_points_who_can_sign_in_before_confir
         .sign_up(" New.Member@Example.com ", "New Member", PW)
         .await;
     assert_eq!(
-        reply.headers["location"], "/account/check-email",
+        reply.headers["location"], "/account?step=check-email",
         "{}",
         reply.body
     );

@@ -191,13 +191,13 @@ async fn an_unsubscribe_link_works_signed_out_and_a_tampered_one_is_refused(pool
     );
 
     let page = visible_text(
-        &app.get(&format!("/account/unsubscribe?token={token}"))
+        &app.get(&format!("/account?step=unsubscribe&token={token}"))
             .await
             .body,
     );
     assert!(page.contains("Stop drop reminder emails"), "{page}");
     let done = app.unsubscribe(&token).await;
-    assert_eq!(done.headers["location"], "/account/unsubscribe?done=1");
+    assert_eq!(done.headers["location"], "/account?step=unsubscribe&done=1");
     let flags: Vec<bool> =
         sqlx::query_scalar("SELECT mail_drop_reminders FROM accounts ORDER BY id")
             .fetch_all(&pool)
@@ -292,7 +292,7 @@ async fn without_an_smtp_server_admins_read_the_mail_in_the_mailbox(pool: PgPool
         mailbox["messages"][0]["text"]
             .as_str()
             .unwrap()
-            .contains("/account/verify?token=")
+            .contains("/account?step=verify&token=")
     );
     let page = visible_text(&app.get_as("/staff/mailbox", &admin).await.body);
     assert!(page.contains("Confirm your email address"), "{page}");
@@ -371,7 +371,7 @@ async fn a_member_chooses_their_messages_and_asks_for_a_new_link(pool: PgPool) {
     deliver(&pool).await;
     assert_eq!(inbox(&email).len(), 3, "the first link and two more");
     // Any of the links confirms the address.
-    let token = inbox(&email)[2].token("/account/verify");
+    let token = inbox(&email)[2].token("/account?step=verify");
     app.verify_email(&token).await;
     let again = app.resend_verification(&cookie).await;
     assert_eq!(

@@ -50,7 +50,10 @@ pub async fn mail_verification(
     )
     .execute(&mut *conn)
     .await?;
-    let url = format!("{}/account/verify?token={token}", mail::site_url(state));
+    let url = format!(
+        "{}/account?step=verify&token={token}",
+        mail::site_url(state)
+    );
     let message = Compose {
         tr,
         subject: tr.t("mail.verify.subject").to_owned(),
@@ -100,7 +103,7 @@ pub async fn mail_owner_of_taken_address(
     let tr = tr_for(owner.language.as_deref());
     let site = mail::site_url(state);
     let sign_in = format!("{site}/sign-in");
-    let reset = format!("{site}/account/forgot-password");
+    let reset = format!("{site}/account?step=forgot-password");
     let message = Compose {
         tr,
         subject: tr.t("mail.sign_up_attempt.subject").to_owned(),
@@ -284,7 +287,7 @@ pub async fn request_password_reset(caller: &Anyone, email: &str) -> Result<(), 
             tr()
         };
         let url = format!(
-            "{}/account/reset-password?token={token}",
+            "{}/account?step=reset-password&token={token}",
             mail::site_url(state)
         );
         let message = Compose {

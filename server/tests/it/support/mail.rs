@@ -31,7 +31,7 @@ impl Received {
         self.header("message-id").unwrap_or_default()
     }
 
-    /// The first link in the plain text that starts with `prefix` (e.g. `/account/verify`),
+    /// The first link in the plain text that starts with `prefix` (e.g. `/account?step=verify`),
     /// as a path and query on the site.
     pub fn link(&self, prefix: &str) -> String {
         self.text
