@@ -46,7 +46,7 @@ test('a member signs up, confirms the address from the mail, and resets a forgot
   await expect(page.getByRole('status')).toContainText('If an account uses that address');
 
   await page.goto(await mailedLink(browser, email, 'Reset your password'));
-  await page.getByLabel('New password').fill('my second password');
+  await page.getByLabel('New password', { exact: true }).fill('my second password');
   await page.getByRole('button', { name: 'Save my new password' }).click();
   await expect(page).toHaveURL(/\/account\?password=reset$/);
   await expect(page.getByRole('status').first()).toHaveText('Your new password is saved, and every other device was signed out.');

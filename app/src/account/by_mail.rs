@@ -13,11 +13,7 @@ use crate::domain::i18n::{Tr, tr};
 use crate::kit::{FieldError, FormError, NotFound, action_error, field_invalid};
 
 #[component]
-pub fn AccountStepPage() -> impl IntoView {
-    let step = use_query_map()
-        .read_untracked()
-        .get("step")
-        .unwrap_or_default();
+pub fn AccountStepPage(step: String) -> impl IntoView {
     let tr = tr();
     match step.as_str() {
         "check-email" => card(
@@ -93,13 +89,14 @@ fn Verify() -> impl IntoView {
 fn Forgot() -> impl IntoView {
     let request = ServerAction::<RequestPasswordReset>::new();
     let error = action_error(request);
-    let sent = use_query_map().read_untracked().get("sent").is_some();
+    let query = use_query_map();
+    let sent = move || query.read().get("sent").is_some();
     let tr = tr();
     card(
         tr,
         "account.by_mail.forgot_heading",
         view! {
-            {sent.then(|| view! { <p class="form-success" role="status">{tr.t("account.by_mail.forgot_sent")}</p> })}
+            {move || sent().then(|| view! { <p class="form-success" role="status">{tr.t("account.by_mail.forgot_sent")}</p> })}
             <p>{tr.t("account.by_mail.forgot_body")}</p>
             <ActionForm action=request>
                 <FormError error />
@@ -168,26 +165,30 @@ fn Reset() -> impl IntoView {
 fn StopMail() -> impl IntoView {
     let stop = ServerAction::<Unsubscribe>::new();
     let error = action_error(stop);
-    let done = use_query_map().read_untracked().get("done").is_some();
+    let query = use_query_map();
+    let done = move || query.read().get("done").is_some();
     let tr = tr();
-    let body = if done {
-        view! {
-            <p class="form-success" role="status">{tr.t("account.by_mail.unsubscribed")}</p>
-            <p><a href="/account#messages-heading">{tr.t("account.by_mail.choose_messages")}</a></p>
-        }
-        .into_any()
-    } else {
-        view! {
-            <p>{tr.t("account.by_mail.unsubscribe_body")}</p>
-            <ActionForm action=stop>
-                <FormError error />
-                <input type="hidden" name="token" value=token() />
-                <button type="submit" class="button" disabled=move || stop.pending().get()>
-                    {tr.t("account.by_mail.unsubscribe_submit")}
-                </button>
-            </ActionForm>
-        }
-        .into_any()
-    };
+    let body = view! {
+        {move || if done() {
+            view! {
+                <p class="form-success" role="status">{tr.t("account.by_mail.unsubscribed")}</p>
+                <p><a href="/account#messages-heading">{tr.t("account.by_mail.choose_messages")}</a></p>
+            }
+            .into_any()
+        } else {
+            view! {
+                <p>{tr.t("account.by_mail.unsubscribe_body")}</p>
+                <ActionForm action=stop>
+                    <FormError error />
+                    <input type="hidden" name="token" value=token() />
+                    <button type="submit" class="button" disabled=move || stop.pending().get()>
+                        {tr.t("account.by_mail.unsubscribe_submit")}
+                    </button>
+                </ActionForm>
+            }
+            .into_any()
+        }}
+    }
+    .into_any();
     card(tr, "account.by_mail.unsubscribe_heading", body)
 }

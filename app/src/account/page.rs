@@ -20,10 +20,12 @@ use crate::redemptions::RedemptionsList;
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let query = use_query_map();
-    if query.read_untracked().get("step").is_some() {
-        return view! { <super::AccountStepPage /> }.into_any();
+    // Reactive: a form on one step leads to another (verify → verified) without a page load.
+    let step = Memo::new(move |_| query.read().get("step"));
+    move || match step.get() {
+        Some(step) => view! { <super::AccountStepPage step /> }.into_any(),
+        None => account_page(query).into_any(),
     }
-    account_page(query).into_any()
 }
 
 fn account_page(query: Memo<leptos_router::params::ParamsMap>) -> impl IntoView {
