@@ -10,7 +10,7 @@
 //! 3. `kit`: the view kit (notices, form fields, the post form, the page skeleton, countdowns,
 //!    live stock, focus, page status).
 //! 4. Features, one folder each, named as users name them: `bazaar`, `account`, `redemptions`,
-//!    `catalog`, `drops`, `member_care`, `team`, `audit_log`, `reports`. DTOs and `#[server]`
+//!    `catalog`, `drops`, `member_care`, `team`, `audit_log`, `reports`, `mailbox`. DTOs and `#[server]`
 //!    functions in `mod.rs`, components in `pages.rs`, queries and commands in `ssr`.
 //! 5. The shell (`shell`: document, router, routes) and the browser entry (`hydrate`): the only
 //!    modules that name features all together; nothing names the shell.
@@ -19,6 +19,7 @@
 //! Only these, and only through the used feature's public items:
 //! - account -> redemptions (the account page lists the member's redemptions)
 //! - member_care -> account (a member's statement lines)
+//! - team -> account (an admin resets a colleague's two-factor sign-in)
 //! - member_care -> redemptions (staff cancel a member's redemption)
 
 #![recursion_limit = "256"]

@@ -8,6 +8,7 @@ mod by_mail;
 mod page;
 mod pages;
 mod statement;
+pub mod two_factor;
 
 use leptos::prelude::*;
 
@@ -126,10 +127,15 @@ pub async fn sign_in(
     next: Option<String>,
 ) -> Result<(), AppError> {
     let caller = crate::infra::caller::authorize::<crate::infra::caller::Anyone>().await?;
-    ssr::sign_in(&caller, &email, &password)
+    let signed_in = ssr::sign_in(&caller, &email, &password)
         .await
         .map_err(crate::domain::error::server::reply)?;
-    leptos_axum::redirect(&safe_next(next.as_deref()));
+    let next = safe_next(next.as_deref());
+    match signed_in {
+        ssr::SignedIn::Done => leptos_axum::redirect(&next),
+        // The second step, on the same page; `next` comes along.
+        ssr::SignedIn::CodeOwed => leptos_axum::redirect(&ssr::two_factor::code_step(&next)),
+    }
     Ok(())
 }
 

@@ -132,6 +132,7 @@ fn AccountContent(data: AccountView) -> impl IntoView {
         <LanguageChoice />
         <Sessions sessions=data.sessions />
         <ChangePasswordForm />
+        <super::two_factor::TwoFactorSection />
     }
 }
 

@@ -11,9 +11,27 @@ use crate::kit::{FieldError, FormError, PostForm, action_error, field_invalid};
 #[derive(Clone, Copy)]
 pub struct SignOutAction(pub ServerAction<SignOut>);
 
-/// `/sign-in`
+/// `/sign-in`; with `?step=code`, the second step for an account with two-factor sign-in.
 #[component]
 pub fn SignInPage() -> impl IntoView {
+    let query = use_query_map();
+    let code_step = Memo::new(move |_| query.read().get("step").as_deref() == Some("code"));
+    let next = move || query.read().get("next").unwrap_or_default();
+    let tr = tr();
+    view! {
+        <Title text=format!("{} · {}", tr.t("account.sign_in_page.heading"), tr.t("shell.brand")) />
+        <section class="auth-card" aria-labelledby="sign-in-heading">
+            {move || if code_step.get() {
+                view! { <super::two_factor::SignInCodeForm next=next() /> }.into_any()
+            } else {
+                view! { <PasswordStep /> }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn PasswordStep() -> impl IntoView {
     // Created inside the page (inside <Routes>): that is where the router hands a failed
     // no-JavaScript form post's error back to its action.
     let sign_in = ServerAction::<SignIn>::new();
@@ -22,27 +40,24 @@ pub fn SignInPage() -> impl IntoView {
     let next = move || query.read().get("next").unwrap_or_default();
     let tr = tr();
     view! {
-        <Title text=format!("{} · {}", tr.t("account.sign_in_page.heading"), tr.t("shell.brand")) />
-        <section class="auth-card" aria-labelledby="sign-in-heading">
-            <h1 id="sign-in-heading">{tr.t("account.sign_in_page.heading")}</h1>
-            <PostForm action=sign_in>
-                <FormError error />
-                <div class="field">
-                    <label for="email">{tr.t("account.email_label")}</label>
-                    <input id="email" name="email" type="email" autocomplete="email" inputmode="email" required />
-                </div>
-                <div class="field">
-                    <label for="password">{tr.t("account.password_label")}</label>
-                    <input id="password" name="password" type="password" autocomplete="current-password" required />
-                </div>
-                <input type="hidden" name="next" value=next />
-                <button type="submit" class="button" disabled=move || sign_in.pending().get()>
-                    {tr.t("account.sign_in")}
-                </button>
-            </PostForm>
-            <p class="auth-switch"><a href="/account?step=forgot-password">{tr.t("account.forgot_password")}</a></p>
-            <p class="auth-switch">{tr.t("account.new_here")} " " <a href="/sign-up">{tr.t("account.create_account_link")}</a></p>
-        </section>
+        <h1 id="sign-in-heading">{tr.t("account.sign_in_page.heading")}</h1>
+        <PostForm action=sign_in>
+            <FormError error />
+            <div class="field">
+                <label for="email">{tr.t("account.email_label")}</label>
+                <input id="email" name="email" type="email" autocomplete="email" inputmode="email" required />
+            </div>
+            <div class="field">
+                <label for="password">{tr.t("account.password_label")}</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required />
+            </div>
+            <input type="hidden" name="next" value=next />
+            <button type="submit" class="button" disabled=move || sign_in.pending().get()>
+                {tr.t("account.sign_in")}
+            </button>
+        </PostForm>
+        <p class="auth-switch"><a href="/account?step=forgot-password">{tr.t("account.forgot_password")}</a></p>
+        <p class="auth-switch">{tr.t("account.new_here")} " " <a href="/sign-up">{tr.t("account.create_account_link")}</a></p>
     }
 }
 

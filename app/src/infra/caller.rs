@@ -74,6 +74,8 @@ struct Request {
     state: AppState,
     session: Session,
     viewer: Option<Viewer>,
+    /// The signed-in account has two-factor sign-in on.
+    two_factor: bool,
 }
 
 /// A policy: what the check demands of the caller, and the proof it hands back.
@@ -136,11 +138,18 @@ impl Policy for Staff {
 impl Policy for Admin {
     fn admit(token: RequestToken) -> Result<Self, AppError> {
         let staff = Staff::admit(token)?;
-        if staff.account().role == Role::Admin {
-            Ok(Admin(staff))
-        } else {
-            Err(AppError::Forbidden)
+        if staff.account().role != Role::Admin {
+            return Err(AppError::Forbidden);
         }
+        // Admins change roles and keys and read everyone's mail: a password alone is not enough
+        // (except in the demo store on this machine, `Config::admin_two_factor`).
+        let request = &staff.0.request;
+        if request.state.config.admin_two_factor && !request.two_factor {
+            return Err(AppError::bad_request(
+                crate::domain::i18n::tr().t("account.two_factor.admins_need_it"),
+            ));
+        }
+        Ok(Admin(staff))
     }
 }
 
@@ -221,33 +230,39 @@ pub async fn authorize_session<P: Policy>(
     };
     let account_id: Option<i64> = session.get(ACCOUNT_ID).await.map_err(read)?;
     let signed_in_at: Option<i64> = session.get(SIGNED_IN_AT).await.map_err(read)?;
-    let viewer = match (account_id, signed_in_at, session.id()) {
+    let signed_in = match (account_id, signed_in_at, session.id()) {
         (Some(id), Some(at), Some(session_id)) => {
             current_viewer(&state.pool, &session, &session_key(&session_id), id, at).await?
         }
         _ => None,
     };
+    let (viewer, two_factor) = match signed_in {
+        Some((viewer, two_factor)) => (Some(viewer), two_factor),
+        None => (None, false),
+    };
     P::admit(RequestToken(Request {
         state,
         session,
         viewer,
+        two_factor,
     }))
 }
 
 /// The account signed in to this session, if the session is still good for its role: not
 /// ended by a password change, not idle too long, not too old. A session past its role's limits
 /// is deleted, and the request continues signed out. A session in use has its last-seen time
-/// kept (to the minute).
+/// kept (to the minute). With it, whether the account has two-factor sign-in on.
 async fn current_viewer(
     pool: &PgPool,
     session: &Session,
     key: &[u8],
     id: i64,
     signed_in_at_ms: i64,
-) -> Result<Option<Viewer>, AppError> {
+) -> Result<Option<(Viewer, bool)>, AppError> {
     let signed_in_at = chrono::DateTime::from_timestamp_millis(signed_in_at_ms);
     let row = sqlx::query!(
         r#"SELECT a.id, a.email, a.display_name, a.role, a.tier, a.balance AS "balance: Points",
+                  a.totp_enabled_at IS NOT NULL AS "two_factor!",
                   s.last_seen_at AS "last_seen_at?", now() AS "now!"
            FROM accounts a LEFT JOIN sessions s ON s.id_sha256 = $3
            WHERE a.id = $1 AND a.sessions_valid_after <= $2"#,
@@ -289,14 +304,15 @@ async fn current_viewer(
             )));
         }
     }
-    Ok(Some(Viewer {
+    let viewer = Viewer {
         id: r.id,
         email: r.email,
         display_name: r.display_name,
         role,
         tier: Tier::parse(&r.tier).ok_or_else(|| broken("unknown tier"))?,
         balance: r.balance,
-    }))
+    };
+    Ok(Some((viewer, r.two_factor)))
 }
 
 /// Starts a fresh session for `account_id`. A new session id is issued at every sign-in, so a

@@ -52,6 +52,10 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// `BAZAAR_MAIL_FROM`: who mail comes from (`Rewards Bazaar <rewards@example.com>`).
     pub mail_from: String,
+    /// Admins must sign in with two-factor to use admin pages. Always, except in the demo store
+    /// listening on this machine only (the server turns it off there, as it keeps the published
+    /// demo passwords only there): a newcomer reads the demo's mail without an authenticator.
+    pub admin_two_factor: bool,
     /// A setting that could not be read: the server refuses to start, naming it.
     pub problems: Vec<String>,
 }
@@ -76,6 +80,7 @@ impl Default for Config {
             sign_ups_per_minute: 300,
             smtp_url: None,
             mail_from: "Rewards Bazaar <rewards@localhost>".into(),
+            admin_two_factor: true,
             problems: Vec::new(),
         }
     }

@@ -53,7 +53,30 @@ pub fn TeamPage() -> impl IntoView {
                     <button type="submit" class="button">{tr.t("team.team_page.submit")}</button>
                 </ActionForm>
             </section>
+            <ResetTwoFactor />
         </Loaded>
+    }
+}
+
+/// An admin turns off a colleague's second factor when they lost their phone and their codes.
+#[component]
+fn ResetTwoFactor() -> impl IntoView {
+    let reset = ServerAction::<crate::account::two_factor::ResetTwoFactor>::new();
+    let error = action_error(reset);
+    let query = use_query_map();
+    let done = move || query.read().get("two_factor").is_some();
+    let tr = tr();
+    view! {
+        <section class="account-section" aria-labelledby="reset-2fa-heading">
+            <h2 id="reset-2fa-heading">{tr.t("team.two_factor.heading")}</h2>
+            <p class="hint">{tr.t("team.two_factor.hint")}</p>
+            {move || done().then(|| view! { <p class="form-success" role="status">{tr.t("team.two_factor.done")}</p> })}
+            <ActionForm action=reset>
+                <FormError error />
+                <TextField error field="email" label=tr.t("team.two_factor.email") kind="email" required=true />
+                <button type="submit" class="button button-secondary">{tr.t("team.two_factor.submit")}</button>
+            </ActionForm>
+        </section>
     }
 }
 

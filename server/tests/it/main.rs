@@ -27,3 +27,4 @@ mod staff;
 mod storm;
 mod support;
 mod team;
+mod two_factor;

@@ -7,12 +7,11 @@ use crate::support::endpoints::{
     ListApiKeys, ListStaffRewards, ListTeam, PreviewSchedule, RemoveDropItem, RevokeApiKey,
     SaveDrop, SaveDropItem, SaveReward, SearchMembers, ServerFn, SetRole,
 };
-use crate::support::{self, TestApp, session_for};
+use crate::support::{self, TestApp};
 
-/// An account with `role`, signed in.
+/// An account with `role`, signed in (an admin with two-factor on, as admin pages require).
 async fn account(pool: &PgPool, email: &str, role: &str) -> (i64, String) {
-    let id = support::account(pool, email, "S", role).await;
-    (id, session_for(pool, id).await)
+    support::account_with_role(pool, email, role).await
 }
 
 const FORM: [(&str, &str); 6] = [

@@ -3,13 +3,14 @@
 mod mail;
 mod sessions;
 mod statement;
+pub mod two_factor;
 
 pub use mail::{
     request_password_reset, resend_verification, reset_password, set_messages, tr_for, unsubscribe,
     verify_email,
 };
 pub use sessions::{
-    back_to_sessions, change_password, end_other_sessions, end_session, hash_password,
+    SignedIn, back_to_sessions, change_password, end_other_sessions, end_session, hash_password,
     password_matches, sign_in, sign_out, sign_up,
 };
 pub use statement::account;

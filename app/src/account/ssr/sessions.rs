@@ -128,7 +128,11 @@ async fn verify_in_slot(
 /// verified (`attempt_succeeded`). Checking and recording happen one attempt at a time per
 /// (email, address) and per address: guesses sent all at once would otherwise all pass the
 /// check before any of them was counted.
-async fn begin_attempt(pool: &sqlx::PgPool, email: &str, ip: &str) -> Result<i64, AppError> {
+pub(super) async fn begin_attempt(
+    pool: &sqlx::PgPool,
+    email: &str,
+    ip: &str,
+) -> Result<i64, AppError> {
     let mut tx = pool.begin().await?;
     // Always the pair's lock first, then the address's: no two attempts wait on each other.
     for key in [format!("sign-in {ip} {email}"), format!("sign-in ip {ip}")] {
@@ -146,6 +150,11 @@ async fn begin_attempt(pool: &sqlx::PgPool, email: &str, ip: &str) -> Result<i64
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// `attempt_succeeded` for the second step of signing in.
+pub(super) async fn attempt_done(pool: &sqlx::PgPool, id: i64) -> Result<(), AppError> {
+    attempt_succeeded(pool, id).await
 }
 
 async fn attempt_succeeded(pool: &sqlx::PgPool, id: i64) -> Result<(), AppError> {
@@ -302,7 +311,14 @@ pub async fn sign_up(
     Ok(())
 }
 
-pub async fn sign_in(caller: &Anyone, email: &str, password: &str) -> Result<(), AppError> {
+/// How a right password ends: signed in, or owing the code of two-factor sign-in.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SignedIn {
+    Done,
+    CodeOwed,
+}
+
+pub async fn sign_in(caller: &Anyone, email: &str, password: &str) -> Result<SignedIn, AppError> {
     let pool = caller.pool();
     // A malformed email cannot match an account; answer as for any other mismatch.
     let Ok(email) = Email::parse(email) else {
@@ -314,14 +330,15 @@ pub async fn sign_in(caller: &Anyone, email: &str, password: &str) -> Result<(),
     let slot = hashing_slot(caller.state()).await?;
     let attempt = begin_attempt(pool, email.as_str(), &ip).await?;
     let account = sqlx::query!(
-        "SELECT id, password_hash, language FROM accounts WHERE email = $1",
+        r#"SELECT id, password_hash, language, totp_enabled_at IS NOT NULL AS "two_factor!"
+           FROM accounts WHERE email = $1"#,
         email.as_str()
     )
     .fetch_optional(pool)
     .await?;
-    let (id, hash, language) = match account {
-        Some(a) => (Some(a.id), a.password_hash, a.language),
-        None => (None, None, None),
+    let (id, hash, language, two_factor) = match account {
+        Some(a) => (Some(a.id), a.password_hash, a.language, a.two_factor),
+        None => (None, None, None, false),
     };
     let ok = verify_in_slot(slot, password.to_owned(), hash).await?;
     if ok {
@@ -329,7 +346,6 @@ pub async fn sign_in(caller: &Anyone, email: &str, password: &str) -> Result<(),
     }
     match (ok, id) {
         (true, Some(id)) => {
-            start_session(caller.session(), id, chrono::Utc::now()).await?;
             // The language they chose on another device comes with them.
             if let Some(lang) = language
                 .as_deref()
@@ -337,7 +353,12 @@ pub async fn sign_in(caller: &Anyone, email: &str, password: &str) -> Result<(),
             {
                 remember_language(caller.state(), lang);
             }
-            Ok(())
+            if two_factor {
+                super::two_factor::owe_code(caller.session(), id).await?;
+                return Ok(SignedIn::CodeOwed);
+            }
+            start_session(caller.session(), id, chrono::Utc::now()).await?;
+            Ok(SignedIn::Done)
         }
         _ => Err(AppError::WrongCredentials),
     }

@@ -8,6 +8,7 @@ use super::endpoints::{
     ResendVerification, ResetPassword, SendTestEmail, SetMessages, SignIn, SignOut, SignUp,
     Unsubscribe, VerifyEmail,
 };
+use super::endpoints::{EnableTwoFactor, ResetTwoFactor, SignInCode, TwoFactorStatus};
 use super::http::Reply;
 
 impl TestApp {
@@ -118,6 +119,35 @@ impl TestApp {
     pub async fn set_messages(&self, cookie: &str, ticked: &[&str]) -> Reply {
         let form: Vec<(&str, &str)> = ticked.iter().map(|name| (*name, "on")).collect();
         self.submit::<SetMessages>(&form, Some(cookie)).await
+    }
+
+    /// The account page's two-factor section.
+    pub async fn two_factor(&self, cookie: &str) -> Reply {
+        self.call::<TwoFactorStatus>(&[], Some(cookie)).await
+    }
+
+    /// "Turn on two-factor sign-in" with the first code.
+    pub async fn enable_two_factor(&self, cookie: &str, code: &str) -> Reply {
+        self.submit::<EnableTwoFactor>(&[("code", code)], Some(cookie))
+            .await
+    }
+
+    /// The sign-in page's second step, from the session that gave the right password.
+    pub async fn sign_in_code(&self, cookie: &str, code: &str) -> Reply {
+        self.submit::<SignInCode>(&[("code", code)], Some(cookie))
+            .await
+    }
+
+    /// The same, from a sign-in page that was asked to go on to `next`.
+    pub async fn sign_in_code_then(&self, cookie: &str, code: &str, next: &str) -> Reply {
+        let form = [("code", code), ("next", next)];
+        self.submit::<SignInCode>(&form, Some(cookie)).await
+    }
+
+    /// The team page's "Reset their second factor".
+    pub async fn reset_two_factor(&self, cookie: &str, email: &str) -> Reply {
+        self.submit::<ResetTwoFactor>(&[("email", email)], Some(cookie))
+            .await
     }
 
     /// The admins' mailbox.

@@ -152,11 +152,24 @@ pub async fn member(pool: &PgPool, email: &str, password: &str) -> i64 {
         .unwrap()
 }
 
-/// An account with `role` ("member", "staff", "admin") and a session cookie for it.
+/// An account with `role` ("member", "staff", "admin") and a session cookie for it. An admin
+/// has two-factor sign-in on, as admin pages require (the session stands for a completed
+/// sign-in).
 pub async fn account_with_role(pool: &PgPool, email: &str, role: &str) -> (i64, String) {
     let id = account(pool, email, "Someone", role).await;
+    if role == "admin" {
+        sqlx::query("UPDATE accounts SET totp_secret = $2, totp_enabled_at = now() WHERE id = $1")
+            .bind(id)
+            .bind(TEST_TOTP_SECRET.to_vec())
+            .execute(pool)
+            .await
+            .unwrap();
+    }
     (id, session_for(pool, id).await)
 }
+
+/// The two-factor secret of admins made by `account_with_role` (RFC 6238's test key).
+pub const TEST_TOTP_SECRET: &[u8; 20] = b"12345678901234567890";
 
 /// The console's member of staff, `staff@example.com`, signed in; their session cookie.
 pub async fn staff(pool: &PgPool) -> String {
