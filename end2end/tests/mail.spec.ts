@@ -23,9 +23,15 @@ async function mailedLink(browser: Browser, to: string, subject: string): Promis
   return href!;
 }
 
+/// With JavaScript on, waits until the page has hydrated, as a member's next press would.
+async function ready(page: Page, js: boolean) {
+  if (js) await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
 test('a member signs up, confirms the address from the mail, and resets a forgotten password by mail', async ({ page, browser }, info) => {
   test.skip(!info.project.name.startsWith('phone'), 'a member on a phone');
   const email = `mail-${info.project.name}-${Date.now()}@example.com`;
+  const js = info.project.name.endsWith('-js');
 
   await page.goto('/sign-up');
   await page.getByLabel('Your name').fill('Mel Mailer');
@@ -41,6 +47,7 @@ test('a member signs up, confirms the address from the mail, and resets a forgot
   // Forgotten: asked for from the sign-in page.
   await page.goto('/sign-in');
   await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  await ready(page, js);
   await page.getByLabel('Email').fill(email);
   await page.getByRole('button', { name: 'Send me a link' }).click();
   await expect(page.getByRole('status')).toContainText('If an account uses that address');

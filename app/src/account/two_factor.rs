@@ -29,12 +29,17 @@ pub struct TwoFactorView {
     pub fresh_codes: Vec<String>,
 }
 
-/// The signed-in account's two-factor state, and a secret to set it up with.
+/// The signed-in account's two-factor state, and a secret to set it up with. `just_on`: the
+/// page right after turning it on, which shows the new recovery codes (any later read forgets
+/// them).
 #[server(prefix = "/api/fn", endpoint = "two_factor", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
-pub async fn two_factor_status(fresh: Option<i64>) -> Result<TwoFactorView, AppError> {
+pub async fn two_factor_status(
+    fresh: Option<i64>,
+    just_on: Option<bool>,
+) -> Result<TwoFactorView, AppError> {
     let caller = crate::infra::caller::authorize::<crate::infra::caller::Member>().await?;
     let _ = fresh;
-    super::ssr::two_factor::status(&caller)
+    super::ssr::two_factor::status(&caller, just_on.unwrap_or(false))
         .await
         .map_err(crate::domain::error::server::reply)
 }
@@ -79,8 +84,14 @@ pub async fn reset_two_factor(email: String) -> Result<(), AppError> {
 #[component]
 pub fn TwoFactorSection() -> impl IntoView {
     let query = use_query_map();
-    let fresh = Memo::new(move |_| query.read().get("fresh"));
-    let status = crate::domain::wire::resource(move || fresh.get(), |_| two_factor_status(None));
+    let fresh = Memo::new(move |_| {
+        let q = query.read();
+        (q.get("fresh"), q.get("two_factor").as_deref() == Some("on"))
+    });
+    let status = crate::domain::wire::resource(
+        move || fresh.get(),
+        |(_, just_on)| two_factor_status(None, Some(just_on)),
+    );
     let enable = ServerAction::<EnableTwoFactor>::new();
     let error = action_error(enable);
     let tr = tr();

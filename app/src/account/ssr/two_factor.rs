@@ -62,8 +62,10 @@ fn wrong_code() -> AppError {
 }
 
 /// What the account page shows: on or off, and to set it up, a fresh secret (kept in the
-/// session until a code confirms it).
-pub async fn status(caller: &Member) -> Result<TwoFactorView, AppError> {
+/// session until a code confirms it). The recovery codes made by turning it on are shown while
+/// `just_on` (the page it returns to, however often it is read), and forgotten by any other
+/// read.
+pub async fn status(caller: &Member, just_on: bool) -> Result<TwoFactorView, AppError> {
     let me = caller.account();
     let row = sqlx::query!(
         r#"SELECT totp_enabled_at IS NOT NULL AS "enabled!",
@@ -74,11 +76,13 @@ pub async fn status(caller: &Member) -> Result<TwoFactorView, AppError> {
     .fetch_one(caller.pool())
     .await?;
     let session = caller.session();
-    let fresh_codes: Vec<String> = session
-        .remove(FRESH_CODES)
-        .await
-        .map_err(session_error)?
-        .unwrap_or_default();
+    let fresh_codes: Vec<String> = if just_on {
+        session.get(FRESH_CODES).await
+    } else {
+        session.remove(FRESH_CODES).await
+    }
+    .map_err(session_error)?
+    .unwrap_or_default();
     let setup = if row.enabled {
         None
     } else {

@@ -126,6 +126,12 @@ impl TestApp {
         self.call::<TwoFactorStatus>(&[], Some(cookie)).await
     }
 
+    /// The same, on the page turning it on returns to (`?two_factor=on`).
+    pub async fn two_factor_just_on(&self, cookie: &str) -> Reply {
+        self.call::<TwoFactorStatus>(&[("just_on", "true")], Some(cookie))
+            .await
+    }
+
     /// "Turn on two-factor sign-in" with the first code.
     pub async fn enable_two_factor(&self, cookie: &str, code: &str) -> Reply {
         self.submit::<EnableTwoFactor>(&[("code", code)], Some(cookie))
