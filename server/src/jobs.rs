@@ -12,10 +12,15 @@ const EXPIRY_LOCK: i64 = 0x6a6f_6273_0001;
 const CLEAN_UP_LOCK: i64 = 0x6a6f_6273_0002;
 const TIERS_LOCK: i64 = 0x6a6f_6273_0003;
 const REMINDERS_LOCK: i64 = 0x6a6f_6273_0004;
+const RECEIPTS_LOCK: i64 = 0x6a6f_6273_0005;
+const EXPIRING_LOCK: i64 = 0x6a6f_6273_0006;
 
-/// How often the servers look for drops whose reminder mails are due (they go 15 minutes before
-/// the opening; a look every 20 seconds sends them within that of their time).
-const REMINDERS_EVERY: Duration = Duration::from_secs(20);
+/// How often the servers look for mail that has come due: reminders (15 minutes before a drop
+/// opens; a look every 20 seconds sends them within that of their time) and receipts.
+const MAIL_EVERY: Duration = Duration::from_secs(20);
+/// Expiring-points mail is looked for every 30th look (10 minutes): it waits for the member's
+/// daytime and goes at most weekly.
+const EXPIRING_EVERY_LOOKS: u64 = 30;
 
 /// Attempt records (sign-in, redemption) kept this long: limits look back 15 minutes, and the
 /// post-drop report a few weeks.
@@ -49,10 +54,11 @@ pub async fn run(pool: PgPool) {
     }
 }
 
-/// Runs forever: puts the reminder mails that have come due into the outbox, on one server at a
-/// time.
-pub async fn mail_reminders(state: app::infra::state::AppState) {
-    let mut interval = tokio::time::interval(REMINDERS_EVERY);
+/// Runs forever: puts the mail that has come due into the outbox (drop reminders, receipts,
+/// points about to expire), each kind on one server at a time.
+pub async fn mail_jobs(state: app::infra::state::AppState) {
+    let mut interval = tokio::time::interval(MAIL_EVERY);
+    let mut looks: u64 = 0;
     loop {
         interval.tick().await;
         once(
@@ -68,6 +74,30 @@ pub async fn mail_reminders(state: app::infra::state::AppState) {
             },
         )
         .await;
+        once(&state.pool, RECEIPTS_LOCK, "writing receipts", async {
+            let n = app::redemptions::ssr::mail_due_receipts(&state).await?;
+            if n > 0 {
+                tracing::info!(receipts = n, "receipts written");
+            }
+            Ok(())
+        })
+        .await;
+        if looks.is_multiple_of(EXPIRING_EVERY_LOOKS) {
+            once(
+                &state.pool,
+                EXPIRING_LOCK,
+                "writing expiring-points mail",
+                async {
+                    let n = app::account::ssr::mail_expiring_points(&state).await?;
+                    if n > 0 {
+                        tracing::info!(members = n, "expiring-points mail written");
+                    }
+                    Ok(())
+                },
+            )
+            .await;
+        }
+        looks += 1;
     }
 }
 

@@ -134,7 +134,7 @@ async fn run(config: Config) -> Result<()> {
         &server::Pages::list(),
     );
     let jobs = tokio::spawn(server::jobs::run(pool.clone()));
-    let reminders = tokio::spawn(server::jobs::mail_reminders(state));
+    let mail_jobs = tokio::spawn(server::jobs::mail_jobs(state));
     let mail = tokio::spawn(server::mail::run(pool.clone(), transport));
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
@@ -154,7 +154,7 @@ async fn run(config: Config) -> Result<()> {
     })
     .await;
     jobs.abort();
-    reminders.abort();
+    mail_jobs.abort();
     mail.abort();
     pool.close().await;
     drop(embedded);

@@ -226,7 +226,7 @@ pub async fn mail_due_reminders(
     state: &crate::infra::state::AppState,
     now: chrono::DateTime<Utc>,
 ) -> Result<usize, AppError> {
-    use crate::domain::i18n::{Lang, Locale, Tr, catalog_for, default_lang, format_date};
+    use crate::domain::i18n::{Lang, format_date};
     use crate::infra::mail;
     let key = mail::server_key(&state.pool, "unsubscribe").await?;
     let site = mail::site_url(state);
@@ -256,24 +256,16 @@ pub async fn mail_due_reminders(
             return Ok(total);
         }
         for r in &due {
-            let lang = r
-                .language
-                .as_deref()
-                .and_then(Lang::parse)
-                .unwrap_or_else(default_lang);
-            let locale: Locale = lang.default_locale();
-            let tr = Tr::new(catalog_for(locale), locale);
-            let title = match (lang, &r.title_es) {
+            let (tr, zone) = mail::reader(r.language.as_deref(), &r.zone);
+            let title = match (tr.lang(), &r.title_es) {
                 (Lang::Es, Some(es)) => es.as_str(),
                 _ => r.title.as_str(),
             };
-            let zone: chrono_tz::Tz = r.zone.parse().unwrap_or(chrono_tz::UTC);
-            let when = format_date(locale, zone, r.starts_at);
-            let token = mail::unsubscribe_token(&key, r.account_id, mail::Topic::DropReminders);
+            let when = format_date(tr.locale(), zone, r.starts_at);
             let bazaar = format!("{site}/");
-            let page = format!("{site}/account?step=unsubscribe&token={token}");
             let footer = tr.f("mail.reminder.why", &[("drop", title)]);
-            let unsubscribe = tr.f("mail.unsubscribe_line", &[("url", &page)]);
+            let (unsubscribe, list_unsubscribe) =
+                mail::unsubscribe_parts(&key, &site, tr, r.account_id, mail::Topic::DropReminders);
             let message = mail::Compose {
                 tr,
                 subject: tr.f("mail.reminder.subject", &[("drop", title)]),
@@ -291,7 +283,7 @@ pub async fn mail_due_reminders(
                     to: &r.email,
                     kind: mail::Kind::DropReminder,
                     mail: message,
-                    unsubscribe_url: Some(format!("{site}/mail/unsubscribe?token={token}")),
+                    unsubscribe_url: Some(list_unsubscribe),
                 },
             )
             .await?;

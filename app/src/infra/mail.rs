@@ -112,6 +112,9 @@ pub enum Kind {
     PasswordReset,
     DropReminder,
     Test,
+    Receipt,
+    DropChanged,
+    ExpiringPoints,
 }
 
 impl Kind {
@@ -122,12 +125,18 @@ impl Kind {
             Kind::PasswordReset => "password_reset",
             Kind::DropReminder => "drop_reminder",
             Kind::Test => "test",
+            Kind::Receipt => "receipt",
+            Kind::DropChanged => "drop_changed",
+            Kind::ExpiringPoints => "expiring_points",
         }
     }
 
     /// Transactional messages go whatever the member's settings and outside the daily cap.
     pub fn essential(self) -> bool {
-        !matches!(self, Kind::DropReminder)
+        !matches!(
+            self,
+            Kind::DropReminder | Kind::DropChanged | Kind::ExpiringPoints
+        )
     }
 }
 
@@ -240,18 +249,52 @@ pub async fn server_key(pool: &sqlx::PgPool, name: &str) -> Result<Vec<u8>, AppE
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Topic {
     DropReminders,
+    ExpiringPoints,
 }
 
 impl Topic {
     pub fn code(self) -> &'static str {
         match self {
             Topic::DropReminders => "drop_reminders",
+            Topic::ExpiringPoints => "expiring_points",
         }
     }
 
     pub fn parse(code: &str) -> Option<Topic> {
-        (code == "drop_reminders").then_some(Topic::DropReminders)
+        match code {
+            "drop_reminders" => Some(Topic::DropReminders),
+            "expiring_points" => Some(Topic::ExpiringPoints),
+            _ => None,
+        }
     }
+}
+
+/// A member's words and time zone, from their saved language (else the store's) and zone (else
+/// the store's): what mail to them is written in.
+pub fn reader(language: Option<&str>, zone: &str) -> (Tr, chrono_tz::Tz) {
+    use crate::domain::i18n::{Lang, catalog_for, default_lang};
+    let lang = language.and_then(Lang::parse).unwrap_or_else(default_lang);
+    let locale = lang.default_locale();
+    (
+        Tr::new(catalog_for(locale), locale),
+        zone.parse().unwrap_or(chrono_tz::UTC),
+    )
+}
+
+/// The footer line and `List-Unsubscribe` address for a non-essential message about `topic`.
+pub fn unsubscribe_parts(
+    key: &[u8],
+    site: &str,
+    tr: Tr,
+    account: i64,
+    topic: Topic,
+) -> (String, String) {
+    let token = unsubscribe_token(key, account, topic);
+    let page = format!("{site}/account?step=unsubscribe&token={token}");
+    (
+        tr.f("mail.unsubscribe_line", &[("url", &page)]),
+        format!("{site}/mail/unsubscribe?token={token}"),
+    )
 }
 
 /// A signed unsubscribe token: `account.topic.signature`. It names its member and topic, so it

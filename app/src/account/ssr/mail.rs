@@ -399,6 +399,14 @@ pub async fn unsubscribe(pool: &sqlx::PgPool, token: &str) -> Result<(), AppErro
             .execute(pool)
             .await?;
         }
+        Topic::ExpiringPoints => {
+            sqlx::query!(
+                "UPDATE accounts SET mail_expiring_points = false WHERE id = $1",
+                account
+            )
+            .execute(pool)
+            .await?;
+        }
     }
     Ok(())
 }
@@ -418,4 +426,89 @@ pub async fn set_messages(
     .execute(caller.pool())
     .await?;
     Ok(())
+}
+
+/// Points expiring within this many days are worth a mail...
+const EXPIRING_WITHIN_DAYS: i32 = 14;
+/// ...sent at most this often to one member...
+const EXPIRING_EVERY_DAYS: i32 = 7;
+/// ...and only in the member's daytime (their zone, else the store's): from 9:00 to 17:59.
+const DAYTIME_HOURS: (i32, i32) = (9, 17);
+
+/// Mails the members who turned on "points about to expire" and have points expiring within
+/// 14 days, in their daytime, at most weekly; returns how many. The mail and the member's
+/// `expiring_points_mailed_at` are written in one transaction; one server runs this at a time
+/// (the jobs' advisory lock).
+pub async fn mail_expiring_points(state: &AppState) -> Result<usize, AppError> {
+    let mut tx = state.pool.begin().await?;
+    let due = sqlx::query!(
+        r#"SELECT a.id, a.email, a.display_name, a.language, COALESCE(a.time_zone, s.time_zone) AS "zone!",
+                  sum(l.remaining)::bigint AS "points!", min(l.expires_at) AS "first!"
+           FROM accounts a
+           JOIN point_lots l ON l.account_id = a.id AND l.remaining > 0
+                AND l.expires_at > now() AND l.expires_at <= now() + make_interval(days => $1)
+           CROSS JOIN store_settings s
+           WHERE a.mail_expiring_points AND a.email_undeliverable_at IS NULL
+             AND (a.expiring_points_mailed_at IS NULL
+                  OR a.expiring_points_mailed_at < now() - make_interval(days => $2))
+             AND extract(hour FROM now() AT TIME ZONE COALESCE(a.time_zone, s.time_zone))::int BETWEEN $3 AND $4
+           GROUP BY a.id, s.time_zone
+           ORDER BY a.id
+           LIMIT 1000"#,
+        EXPIRING_WITHIN_DAYS,
+        EXPIRING_EVERY_DAYS,
+        DAYTIME_HOURS.0,
+        DAYTIME_HOURS.1
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let key = mail::server_key(&state.pool, "unsubscribe").await?;
+    let site = mail::site_url(state);
+    let account_page = format!("{site}/account");
+    for r in &due {
+        let (tr, zone) = mail::reader(r.language.as_deref(), &r.zone);
+        let points = tr.points(crate::domain::points::Points::new(r.points)?);
+        let when = crate::domain::i18n::format_date(tr.locale(), zone, r.first);
+        let (unsubscribe, list_unsubscribe) =
+            mail::unsubscribe_parts(&key, &site, tr, r.id, Topic::ExpiringPoints);
+        let message = Compose {
+            tr,
+            subject: tr.f("mail.expiring.subject", &[("points", &points)]),
+            greeting: tr.f("mail.greeting", &[("name", &r.display_name)]),
+            paragraphs: vec![tr.f(
+                "mail.expiring.body",
+                &[("points", &points), ("when", &when)],
+            )],
+            action: Some((tr.t("mail.expiring.action"), &site)),
+            footer: vec![
+                tr.f("mail.expiring.why", &[("url", &account_page)]),
+                unsubscribe,
+            ],
+        }
+        .render();
+        mail::enqueue(
+            &mut tx,
+            state,
+            Outgoing {
+                account_id: Some(r.id),
+                to: &r.email,
+                kind: Kind::ExpiringPoints,
+                mail: message,
+                unsubscribe_url: Some(list_unsubscribe),
+            },
+        )
+        .await?;
+    }
+    let ids: Vec<i64> = due.iter().map(|r| r.id).collect();
+    sqlx::query!(
+        "UPDATE accounts SET expiring_points_mailed_at = now() WHERE id = ANY($1)",
+        &ids
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(due.len())
 }

@@ -6,8 +6,8 @@ mod statement;
 pub mod two_factor;
 
 pub use mail::{
-    request_password_reset, resend_verification, reset_password, set_messages, tr_for, unsubscribe,
-    verify_email,
+    mail_expiring_points, request_password_reset, resend_verification, reset_password,
+    set_messages, tr_for, unsubscribe, verify_email,
 };
 pub use sessions::{
     SignedIn, back_to_sessions, change_password, end_other_sessions, end_session, hash_password,

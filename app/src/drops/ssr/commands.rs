@@ -47,6 +47,96 @@ fn notice_tr() -> Tr {
     Tr::new(catalog_for(locale), locale)
 }
 
+/// What happened to a drop members asked to be reminded of.
+enum Change {
+    Moved {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
+    Cancelled {
+        was: DateTime<Utc>,
+    },
+}
+
+/// Mails the members who asked to be reminded of drop `id` (and still take reminder mail)
+/// that it moved or was cancelled, each in their language with times in their zone, in the
+/// transaction of the change.
+async fn mail_reminded(
+    tx: &mut PgConnection,
+    state: &crate::infra::state::AppState,
+    id: i64,
+    change: Change,
+) -> Result<(), AppError> {
+    use crate::domain::i18n::Lang;
+    use crate::infra::mail::{self, Compose, Kind, Outgoing, Topic};
+    let rows = sqlx::query!(
+        r#"SELECT r.account_id, a.email, a.display_name, a.language,
+                  COALESCE(a.time_zone, s.time_zone) AS "zone!", d.title, d.title_es
+           FROM drop_reminders r
+           JOIN accounts a ON a.id = r.account_id
+           JOIN drops d ON d.id = r.drop_id
+           CROSS JOIN store_settings s
+           WHERE r.drop_id = $1 AND a.mail_drop_reminders AND a.email_undeliverable_at IS NULL"#,
+        id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let key = mail::server_key(&state.pool, "unsubscribe").await?;
+    let site = mail::site_url(state);
+    let bazaar = format!("{site}/");
+    for r in rows {
+        let (tr, zone) = mail::reader(r.language.as_deref(), &r.zone);
+        let title = match (tr.lang(), &r.title_es) {
+            (Lang::Es, Some(es)) => es.as_str(),
+            _ => r.title.as_str(),
+        };
+        let at = |t| format_date(tr.locale(), zone, t);
+        let (subject, body) = match change {
+            Change::Moved { from, to } => (
+                tr.f("mail.drop_moved.subject", &[("drop", title)]),
+                tr.f(
+                    "mail.drop_moved.body",
+                    &[("drop", title), ("new", &at(to)), ("old", &at(from))],
+                ),
+            ),
+            Change::Cancelled { was } => (
+                tr.f("mail.drop_cancelled.subject", &[("drop", title)]),
+                tr.f(
+                    "mail.drop_cancelled.body",
+                    &[("drop", title), ("when", &at(was))],
+                ),
+            ),
+        };
+        let (unsubscribe, list_unsubscribe) =
+            mail::unsubscribe_parts(&key, &site, tr, r.account_id, Topic::DropReminders);
+        let message = Compose {
+            tr,
+            subject,
+            greeting: tr.f("mail.greeting", &[("name", &r.display_name)]),
+            paragraphs: vec![body],
+            action: Some((tr.t("mail.reminder.action"), &bazaar)),
+            footer: vec![tr.f("mail.reminder.why", &[("drop", title)]), unsubscribe],
+        }
+        .render();
+        mail::enqueue(
+            tx,
+            state,
+            Outgoing {
+                account_id: Some(r.account_id),
+                to: &r.email,
+                kind: Kind::DropChanged,
+                mail: message,
+                unsubscribe_url: Some(list_unsubscribe),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Refuses changes to a drop once any member could redeem from it; `what` is what can no
 /// longer happen, in the reader's language ("its times can no longer be changed").
 pub(super) async fn ensure_not_open(
@@ -192,6 +282,23 @@ pub async fn save(
         )
         .execute(&mut *tx)
         .await?;
+        mail_reminded(
+            &mut tx,
+            caller.state(),
+            saved,
+            Change::Moved {
+                from: previous,
+                to: window.starts_at,
+            },
+        )
+        .await?;
+        // The reminder mail goes again, 15 minutes before the new time.
+        sqlx::query!(
+            "UPDATE drop_reminders SET emailed_at = NULL WHERE drop_id = $1",
+            saved
+        )
+        .execute(&mut *tx)
+        .await?;
     }
     let after = lock_drop(&mut tx, saved).await?.snapshot();
     let action = if before.is_some() {
@@ -253,6 +360,15 @@ pub async fn cancel(caller: &Staff, id: i64, now: DateTime<Utc>) -> Result<i64, 
     .execute(&mut *tx)
     .await?
     .rows_affected() as i64;
+    mail_reminded(
+        &mut tx,
+        caller.state(),
+        id,
+        Change::Cancelled {
+            was: drop.starts_at,
+        },
+    )
+    .await?;
     let after = json!({ "title": drop.title, "starts_at": drop.starts_at, "ends_at": drop.ends_at, "cancelled": true, "members_told": told });
     audit(
         &mut tx,

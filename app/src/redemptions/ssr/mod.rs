@@ -6,9 +6,11 @@
 pub mod admission;
 mod cancel;
 mod queries;
+mod receipts;
 mod rules;
 mod settle;
 
 pub use cancel::{CancelBy, cancel, cancel_as};
 pub use queries::{mine, one, preview};
+pub use receipts::mail_due_receipts;
 pub use settle::{Press, Settled, redeem, settle};

@@ -97,6 +97,11 @@ impl TestApp {
         self.submit::<SaveDrop>(&form, Some(cookie)).await
     }
 
+    /// The drop form, every field as given (its Spanish title, say).
+    pub async fn save_drop_form(&self, cookie: &str, form: &[(&str, &str)]) -> Reply {
+        self.submit::<SaveDrop>(form, Some(cookie)).await
+    }
+
     /// A new drop, saved through the form; its id.
     pub async fn new_drop(&self, cookie: &str, title: &str, starts: &str, ends: &str) -> String {
         let created = self.save_drop(cookie, None, title, starts, ends).await;
