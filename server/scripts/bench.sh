@@ -6,8 +6,8 @@
 # report. The report is also written to target/bench/report.md. Installs what is missing.
 # BENCH_SECONDS (default 10) sets the length of each storm run; BENCH_QUICK=1 measures only
 # pgbench and the hot reward at 64 clients (closed and open loop), for trying a change to the
-# redeem path. BENCH_ONLY=herd,hashing runs only those rows (the herd of open pages at a drop's
-# opening, the hashing storm), without Lighthouse; BENCH_HERD_PAGES (default 5000) sets the
+# redeem path. BENCH_ONLY=herd,hashing,reminders runs only those rows (the herd of open pages at
+# a drop's opening, the hashing storm, reminders draining during a storm), without Lighthouse; BENCH_HERD_PAGES (default 5000) sets the
 # herd's size.
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
@@ -20,6 +20,7 @@ ensure_build_tools
 ensure_node
 ensure_postgres
 ensure_chromium
+ensure_smtp_sink
 SKIP_LIGHTHOUSE=""
 if [ "${BENCH_QUICK:-}" = 1 ] || [ -n "${BENCH_ONLY:-}" ]; then SKIP_LIGHTHOUSE=1; fi
 if [ -n "$SKIP_LIGHTHOUSE" ]; then
@@ -51,6 +52,7 @@ fi
 SERVERS=()
 cleanup() {
   for pid in "${SERVERS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if [ -n "${SMTP_SINK_PID:-}" ]; then kill "$SMTP_SINK_PID" 2>/dev/null || true; rm -rf "$BAZAAR_TEST_MAILDIR"; fi
   wait 2>/dev/null || true
   stop_throwaway_postgres
 }
@@ -59,12 +61,13 @@ trap cleanup EXIT
 for db in bench demo baseline; do pg createdb -h 127.0.0.1 -p "$PG_PORT" -U postgres "$db"; done
 DB="postgres://postgres@127.0.0.1:$PG_PORT"
 
-# Starts the release server on a free port with DATABASE_URL=$1 and BAZAAR_DEMO=$2; sets
-# SERVER_PORT and SERVER_PID once it accepts connections (it migrates before it listens).
+# Starts the release server on a free port with DATABASE_URL=$1, BAZAAR_DEMO=$2 and
+# BAZAAR_SMTP_URL=$3 (unset: mail kept in its mailbox); sets SERVER_PORT and SERVER_PID once it
+# accepts connections (it migrates before it listens).
 start_server() {
   site_env
   SERVER_PORT="$(free_port)"
-  DATABASE_URL="$1" BAZAAR_DEMO="$2" LEPTOS_SITE_ADDR="127.0.0.1:$SERVER_PORT" RUST_LOG=warn \
+  DATABASE_URL="$1" BAZAAR_DEMO="$2" BAZAAR_SMTP_URL="${3:-}" LEPTOS_SITE_ADDR="127.0.0.1:$SERVER_PORT" RUST_LOG=warn \
     "$ROOT/target/release/bazaar" >"$OUT/server-$SERVER_PORT.log" 2>&1 &
   SERVER_PID=$!
   SERVERS+=("$SERVER_PID")
@@ -77,8 +80,9 @@ start_server() {
   exit 1
 }
 
-say "Starting the storm server and the demo-store server (release builds)"
-start_server "$DB/bench" 0
+say "Starting the storm server (its mail to a real SMTP server) and the demo-store server (release builds)"
+start_smtp_sink
+start_server "$DB/bench" 0 "smtp://$BAZAAR_TEST_SMTP"
 STORM_PORT=$SERVER_PORT STORM_PID=$SERVER_PID
 start_server "$DB/demo" 1
 PAGE_PORT=$SERVER_PORT

@@ -16,8 +16,10 @@ use sqlx::PgPool;
 
 /// How long a claimed message is a server's to send before another may take it.
 pub const CLAIM: Duration = Duration::from_secs(120);
-/// Messages claimed at a time by one server.
+/// Messages claimed at a time by one server...
 const BATCH: i64 = 50;
+/// ...and sent at once from a claimed batch (over the transport's pool of connections).
+const SENDING_AT_ONCE: usize = 8;
 /// Attempts before a message that keeps failing temporarily is given up.
 const MAX_ATTEMPTS: i32 = 8;
 /// How often an idle worker looks for due messages.
@@ -98,12 +100,19 @@ struct Claimed {
 
 /// Claims what is due and delivers it; returns how many messages it handled.
 pub async fn deliver_due(pool: &PgPool, transport: &Transport) -> anyhow::Result<usize> {
+    use futures::StreamExt;
     let claimed = claim(pool).await?;
     let n = claimed.len();
-    for message in claimed {
-        let outcome = send(transport, &message).await;
-        record(pool, &message, outcome, transport.is_mailbox()).await?;
-    }
+    let mailbox = transport.is_mailbox();
+    let recorded: Vec<anyhow::Result<()>> = futures::stream::iter(claimed)
+        .map(|message| async move {
+            let outcome = send(transport, &message).await;
+            record(pool, &message, outcome, mailbox).await
+        })
+        .buffer_unordered(SENDING_AT_ONCE)
+        .collect()
+        .await;
+    recorded.into_iter().collect::<anyhow::Result<()>>()?;
     Ok(n)
 }
 
