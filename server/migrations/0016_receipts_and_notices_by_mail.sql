@@ -7,6 +7,14 @@ ALTER TABLE outbox ADD CONSTRAINT outbox_kind_known CHECK (kind IN (
     'receipt', 'drop_changed', 'expiring_points'
 ));
 
+-- Which mail goes first when there is a queue (a drop's receipts can be thousands): 0 for mail
+-- a person is waiting for (a verification or reset link), 1 for what is due at a time (drop
+-- reminders and changes), 2 for the rest (receipts, expiring points, tests).
+ALTER TABLE outbox ADD COLUMN priority smallint NOT NULL DEFAULT 2
+    CONSTRAINT outbox_priority_known CHECK (priority BETWEEN 0 AND 2);
+DROP INDEX outbox_due;
+CREATE INDEX outbox_due ON outbox (priority, due_at) WHERE sent_at IS NULL AND failed_at IS NULL;
+
 -- When a redemption's receipt went into the outbox. Written by the receipts job, never by the
 -- redemption writer: mail adds nothing to a press at drop time. Redemptions made before
 -- receipts existed are not mailed now.

@@ -6,6 +6,11 @@
 //! permanent one (5xx: no such mailbox) marks the message failed and the address undeliverable,
 //! which the member's account page then says. Without an SMTP server (`BAZAAR_SMTP_URL` unset)
 //! messages are kept for the admins' mailbox at `/staff/mailbox` instead of being sent.
+//!
+//! The worker and the mail jobs use a pool of their own (`MAIL_CONNECTIONS`): a drop's
+//! thousands of receipts drain beside the drop, never taking the connections its pages and
+//! presses need. In a queue, mail a person is waiting for goes first, then reminders (due at a
+//! time), then receipts (`outbox.priority`).
 
 use std::time::Duration;
 
@@ -22,6 +27,9 @@ const BATCH: i64 = 50;
 const SENDING_AT_ONCE: usize = 8;
 /// Attempts before a message that keeps failing temporarily is given up.
 const MAX_ATTEMPTS: i32 = 8;
+/// Connections the mail work keeps to PostgreSQL, apart from the requests' pool: one for a mail
+/// job's run-once lock, one for its transaction, one for delivery.
+pub const MAIL_CONNECTIONS: u32 = 3;
 /// How often an idle worker looks for due messages.
 const POLL: Duration = Duration::from_secs(1);
 
@@ -125,7 +133,7 @@ async fn claim(pool: &PgPool) -> anyhow::Result<Vec<Claimed>> {
                SELECT id FROM outbox
                WHERE sent_at IS NULL AND failed_at IS NULL AND due_at <= now()
                  AND (claimed_until IS NULL OR claimed_until < now())
-               ORDER BY due_at, id
+               ORDER BY priority, due_at, id
                LIMIT $1
                FOR UPDATE SKIP LOCKED)
            RETURNING id, to_address, message_id, subject, text_body, html_body, unsubscribe_url, attempts"#,

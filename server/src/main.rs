@@ -126,7 +126,17 @@ async fn run(config: Config) -> Result<()> {
             "demo store on loopback: admins may use admin pages without two-factor sign-in"
         );
     }
+    // Mail has a small pool of its own: draining a drop's receipts must not take the
+    // connections its pages and presses need.
+    let mail_pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(server::mail::MAIL_CONNECTIONS)
+        .acquire_timeout(std::time::Duration::from_secs(30))
+        .connect_lazy(&url)?;
     let state = AppState::new(leptos_options, pool.clone(), config);
+    let mail_state = AppState {
+        pool: mail_pool.clone(),
+        ..state.clone()
+    };
     let app = server::router(
         state.clone(),
         Default::default(),
@@ -134,8 +144,8 @@ async fn run(config: Config) -> Result<()> {
         &server::Pages::list(),
     );
     let jobs = tokio::spawn(server::jobs::run(pool.clone()));
-    let mail_jobs = tokio::spawn(server::jobs::mail_jobs(state));
-    let mail = tokio::spawn(server::mail::run(pool.clone(), transport));
+    let mail_jobs = tokio::spawn(server::jobs::mail_jobs(mail_state));
+    let mail = tokio::spawn(server::mail::run(mail_pool, transport));
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .with_context(|| {

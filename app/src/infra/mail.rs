@@ -131,6 +131,16 @@ impl Kind {
         }
     }
 
+    /// Which goes first in a queue: 0 a person is waiting for it, 1 it is due at a time, 2 the
+    /// rest.
+    pub fn priority(self) -> i16 {
+        match self {
+            Kind::VerifyEmail | Kind::PasswordReset | Kind::SignUpAttempt => 0,
+            Kind::DropReminder | Kind::DropChanged => 1,
+            Kind::Receipt | Kind::ExpiringPoints | Kind::Test => 2,
+        }
+    }
+
     /// Transactional messages go whatever the member's settings and outside the daily cap.
     pub fn essential(self) -> bool {
         !matches!(
@@ -171,8 +181,8 @@ pub async fn enqueue(
         }
     }
     sqlx::query!(
-        "INSERT INTO outbox (account_id, to_address, kind, essential, message_id, subject, text_body, html_body, unsubscribe_url)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO outbox (account_id, to_address, kind, essential, message_id, subject, text_body, html_body, unsubscribe_url, priority)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         message.account_id,
         message.to,
         message.kind.code(),
@@ -181,7 +191,8 @@ pub async fn enqueue(
         message.mail.subject,
         message.mail.text,
         message.mail.html,
-        message.unsubscribe_url
+        message.unsubscribe_url,
+        message.kind.priority()
     )
     .execute(conn)
     .await?;

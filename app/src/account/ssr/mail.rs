@@ -440,6 +440,7 @@ const DAYTIME_HOURS: (i32, i32) = (9, 17);
 /// `expiring_points_mailed_at` are written in one transaction; one server runs this at a time
 /// (the jobs' advisory lock).
 pub async fn mail_expiring_points(state: &AppState) -> Result<usize, AppError> {
+    let key = mail::server_key(&state.pool, "unsubscribe").await?;
     let mut tx = state.pool.begin().await?;
     let due = sqlx::query!(
         r#"SELECT a.id, a.email, a.display_name, a.language, COALESCE(a.time_zone, s.time_zone) AS "zone!",
@@ -465,7 +466,6 @@ pub async fn mail_expiring_points(state: &AppState) -> Result<usize, AppError> {
     if due.is_empty() {
         return Ok(0);
     }
-    let key = mail::server_key(&state.pool, "unsubscribe").await?;
     let site = mail::site_url(state);
     let account_page = format!("{site}/account");
     for r in &due {
