@@ -78,9 +78,9 @@ impl Config {
                     let rows: Vec<String> = v.split(',').map(|r| r.trim().to_owned()).collect();
                     if let Some(bad) = rows
                         .iter()
-                        .find(|r| !["herd", "hashing"].contains(&r.as_str()))
+                        .find(|r| !["herd", "hashing", "reminders"].contains(&r.as_str()))
                     {
-                        eprintln!("BENCH_ONLY: {bad:?} is not a row (herd, hashing)");
+                        eprintln!("BENCH_ONLY: {bad:?} is not a row (herd, hashing, reminders)");
                         std::process::exit(2);
                     }
                     rows
