@@ -287,8 +287,9 @@ mod tests {
         assert_eq!(backoff(50), Duration::from_secs(3600));
     }
 
-    #[test]
-    fn smtp_settings_that_cannot_be_read_are_named() {
+    // In a runtime: the SMTP transport's connection pool starts a task of its own.
+    #[tokio::test]
+    async fn smtp_settings_that_cannot_be_read_are_named() {
         let config = app::infra::config::Config {
             smtp_url: Some("mail.example.com".into()),
             ..Default::default()
