@@ -23,7 +23,8 @@ const desktop = { ...devices['Desktop Chrome'], viewport: { width: 1280, height:
 
 // Tests tagged @js need the WebAssembly (hydration, ticking countdowns); @nojs ones check the
 // server-rendered page on its own. @desk ones are staff work, done at a desk: they run in the
-// desktop projects only (a member's phone, if the test needs one, is a context it opens).
+// desktop projects only (a member's phone, if the test needs one, is a context it opens);
+// @phone ones are a member's (or admin's) flow on a phone: the phone projects only.
 // Untagged tests run in every project.
 export default defineConfig({
   testDir: './tests',
@@ -37,8 +38,8 @@ export default defineConfig({
   projects: [
     { name: 'phone-js', use: { ...phone }, grepInvert: /@nojs|@desk/ },
     { name: 'phone-nojs', use: { ...phone, javaScriptEnabled: false }, grepInvert: /@js|@desk/ },
-    { name: 'desktop-js', use: { ...desktop }, grepInvert: /@nojs/ },
-    { name: 'desktop-nojs', use: { ...desktop, javaScriptEnabled: false }, grepInvert: /@js/ },
+    { name: 'desktop-js', use: { ...desktop }, grepInvert: /@nojs|@phone/ },
+    { name: 'desktop-nojs', use: { ...desktop, javaScriptEnabled: false }, grepInvert: /@js|@phone/ },
   ],
   webServer: {
     command: process.env.BAZAAR_BIN ?? '../target/release/bazaar',
