@@ -46,6 +46,9 @@ test('a member signs up, confirms the address from the mail, and resets a forgot
   // Forgotten: asked for from the sign-in page.
   await page.goto('/sign-in');
   await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  // With JavaScript the link is followed in the page, which was hydrated already: the sign-in
+  // form (which also has an Email field) is only gone once the new heading shows.
+  await expect(page.getByRole('heading', { name: 'Reset your password' })).toBeVisible();
   await ready(page, js);
   await page.getByLabel('Email').fill(email);
   await page.getByRole('button', { name: 'Send me a link' }).click();

@@ -106,21 +106,41 @@ struct Claimed {
     attempts: i32,
 }
 
-/// Claims what is due and delivers it; returns how many messages it handled.
+/// Claims what is due and delivers it; returns how many messages it handled. The messages sent
+/// are marked together, in one statement per batch (a failure is recorded on its own): a
+/// crash before the mark sends each of them at most once more, with the same Message-ID.
 pub async fn deliver_due(pool: &PgPool, transport: &Transport) -> anyhow::Result<usize> {
     use futures::StreamExt;
     let claimed = claim(pool).await?;
     let n = claimed.len();
     let mailbox = transport.is_mailbox();
-    let recorded: Vec<anyhow::Result<()>> = futures::stream::iter(claimed)
+    let outcomes: Vec<(Claimed, Result<(), Failure>)> = futures::stream::iter(claimed)
         .map(|message| async move {
             let outcome = send(transport, &message).await;
-            record(pool, &message, outcome, mailbox).await
+            (message, outcome)
         })
         .buffer_unordered(SENDING_AT_ONCE)
         .collect()
         .await;
-    recorded.into_iter().collect::<anyhow::Result<()>>()?;
+    let mut sent = Vec::with_capacity(n);
+    for (message, outcome) in outcomes {
+        match outcome {
+            Ok(()) => sent.push(message.id),
+            Err(failure) => record_failure(pool, &message, failure).await?,
+        }
+    }
+    if sent.is_empty() {
+        return Ok(n);
+    }
+    let via = if mailbox { "mailbox" } else { "smtp" };
+    sqlx::query!(
+        "UPDATE outbox SET sent_at = now(), sent_via = $2, claimed_until = NULL, last_error = NULL
+         WHERE id = ANY($1)",
+        &sent,
+        via
+    )
+    .execute(pool)
+    .await?;
     Ok(n)
 }
 
@@ -209,25 +229,10 @@ async fn send(transport: &Transport, message: &Claimed) -> Result<(), Failure> {
     }
 }
 
-/// Writes how a message's delivery went.
-async fn record(
-    pool: &PgPool,
-    message: &Claimed,
-    outcome: Result<(), Failure>,
-    mailbox: bool,
-) -> anyhow::Result<()> {
-    match outcome {
-        Ok(()) => {
-            let via = if mailbox { "mailbox" } else { "smtp" };
-            sqlx::query!(
-                "UPDATE outbox SET sent_at = now(), sent_via = $2, claimed_until = NULL, last_error = NULL WHERE id = $1",
-                message.id,
-                via
-            )
-            .execute(pool)
-            .await?;
-        }
-        Err(Failure::Permanent(error)) => {
+/// Writes how a message's failed delivery went.
+async fn record_failure(pool: &PgPool, message: &Claimed, failure: Failure) -> anyhow::Result<()> {
+    match failure {
+        Failure::Permanent(error) => {
             tracing::warn!(id = message.id, %error, "a message was refused for good");
             let mut tx = pool.begin().await?;
             sqlx::query!(
@@ -245,7 +250,7 @@ async fn record(
             .await?;
             tx.commit().await?;
         }
-        Err(Failure::Temporary(error)) => {
+        Failure::Temporary(error) => {
             let give_up = message.attempts >= MAX_ATTEMPTS;
             tracing::warn!(id = message.id, attempts = message.attempts, give_up, %error, "sending a message failed");
             sqlx::query!(

@@ -255,6 +255,7 @@ pub async fn mail_due_reminders(
         if due.is_empty() {
             return Ok(total);
         }
+        let mut messages = Vec::with_capacity(due.len());
         for r in &due {
             let (tr, zone) = mail::reader(r.language.as_deref(), &r.zone);
             let title = match (tr.lang(), &r.title_es) {
@@ -275,19 +276,16 @@ pub async fn mail_due_reminders(
                 footer: vec![footer, unsubscribe],
             }
             .render();
-            mail::enqueue(
-                &mut tx,
-                state,
-                mail::Outgoing {
-                    account_id: Some(r.account_id),
-                    to: &r.email,
-                    kind: mail::Kind::DropReminder,
-                    mail: message,
-                    unsubscribe_url: Some(list_unsubscribe),
-                },
-            )
-            .await?;
+            messages.push(mail::Outgoing {
+                account_id: Some(r.account_id),
+                to: &r.email,
+                kind: mail::Kind::DropReminder,
+                mail: message,
+                unsubscribe_url: Some(list_unsubscribe),
+            });
         }
+        // One statement for the whole batch: the reminders drain beside a storm.
+        mail::enqueue_all(&mut tx, state, messages).await?;
         let accounts: Vec<i64> = due.iter().map(|r| r.account_id).collect();
         let drops: Vec<i64> = due.iter().map(|r| r.drop_id).collect();
         sqlx::query!(

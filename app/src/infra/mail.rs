@@ -77,7 +77,7 @@ impl Compose<'_> {
         for line in &self.footer {
             html.push_str(&format!(
                 "<p style=\"font-size:14px;color:#5c554d\">{}</p>",
-                escape(line)
+                linked(line)
             ));
         }
         html.push_str("</div></body></html>");
@@ -87,6 +87,24 @@ impl Compose<'_> {
             html,
         }
     }
+}
+
+/// A footer line escaped, its addresses made links (the footer's unsubscribe and settings
+/// addresses are pressed, not copied).
+fn linked(line: &str) -> String {
+    line.split(' ')
+        .map(|word| {
+            if word.starts_with("https://") || word.starts_with("http://") {
+                format!(
+                    "<a href=\"{0}\" style=\"color:#5c554d\">{0}</a>",
+                    escape(word)
+                )
+            } else {
+                escape(word)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn escape(text: &str) -> String {
@@ -167,52 +185,93 @@ pub async fn enqueue(
     state: &AppState,
     message: Outgoing<'_>,
 ) -> Result<bool, AppError> {
-    let essential = message.kind.essential();
-    if !essential && let Some(account) = message.account_id {
-        let recent = sqlx::query_scalar!(
-            r#"SELECT count(*) AS "n!" FROM outbox
-               WHERE account_id = $1 AND NOT essential AND created_at > now() - interval '1 day'"#,
-            account
-        )
-        .fetch_one(&mut *conn)
-        .await?;
-        if recent >= NON_ESSENTIAL_PER_DAY {
-            return Ok(false);
-        }
+    Ok(enqueue_all(conn, state, vec![message]).await? == 1)
+}
+
+/// Writes many messages in one statement (a drop's reminders, a batch of receipts: one round
+/// trip for thousands, so mail at drop time costs the database little). The daily cap is
+/// judged in the same statement, counting the messages of this batch to the same member in
+/// order. Returns how many were written.
+pub async fn enqueue_all(
+    conn: &mut PgConnection,
+    state: &AppState,
+    messages: Vec<Outgoing<'_>>,
+) -> Result<u64, AppError> {
+    let n = messages.len();
+    let mut account = Vec::with_capacity(n);
+    let mut to = Vec::with_capacity(n);
+    let mut kind = Vec::with_capacity(n);
+    let mut essential = Vec::with_capacity(n);
+    let mut id = Vec::with_capacity(n);
+    let mut subject = Vec::with_capacity(n);
+    let mut text = Vec::with_capacity(n);
+    let mut html = Vec::with_capacity(n);
+    let mut unsubscribe = Vec::with_capacity(n);
+    let mut priority = Vec::with_capacity(n);
+    let host = message_host(state);
+    for m in messages {
+        account.push(m.account_id);
+        to.push(m.to.to_owned());
+        kind.push(m.kind.code().to_owned());
+        essential.push(m.kind.essential());
+        id.push(format!("<{}@{host}>", uuid::Uuid::new_v4().simple()));
+        subject.push(m.mail.subject);
+        text.push(m.mail.text);
+        html.push(m.mail.html);
+        unsubscribe.push(m.unsubscribe_url);
+        priority.push(m.kind.priority());
     }
-    sqlx::query!(
-        "INSERT INTO outbox (account_id, to_address, kind, essential, message_id, subject, text_body, html_body, unsubscribe_url, priority)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        message.account_id,
-        message.to,
-        message.kind.code(),
-        essential,
-        message_id(state),
-        message.mail.subject,
-        message.mail.text,
-        message.mail.html,
-        message.unsubscribe_url,
-        message.kind.priority()
+    let written = sqlx::query!(
+        r#"WITH m AS (
+               SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bool[], $5::text[],
+                                    $6::text[], $7::text[], $8::text[], $9::text[], $10::smallint[])
+                   WITH ORDINALITY
+                   AS m(account_id, to_address, kind, essential, message_id, subject, text_body,
+                        html_body, unsubscribe_url, priority, n)
+           ), judged AS (
+               SELECT m.*,
+                      count(*) FILTER (WHERE NOT m.essential)
+                          OVER (PARTITION BY m.account_id ORDER BY m.n) AS nth,
+                      (SELECT count(*) FROM outbox o
+                       WHERE o.account_id = m.account_id AND NOT o.essential
+                         AND o.created_at > now() - interval '1 day') AS recent
+               FROM m
+           )
+           INSERT INTO outbox (account_id, to_address, kind, essential, message_id, subject,
+                               text_body, html_body, unsubscribe_url, priority)
+           SELECT account_id, to_address, kind, essential, message_id, subject, text_body,
+                  html_body, unsubscribe_url, priority
+           FROM judged
+           WHERE essential OR account_id IS NULL OR recent + nth <= $11
+           ORDER BY n"#,
+        &account as &[Option<i64>],
+        &to,
+        &kind,
+        &essential,
+        &id,
+        &subject,
+        &text,
+        &html,
+        &unsubscribe as &[Option<String>],
+        &priority,
+        NON_ESSENTIAL_PER_DAY
     )
     .execute(conn)
     .await?;
-    Ok(true)
+    Ok(written.rows_affected())
 }
 
-/// A Message-ID unique to this message, under the site's host name: it stays the message's own
-/// through every retry, so a message sent twice (a crash between sending and marking) is one
-/// message to the receiving systems.
-fn message_id(state: &AppState) -> String {
+/// The host name Message-IDs are made under: the site's, so a message sent twice (a crash
+/// between sending and marking) keeps one Message-ID that receiving systems recognise.
+fn message_host(state: &AppState) -> String {
     let site = site_url(state);
-    let host = site
-        .split_once("://")
+    site.split_once("://")
         .map_or(site.as_str(), |(_, rest)| rest)
         .split([':', '/'])
         .next()
         .filter(|h| !h.is_empty())
         .unwrap_or("localhost")
-        .to_owned();
-    format!("<{}@{host}>", uuid::Uuid::new_v4().simple())
+        .to_owned()
 }
 
 /// The site's address for links in mail: `BAZAAR_PUBLIC_URL`, else the address it listens on.
@@ -292,7 +351,8 @@ pub fn reader(language: Option<&str>, zone: &str) -> (Tr, chrono_tz::Tz) {
     )
 }
 
-/// The footer line and `List-Unsubscribe` address for a non-essential message about `topic`.
+/// The footer line (stop these, or choose on the account page's Messages settings) and the
+/// `List-Unsubscribe` address for a non-essential message about `topic`.
 pub fn unsubscribe_parts(
     key: &[u8],
     site: &str,
@@ -302,8 +362,12 @@ pub fn unsubscribe_parts(
 ) -> (String, String) {
     let token = unsubscribe_token(key, account, topic);
     let page = format!("{site}/account?step=unsubscribe&token={token}");
+    let settings = format!("{site}/account#messages-heading");
     (
-        tr.f("mail.unsubscribe_line", &[("url", &page)]),
+        tr.f(
+            "mail.unsubscribe_line",
+            &[("url", &page), ("settings", &settings)],
+        ),
         format!("{site}/mail/unsubscribe?token={token}"),
     )
 }

@@ -117,6 +117,18 @@ async fn a_reminder_goes_once_across_two_servers_in_the_members_language_and_tim
     );
     assert!(when.contains("CST"), "{when}");
     assert!(mail.html.contains("lang=\"es\""));
+    // The footer leads to the Messages settings as well as stopping reminders outright.
+    assert!(
+        mail.text.lines().any(|line| line
+            .split("Elige qué correos recibes: ")
+            .nth(1)
+            .is_some_and(
+                |url| url.starts_with("http") && url.ends_with("/account#messages-heading")
+            )),
+        "{}",
+        mail.text
+    );
+    assert!(mail.html.contains("/account#messages-heading\" style="));
     assert_eq!(
         mail.header("list-unsubscribe-post"),
         Some("List-Unsubscribe=One-Click")
@@ -589,4 +601,57 @@ async fn points_about_to_expire_are_mailed_in_the_members_daytime_to_those_who_a
     );
     assert!(inbox(&emails[1]).is_empty(), "night in {night}");
     assert!(inbox(&emails[2]).is_empty(), "did not ask");
+}
+
+#[sqlx::test]
+async fn a_member_gets_at_most_six_optional_mails_a_day_but_every_essential_one(pool: PgPool) {
+    support::store(&pool).await;
+    let app = mailing_app(&pool);
+    let email = address("busy");
+    let id = support::member(&pool, &email, PW).await;
+    // Eight drops open in ten minutes, and the member asked about every one.
+    let starts = Utc::now() + Duration::minutes(10);
+    for n in 1..=8 {
+        let drop = support::drop_window(
+            &pool,
+            &format!("Drop {n}"),
+            starts,
+            starts + Duration::hours(1),
+        )
+        .await;
+        sqlx::query("INSERT INTO drop_reminders (account_id, drop_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(drop)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    let (_server_pool, server) = second_server(&pool).await;
+    app::bazaar::ssr::mail_due_reminders(&server, Utc::now())
+        .await
+        .unwrap();
+    // A password reset is essential: it goes past the cap.
+    app.request_password_reset(&email).await;
+    while deliver(&pool).await > 0 {}
+
+    let received = inbox(&email);
+    let reminders = received
+        .iter()
+        .filter(|m| m.subject().ends_with("opens in 15 minutes"))
+        .count();
+    assert_eq!(reminders, 6, "six reminders a day at most");
+    assert!(
+        received
+            .iter()
+            .any(|m| m.subject() == "Reset your password"),
+        "{:?}",
+        received.iter().map(|m| m.subject()).collect::<Vec<_>>()
+    );
+    // Looking again does not send the other two later the same day.
+    assert_eq!(
+        app::bazaar::ssr::mail_due_reminders(&server, Utc::now())
+            .await
+            .unwrap(),
+        0
+    );
 }

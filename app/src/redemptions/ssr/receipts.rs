@@ -40,6 +40,7 @@ pub async fn mail_due_receipts(state: &AppState) -> Result<usize, AppError> {
     if due.is_empty() {
         return Ok(0);
     }
+    let mut messages = Vec::with_capacity(due.len());
     for r in &due {
         let (tr, zone) = mail::reader(r.language.as_deref(), &r.zone);
         let title = match (tr.lang(), &r.title_es) {
@@ -67,19 +68,15 @@ pub async fn mail_due_receipts(state: &AppState) -> Result<usize, AppError> {
             footer: vec![tr.t("mail.receipt.why").to_owned()],
         }
         .render();
-        mail::enqueue(
-            &mut tx,
-            state,
-            Outgoing {
-                account_id: Some(r.account_id),
-                to: &r.email,
-                kind: Kind::Receipt,
-                mail: message,
-                unsubscribe_url: None,
-            },
-        )
-        .await?;
+        messages.push(Outgoing {
+            account_id: Some(r.account_id),
+            to: &r.email,
+            kind: Kind::Receipt,
+            mail: message,
+            unsubscribe_url: None,
+        });
     }
+    mail::enqueue_all(&mut tx, state, messages).await?;
     let ids: Vec<i64> = due.iter().map(|r| r.id).collect();
     sqlx::query!(
         "UPDATE redemptions SET receipt_mailed_at = $2 WHERE id = ANY($1)",
