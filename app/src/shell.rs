@@ -41,7 +41,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let catalog = crate::domain::i18n::page_catalog();
     view! {
         <!DOCTYPE html>
-        <html lang=tr.lang().code()>
+        <html lang=tr.lang().code() data-zone=crate::domain::i18n::page_zone()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />

@@ -3,7 +3,8 @@
 //! The reader's choice (the `bazaar_lang` cookie the switch sets) wins; else the first language
 //! we speak that the browser asks for (`Accept-Language`); else the store's default. The
 //! region of a Spanish reader's browser picks the formats (Spain's "12.500" or Mexico's
-//! "12,500"). The choice goes into the request's extensions (pages, server functions and the
+//! "12,500"). A member's chosen time zone (the `bazaar_zone` cookie their account page sets)
+//! goes along with it. The choice goes into the request's extensions (pages, server functions and the
 //! page cache read it) and, for the JSON API, into the task-local `CURRENT`.
 
 use axum::extract::{Form, Request, State};
@@ -12,7 +13,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use app::domain::i18n::{COOKIE, CURRENT, Lang, Locale, preferred_lang, remember};
+use app::domain::i18n::{
+    COOKIE, CURRENT, Lang, Locale, ReaderZone, ZONE_COOKIE, preferred_lang, remember,
+};
 
 #[derive(Clone, Copy)]
 pub struct Choice {
@@ -34,18 +37,32 @@ pub fn locale_for(headers: &HeaderMap, default: Lang) -> Locale {
 
 /// The language in the reader's cookie, if it names one we speak.
 fn chosen(headers: &HeaderMap) -> Option<Lang> {
+    cookie(headers, COOKIE).and_then(|value| Lang::ALL.into_iter().find(|l| l.code() == value))
+}
+
+/// The time zone the reader chose on their account page, if the cookie names a real one.
+pub fn zone_for(headers: &HeaderMap) -> Option<ReaderZone> {
+    cookie(headers, ZONE_COOKIE)
+        .and_then(|value| value.parse::<chrono_tz::Tz>().ok())
+        .map(ReaderZone)
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, wanted: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .and_then(|(_, value)| Lang::ALL.into_iter().find(|l| l.code() == value))
+        .find(|(name, _)| *name == wanted)
+        .map(|(_, value)| value)
 }
 
 pub async fn choose(State(choice): State<Choice>, mut request: Request, next: Next) -> Response {
     let locale = locale_for(request.headers(), choice.default);
+    if let Some(zone) = zone_for(request.headers()) {
+        request.extensions_mut().insert(zone);
+    }
     request.extensions_mut().insert(locale);
     request.extensions_mut().insert(choice);
     let mut response = CURRENT.scope(locale, next.run(request)).await;

@@ -127,7 +127,12 @@ impl PageCache {
             .get::<app::domain::i18n::Locale>()
             .copied()
             .unwrap_or_default();
-        let key = (format!("{}{url}", locale.tag()), encoding);
+        // ...and so is the time zone a reader chose, which its times are written in.
+        let zone = request
+            .extensions()
+            .get::<app::domain::i18n::ReaderZone>()
+            .map_or("", |zone| zone.0.name());
+        let key = (format!("{}{zone}{url}", locale.tag()), encoding);
         if !slots.contains_key(&key) && slots.len() >= MAX_ENTRIES {
             // Make room from slots nobody is using whose content has expired.
             let now = Utc::now();

@@ -119,6 +119,21 @@ pub async fn set_messages(
     Ok(())
 }
 
+/// The member's time zone (the account page's "Language and time zone"): an IANA name, or
+/// empty for the store's. Times on every page, and in mail, are then written in it.
+#[server(prefix = "/api/fn", endpoint = "set_time_zone", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
+pub async fn set_time_zone(time_zone: String) -> Result<(), AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Member>().await?;
+    ssr::set_time_zone(&caller, &time_zone)
+        .await
+        .map_err(crate::domain::error::server::reply)?;
+    leptos_axum::redirect(&format!(
+        "/account?zone=saved&fresh={}#language-heading",
+        crate::infra::fresh()
+    ));
+    Ok(())
+}
+
 /// Signs in. `next` is where to go afterwards (a path on this site).
 #[server(prefix = "/api/fn", endpoint = "sign_in", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
 pub async fn sign_in(

@@ -130,6 +130,7 @@ fn AccountContent(data: AccountView) -> impl IntoView {
         <History lines=data.history page=data.page has_more=data.has_more />
         <Messages mail=data.mail.clone() />
         <LanguageChoice />
+        <ZoneChoice chosen=data.time_zone.clone() store_zone=data.store_zone.clone() />
         <Sessions sessions=data.sessions />
         <ChangePasswordForm />
         <super::two_factor::TwoFactorSection />
@@ -310,6 +311,94 @@ fn LanguageChoice() -> impl IntoView {
                 </div>
                 <button type="submit" class="button button-secondary">{tr.t("account.language.save")}</button>
             </form>
+        </section>
+    }
+}
+
+/// The zones members of a store in the Americas or Spain live in, for the time zone choice.
+/// A zone saved from elsewhere (the server takes any IANA name) is offered as well.
+const ZONES: &[&str] = &[
+    "America/Mexico_City",
+    "America/Cancun",
+    "America/Monterrey",
+    "America/Tijuana",
+    "America/Guatemala",
+    "America/Costa_Rica",
+    "America/Panama",
+    "America/Bogota",
+    "America/Lima",
+    "America/Guayaquil",
+    "America/Caracas",
+    "America/La_Paz",
+    "America/Santiago",
+    "America/Argentina/Buenos_Aires",
+    "America/Montevideo",
+    "America/Asuncion",
+    "America/Santo_Domingo",
+    "America/Puerto_Rico",
+    "America/Havana",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "Europe/Madrid",
+    "Atlantic/Canary",
+    "Europe/London",
+    "UTC",
+];
+
+/// "America / Mexico City" for `America/Mexico_City`.
+fn zone_name(zone: &str) -> String {
+    zone.replace('/', " / ").replace('_', " ")
+}
+
+/// The member's time zone: every time on their pages and in their mail is written in it. "The
+/// store's" (the default) follows the store's setting, and the browser's own zone once the
+/// page is interactive.
+#[component]
+fn ZoneChoice(chosen: Option<String>, store_zone: String) -> impl IntoView {
+    let save = ServerAction::<super::SetTimeZone>::new();
+    let error = action_error(save);
+    let query = use_query_map();
+    let saved = move || query.read().get("zone").as_deref() == Some("saved");
+    let tr = tr();
+    let mut zones: Vec<String> = ZONES.iter().map(|z| (*z).to_owned()).collect();
+    if let Some(own) = chosen.as_ref().filter(|z| !ZONES.contains(&z.as_str())) {
+        zones.insert(0, own.clone());
+    }
+    view! {
+        <section class="account-section" aria-labelledby="zone-heading">
+            <h2 id="zone-heading">{tr.t("account.zone.heading")}</h2>
+            <p class="hint">{tr.t("account.zone.hint")}</p>
+            {move || saved().then(|| view! { <p class="form-success" role="status">{tr.t("account.zone.saved")}</p> })}
+            <ActionForm action=save attr:class="account-form">
+                <FormError error />
+                <div class="field">
+                    <label for="time_zone">{tr.t("account.zone.label")}</label>
+                    <select
+                        id="time_zone"
+                        name="time_zone"
+                        aria-invalid=field_invalid(error, "time_zone")
+                        aria-describedby="time_zone-error"
+                    >
+                        <option value="" selected=chosen.is_none()>
+                            {tr.f("account.zone.store", &[("zone", &zone_name(&store_zone))])}
+                        </option>
+                        {zones
+                            .into_iter()
+                            .map(|zone| {
+                                let selected = chosen.as_deref() == Some(zone.as_str());
+                                view! { <option value=zone.clone() selected=selected>{zone_name(&zone)}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                    <FieldError error field="time_zone" id="time_zone-error" />
+                </div>
+                <button type="submit" class="button button-secondary">{tr.t("account.zone.save")}</button>
+            </ActionForm>
         </section>
     }
 }

@@ -79,6 +79,10 @@ pub struct AccountView {
     pub page: i64,
     pub has_more: bool,
     pub mail: MailSettings,
+    /// The time zone the member chose (an IANA name), or `None` for the store's.
+    pub time_zone: Option<String>,
+    /// The store's zone, named on the choice that means "the store's".
+    pub store_zone: String,
 }
 
 /// The member's address as mail sees it, and the messages they chose.

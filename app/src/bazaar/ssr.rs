@@ -215,13 +215,21 @@ pub async fn remind(
 /// How long before a drop opens its reminder mail goes.
 pub const REMINDER_LEAD_MINUTES: i32 = 15;
 /// Reminders written to the outbox per transaction.
-const REMINDER_BATCH: i64 = 2000;
+const REMINDER_BATCH: i64 = 500;
+/// Reminders written but not yet sent, at most: writing follows sending rather than racing
+/// ahead of it. Rendering and storing 50,000 messages at once took the CPU a drop's presses
+/// need (the benchmark's reminders row); they would only have waited in the queue anyway.
+const REMINDERS_AHEAD: i64 = 2000;
+/// How long one look keeps topping the queue up before it leaves the rest to the next look (the
+/// receipts job runs between looks).
+const REMINDERS_LOOK: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// Writes the reminder mails that have come due (drops opening within the next
 /// `REMINDER_LEAD_MINUTES`, not cancelled) to the outbox, once per member and drop, each in the
 /// member's language with the time in their zone; returns how many. The outbox rows and the
 /// reminders' `emailed_at` are written in one transaction, so a server that dies half-way
-/// leaves the rest for the next look.
+/// leaves the rest for the next look. With `REMINDERS_AHEAD` waiting to be sent, it waits for
+/// the delivery worker (for up to `REMINDERS_LOOK`) before writing more.
 pub async fn mail_due_reminders(
     state: &crate::infra::state::AppState,
     now: chrono::DateTime<Utc>,
@@ -231,7 +239,23 @@ pub async fn mail_due_reminders(
     let key = mail::server_key(&state.pool, "unsubscribe").await?;
     let site = mail::site_url(state);
     let mut total = 0;
+    let look = std::time::Instant::now();
     loop {
+        let queued = sqlx::query_scalar!(
+            r#"SELECT count(*) AS "n!" FROM (
+                   SELECT 1 FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND priority = 1
+                   LIMIT $1) q"#,
+            REMINDERS_AHEAD
+        )
+        .fetch_one(&state.pool)
+        .await?;
+        if queued >= REMINDERS_AHEAD {
+            if look.elapsed() >= REMINDERS_LOOK {
+                return Ok(total);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            continue;
+        }
         let mut tx = state.pool.begin().await?;
         let due = sqlx::query!(
             r#"SELECT r.account_id, r.drop_id, a.email, a.display_name, a.language,

@@ -13,15 +13,18 @@ pub struct Store {
 }
 
 impl Store {
-    /// A drop time as members of this store read it, e.g. `Tue 24 Nov, 09:00 EST`.
+    /// A time as this reader reads it, e.g. `Tue 24 Nov, 09:00 EST`: in the zone they chose,
+    /// else the store's.
     pub fn format_time(&self, at: DateTime<Utc>) -> String {
         format_time(self.zone, at)
     }
 }
 
 /// `Store::format_time` for code that has only the zone (read along with other rows), in the
-/// reader's language: `Tue 24 Nov, 09:00 EST`, `mar 24 nov, 09:00 EST`.
+/// reader's language and the zone they chose on their account page, else `zone` (the store's):
+/// `Tue 24 Nov, 09:00 EST`, `mar 24 nov, 09:00 CST`.
 pub fn format_time(zone: Tz, at: DateTime<Utc>) -> String {
+    let zone = crate::domain::i18n::reader_zone().unwrap_or(zone);
     crate::domain::i18n::format_date(crate::domain::i18n::tr().locale(), zone, at)
 }
 

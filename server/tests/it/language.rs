@@ -444,3 +444,107 @@ async fn a_stale_category_link_is_explained_in_the_readers_language(pool: PgPool
         "{text}"
     );
 }
+
+/// The `Set-Cookie` values of a reply.
+fn set_cookies(reply: &support::Reply) -> Vec<String> {
+    reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+#[sqlx::test]
+async fn a_member_who_chooses_a_time_zone_sees_every_time_in_it_on_each_device(pool: PgPool) {
+    use chrono::TimeZone;
+    let (app, _, _) = support::maya_at_the_till(&pool).await;
+    // Opens on 15 January 2027 at 15:00 UTC: 10:00 in the store's New York.
+    let starts = chrono::Utc.with_ymd_and_hms(2027, 1, 15, 15, 0, 0).unwrap();
+    let drop = support::drop_window(
+        &pool,
+        "Winter drop",
+        starts,
+        starts + chrono::Duration::hours(2),
+    )
+    .await;
+    let cookie = app.signed_in("maya@example.com", support::PASSWORD).await;
+    app.remind(Some(&cookie), &drop.to_string(), true).await;
+    let before = app.get_as("/account", &cookie).await.body;
+    assert!(before.contains("10:00 EST"), "{before}");
+
+    let saved = app.set_time_zone(&cookie, "America/Mexico_City").await;
+    assert!(
+        saved.headers["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/account?zone=saved"),
+        "{}",
+        saved.body
+    );
+    let cookies = set_cookies(&saved);
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("bazaar_zone=America/Mexico_City;")),
+        "{cookies:?}"
+    );
+    let after = app
+        .get_as(
+            "/account?zone=saved",
+            &format!("{cookie}; bazaar_zone=America/Mexico_City"),
+        )
+        .await
+        .body;
+    assert!(after.contains("09:00 CST"), "{after}");
+    assert!(!after.contains("10:00 EST"));
+    assert!(after.contains(r#"data-zone="America/Mexico_City""#));
+    assert!(support::visible_text(&after).contains("Your time zone is saved."));
+
+    // Another device: signing in brings the zone along.
+    let other = app.sign_in("maya@example.com", support::PASSWORD).await;
+    let cookies = set_cookies(&other);
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("bazaar_zone=America/Mexico_City;")),
+        "{cookies:?}"
+    );
+    // Back to the store's: the cookie is cleared.
+    let store_again = app.set_time_zone(&cookie, "").await;
+    assert!(
+        set_cookies(&store_again)
+            .iter()
+            .any(|c| c.starts_with("bazaar_zone=;") && c.contains("Max-Age=0")),
+    );
+}
+
+#[sqlx::test]
+async fn a_time_zone_that_does_not_exist_is_refused_in_the_members_language_and_nothing_is_saved(
+    pool: PgPool,
+) {
+    let (app, _, _) = support::maya_at_the_till(&pool).await;
+    let cookie = app.signed_in("maya@example.com", support::PASSWORD).await;
+    for (cookie, message) in [
+        (cookie.clone(), "Choose a time zone from the list."),
+        (
+            format!("{cookie}; bazaar_lang=es"),
+            "Elige una zona horaria de la lista.",
+        ),
+    ] {
+        let refused = app.set_time_zone(&cookie, "Mars/Olympus_Mons").await;
+        assert!(refused.status.is_client_error(), "{}", refused.body);
+        assert_eq!(refused.app_error().to_string(), message);
+        assert!(
+            !set_cookies(&refused)
+                .iter()
+                .any(|c| c.starts_with("bazaar_zone"))
+        );
+    }
+    let saved: Option<String> =
+        sqlx::query_scalar("SELECT time_zone FROM accounts WHERE email = 'maya@example.com'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(saved, None);
+}

@@ -15,6 +15,7 @@ mod headers;
 mod language;
 mod ledger;
 mod live;
+mod mail_notices;
 mod member_care;
 mod migrations;
 mod outage;

@@ -25,7 +25,13 @@ async fn signed_in_as(app: &TestApp, email: &str, device: &str) -> String {
         )))
         .unwrap();
     let reply = app.send(request).await;
-    let set_cookie = reply.headers["set-cookie"].to_str().expect("signed in");
+    let set_cookie = reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.contains("bazaar_session="))
+        .expect("signed in");
     set_cookie.split(';').next().unwrap().to_owned()
 }
 

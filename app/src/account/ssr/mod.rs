@@ -4,6 +4,7 @@ mod mail;
 mod sessions;
 mod statement;
 pub mod two_factor;
+mod zone;
 
 pub use mail::{
     mail_expiring_points, request_password_reset, resend_verification, reset_password,
@@ -14,3 +15,4 @@ pub use sessions::{
     password_matches, sign_in, sign_out, sign_up,
 };
 pub use statement::account;
+pub use zone::set_time_zone;

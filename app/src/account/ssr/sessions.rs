@@ -330,15 +330,21 @@ pub async fn sign_in(caller: &Anyone, email: &str, password: &str) -> Result<Sig
     let slot = hashing_slot(caller.state()).await?;
     let attempt = begin_attempt(pool, email.as_str(), &ip).await?;
     let account = sqlx::query!(
-        r#"SELECT id, password_hash, language, totp_enabled_at IS NOT NULL AS "two_factor!"
+        r#"SELECT id, password_hash, language, time_zone, totp_enabled_at IS NOT NULL AS "two_factor!"
            FROM accounts WHERE email = $1"#,
         email.as_str()
     )
     .fetch_optional(pool)
     .await?;
-    let (id, hash, language, two_factor) = match account {
-        Some(a) => (Some(a.id), a.password_hash, a.language, a.two_factor),
-        None => (None, None, None, false),
+    let (id, hash, language, zone, two_factor) = match account {
+        Some(a) => (
+            Some(a.id),
+            a.password_hash,
+            a.language,
+            a.time_zone,
+            a.two_factor,
+        ),
+        None => (None, None, None, None, false),
     };
     let ok = verify_in_slot(slot, password.to_owned(), hash).await?;
     if ok {
@@ -352,6 +358,10 @@ pub async fn sign_in(caller: &Anyone, email: &str, password: &str) -> Result<Sig
                 .and_then(crate::domain::i18n::Lang::parse)
             {
                 remember_language(caller.state(), lang);
+            }
+            // So does their time zone (or the store's, if this device remembered another's).
+            if zone.is_some() || crate::domain::i18n::reader_zone().is_some() {
+                super::zone::remember_zone(caller.state(), zone.as_deref());
             }
             if two_factor {
                 super::two_factor::owe_code(caller.session(), id).await?;

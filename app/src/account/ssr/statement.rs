@@ -65,7 +65,11 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
         .take(HISTORY_PAGE_SIZE as usize)
         .map(|r| HistoryLine {
             at: r.created_at,
-            at_label: day_label(tr.locale(), store.zone, r.created_at),
+            at_label: day_label(
+                tr.locale(),
+                crate::domain::i18n::reader_zone().unwrap_or(store.zone),
+                r.created_at,
+            ),
             kind: r.kind,
             points: r.points,
             reason: r.reason,
@@ -141,8 +145,14 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
     .fetch_one(pool)
     .await?;
 
+    let time_zone = sqlx::query_scalar!("SELECT time_zone FROM accounts WHERE id = $1", me.id)
+        .fetch_one(pool)
+        .await?;
+
     Ok(AccountView {
         mail,
+        time_zone,
+        store_zone: store.info.time_zone.clone(),
         display_name: me.display_name.clone(),
         email: me.email.clone(),
         balance: me.balance,
@@ -162,7 +172,7 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
     })
 }
 
-/// The day of a history line in the store's zone, as the reader writes it: "3 Dec 2025",
+/// The day of a history line in the reader's zone (chosen, else the store's), as the reader writes it: "3 Dec 2025",
 /// "3 dic 2025".
 fn day_label(locale: Locale, zone: chrono_tz::Tz, at: DateTime<Utc>) -> String {
     let local = at.with_timezone(&zone);

@@ -27,6 +27,14 @@ pub fn install_page_catalog() {
     let _ = PAGE.set(Catalog { locale, entries });
 }
 
+/// The time zone the reader chose on their account page, which the server wrote the page's
+/// times in (`<html data-zone>`); `None` means the browser's own.
+pub fn page_zone() -> Option<String> {
+    leptos::prelude::document()
+        .document_element()?
+        .get_attribute("data-zone")
+}
+
 /// Only the server writes whole documents.
 pub fn page_catalog() -> String {
     String::new()

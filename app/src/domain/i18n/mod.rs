@@ -19,14 +19,14 @@ mod platform;
 #[path = "server.rs"]
 mod platform;
 
-pub use platform::page_catalog;
 #[cfg(not(feature = "hydrate"))]
 pub use platform::{
-    CURRENT, FILES, catalog_for, default_lang, format_date, page_json, parse_catalog,
-    set_default_lang,
+    CURRENT, FILES, ReaderZone, catalog_for, default_lang, format_date, page_json, parse_catalog,
+    reader_zone, set_default_lang,
 };
 #[cfg(feature = "hydrate")]
 pub use platform::{install_page_catalog, local_label};
+pub use platform::{page_catalog, page_zone};
 
 /// The cookie holding a reader's chosen language.
 pub const COOKIE: &str = "bazaar_lang";
@@ -39,6 +39,21 @@ pub fn remember(lang: Lang, secure: bool) -> String {
         "{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",
         lang.code()
     )
+}
+
+/// The cookie holding the time zone a member chose on their account page (an IANA name).
+pub const ZONE_COOKIE: &str = "bazaar_zone";
+
+/// The `Set-Cookie` value that remembers a chosen time zone for a year, or forgets it (`None`:
+/// times are then the store's, and the browser's own once the page is interactive).
+pub fn remember_zone(zone: Option<&str>, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    match zone {
+        Some(zone) => {
+            format!("{ZONE_COOKIE}={zone}; Path=/; Max-Age=31536000; SameSite=Lax{secure}")
+        }
+        None => format!("{ZONE_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax{secure}"),
+    }
 }
 
 /// A language the portal speaks.

@@ -129,6 +129,27 @@ pub fn default_lang() -> Lang {
     DEFAULT.get().copied().unwrap_or_default()
 }
 
+/// The time zone the reader chose (the `bazaar_zone` cookie, which a member's account carries
+/// to every device they sign in on), put in the request's extensions by the server's language
+/// middleware.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReaderZone(pub chrono_tz::Tz);
+
+/// The reader's chosen time zone, if they chose one: times on their pages are written in it.
+pub fn reader_zone() -> Option<chrono_tz::Tz> {
+    leptos::prelude::use_context::<ReaderZone>()
+        .or_else(|| {
+            leptos::prelude::use_context::<axum::http::request::Parts>()
+                .and_then(|parts| parts.extensions.get::<ReaderZone>().copied())
+        })
+        .map(|zone| zone.0)
+}
+
+/// The zone this page's times are written in when the reader chose one, for `<html data-zone>`.
+pub fn page_zone() -> Option<String> {
+    reader_zone().map(|zone| zone.name().to_owned())
+}
+
 tokio::task_local! {
     /// The locale of the request being answered, for code that runs outside Leptos' reactive
     /// owner (the JSON API, middleware).

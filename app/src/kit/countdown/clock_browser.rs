@@ -32,9 +32,10 @@ fn since_navigation() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
-/// A moment written in the browser's own time zone and the page's language, e.g.
-/// `Tue, 24 Nov, 15:00 CET`, `mar, 24 nov, 15:00 CET`.
+/// A moment written in the zone the reader chose on their account page, else the browser's
+/// own, in the page's language, e.g. `Tue, 24 Nov, 15:00 CET`, `mar, 24 nov, 15:00 CET`.
 pub fn local_label(millis: i64) -> Option<String> {
     let tr = crate::domain::i18n::tr();
-    crate::domain::i18n::local_label(tr.locale(), millis as f64, None)
+    let zone = crate::domain::i18n::page_zone();
+    crate::domain::i18n::local_label(tr.locale(), millis as f64, zone.as_deref())
 }

@@ -113,8 +113,9 @@ pub fn server_clock(
     }
 }
 
-/// A moment shown in the reader's own time zone. The server writes it in the store's zone
-/// (`store_label`); after hydration the browser rewrites it in its own.
+/// A moment shown in the reader's own time zone. The server writes it in the zone the member
+/// chose, else the store's (`store_label`); after hydration the browser rewrites it in the
+/// chosen zone, else its own.
 #[component]
 pub fn LocalTime(at: DateTime<Utc>, store_label: String) -> impl IntoView {
     let (label, set_label) = signal(store_label);

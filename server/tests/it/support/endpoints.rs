@@ -12,8 +12,8 @@ pub use leptos::server_fn::ServerFn;
 pub use app::account::two_factor::{EnableTwoFactor, ResetTwoFactor, SignInCode, TwoFactorStatus};
 pub use app::account::{
     ChangePassword, CurrentViewer, EndOtherSessions, EndSession, GetAccount, RequestPasswordReset,
-    ResendVerification, ResetPassword, SetMessages, SignIn, SignOut, SignUp, Unsubscribe,
-    VerifyEmail,
+    ResendVerification, ResetPassword, SetMessages, SetTimeZone, SignIn, SignOut, SignUp,
+    Unsubscribe, VerifyEmail,
 };
 pub use app::audit_log::AuditEntries;
 pub use app::bazaar::{GetBazaar, Remind};

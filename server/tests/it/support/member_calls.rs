@@ -5,8 +5,8 @@ use super::client::TestApp;
 use super::endpoints::{
     CancelRedemption, ChangePassword, CurrentViewer, EndOtherSessions, EndSession, GetAccount,
     GetBazaar, GetRedemption, Mailbox, Redeem, RedeemPreview, Remind, RequestPasswordReset,
-    ResendVerification, ResetPassword, SendTestEmail, SetMessages, SignIn, SignOut, SignUp,
-    Unsubscribe, VerifyEmail,
+    ResendVerification, ResetPassword, SendTestEmail, SetMessages, SetTimeZone, SignIn, SignOut,
+    SignUp, Unsubscribe, VerifyEmail,
 };
 use super::endpoints::{EnableTwoFactor, ResetTwoFactor, SignInCode, TwoFactorStatus};
 use super::http::Reply;
@@ -119,6 +119,12 @@ impl TestApp {
     pub async fn set_messages(&self, cookie: &str, ticked: &[&str]) -> Reply {
         let form: Vec<(&str, &str)> = ticked.iter().map(|name| (*name, "on")).collect();
         self.submit::<SetMessages>(&form, Some(cookie)).await
+    }
+
+    /// The account page's time zone choice: an IANA name, or "" for the store's.
+    pub async fn set_time_zone(&self, cookie: &str, zone: &str) -> Reply {
+        self.submit::<SetTimeZone>(&[("time_zone", zone)], Some(cookie))
+            .await
     }
 
     /// The account page's two-factor section.
