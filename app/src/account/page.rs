@@ -102,7 +102,7 @@ fn AccountContent(data: AccountView) -> impl IntoView {
                 <div class="stat">
                     <dt>{tr.t("account.summary.expiring")}</dt>
                     <dd class="stat-value">{points_short(tr, data.expiring_soon.get())}</dd>
-                    {data.expiring_first_label.clone().map(|l| view! { <dd class="stat-note">{tr.f("account.summary.expiring_first", &[("date", &l)])}</dd> })}
+                    {data.expiring_first_label.clone().map(|l| view! { <dd class="stat-note">{l}</dd> })}
                 </div>
             </dl>
             {match progress {

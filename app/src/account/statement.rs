@@ -69,6 +69,7 @@ pub struct AccountView {
     pub currency: String,
     /// Points that expire within 30 days, and when the first of them goes.
     pub expiring_soon: Points,
+    /// When the first of them goes, in words: "The first expire in 9 days (Fri 11 Dec, …)".
     pub expiring_first_label: Option<String>,
     pub reminders: Vec<Reminder>,
     /// The latest messages, newest first.

@@ -109,7 +109,7 @@ pub async fn reminders(
     writeln!(
         report,
         "## Reminders draining during a storm\n\n\
-         {REMINDERS} members asked to be reminded of a drop opening in 10 minutes. The storm server's mail job (every 20 s, one server at a time) writes the reminders to the outbox in transactions of 500, each in the member's language, keeping at most 2,000 written and not yet sent (writing follows sending); its delivery worker claims 50 at a time and sends 8 at once over SMTP to a real SMTP server on this machine (aiosmtpd). The hot reward, closed loop at {STORM_CLIENTS} clients for {} s, alone and then from the moment the first reminders are written.\n",
+         {REMINDERS} members asked to be reminded of a drop opening in 10 minutes. The storm server's mail job (every 20 s, one server at a time) writes the reminders to the outbox in transactions of 500, each in the member's language, keeping at most 2,000 written and not yet sent (writing follows sending); its delivery worker claims 50 at a time and sends 8 at once over SMTP to a real SMTP server on this machine (aiosmtpd, at the lowest CPU priority: it stands in for a mail server on another machine). The hot reward, closed loop at {STORM_CLIENTS} clients for {} s, alone and then from the moment the first reminders are written.\n",
         run.as_secs()
     )
     .unwrap();

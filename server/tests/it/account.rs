@@ -42,6 +42,32 @@ async fn the_account_shows_balance_tier_progress_expiring_points_and_history(poo
     ] {
         assert!(html.contains(text), "account page lacks {text:?}");
     }
+
+    // When the first expiring points go, in days as each reader says them.
+    let first: chrono::DateTime<chrono::Utc> =
+        sqlx::query_scalar("SELECT min(expires_at) FROM point_lots WHERE account_id = $1")
+            .bind(maya)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let zone = chrono_tz::America::New_York;
+    let days = (first.with_timezone(&zone).date_naive()
+        - chrono::Utc::now().with_timezone(&zone).date_naive())
+    .num_days();
+    assert!((10..=20).contains(&days), "{days}");
+    let label = view["expiring_first_label"].as_str().unwrap();
+    assert!(
+        label.starts_with(&format!("The first expire in {days} days (")),
+        "{label}"
+    );
+    let spanish = app
+        .get_as("/account", &format!("{cookie}; bazaar_lang=es"))
+        .await
+        .body;
+    assert!(
+        spanish.contains(&format!("Los primeros vencen en {days} días (")),
+        "{spanish}"
+    );
 }
 
 #[sqlx::test]

@@ -160,7 +160,16 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
         earn_rate_pct: tier.earn_rate_pct,
         next_tier,
         spend_12m_cents: tier.spend,
-        expiring_first_label: expiring.first.map(|t| store.format_time(t)),
+        expiring_first_label: expiring.first.map(|t| {
+            let zone = crate::domain::i18n::reader_zone().unwrap_or(store.zone);
+            let days = (t.with_timezone(&zone).date_naive()
+                - now.with_timezone(&zone).date_naive())
+            .num_days();
+            tr.f(
+                "account.summary.expiring_first",
+                &[("when", &tr.in_days(days)), ("date", &store.format_time(t))],
+            )
+        }),
         currency: store.info.currency,
         expiring_soon: Points::new(expiring.points)?,
         reminders,

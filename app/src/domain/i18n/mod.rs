@@ -296,6 +296,16 @@ impl Tr {
         platform::moment(self.locale, rfc3339, zone).unwrap_or_else(|| rfc3339.to_owned())
     }
 
+    /// A day relative to today as the reader says it, with CLDR's plural rules: "today",
+    /// "tomorrow", "in 9 days"; "hoy", "mañana", "en 9 días".
+    pub fn in_days(self, days: i64) -> String {
+        match days {
+            ..=0 => self.t("common.today").to_owned(),
+            1 => self.t("common.tomorrow").to_owned(),
+            n => self.count("common.in_days", n, &[]),
+        }
+    }
+
     /// "1 point", "12,500 puntos".
     pub fn points(self, points: crate::domain::points::Points) -> String {
         self.count("common.points", points.get(), &[])

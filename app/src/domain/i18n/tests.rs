@@ -29,6 +29,19 @@ fn numbers_and_plurals_follow_cldr_for_each_locale() {
 }
 
 #[cfg(not(feature = "hydrate"))]
+#[cfg(not(feature = "hydrate"))]
+#[test]
+fn days_ahead_read_as_the_reader_says_them() {
+    let es = Tr::new(catalog_for(Locale::EsMx), Locale::EsMx);
+    let en = Tr::new(catalog_for(Locale::En), Locale::En);
+    assert_eq!(es.in_days(0), "hoy");
+    assert_eq!(es.in_days(1), "mañana");
+    assert_eq!(es.in_days(3), "en 3 días");
+    assert_eq!(es.in_days(1500), "en 1,500 días");
+    assert_eq!(en.in_days(1), "tomorrow");
+    assert_eq!(en.in_days(9), "in 9 days");
+}
+
 #[test]
 fn dates_use_the_readers_day_and_month_names() {
     use chrono::TimeZone;
