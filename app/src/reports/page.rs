@@ -105,14 +105,6 @@ fn Counts(rows: Vec<(String, i64)>, empty: &'static str) -> impl IntoView {
     .into_any()
 }
 
-/// `v` to one decimal place, by integer arithmetic. Printing an `f64` would bring Rust's float
-/// printer (about 13 KB before compression) into the bundle every page loads: the formatter
-/// reaches it through the module's function table, which the bazaar's own module keeps.
-fn tenths(v: f64) -> String {
-    let t = (v * 10.0).round() as i64;
-    format!("{}.{}", t / 10, t % 10)
-}
-
 /// A bar chart drawn as SVG on the server: no chart library in the bundle, and it shows before
 /// the WebAssembly loads. The same numbers follow as a table for screen readers.
 #[component]
@@ -143,9 +135,9 @@ fn Chart(bars: Vec<Bar>, bucket: String) -> impl IntoView {
         .map(|(i, b)| {
             let h = (HEIGHT - AXIS) * b.count as f64 / max as f64;
             view! {
-                <rect class="chart-bar" x=tenths(i as f64 * slot + slot * 0.1)
-                    y=tenths(HEIGHT - AXIS - h) width=tenths(slot * 0.8)
-                    height=tenths(h)>
+                <rect class="chart-bar" x=format!("{:.1}", i as f64 * slot + slot * 0.1)
+                    y=format!("{:.1}", HEIGHT - AXIS - h) width=format!("{:.1}", slot * 0.8)
+                    height=format!("{h:.1}")>
                     <title>{format!("{}: {}", b.label, tr.number(b.count))}</title>
                 </rect>
             }
@@ -153,14 +145,14 @@ fn Chart(bars: Vec<Bar>, bucket: String) -> impl IntoView {
         .collect_view();
     view! {
         <figure class="chart">
-            <svg viewBox=format!("0 0 {} {}", WIDTH as i64, HEIGHT as i64) role="img" aria-labelledby="chart-title chart-desc"
+            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-labelledby="chart-title chart-desc"
                 class="chart-svg">
                 <title id="chart-title">{per_bucket.clone()}</title>
                 <desc id="chart-desc">{peak.clone()}</desc>
-                <line x1="0" y1=tenths(HEIGHT - AXIS) x2=tenths(WIDTH) y2=tenths(HEIGHT - AXIS) class="chart-axis" />
+                <line x1="0" y1=HEIGHT - AXIS x2=WIDTH y2=HEIGHT - AXIS class="chart-axis" />
                 {rects}
-                <text x="0" y=tenths(HEIGHT - 6.0) class="chart-label">{first}</text>
-                <text x=tenths(WIDTH) y=tenths(HEIGHT - 6.0) text-anchor="end" class="chart-label">{last}</text>
+                <text x="0" y=HEIGHT - 6.0 class="chart-label">{first}</text>
+                <text x=WIDTH y=HEIGHT - 6.0 text-anchor="end" class="chart-label">{last}</text>
                 <text x="0" y="12" class="chart-label">{tr.f("reports.chart.max", &[("max", &tr.number(max))])}</text>
             </svg>
             <figcaption>{format!("{per_bucket}. {peak}")}</figcaption>
