@@ -2,10 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{
-    AccountView, DeviceSession, HistoryLine, MailSettings, Notice, Reminder, format_money,
-    get_account,
-};
+use super::{AccountView, DeviceSession, HistoryLine, MailSettings, Notice, Reminder, get_account};
 use crate::account::{ChangePassword, EndOtherSessions, EndSession};
 use crate::domain::account::Tier;
 use crate::domain::i18n::{Tr, tr};
@@ -75,17 +72,6 @@ fn AccountContent(data: AccountView) -> impl IntoView {
         };
         (next.clone(), pct)
     });
-    let currency = data.currency.clone();
-    let unit = if currency == "USD" {
-        "$1".to_owned()
-    } else {
-        format!("1 {currency}")
-    };
-    let rate = format!(
-        "{}.{:02}",
-        data.earn_rate_pct / 100,
-        data.earn_rate_pct % 100
-    );
     view! {
         <section class="account-summary" aria-labelledby="account-heading">
             <h1 id="account-heading">{tr.f("account.summary.greeting", &[("name", &data.display_name)])}</h1>
@@ -97,7 +83,7 @@ fn AccountContent(data: AccountView) -> impl IntoView {
                 <div class="stat">
                     <dt>{tr.t("account.summary.tier")}</dt>
                     <dd class="stat-value">{tier_label(tr, &data.tier_name)}</dd>
-                    <dd class="stat-note">{tr.f("account.summary.earn_rate", &[("rate", &rate), ("unit", &unit)])}</dd>
+                    <dd class="stat-note">{data.earn_rate_label.clone()}</dd>
                 </div>
                 <div class="stat">
                     <dt>{tr.t("account.summary.expiring")}</dt>
@@ -111,12 +97,12 @@ fn AccountContent(data: AccountView) -> impl IntoView {
                     view! {
                         <div class="tier-progress">
                             <p>
-                                {tr.f("account.summary.spend_to_reach", &[("amount", &format_money(next.spend_needed_cents, &data.currency)), ("tier", &next_name)])}
+                                {tr.f("account.summary.spend_to_reach", &[("amount", &next.spend_needed_label), ("tier", &next_name)])}
                             </p>
                             <progress max="100" value=pct.to_string() aria-label=tr.f("account.summary.progress_to", &[("tier", &next_name)])>
                                 {format!("{pct}%")}
                             </progress>
-                            <p class="hint">{tr.f("account.summary.spent_12m", &[("amount", &format_money(data.spend_12m_cents, &data.currency))])}</p>
+                            <p class="hint">{tr.f("account.summary.spent_12m", &[("amount", &data.spend_12m_label)])}</p>
                         </div>
                     }.into_any()
                 }

@@ -15,6 +15,8 @@ pub struct NextTier {
     pub name: String,
     /// How much more to spend (in cents, over the rolling 12 months) to reach it.
     pub spend_needed_cents: i64,
+    /// The same, as the reader writes money: "$200.00", "200,00 US$".
+    pub spend_needed_label: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,7 +68,11 @@ pub struct AccountView {
     pub earn_rate_pct: i32,
     pub next_tier: Option<NextTier>,
     pub spend_12m_cents: i64,
-    pub currency: String,
+    /// Money and decimals are written by the server (ICU4X), so the browser carries no
+    /// currency formats: "$150.00", "150,00 US$".
+    pub spend_12m_label: String,
+    /// "1.50 points per $1.00", "1,50 puntos por 1,00 US$".
+    pub earn_rate_label: String,
     /// Points that expire within 30 days, and when the first of them goes.
     pub expiring_soon: Points,
     /// When the first of them goes, in words: "The first expire in 9 days (Fri 11 Dec, …)".
@@ -106,13 +112,4 @@ pub async fn get_account(page: Option<i64>, fresh: Option<i64>) -> Result<Accoun
     super::ssr::account(&caller, page.unwrap_or(1))
         .await
         .map_err(crate::domain::error::server::reply)
-}
-
-/// `$12.50` for dollars, `12.50 EUR` for other currencies.
-pub fn format_money(cents: i64, currency: &str) -> String {
-    let amount = format!("{}.{:02}", cents / 100, (cents % 100).abs());
-    match currency {
-        "USD" => format!("${amount}"),
-        other => format!("{amount} {other}"),
-    }
 }

@@ -18,6 +18,20 @@ impl Store {
     pub fn format_time(&self, at: DateTime<Utc>) -> String {
         format_time(self.zone, at)
     }
+
+    /// The zone this reader reads times in: the one they chose, else the store's.
+    pub fn reader_zone(&self) -> Tz {
+        crate::domain::i18n::reader_zone().unwrap_or(self.zone)
+    }
+
+    /// An amount in the store's currency as this reader writes money: "$150.00", "150,00 US$".
+    pub fn money(&self, cents: i64) -> String {
+        crate::domain::i18n::format_money(
+            crate::domain::i18n::tr().locale(),
+            cents,
+            &self.info.currency,
+        )
+    }
 }
 
 /// `Store::format_time` for code that has only the zone (read along with other rows), in the

@@ -548,3 +548,32 @@ async fn a_time_zone_that_does_not_exist_is_refused_in_the_members_language_and_
             .unwrap();
     assert_eq!(saved, None);
 }
+
+#[sqlx::test]
+async fn a_member_reading_spanish_in_spain_sees_money_as_spain_writes_it(pool: PgPool) {
+    let (app, maya, key) = support::maya_at_the_till(&pool).await;
+    app.api_post(
+        "/api/v1/purchases",
+        Some(&key),
+        &support::purchase(maya, "m-1", "500.00"),
+    )
+    .await;
+    let cookie = app.signed_in("maya@example.com", support::PASSWORD).await;
+    let spain = page(&app, "/account", "es-ES,es;q=0.9", Some(&cookie)).await;
+    for text in [
+        "Gasta 500,00\u{a0}US$ más para llegar a Oro.",
+        "1,25 puntos por cada 1,00\u{a0}US$ de compra",
+    ] {
+        assert!(spain.contains(text), "no {text:?} in Spain's account page");
+    }
+    let english = page(&app, "/account", "en-US", Some(&cookie)).await;
+    for text in [
+        "Spend $500.00 more to reach Gold.",
+        "1.25 points per $1.00 spent",
+    ] {
+        assert!(
+            english.contains(text),
+            "no {text:?} in the English account page"
+        );
+    }
+}

@@ -5,7 +5,7 @@ use crate::account::statement::{
     AccountView, DeviceSession, HISTORY_PAGE_SIZE, HistoryLine, MailSettings, NextTier, Notice,
     Reminder,
 };
-use crate::domain::i18n::{Locale, tr};
+use crate::domain::i18n::{Locale, format_hundredths, tr};
 use crate::domain::points::Points;
 use crate::infra::caller::Member;
 
@@ -39,6 +39,7 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
     .map(|t| NextTier {
         name: t.name,
         spend_needed_cents: (t.min_spend_cents - tier.spend).max(0),
+        spend_needed_label: store.money((t.min_spend_cents - tier.spend).max(0)),
     });
 
     let expiring = sqlx::query!(
@@ -65,11 +66,7 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
         .take(HISTORY_PAGE_SIZE as usize)
         .map(|r| HistoryLine {
             at: r.created_at,
-            at_label: day_label(
-                tr.locale(),
-                crate::domain::i18n::reader_zone().unwrap_or(store.zone),
-                r.created_at,
-            ),
+            at_label: day_label(tr.locale(), store.reader_zone(), r.created_at),
             kind: r.kind,
             points: r.points,
             reason: r.reason,
@@ -160,8 +157,19 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
         earn_rate_pct: tier.earn_rate_pct,
         next_tier,
         spend_12m_cents: tier.spend,
+        spend_12m_label: store.money(tier.spend),
+        earn_rate_label: tr.f(
+            "account.summary.earn_rate",
+            &[
+                (
+                    "rate",
+                    &format_hundredths(tr.locale(), tier.earn_rate_pct.into()),
+                ),
+                ("unit", &store.money(100)),
+            ],
+        ),
         expiring_first_label: expiring.first.map(|t| {
-            let zone = crate::domain::i18n::reader_zone().unwrap_or(store.zone);
+            let zone = store.reader_zone();
             let days = (t.with_timezone(&zone).date_naive()
                 - now.with_timezone(&zone).date_naive())
             .num_days();
@@ -170,7 +178,6 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
                 &[("when", &tr.in_days(days)), ("date", &store.format_time(t))],
             )
         }),
-        currency: store.info.currency,
         expiring_soon: Points::new(expiring.points)?,
         reminders,
         notices,

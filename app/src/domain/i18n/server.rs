@@ -191,6 +191,37 @@ pub(super) fn number(locale: Locale, n: i64) -> String {
     }
 }
 
+/// An amount of money as `locale` writes it, by CLDR: "$1,234.50" (en), "US$1,234.50"
+/// (es-MX, where "$" would mean pesos), "1234,50 US$" (es-ES). Falls back to "1234.50 XYZ"
+/// for a currency ICU4X cannot name.
+pub fn format_money(locale: Locale, cents: i64, currency: &str) -> String {
+    use icu_experimental::dimension::currency::CurrencyType;
+    use icu_experimental::dimension::currency::formatter::CurrencyFormatter;
+    let mut amount = Decimal::from(cents);
+    amount.absolute.multiply_pow10(-2);
+    icu_locale_core::extensions::unicode::Value::try_from_str(&currency.to_ascii_lowercase())
+        .ok()
+        .and_then(|value| CurrencyType::try_from(value).ok())
+        .and_then(|code| {
+            CurrencyFormatter::try_new_symbol(icu_locale(locale).into(), code, Default::default())
+                .ok()
+        })
+        .map(|formatter| formatter.format_fixed_decimal(&amount).to_string())
+        .unwrap_or_else(|| format!("{amount} {currency}"))
+}
+
+/// A number given in hundredths, with two decimals as `locale` writes them: 150 → "1.50"
+/// (en, es-MX), "1,50" (es-ES).
+pub fn format_hundredths(locale: Locale, hundredths: i64) -> String {
+    let mut value = Decimal::from(hundredths);
+    value.absolute.multiply_pow10(-2);
+    value.absolute.pad_end(-2);
+    match DecimalFormatter::try_new(icu_locale(locale).into(), Default::default()) {
+        Ok(formatter) => formatter.format(&value).to_string(),
+        Err(_) => value.to_string(),
+    }
+}
+
 pub(super) fn plural(locale: Locale, n: i64) -> Plural {
     static RULES: LazyLock<Vec<(Locale, PluralRules)>> = LazyLock::new(|| {
         [Locale::En, Locale::EsMx, Locale::EsEs]

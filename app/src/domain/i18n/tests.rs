@@ -29,6 +29,21 @@ fn numbers_and_plurals_follow_cldr_for_each_locale() {
 }
 
 #[cfg(not(feature = "hydrate"))]
+#[test]
+fn money_and_rates_are_written_as_each_locale_writes_them() {
+    assert_eq!(format_money(Locale::En, 123_450, "USD"), "$1,234.50");
+    assert_eq!(format_money(Locale::EsMx, 123_450, "MXN"), "$1,234.50");
+    assert_eq!(format_money(Locale::EsMx, 123_450, "USD"), "US$1,234.50");
+    assert_eq!(format_money(Locale::EsEs, 123_450, "EUR"), "1234,50\u{a0}€");
+    assert_eq!(
+        format_money(Locale::EsEs, 1_234_500, "EUR"),
+        "12.345,00\u{a0}€"
+    );
+    assert_eq!(format_money(Locale::En, 5, "EUR"), "€0.05");
+    assert_eq!(format_hundredths(Locale::En, 150), "1.50");
+    assert_eq!(format_hundredths(Locale::EsEs, 150), "1,50");
+}
+
 #[cfg(not(feature = "hydrate"))]
 #[test]
 fn days_ahead_read_as_the_reader_says_them() {
