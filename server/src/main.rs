@@ -12,8 +12,9 @@
 //!
 //! Commands:
 //! - `bazaar`: serve the portal.
-//! - `bazaar api-key create --name NAME --source SOURCE`: create a key for the earning API and
-//!   print it (it is shown only this once).
+//! - `bazaar api-key create --name NAME --source SOURCE [--scopes earn,import,insights:read]`:
+//!   create a key for the earning API and print it (it is shown only this once). A key earns
+//!   unless given other scopes.
 
 use anyhow::{Context, Result};
 use tokio::sync::watch;
@@ -171,10 +172,11 @@ async fn run(config: Config) -> Result<()> {
     Ok(())
 }
 
-/// `bazaar api-key create --name NAME --source SOURCE`
+/// `bazaar api-key create --name NAME --source SOURCE [--scopes earn,import,insights:read]`
 async fn api_key_command(args: &[String], config: &Config) -> Result<()> {
-    let usage = "usage: bazaar api-key create --name \"Web shop\" --source webshop";
+    let usage = "usage: bazaar api-key create --name \"Web shop\" --source webshop [--scopes earn,import,insights:read]";
     let mut name = None;
+    let mut scopes = "earn".to_owned();
     let mut source = None;
     let mut rest = args.iter();
     if rest.next().map(String::as_str) != Some("create") {
@@ -187,6 +189,7 @@ async fn api_key_command(args: &[String], config: &Config) -> Result<()> {
         match flag.as_str() {
             "--name" => name = Some(value.clone()),
             "--source" => source = Some(value.clone()),
+            "--scopes" => scopes = value.clone(),
             _ => anyhow::bail!("unknown option {flag}; {usage}"),
         }
     }
@@ -198,11 +201,13 @@ async fn api_key_command(args: &[String], config: &Config) -> Result<()> {
         .as_deref()
         .context("api-key needs DATABASE_URL to reach the portal's database")?;
     let pool = server::connect(url, 2).await?;
-    let key = server::api::create_api_key(&pool, &name, &source, None).await?;
+    let scopes: Vec<&str> = scopes.split(',').map(str::trim).collect();
+    let key = server::api::create_api_key(&pool, &name, &source, &scopes, None).await?;
     println!("{key}");
     eprintln!(
-        "Created API key {:?} for source {source:?}. It is shown only now: store it in the integration's secrets.",
-        name
+        "Created API key {:?} for source {source:?} that may {}. It is shown only now: store it in the integration's secrets.",
+        name,
+        scopes.join(", ")
     );
     Ok(())
 }

@@ -1,7 +1,9 @@
 //! API keys: created by an admin (CLI now, staff console later), shown once, stored as SHA-256.
 
 use axum::extract::{FromRef, FromRequestParts};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sqlx::PgPool;
 use std::num::NonZeroU32;
@@ -29,6 +31,27 @@ pub fn limiter() -> Arc<KeyLimiter> {
 pub struct ApiKey {
     pub id: i64,
     pub source: String,
+    /// What it may do: `earn`, `import`, `insights:read`.
+    pub scopes: Vec<String>,
+}
+
+impl ApiKey {
+    /// A key that was not given `scope` is refused with 403 and a message naming the scope.
+    /// Not an `AppError`: only integrators meet it, so the browser's bundle need not know it.
+    #[expect(
+        clippy::result_large_err,
+        reason = "the refusal is the response itself, built once per refused call"
+    )]
+    pub fn require(&self, scope: &str) -> Result<(), Response> {
+        if self.scopes.iter().any(|s| s == scope) {
+            return Ok(());
+        }
+        let body = serde_json::json!({
+            "error": "scope_missing",
+            "message": tr().f("api.key.scope_missing", &[("scope", scope)]),
+        });
+        Err((StatusCode::FORBIDDEN, axum::Json(body)).into_response())
+    }
 }
 
 fn sha256(secret: &str) -> Vec<u8> {
@@ -40,16 +63,33 @@ pub async fn create_api_key(
     pool: &PgPool,
     name: &str,
     source: &str,
+    scopes: &[&str],
     created_by: Option<i64>,
 ) -> anyhow::Result<String> {
-    let mut conn = pool.acquire().await?;
-    app::team::ssr::create_key(&mut conn, name, source, created_by)
+    let mut tx = pool.begin().await?;
+    let (id, key) = app::team::ssr::create_key(&mut tx, name, source, created_by)
         .await
-        .map(|(_, key)| key)
         .map_err(|e| match e {
             AppError::Invalid { message, .. } => anyhow::anyhow!(message),
             other => anyhow::anyhow!(other.to_string()),
-        })
+        })?;
+    sqlx::query!(
+        "UPDATE api_keys SET scopes = $2 WHERE id = $1",
+        id,
+        scopes as &[&str]
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(
+        |e| match app::domain::error::server::violated_constraint(&e) {
+            Some("api_keys_scopes_known") => anyhow::anyhow!(
+                "unknown scope in {scopes:?}: choose from earn, import, insights:read"
+            ),
+            _ => e.into(),
+        },
+    )?;
+    tx.commit().await?;
+    Ok(key)
 }
 
 impl<S> FromRequestParts<S> for ApiKey
@@ -78,7 +118,7 @@ where
         let found = sqlx::query!(
             r#"UPDATE api_keys SET last_used_at = now()
                WHERE secret_sha256 = $1 AND revoked_at IS NULL
-               RETURNING id, source"#,
+               RETURNING id, source, scopes"#,
             sha256(key)
         )
         .fetch_optional(&state.pool)
@@ -103,6 +143,7 @@ where
         Ok(ApiKey {
             id: found.id,
             source: found.source,
+            scopes: found.scopes,
         })
     }
 }

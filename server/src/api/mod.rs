@@ -2,6 +2,7 @@
 //! members earn points. JSON over HTTPS under `/api/v1`, authenticated by API key, documented by
 //! the OpenAPI document at `/api/v1/openapi.json`.
 
+mod import;
 mod keys;
 mod purchases;
 
@@ -14,6 +15,7 @@ use utoipa::OpenApi;
 use app::infra::state::AppState;
 use keys::BearerSecurity;
 
+pub use import::{ImportReport, RejectedRow};
 pub use keys::{ApiKey, KeyLimiter, create_api_key, limiter};
 pub use purchases::{PurchaseReceipt, PurchaseRequest};
 
@@ -27,8 +29,8 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
         description = "Send purchases from shops and tills so members earn points. Every call needs an API key: `Authorization: Bearer <key>`. Purchases are idempotent on `external_id` per integration: sending the same purchase again returns the first result.",
         version = "1"
     ),
-    paths(purchases::record_purchase, purchases::refund_purchase, openapi_json),
-    components(schemas(purchases::PurchaseRequest, purchases::PurchaseReceipt, purchases::ApiErrorBody)),
+    paths(purchases::record_purchase, purchases::refund_purchase, import::import_purchases, openapi_json),
+    components(schemas(purchases::PurchaseRequest, purchases::PurchaseReceipt, purchases::ApiErrorBody, import::ImportRow, import::ImportReport, import::RejectedRow)),
     modifiers(&BearerSecurity),
     tags((name = "purchases", description = "Purchases and refunds that earn or reverse points"))
 )]
@@ -46,6 +48,11 @@ pub fn routes(limiter: Arc<KeyLimiter>) -> Router<AppState> {
         .route(
             "/api/v1/purchases/{external_id}/refund",
             post(purchases::refund_purchase),
+        )
+        .route(
+            "/api/v1/purchases/import",
+            // Its own, larger body limit: the layer nearest the handler decides.
+            post(import::import_purchases).layer(DefaultBodyLimit::max(import::MAX_BODY_BYTES)),
         )
         .route("/api/v1/openapi.json", get(openapi_json))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

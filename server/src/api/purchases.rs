@@ -101,6 +101,9 @@ pub async fn record_purchase(
     key: ApiKey,
     body: Result<Json<PurchaseRequest>, JsonRejection>,
 ) -> Result<Response, AppError> {
+    if let Err(refused) = key.require("earn") {
+        return Ok(refused);
+    }
     let Json(request) = body.map_err(json_error)?;
     let (receipt, created) = record(&state.pool, &key, request, Utc::now()).await?;
     let status = if created {
@@ -128,8 +131,11 @@ pub async fn refund_purchase(
     State(state): State<AppState>,
     key: ApiKey,
     Path(external_id): Path<String>,
-) -> Result<Json<PurchaseReceipt>, AppError> {
-    Ok(Json(refund(&state.pool, &key, &external_id).await?))
+) -> Result<Response, AppError> {
+    if let Err(refused) = key.require("earn") {
+        return Ok(refused);
+    }
+    Ok(Json(refund(&state.pool, &key, &external_id).await?).into_response())
 }
 
 fn json_error(rejection: JsonRejection) -> AppError {
@@ -155,8 +161,20 @@ fn json_error(rejection: JsonRejection) -> AppError {
     }
 }
 
-/// "25.40" → 2540. At most two decimals, no sign, no exponent.
+/// "25.40" → 2540. At most two decimals, no sign, no exponent; more than zero.
 pub fn parse_amount(raw: &str) -> Result<i64, AppError> {
+    let cents = parse_cents(raw)?;
+    if cents == 0 {
+        return Err(AppError::invalid(
+            "amount",
+            tr().t("api.purchase.amount_zero"),
+        ));
+    }
+    Ok(cents)
+}
+
+/// "25.40" → 2540, and "0.00" → 0 (history may hold purchases paid with a gift card).
+pub fn parse_cents(raw: &str) -> Result<i64, AppError> {
     let tr = tr();
     let invalid = || {
         AppError::invalid(
@@ -182,12 +200,6 @@ pub fn parse_amount(raw: &str) -> Result<i64, AppError> {
         .checked_mul(100)
         .and_then(|c| c.checked_add(frac))
         .ok_or_else(invalid)?;
-    if cents == 0 {
-        return Err(AppError::invalid(
-            "amount",
-            tr.t("api.purchase.amount_zero"),
-        ));
-    }
     if cents > MAX_AMOUNT_CENTS {
         return Err(AppError::invalid(
             "amount",

@@ -12,6 +12,7 @@ mod drops;
 mod earning_api;
 mod embedded_pg;
 mod headers;
+mod history_import;
 mod language;
 mod ledger;
 mod live;

@@ -54,8 +54,8 @@ mod tests {
     #[test]
     fn hyp2f1_agrees_with_closed_forms() {
         // ₂F₁(1, 1; 2; z) = −ln(1 − z) / z
-        for z in [0.1, 0.5, 0.9, 0.99] {
-            let exact = -(1.0 - z as f64).ln() / z;
+        for z in [0.1_f64, 0.5, 0.9, 0.99] {
+            let exact: f64 = -(1.0 - z).ln() / z;
             assert!(
                 (hyp2f1(1.0, 1.0, 2.0, z) - exact).abs() < 1e-9 * exact,
                 "z = {z}"

@@ -130,11 +130,11 @@ fn purchases_on_one_store_day_are_one_occasion_and_the_first_is_left_out_of_spen
     let days = [
         PurchaseDay {
             day: day(1),
-            cents: 99_00,
+            cents: 9_900,
         },
         PurchaseDay {
             day: day(8),
-            cents: 10_00,
+            cents: 1_000,
         },
         PurchaseDay {
             day: day(15),
@@ -143,7 +143,7 @@ fn purchases_on_one_store_day_are_one_occasion_and_the_first_is_left_out_of_spen
         // After the cut-off: not seen.
         PurchaseDay {
             day: day(30),
-            cents: 500_00,
+            cents: 50_000,
         },
     ];
     let (h, s) = summarize(&days, day(29)).unwrap();

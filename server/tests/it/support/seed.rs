@@ -229,7 +229,7 @@ pub async fn session_for(db: impl PgExecutor<'_>, account_id: i64) -> String {
 
 /// An API key for the earning API.
 pub async fn api_key(pool: &PgPool) -> String {
-    server::api::create_api_key(pool, "Test till", "till", None)
+    server::api::create_api_key(pool, "Test till", "till", &["earn"], None)
         .await
         .unwrap()
 }
