@@ -21,6 +21,7 @@
 //! - member_care -> account (a member's statement lines)
 //! - team -> account (an admin resets a colleague's two-factor sign-in)
 //! - member_care -> redemptions (staff cancel a member's redemption)
+//! - member_care -> insights (a member's segment and value)
 
 #![recursion_limit = "256"]
 

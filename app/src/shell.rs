@@ -14,6 +14,7 @@ use crate::catalog::{StaffHome, StaffRewardEdit, StaffRewards};
 use crate::domain::i18n::{Lang, tr};
 use crate::domain::wire::resource;
 use crate::drops::{StaffDropPage, StaffDropsPage, StaffSchedulePage};
+use crate::insights::InsightsPage;
 use crate::kit::NotFound;
 use crate::kit::focus::follow_navigation;
 use crate::mailbox::MailboxPage;
@@ -158,6 +159,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/staff/team") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/mailbox") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/api-keys") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/staff/insights") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/members/:id") view={Lazy::<MemberCarePageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/drops/schedule") view={Lazy::<StaffSchedulePageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/drops/:id") view={Lazy::<StaffDropPageRoute>::new()} ssr=SsrMode::Async />
@@ -222,7 +224,7 @@ macro_rules! lazy_pages {
 
 /// Like `lazy_pages!`, for pages that share one chunk: the path picks the page. Every lazy route
 /// adds to the bundle every member downloads (its loader and split point), so pages seldom
-/// opened one after another share one: the admins' pages.
+/// opened one after another share one: the admins' pages and the insights.
 macro_rules! lazy_pages_by_path {
     ($route:ident { $($path:literal => $page:ident,)* _ => $default:ident $(,)? }) => {
         struct $route;
@@ -247,6 +249,7 @@ macro_rules! lazy_pages_by_path {
 lazy_pages_by_path!(AdminRoute {
     "/staff/team" => TeamPage,
     "/staff/api-keys" => ApiKeysPage,
+    "/staff/insights" => InsightsPage,
     _ => MailboxPage,
 });
 

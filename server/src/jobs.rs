@@ -1,5 +1,5 @@
 //! Background work: expiring points, deleting expired sessions and old attempt records, and
-//! the daily tier pass. Every server runs this loop, and each job runs on one of them at a
+//! the daily tier and member-score passes. Every server runs this loop, and each job runs on one of them at a
 //! time: it holds a PostgreSQL advisory lock while it runs, and a server that finds the lock
 //! taken skips that round (the holder is doing the work).
 
@@ -49,6 +49,18 @@ pub async fn run(pool: PgPool) {
                 Ok(())
             })
             .await;
+            // Members' scores: RFM, the models' forecasts, lifetime value (one server at a time;
+            // the function takes its own lock so staff can also ask for a run).
+            match app::insights::ssr::scores::recompute(&pool, Utc::now()).await {
+                Ok(Some(run)) => tracing::info!(
+                    members = run.members,
+                    fitted = run.fitted,
+                    seconds = run.seconds,
+                    "computed member scores"
+                ),
+                Ok(None) => {}
+                Err(error) => tracing::error!(%error, "computing member scores failed"),
+            }
         }
         ticks += 1;
     }

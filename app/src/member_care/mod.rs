@@ -40,6 +40,9 @@ pub struct MemberCare {
     pub tier: String,
     pub balance: Points,
     pub joined: String,
+    /// What the member is worth, in words the server wrote: "Segment: At risk · P(active) 34%
+    /// · 12-month value $182.00", or why there is nothing yet.
+    pub value: String,
     pub ledger: Vec<HistoryLine>,
     pub redemptions: Vec<CareRedemption>,
 }

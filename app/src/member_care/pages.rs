@@ -135,6 +135,7 @@ fn Member(member: MemberCare) -> impl IntoView {
             <h1 id="member-heading">{member.display_name.clone()}</h1>
             <p>{summary}</p>
             <p class="balance-figure">{balance}</p>
+            <p data-testid="member-value">{member.value.clone()}</p>
         </section>
         <section class="account-section" aria-labelledby="adjust-heading">
             <h2 id="adjust-heading">{tr.t("member_care.adjust.heading")}</h2>

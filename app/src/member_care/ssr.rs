@@ -92,7 +92,9 @@ pub async fn member(pool: &sqlx::PgPool, id: i64) -> Result<MemberCare, AppError
         })
     })
     .collect::<Result<Vec<_>, AppError>>()?;
+    let value = value_label(pool, &store, id).await?;
     Ok(MemberCare {
+        value,
         id: a.id,
         email: a.email,
         display_name: a.display_name,
@@ -207,4 +209,47 @@ pub async fn cancel_for(
         CancelBy::Staff { actor_id, reason },
     )
     .await
+}
+
+/// The member's scores in a line: segment, chance they are still active, lifetime value.
+async fn value_label(
+    pool: &sqlx::PgPool,
+    store: &crate::infra::store::Store,
+    id: i64,
+) -> Result<String, AppError> {
+    use crate::insights::ssr::rfm::Segment;
+    let tr = tr();
+    let score = sqlx::query!(
+        r#"SELECT s.segment, s.p_alive, s.clv_cents, st.clv_horizon_months
+           FROM member_scores s, store_settings st WHERE s.account_id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    let Some(score) = score else {
+        return Ok(tr.t("member_care.member.not_scored").to_owned());
+    };
+    let segment =
+        Segment::parse(&score.segment).map_or(score.segment.clone(), |s| s.label(tr).to_owned());
+    Ok(match (score.p_alive, score.clv_cents) {
+        (Some(p_alive), Some(clv)) => tr.f(
+            "member_care.member.value",
+            &[
+                ("segment", &segment),
+                (
+                    "p_alive",
+                    &tr.f(
+                        "common.percent",
+                        &[("n", &tr.number((p_alive * 100.0).round() as i64))],
+                    ),
+                ),
+                ("months", &score.clv_horizon_months.to_string()),
+                ("clv", &store.money(clv)),
+            ],
+        ),
+        _ => tr.f(
+            "member_care.member.value_without_forecast",
+            &[("segment", &segment)],
+        ),
+    })
 }

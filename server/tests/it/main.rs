@@ -13,6 +13,7 @@ mod earning_api;
 mod embedded_pg;
 mod headers;
 mod history_import;
+mod insights;
 mod language;
 mod ledger;
 mod live;

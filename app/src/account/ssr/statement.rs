@@ -188,19 +188,8 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
     })
 }
 
-/// The day of a history line in the reader's zone (chosen, else the store's), as the reader writes it: "3 Dec 2025",
-/// "3 dic 2025".
+/// The day of a history line in the reader's zone (chosen, else the store's), as the reader
+/// writes it: "3 Dec 2025", "3 dic 2025".
 fn day_label(locale: Locale, zone: chrono_tz::Tz, at: DateTime<Utc>) -> String {
-    let local = at.with_timezone(&zone);
-    let spanish = match locale {
-        Locale::En => return local.format("%-d %b %Y").to_string(),
-        Locale::EsMx => chrono::Locale::es_MX,
-        Locale::EsEs => chrono::Locale::es_ES,
-    };
-    // chrono's Spanish month abbreviations end in a full stop ("dic."); dates drop it, as the
-    // browser's Intl does.
-    local
-        .format_localized("%-d %b %Y", spanish)
-        .to_string()
-        .replace('.', "")
+    crate::domain::i18n::format_day(locale, at.with_timezone(&zone).date_naive())
 }

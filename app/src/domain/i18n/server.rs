@@ -22,7 +22,7 @@ macro_rules! files {
     };
 }
 
-pub const FILES: [(&str, &str, &str); 19] = files!(
+pub const FILES: [(&str, &str, &str); 20] = files!(
     "account",
     "api",
     "audit_log",
@@ -32,6 +32,7 @@ pub const FILES: [(&str, &str, &str); 19] = files!(
     "drops",
     "errors",
     "forms",
+    "insights",
     "kit",
     "language",
     "mail",
@@ -213,9 +214,15 @@ pub fn format_money(locale: Locale, cents: i64, currency: &str) -> String {
 /// A number given in hundredths, with two decimals as `locale` writes them: 150 → "1.50"
 /// (en, es-MX), "1,50" (es-ES).
 pub fn format_hundredths(locale: Locale, hundredths: i64) -> String {
-    let mut value = Decimal::from(hundredths);
-    value.absolute.multiply_pow10(-2);
-    value.absolute.pad_end(-2);
+    format_fixed(locale, hundredths, 2)
+}
+
+/// `scaled` divided by 10^`places`, with that many decimals, as `locale` writes them:
+/// (-4413532, 6) → "-4.413532" (en), "-4,413532" (es).
+pub fn format_fixed(locale: Locale, scaled: i64, places: i16) -> String {
+    let mut value = Decimal::from(scaled);
+    value.absolute.multiply_pow10(-places);
+    value.absolute.pad_end(-places);
     match DecimalFormatter::try_new(icu_locale(locale).into(), Default::default()) {
         Ok(formatter) => formatter.format(&value).to_string(),
         Err(_) => value.to_string(),
@@ -248,6 +255,20 @@ pub(super) fn plural(locale: Locale, n: i64) -> Plural {
 
 /// A moment as a reader of `locale` reads it in `zone`: "Thu 3 Dec, 09:00 EST",
 /// "jue 3 dic, 09:00 EST".
+/// A calendar day as the reader writes it: "3 Dec 2025", "3 dic 2025".
+pub fn format_day(locale: Locale, day: chrono::NaiveDate) -> String {
+    let spanish = match locale {
+        Locale::En => return day.format("%-d %b %Y").to_string(),
+        Locale::EsMx => chrono::Locale::es_MX,
+        Locale::EsEs => chrono::Locale::es_ES,
+    };
+    // chrono's Spanish month abbreviations end in a full stop ("dic."); dates drop it, as the
+    // browser's Intl does.
+    day.format_localized("%-d %b %Y", spanish)
+        .to_string()
+        .replace('.', "")
+}
+
 pub fn format_date(locale: Locale, zone: chrono_tz::Tz, at: DateTime<Utc>) -> String {
     let chrono_locale = match locale {
         Locale::En => chrono::Locale::en_US,

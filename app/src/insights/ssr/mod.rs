@@ -4,8 +4,11 @@
 pub mod bg_nbd;
 pub mod fit;
 pub mod gamma_gamma;
+pub mod rfm;
+pub mod scores;
 pub mod special;
 pub mod summary;
+pub mod view;
 
 #[cfg(test)]
 mod tests;

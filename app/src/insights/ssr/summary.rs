@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 
 use super::bg_nbd::{BgNbd, History};
-use super::gamma_gamma::{GammaGamma, Spend};
+use super::gamma_gamma::Spend;
 
 /// One purchase occasion: a day in the store's time zone and what was spent on it, in cents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,16 +45,14 @@ pub fn summarize(days: &[PurchaseDay], cutoff: NaiveDate) -> Option<(History, Sp
 
 /// The value of a member's purchases over the next `months`, discounted by `monthly_rate`
 /// (0.01 = 1% a month): each month's expected purchases (from BG/NBD, given their history)
-/// times their expected spend per purchase (Gamma-Gamma), brought back to today.
+/// times their expected spend per purchase (from Gamma-Gamma), brought back to today.
 pub fn lifetime_value(
     bg: &BgNbd,
-    gg: &GammaGamma,
     history: History,
-    spend: Spend,
+    per_purchase: f64,
     months: u32,
     monthly_rate: f64,
 ) -> f64 {
-    let per_purchase = gg.expected_spend(spend);
     let mut before = 0.0;
     let mut value = 0.0;
     for month in 1..=months {

@@ -168,10 +168,10 @@ fn lifetime_value_discounts_each_months_expected_spend() {
         age: 38.86,
     };
     let s = Spend { x: 2.0, mean: 40.0 };
-    let undiscounted = lifetime_value(&TRUE_BG, &TRUE_GG, h, s, 12, 0.0);
+    let undiscounted = lifetime_value(&TRUE_BG, h, TRUE_GG.expected_spend(s), 12, 0.0);
     let expected = TRUE_BG.expected_purchases_given(h, 12.0 * super::summary::WEEKS_PER_MONTH)
         * TRUE_GG.expected_spend(s);
     assert!((undiscounted - expected).abs() < 1e-9 * expected);
-    let discounted = lifetime_value(&TRUE_BG, &TRUE_GG, h, s, 12, 0.01);
+    let discounted = lifetime_value(&TRUE_BG, h, TRUE_GG.expected_spend(s), 12, 0.01);
     assert!(discounted < undiscounted && discounted > 0.88 * undiscounted);
 }

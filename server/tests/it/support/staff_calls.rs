@@ -8,9 +8,9 @@ use axum::http::Request;
 use super::client::TestApp;
 use super::endpoints::{
     AdjustPoints, ArchiveReward, AuditEntries, CancelDrop, CancelForMember, CreateApiKey,
-    CreateSchedule, GetDropCalendar, GetDropReport, GetMemberCare, GetStaffDrop, ListApiKeys,
-    ListStaffRewards, ListTeam, PreviewSchedule, RemoveDropItem, RevokeApiKey, SaveDrop,
-    SaveDropItem, SaveReward, SearchMembers, SetRole,
+    CreateSchedule, GetDropCalendar, GetDropReport, GetInsights, GetMemberCare, GetStaffDrop,
+    ListApiKeys, ListStaffRewards, ListTeam, PreviewSchedule, RecomputeScores, RemoveDropItem,
+    RevokeApiKey, SaveDrop, SaveDropItem, SaveReward, SearchMembers, SetRole,
 };
 use super::http::{ORIGIN, Reply};
 
@@ -178,6 +178,16 @@ impl TestApp {
     /// Members found by name or email.
     pub async fn search_members(&self, cookie: &str, q: &str) -> Reply {
         self.call::<SearchMembers>(&[("q", q)], Some(cookie)).await
+    }
+
+    /// The insights page's figures: segments, the models' fit, valued members.
+    pub async fn insights(&self, cookie: Option<&str>) -> Reply {
+        self.call::<GetInsights>(&[], cookie).await
+    }
+
+    /// "Compute scores now".
+    pub async fn recompute_scores(&self, cookie: Option<&str>) -> Reply {
+        self.submit::<RecomputeScores>(&[], cookie).await
     }
 
     /// One member as member care sees them: balance, ledger, redemptions.

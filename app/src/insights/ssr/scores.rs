@@ -1,0 +1,393 @@
+//! Every member's scores: RFM quintiles and segment, and the models' forecasts (expected
+//! purchases in the next 90 days, P(alive), expected spend per purchase, lifetime value).
+//! Recomputed nightly and when staff ask, by one server at a time, written in batches to
+//! `member_scores` (never to `accounts`, whose rows the redemption writer locks), with a weekly
+//! copy kept for a year.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use sqlx::PgPool;
+
+use super::bg_nbd::{BgNbd, History};
+use super::fit::Fitted;
+use super::gamma_gamma::{GammaGamma, Spend};
+use super::rfm::{Segment, quintiles};
+use super::summary::{PurchaseDay, lifetime_value, summarize};
+use crate::AppError;
+
+/// Members with at least one repeat purchase the models need before their forecast means
+/// anything; with fewer, scores carry RFM only.
+pub const MIN_REPEAT_MEMBERS: usize = 20;
+/// The forecast horizon shown as "expected purchases", in weeks (90 days).
+const NEXT_90_DAYS_WEEKS: f64 = 90.0 / 7.0;
+/// Rows per write: small enough that each statement is brief, large enough to be quick.
+const WRITE_BATCH: usize = 2_000;
+/// The advisory lock that lets one server at a time compute scores.
+const SCORES_LOCK: i64 = 0x6a6f_6273_0007;
+
+/// One member's purchase days, in order.
+#[derive(Debug, Clone)]
+pub struct MemberDays {
+    pub account_id: i64,
+    pub days: Vec<PurchaseDay>,
+}
+
+/// The store's lifetime-value settings.
+#[derive(Debug, Clone, Copy)]
+pub struct ValueSettings {
+    pub horizon_months: u32,
+    pub monthly_discount: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Forecast {
+    pub expected_90d: f64,
+    pub p_alive: f64,
+    /// Per purchase, in currency units.
+    pub expected_spend: f64,
+    pub clv: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Score {
+    pub account_id: i64,
+    pub history: History,
+    pub spend: Spend,
+    pub last_purchase: NaiveDate,
+    pub rfm: (u8, u8, u8),
+    pub segment: Segment,
+    pub forecast: Option<Forecast>,
+}
+
+/// The fitted models: Gamma-Gamma only when some members' repeat purchases cost something.
+#[derive(Debug, Clone, Copy)]
+pub struct Models {
+    pub bg: Fitted<BgNbd>,
+    pub gg: Option<Fitted<GammaGamma>>,
+}
+
+/// Fits the models on members' histories at a cut-off, on their distinct (x, t_x, T) triples;
+/// `None` when too few members bought twice.
+pub fn fit_models(summaries: &[(History, Spend)]) -> Option<Models> {
+    let repeaters = summaries.iter().filter(|(h, _)| h.x > 0.0).count();
+    if repeaters < MIN_REPEAT_MEMBERS {
+        return None;
+    }
+    // Days are whole, so triples compare exactly in days.
+    let mut histories: HashMap<(u64, u64, u64), u64> = HashMap::new();
+    let mut spends: HashMap<(u64, u64), u64> = HashMap::new();
+    for (h, s) in summaries {
+        let days = |weeks: f64| (weeks * 7.0).round() as u64;
+        *histories
+            .entry((h.x as u64, days(h.t_x), days(h.age)))
+            .or_default() += 1;
+        if s.x > 0.0 && s.mean > 0.0 {
+            *spends
+                .entry((s.x as u64, (s.mean * 10_000.0).round() as u64))
+                .or_default() += 1;
+        }
+    }
+    let histories: Vec<(History, u64)> = histories
+        .into_iter()
+        .map(|((x, t_x, age), n)| {
+            let h = History {
+                x: x as f64,
+                t_x: t_x as f64 / 7.0,
+                age: age as f64 / 7.0,
+            };
+            (h, n)
+        })
+        .collect();
+    let spends: Vec<(Spend, u64)> = spends
+        .into_iter()
+        .map(|((x, mean), n)| {
+            let s = Spend {
+                x: x as f64,
+                mean: mean as f64 / 10_000.0,
+            };
+            (s, n)
+        })
+        .collect();
+    let bg = BgNbd::fit(&histories);
+    // The expected spend divides by q − 1: a fit with q ≤ 1 has no mean to give.
+    let gg = (spends.len() >= MIN_REPEAT_MEMBERS)
+        .then(|| GammaGamma::fit(&spends))
+        .filter(|g| g.model.q > 1.0);
+    Some(Models { bg, gg })
+}
+
+/// Every member's scores at `cutoff` (the store's calendar day), and the models fitted.
+pub fn score_all(
+    members: &[MemberDays],
+    cutoff: NaiveDate,
+    settings: ValueSettings,
+) -> (Vec<Score>, Option<Models>) {
+    let seen: Vec<(i64, History, Spend, NaiveDate, f64)> = members
+        .iter()
+        .filter_map(|m| {
+            let (h, s) = summarize(&m.days, cutoff)?;
+            let days: Vec<&PurchaseDay> = m.days.iter().filter(|d| d.day <= cutoff).collect();
+            let last = days.last()?.day;
+            // RFM's money: the mean of all purchase days, so a one-time buyer has one too.
+            let mean_day = days.iter().map(|d| d.cents as f64).sum::<f64>() / days.len() as f64;
+            Some((m.account_id, h, s, last, mean_day))
+        })
+        .collect();
+    let recency: Vec<f64> = seen
+        .iter()
+        .map(|(_, _, _, last, _)| -((cutoff - *last).num_days() as f64))
+        .collect();
+    let frequency: Vec<f64> = seen.iter().map(|(_, h, ..)| h.x).collect();
+    let money: Vec<f64> = seen.iter().map(|(.., mean)| *mean).collect();
+    let (r, f, m) = (
+        quintiles(&recency),
+        quintiles(&frequency),
+        quintiles(&money),
+    );
+    let summaries: Vec<(History, Spend)> = seen.iter().map(|(_, h, s, ..)| (*h, *s)).collect();
+    let models = fit_models(&summaries);
+    let scores = seen
+        .iter()
+        .enumerate()
+        .map(|(i, (account_id, h, s, last, _))| {
+            let forecast = models.map(|models| {
+                let bg = models.bg.model;
+                // Without a spend model, a member's own mean (or the population's) stands in.
+                let expected_spend = models.gg.map_or(s.mean, |gg| gg.model.expected_spend(*s));
+                Forecast {
+                    expected_90d: bg.expected_purchases_given(*h, NEXT_90_DAYS_WEEKS),
+                    p_alive: bg.p_alive(*h),
+                    expected_spend,
+                    clv: lifetime_value(
+                        &bg,
+                        *h,
+                        expected_spend,
+                        settings.horizon_months,
+                        settings.monthly_discount,
+                    ),
+                }
+            });
+            Score {
+                account_id: *account_id,
+                history: *h,
+                spend: *s,
+                last_purchase: *last,
+                rfm: (r[i], f[i], m[i]),
+                segment: Segment::of(r[i], f[i], m[i]),
+                forecast,
+            }
+        })
+        .collect();
+    (scores, models)
+}
+
+/// Every member's purchase days before `until`, bucketed by the store's calendar day (in
+/// `zone`), refunds left out.
+pub async fn purchase_days(
+    pool: &PgPool,
+    zone: &str,
+    until: DateTime<Utc>,
+) -> Result<Vec<MemberDays>, AppError> {
+    let rows = sqlx::query!(
+        r#"SELECT account_id, (purchased_at AT TIME ZONE $1)::date AS "day!",
+                  sum(amount_cents)::bigint AS "cents!"
+           FROM purchases WHERE refunded_at IS NULL AND purchased_at < $2
+           GROUP BY 1, 2 ORDER BY 1, 2"#,
+        zone,
+        until
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut members: Vec<MemberDays> = Vec::new();
+    for row in rows {
+        let day = PurchaseDay {
+            day: row.day,
+            cents: row.cents,
+        };
+        match members.last_mut() {
+            Some(m) if m.account_id == row.account_id => m.days.push(day),
+            _ => members.push(MemberDays {
+                account_id: row.account_id,
+                days: vec![day],
+            }),
+        }
+    }
+    Ok(members)
+}
+
+/// What a run did, for the log and for staff.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunSummary {
+    pub members: usize,
+    pub fitted: bool,
+    pub seconds: f64,
+}
+
+/// Recomputes every member's scores as of today in the store's zone, unless another server is
+/// doing it now (`None`).
+pub async fn recompute(pool: &PgPool, now: DateTime<Utc>) -> Result<Option<RunSummary>, AppError> {
+    let mut holder = pool.acquire().await?;
+    let mine = sqlx::query_scalar!(r#"SELECT pg_try_advisory_lock($1) AS "mine!""#, SCORES_LOCK)
+        .fetch_one(&mut *holder)
+        .await?;
+    if !mine {
+        return Ok(None);
+    }
+    let outcome = compute_and_write(pool, now).await;
+    sqlx::query_scalar!("SELECT pg_advisory_unlock($1)", SCORES_LOCK)
+        .fetch_one(&mut *holder)
+        .await?;
+    outcome.map(Some)
+}
+
+async fn compute_and_write(pool: &PgPool, now: DateTime<Utc>) -> Result<RunSummary, AppError> {
+    let started = Instant::now();
+    let store = crate::infra::store::load(pool).await?;
+    let settings =
+        sqlx::query!("SELECT clv_horizon_months, clv_monthly_discount FROM store_settings")
+            .fetch_one(pool)
+            .await?;
+    let settings = ValueSettings {
+        horizon_months: u32::try_from(settings.clv_horizon_months).unwrap_or(12),
+        monthly_discount: settings.clv_monthly_discount,
+    };
+    let as_of = now.with_timezone(&store.zone).date_naive();
+    let members = purchase_days(pool, &store.info.time_zone, now).await?;
+    let fit_started = Instant::now();
+    // Fitting is seconds of CPU for a large store: off the async workers that answer requests.
+    let (scores, models) =
+        tokio::task::spawn_blocking(move || score_all(&members, as_of, settings))
+            .await
+            .map_err(|e| AppError::internal("insights", e.to_string()))?;
+    let fit_seconds = fit_started.elapsed().as_secs_f64();
+    for batch in scores.chunks(WRITE_BATCH) {
+        write_batch(pool, as_of, batch).await?;
+    }
+    // Members no longer scored (every purchase refunded) leave the table.
+    sqlx::query!("DELETE FROM member_scores WHERE as_of < $1", as_of)
+        .execute(pool)
+        .await?;
+    keep_weekly_copy(pool, as_of).await?;
+    if let Some(models) = models {
+        record_fits(pool, as_of, &models, fit_seconds).await?;
+    }
+    Ok(RunSummary {
+        members: scores.len(),
+        fitted: models.is_some(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn cents(units: f64) -> i64 {
+    (units * 100.0).round() as i64
+}
+
+async fn write_batch(pool: &PgPool, as_of: NaiveDate, batch: &[Score]) -> Result<(), AppError> {
+    let forecast = |f: fn(&Forecast) -> f64| -> Vec<Option<f64>> {
+        batch.iter().map(|s| s.forecast.as_ref().map(f)).collect()
+    };
+    let money = |f: fn(&Forecast) -> f64| -> Vec<Option<i64>> {
+        batch
+            .iter()
+            .map(|s| s.forecast.as_ref().map(|x| cents(f(x))))
+            .collect()
+    };
+    sqlx::query!(
+        r#"INSERT INTO member_scores (account_id, as_of, frequency, recency_weeks, age_weeks, last_purchase,
+               monetary_cents, r_score, f_score, m_score, segment, expected_purchases_90d, p_alive,
+               expected_spend_cents, clv_cents)
+           SELECT id, $2, x, t_x, age, last, money, r, f, m, segment, e90, alive, spend, clv
+             FROM unnest($1::bigint[], $3::int[], $4::float8[], $5::float8[], $6::date[], $7::bigint[],
+                         $8::int2[], $9::int2[], $10::int2[], $11::text[], $12::float8[], $13::float8[],
+                         $14::bigint[], $15::bigint[])
+                  AS s (id, x, t_x, age, last, money, r, f, m, segment, e90, alive, spend, clv)
+           ON CONFLICT (account_id) DO UPDATE SET
+               as_of = EXCLUDED.as_of, frequency = EXCLUDED.frequency,
+               recency_weeks = EXCLUDED.recency_weeks, age_weeks = EXCLUDED.age_weeks,
+               last_purchase = EXCLUDED.last_purchase, monetary_cents = EXCLUDED.monetary_cents,
+               r_score = EXCLUDED.r_score, f_score = EXCLUDED.f_score, m_score = EXCLUDED.m_score,
+               segment = EXCLUDED.segment, expected_purchases_90d = EXCLUDED.expected_purchases_90d,
+               p_alive = EXCLUDED.p_alive, expected_spend_cents = EXCLUDED.expected_spend_cents,
+               clv_cents = EXCLUDED.clv_cents"#,
+        &batch.iter().map(|s| s.account_id).collect::<Vec<_>>(),
+        as_of,
+        &batch.iter().map(|s| s.history.x as i32).collect::<Vec<_>>(),
+        &batch.iter().map(|s| s.history.t_x).collect::<Vec<_>>(),
+        &batch.iter().map(|s| s.history.age).collect::<Vec<_>>(),
+        &batch.iter().map(|s| s.last_purchase).collect::<Vec<_>>(),
+        &batch.iter().map(|s| cents(s.spend.mean)).collect::<Vec<_>>(),
+        &batch.iter().map(|s| i16::from(s.rfm.0)).collect::<Vec<_>>(),
+        &batch.iter().map(|s| i16::from(s.rfm.1)).collect::<Vec<_>>(),
+        &batch.iter().map(|s| i16::from(s.rfm.2)).collect::<Vec<_>>(),
+        &batch.iter().map(|s| s.segment.code().to_owned()).collect::<Vec<_>>(),
+        &forecast(|f| f.expected_90d) as &[Option<f64>],
+        &forecast(|f| f.p_alive.clamp(0.0, 1.0)) as &[Option<f64>],
+        &money(|f| f.expected_spend) as &[Option<i64>],
+        &money(|f| f.clv) as &[Option<i64>],
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The week's copy (the latest run of the week wins), and copies older than a year dropped.
+async fn keep_weekly_copy(pool: &PgPool, as_of: NaiveDate) -> Result<(), AppError> {
+    let week = as_of - Duration::days(i64::from(as_of.weekday().num_days_from_monday()));
+    let mut tx = pool.begin().await?;
+    sqlx::query!("DELETE FROM member_score_snapshots WHERE week = $1", week)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!(
+        "INSERT INTO member_score_snapshots SELECT $1::date, s.* FROM member_scores s",
+        week
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "DELETE FROM member_score_snapshots WHERE week < $1",
+        week - Duration::days(365)
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn record_fits(
+    pool: &PgPool,
+    as_of: NaiveDate,
+    models: &Models,
+    seconds: f64,
+) -> Result<(), AppError> {
+    let bg = models.bg;
+    let mut fits = vec![(
+        "bg_nbd",
+        serde_json::json!({"r": bg.model.r, "alpha": bg.model.alpha, "a": bg.model.a, "b": bg.model.b}),
+        bg.log_likelihood,
+        bg.members,
+    )];
+    if let Some(gg) = models.gg {
+        fits.push((
+            "gamma_gamma",
+            serde_json::json!({"p": gg.model.p, "q": gg.model.q, "gamma": gg.model.gamma}),
+            gg.log_likelihood,
+            gg.members,
+        ));
+    }
+    for (model, params, log_likelihood, members) in fits {
+        sqlx::query!(
+            "INSERT INTO model_fits (as_of, model, params, log_likelihood, members, seconds) VALUES ($1, $2, $3, $4, $5, $6)",
+            as_of,
+            model,
+            params,
+            log_likelihood,
+            i64::try_from(members).unwrap_or(i64::MAX),
+            seconds
+        )
+        .execute(pool)
+        .await?;
+    }
+    Ok(())
+}

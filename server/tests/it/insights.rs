@@ -1,0 +1,269 @@
+//! Insights for staff: members' scores from their purchases (brought in through the import
+//! endpoint), segments, the models' forecast, and who may see them.
+
+use chrono::{Duration, Utc};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+use crate::support::{self, TestApp, account};
+
+/// The test shop (New York), its member of staff, and a key that imports history.
+async fn store_with_history_key(pool: &PgPool) -> (TestApp, String, String) {
+    let (app, staff) = support::staff_console(pool).await;
+    let key = support::api_key(pool).await;
+    sqlx::query("UPDATE api_keys SET scopes = '{import}'")
+        .execute(pool)
+        .await
+        .unwrap();
+    (app, staff, key)
+}
+
+fn purchase(member: i64, id: &str, amount: &str, at: chrono::DateTime<Utc>) -> Value {
+    json!({"member_id": member, "external_id": id, "amount": amount, "currency": "USD",
+        "purchased_at": at.to_rfc3339()})
+}
+
+async fn import(app: &TestApp, key: &str, rows: Vec<Value>) {
+    let reply = app
+        .api_post(
+            "/api/v1/purchases/import",
+            Some(key),
+            &Value::Array(rows).to_string(),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.json()["rejected"], json!([]), "{}", reply.body);
+}
+
+/// Members who bought `amount` on each of `days_ago`.
+async fn shopper(
+    pool: &PgPool,
+    app: &TestApp,
+    key: &str,
+    name: &str,
+    amount: &str,
+    days_ago: &[i64],
+) -> i64 {
+    let id = account(pool, &format!("{name}@example.com"), name, "member").await;
+    let rows = days_ago
+        .iter()
+        .map(|d| {
+            purchase(
+                id,
+                &format!("{name}-{d}"),
+                amount,
+                Utc::now() - Duration::days(*d),
+            )
+        })
+        .collect();
+    import(app, key, rows).await;
+    id
+}
+
+#[sqlx::test]
+async fn a_small_store_is_segmented_by_recency_frequency_and_money(pool: PgPool) {
+    let (app, staff, key) = store_with_history_key(&pool).await;
+    // Hand-computed: each member is first, second, … fifth on recency, frequency and money
+    // alike, so their quintiles are 5, 4, 3, 2, 1 on all three.
+    let ana = shopper(&pool, &app, &key, "ana", "100.00", &[1, 20, 40, 60, 80]).await;
+    shopper(&pool, &app, &key, "ben", "80.00", &[10, 50, 90, 130]).await;
+    shopper(&pool, &app, &key, "cai", "60.00", &[30, 100, 170]).await;
+    shopper(&pool, &app, &key, "dev", "40.00", &[100, 200]).await;
+    shopper(&pool, &app, &key, "eli", "20.00", &[300]).await;
+
+    let before = app.insights(Some(&staff)).await.json();
+    assert_eq!(
+        before["as_of"],
+        "No scores yet: they are computed every night from purchases, or now with the button below."
+    );
+    let run = app.recompute_scores(Some(&staff)).await;
+    assert_eq!(run.status, 200, "{}", run.body);
+    assert_eq!(run.json(), json!(5));
+
+    let view = app.insights(Some(&staff)).await.json();
+    let segments: Vec<(String, String, String, String)> = view["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let text = |k: &str| s[k].as_str().unwrap().to_owned();
+            (
+                text("name"),
+                text("members"),
+                text("share"),
+                text("revenue_share"),
+            )
+        })
+        .collect();
+    let row = |name: &str, members: &str, share: &str, revenue: &str| {
+        (
+            name.to_owned(),
+            members.to_owned(),
+            share.to_owned(),
+            revenue.to_owned(),
+        )
+    };
+    // Revenue in the last 12 months: 500 + 320 + 180 + 80 + 20 = 1,100.
+    assert_eq!(
+        segments,
+        [
+            row("Champions", "1", "20%", "45%"),
+            row("Loyal", "1", "20%", "29%"),
+            row("Potential loyalist", "0", "0%", "0%"),
+            row("New", "0", "0%", "0%"),
+            row("Need attention", "1", "20%", "16%"),
+            row("At risk", "0", "0%", "0%"),
+            row("Hibernating", "1", "20%", "7%"),
+            row("Lost", "1", "20%", "2%"),
+        ]
+    );
+    // Four members who bought twice are too few for the models: no forecast, said plainly.
+    assert_eq!(view["fits"], json!([]));
+    let care = app.member_care(&staff, &ana.to_string()).await.json();
+    assert_eq!(
+        care["value"],
+        "Segment: Champions · too little history in the store for a forecast yet"
+    );
+    let page = app.get_as("/staff/insights", &staff).await;
+    assert_eq!(page.status, 200);
+    let text = support::visible_text(&page.body);
+    assert!(
+        text.contains("Members by segment") && text.contains("Hibernating"),
+        "{text}"
+    );
+
+    // In Spanish, the same figures as a Spanish reader writes them.
+    let spanish = app
+        .send(
+            axum::http::Request::get("/staff/insights")
+                .header("cookie", &staff)
+                .header("accept-language", "es-ES")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let text = support::visible_text(&spanish.body);
+    assert!(
+        text.contains("Campeones") && text.contains("45\u{a0}%"),
+        "{text}"
+    );
+}
+
+#[sqlx::test]
+async fn purchases_are_counted_by_the_stores_calendar_day_not_utcs(pool: PgPool) {
+    let (app, staff, key) = store_with_history_key(&pool).await;
+    let at = |s: &str| s.parse::<chrono::DateTime<Utc>>().unwrap();
+    let night = account(&pool, "night@example.com", "Night", "member").await;
+    let evening = account(&pool, "evening@example.com", "Evening", "member").await;
+    import(
+        &app,
+        &key,
+        vec![
+            // 23:30 and 00:30 in New York: two days, though both are 10 June in UTC.
+            purchase(night, "n-1", "10.00", at("2026-06-10T03:30:00Z")),
+            purchase(night, "n-2", "10.00", at("2026-06-10T04:30:00Z")),
+            // 19:30 and 20:30 in New York: one day, though UTC has 10 and 11 June.
+            purchase(evening, "e-1", "10.00", at("2026-06-10T23:30:00Z")),
+            purchase(evening, "e-2", "15.00", at("2026-06-11T00:30:00Z")),
+        ],
+    )
+    .await;
+    app.recompute_scores(Some(&staff)).await;
+    let frequency = |id: i64| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_as::<_, (i32, i64)>(
+                "SELECT frequency, monetary_cents FROM member_scores WHERE account_id = $1",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    // A repeat purchase day worth $10.00 after the first.
+    assert_eq!(frequency(night).await, (1, 1000));
+    // One occasion of $25.00: no repeat purchase.
+    assert_eq!(frequency(evening).await, (0, 0));
+}
+
+#[sqlx::test]
+async fn with_enough_history_each_member_gets_a_forecast_and_staff_see_the_fit(pool: PgPool) {
+    let (app, staff, key) = store_with_history_key(&pool).await;
+    let mut rows = Vec::new();
+    let mut first = 0;
+    for n in 0..40_i64 {
+        let id = account(
+            &pool,
+            &format!("s{n}@example.com"),
+            &format!("Shopper {n}"),
+            "member",
+        )
+        .await;
+        if n == 0 {
+            first = id;
+        }
+        // Every member joined about a year ago; some kept coming back, some stopped early.
+        let visits = 1 + n % 6;
+        let gap = if n % 3 == 0 { 60 } else { 14 };
+        for v in 0..visits {
+            let days_ago = 360 - v * gap;
+            let amount = format!("{}.00", 20 + (n * 7 + v * 3) % 40);
+            rows.push(purchase(
+                id,
+                &format!("s{n}-{v}"),
+                &amount,
+                Utc::now() - Duration::days(days_ago),
+            ));
+        }
+    }
+    import(&app, &key, rows).await;
+    assert_eq!(app.recompute_scores(Some(&staff)).await.json(), json!(40));
+
+    let view = app.insights(Some(&staff)).await.json();
+    let fits = view["fits"].as_array().unwrap();
+    assert_eq!(fits.len(), 2, "{view}");
+    assert_eq!(fits[0]["model"], "BG/NBD (purchases and activity)");
+    assert!(
+        fits[0]["params"].as_str().unwrap().starts_with("a = "),
+        "{}",
+        fits[0]["params"]
+    );
+    assert_eq!(fits[0]["members"], "40");
+    assert_eq!(fits[1]["model"], "Gamma-Gamma (spend per purchase)");
+    assert_eq!(view["top"].as_array().unwrap().len(), 10);
+
+    // Member care reads the member's value in a line.
+    let care = app.member_care(&staff, &first.to_string()).await.json();
+    let value = care["value"].as_str().unwrap();
+    assert!(
+        value.starts_with("Segment: ")
+            && value.contains(" · P(active) ")
+            && value.contains(" · 12-month value $"),
+        "{value}"
+    );
+}
+
+#[sqlx::test]
+async fn only_staff_see_insights_or_compute_scores(pool: PgPool) {
+    let (app, _staff, _key) = store_with_history_key(&pool).await;
+    let (_, member) = support::member_with(&pool, 1, 0).await;
+    for reply in [
+        app.insights(Some(&member)).await,
+        app.recompute_scores(Some(&member)).await,
+    ] {
+        assert_eq!(reply.status, 403, "{}", reply.body);
+        assert_eq!(
+            reply.app_error().to_string(),
+            "You don't have access to this."
+        );
+    }
+    for reply in [app.insights(None).await, app.recompute_scores(None).await] {
+        assert_eq!(reply.status, 401, "{}", reply.body);
+    }
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM member_scores")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+}
