@@ -247,6 +247,7 @@ async fn every_page_renders_in_spanish_without_a_word_from_the_english_catalog(p
         (format!("/staff/members/{member}"), Some(&as_admin)),
         ("/staff/team".into(), Some(&as_admin)),
         ("/staff/api-keys".into(), Some(&as_admin)),
+        ("/staff/insights".into(), Some(&as_admin)),
     ];
     let english = english_only_texts();
     let mut found = Vec::new();
