@@ -147,6 +147,30 @@ ensure_smtp_sink() {
   "$venv/bin/pip" install --quiet --disable-pip-version-check "aiosmtpd==$SMTP_SINK_VERSION"
 }
 
+# The CDNOW sample (Fader, Hardie & Lee 2005: 2,357 customers' purchases, 1997-98), the
+# public data set the insights models are checked against. It ships inside the `lifetimes`
+# package on PyPI; downloaded once into target/datasets. Sets BAZAAR_CDNOW_SAMPLE.
+LIFETIMES_VERSION="0.11.3"
+ensure_cdnow_sample() {
+  local dir="$ROOT/target/datasets"
+  export BAZAAR_CDNOW_SAMPLE="$dir/CDNOW_sample.txt"
+  if [ -s "$BAZAAR_CDNOW_SAMPLE" ]; then
+    ok "CDNOW sample for the insights check: present"
+    return 0
+  fi
+  say "Fetching the CDNOW sample (inside lifetimes $LIFETIMES_VERSION from PyPI) into target/datasets"
+  mkdir -p "$dir"
+  "$ROOT/target/smtp-sink/bin/pip" download --quiet --disable-pip-version-check --no-deps \
+    --dest "$dir" "lifetimes==$LIFETIMES_VERSION"
+  "$ROOT/target/smtp-sink/bin/python" - "$dir" <<'PY'
+import glob, sys, zipfile
+dir = sys.argv[1]
+wheel = glob.glob(f"{dir}/*ifetimes-*.whl")[0]
+with zipfile.ZipFile(wheel) as z:
+    open(f"{dir}/CDNOW_sample.txt", "wb").write(z.read("lifetimes/datasets/CDNOW_sample.txt"))
+PY
+}
+
 # Starts the SMTP sink on a free port; sets BAZAAR_TEST_SMTP (host:port) and
 # BAZAAR_TEST_MAILDIR (where received messages are written) for the tests.
 start_smtp_sink() {

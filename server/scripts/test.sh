@@ -15,6 +15,7 @@ ensure_node
 ensure_postgres
 ensure_chromium
 ensure_smtp_sink
+ensure_cdnow_sample
 
 throwaway_postgres
 start_smtp_sink

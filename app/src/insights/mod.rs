@@ -59,6 +59,74 @@ pub struct InsightsView {
     pub slipping: Vec<ValuedMember>,
 }
 
+/// The BG/NBD parameters fitted for a model check (time unit: weeks).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BgNbdFit {
+    pub r: f64,
+    pub alpha: f64,
+    pub a: f64,
+    pub b: f64,
+    pub log_likelihood: f64,
+    pub members: u64,
+}
+
+/// The Gamma-Gamma parameters fitted for a model check (members with a repeat purchase).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GammaGammaFit {
+    pub p: f64,
+    pub q: f64,
+    pub gamma: f64,
+    pub log_likelihood: f64,
+    pub members: u64,
+}
+
+/// Members with this many repeat purchases before the cut-off ("7+" for seven or more): how
+/// many, and their mean purchases in the holdout, actual and expected.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrequencyRow {
+    pub repeat_purchases: String,
+    pub members: u64,
+    pub actual: f64,
+    pub expected: f64,
+}
+
+/// The calibration histogram: members with this many repeat purchases before the cut-off,
+/// counted and as the model expects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationRow {
+    pub repeat_purchases: String,
+    pub actual: u64,
+    pub expected: f64,
+}
+
+/// Cumulative repeat purchases of the members (their purchase days after the first) by the end
+/// of each week from the first purchase, actual and expected.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrackingWeek {
+    pub week: u32,
+    pub actual: u64,
+    pub expected: f64,
+}
+
+/// The models fitted on purchases up to a cut-off date and compared with what happened between
+/// it and an end date: the evidence that the forecast can be trusted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelCheck {
+    pub cutoff: chrono::NaiveDate,
+    pub end: chrono::NaiveDate,
+    /// Members whose first purchase was on or before the cut-off.
+    pub members: u64,
+    pub bg_nbd: Option<BgNbdFit>,
+    pub gamma_gamma: Option<GammaGammaFit>,
+    pub holdout_weeks: f64,
+    /// Repeat purchase days between the cut-off and the end, actual and expected.
+    pub holdout_actual: u64,
+    pub holdout_expected: f64,
+    pub by_frequency: Vec<FrequencyRow>,
+    pub calibration: Vec<CalibrationRow>,
+    pub tracking: Vec<TrackingWeek>,
+}
+
 /// The member base now, for staff.
 #[server(prefix = "/api/fn", endpoint = "staff/insights", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
 pub async fn get_insights(fresh: Option<i64>) -> Result<InsightsView, AppError> {
@@ -66,6 +134,20 @@ pub async fn get_insights(fresh: Option<i64>) -> Result<InsightsView, AppError> 
     // `fresh` only makes the URL differ after a recompute, so the page reads its data again.
     let _ = fresh;
     ssr::view::insights(caller.pool())
+        .await
+        .map_err(crate::domain::error::server::reply)
+}
+
+/// The model check for staff: fitted on purchases up to `cutoff`, compared with what happened
+/// up to `end` (dates, "YYYY-MM-DD", in the store's zone).
+#[server(prefix = "/api/fn", endpoint = "staff/insights/check", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
+pub async fn get_model_check(cutoff: String, end: String) -> Result<ModelCheck, AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
+    let store = crate::infra::store::load(caller.pool())
+        .await
+        .map_err(crate::domain::error::server::reply)?;
+    let today = chrono::Utc::now().with_timezone(&store.zone).date_naive();
+    ssr::check::model_check(caller.pool(), &cutoff, &end, today)
         .await
         .map_err(crate::domain::error::server::reply)
 }

@@ -3,6 +3,7 @@
 //! the OpenAPI document at `/api/v1/openapi.json`.
 
 mod import;
+mod insights;
 mod keys;
 mod purchases;
 
@@ -29,10 +30,13 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
         description = "Send purchases from shops and tills so members earn points. Every call needs an API key: `Authorization: Bearer <key>`. Purchases are idempotent on `external_id` per integration: sending the same purchase again returns the first result.",
         version = "1"
     ),
-    paths(purchases::record_purchase, purchases::refund_purchase, import::import_purchases, openapi_json),
+    paths(purchases::record_purchase, purchases::refund_purchase, import::import_purchases, insights::model_check, openapi_json),
     components(schemas(purchases::PurchaseRequest, purchases::PurchaseReceipt, purchases::ApiErrorBody, import::ImportRow, import::ImportReport, import::RejectedRow)),
     modifiers(&BearerSecurity),
-    tags((name = "purchases", description = "Purchases and refunds that earn or reverse points"))
+    tags(
+        (name = "purchases", description = "Purchases and refunds that earn or reverse points"),
+        (name = "insights", description = "The member base's figures, for BI tools (keys with the insights:read scope)")
+    )
 )]
 pub struct ApiDoc;
 
@@ -54,6 +58,7 @@ pub fn routes(limiter: Arc<KeyLimiter>) -> Router<AppState> {
             // Its own, larger body limit: the layer nearest the handler decides.
             post(import::import_purchases).layer(DefaultBodyLimit::max(import::MAX_BODY_BYTES)),
         )
+        .route("/api/v1/insights/model-check", get(insights::model_check))
         .route("/api/v1/openapi.json", get(openapi_json))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::Extension(limiter))

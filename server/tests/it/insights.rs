@@ -267,3 +267,51 @@ async fn only_staff_see_insights_or_compute_scores(pool: PgPool) {
         .unwrap();
     assert_eq!(count, 0);
 }
+
+#[sqlx::test]
+async fn a_model_check_with_wrong_dates_says_which_and_a_tills_key_cannot_read_it(pool: PgPool) {
+    let (app, staff, key) = store_with_history_key(&pool).await;
+    for (cutoff, end, field, message) in [
+        (
+            "30/09/1997",
+            "1998-06-30",
+            "cutoff",
+            "30/09/1997 is not a date: write it as YYYY-MM-DD, e.g. 2026-06-30.",
+        ),
+        (
+            "1998-06-30",
+            "1997-09-30",
+            "end",
+            "The end date must come after the cut-off date.",
+        ),
+        (
+            "2026-01-01",
+            "2099-01-01",
+            "end",
+            "The end date cannot be in the future: the check compares the forecast with what happened.",
+        ),
+    ] {
+        let reply = app.model_check(&staff, cutoff, end).await;
+        assert_eq!(reply.status, 422, "{}", reply.body);
+        assert_eq!(
+            support::field_error(&reply),
+            (field.to_owned(), message.to_owned())
+        );
+    }
+    // The key imports but may not read the member base.
+    let refused = app
+        .send(
+            axum::http::Request::get(
+                "/api/v1/insights/model-check?cutoff=2026-01-01&end=2026-02-01",
+            )
+            .header("authorization", format!("Bearer {key}"))
+            .body(axum::body::Body::empty())
+            .unwrap(),
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(
+        refused.json()["message"],
+        "This API key may not do this: it needs the \"insights:read\" scope. Ask the store's staff for a key with it."
+    );
+}

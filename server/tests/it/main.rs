@@ -14,6 +14,7 @@ mod embedded_pg;
 mod headers;
 mod history_import;
 mod insights;
+mod insights_cdnow;
 mod language;
 mod ledger;
 mod live;

@@ -78,6 +78,26 @@ impl BgNbd {
             * (1.0 - (alpha / (alpha + t)).powf(r) * hyp2f1(r, b, a + b - 1.0, z))
     }
 
+    /// The probability that a new member makes exactly `x` repeat purchases in their first `t`
+    /// weeks (the paper's equation 8): the calibration histogram's expected counts.
+    pub fn probability_of(&self, x: u32, t: f64) -> f64 {
+        let Self { r, alpha, a, b } = *self;
+        if t <= 0.0 {
+            return if x == 0 { 1.0 } else { 0.0 };
+        }
+        let xf = f64::from(x);
+        let (stay, go) = ((alpha / (alpha + t)).ln(), (t / (alpha + t)).ln());
+        // Γ(r + j) / (Γ(r) j!) · (t / (α + t))^j, in logs.
+        let term = |j: f64| ln_gamma(r + j) - ln_gamma(r) - ln_gamma(j + 1.0) + j * go;
+        let mut p = (ln_beta(a, b + xf) - ln_beta(a, b) + term(xf) + r * stay).exp();
+        if x > 0 {
+            let below: f64 = (0..x).map(|j| term(f64::from(j)).exp()).sum();
+            p += (ln_beta(a + 1.0, b + xf - 1.0) - ln_beta(a, b)).exp()
+                * (1.0 - (r * stay).exp() * below);
+        }
+        p
+    }
+
     /// The probability that a member with this history is still active (the paper's
     /// P(τ > T), from the appendix of Fader, Hardie & Lee's note on P(alive)).
     pub fn p_alive(&self, h: History) -> f64 {
@@ -176,6 +196,17 @@ mod tests {
         };
         close(CDNOW.p_alive(h), 0.7266);
         close(CDNOW.expected_purchases_given(h, 39.0), 1.2259);
+    }
+
+    #[test]
+    fn the_chances_of_each_count_add_up_to_one_and_to_the_expected_count() {
+        for weeks in [1.0, 39.0, 78.0] {
+            let p: Vec<f64> = (0..400).map(|x| CDNOW.probability_of(x, weeks)).collect();
+            let total: f64 = p.iter().sum();
+            let mean: f64 = p.iter().enumerate().map(|(x, p)| x as f64 * p).sum();
+            assert!((total - 1.0).abs() < 1e-6, "{weeks}: {total}");
+            close(mean, CDNOW.expected_purchases(weeks));
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! summary of a member's purchases they read.
 
 pub mod bg_nbd;
+pub mod check;
 pub mod fit;
 pub mod gamma_gamma;
 pub mod rfm;

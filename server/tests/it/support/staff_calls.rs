@@ -8,9 +8,9 @@ use axum::http::Request;
 use super::client::TestApp;
 use super::endpoints::{
     AdjustPoints, ArchiveReward, AuditEntries, CancelDrop, CancelForMember, CreateApiKey,
-    CreateSchedule, GetDropCalendar, GetDropReport, GetInsights, GetMemberCare, GetStaffDrop,
-    ListApiKeys, ListStaffRewards, ListTeam, PreviewSchedule, RecomputeScores, RemoveDropItem,
-    RevokeApiKey, SaveDrop, SaveDropItem, SaveReward, SearchMembers, SetRole,
+    CreateSchedule, GetDropCalendar, GetDropReport, GetInsights, GetMemberCare, GetModelCheck,
+    GetStaffDrop, ListApiKeys, ListStaffRewards, ListTeam, PreviewSchedule, RecomputeScores,
+    RemoveDropItem, RevokeApiKey, SaveDrop, SaveDropItem, SaveReward, SearchMembers, SetRole,
 };
 use super::http::{ORIGIN, Reply};
 
@@ -183,6 +183,12 @@ impl TestApp {
     /// The insights page's figures: segments, the models' fit, valued members.
     pub async fn insights(&self, cookie: Option<&str>) -> Reply {
         self.call::<GetInsights>(&[], cookie).await
+    }
+
+    /// The model check between two dates.
+    pub async fn model_check(&self, cookie: &str, cutoff: &str, end: &str) -> Reply {
+        self.call::<GetModelCheck>(&[("cutoff", cutoff), ("end", end)], Some(cookie))
+            .await
     }
 
     /// "Compute scores now".
