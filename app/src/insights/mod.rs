@@ -127,6 +127,63 @@ pub struct ModelCheck {
     pub tracking: Vec<TrackingWeek>,
 }
 
+/// One row of the migration matrix: members in a segment at the first date, by their segment
+/// at the second ("3 (25%)": count and share of the row).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MigrationRow {
+    pub name: String,
+    pub total: String,
+    pub cells: Vec<String>,
+}
+
+/// One cohort of the retention heat-map: its month, its size, and for each month since, the
+/// share who bought (with a shade from 0 to 5 for the heat-map).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CohortRow {
+    pub month: String,
+    pub members: String,
+    pub cells: Vec<(String, u8)>,
+}
+
+/// How the member base moves: between segments from one date to another, and retention by
+/// month of first purchase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovementView {
+    /// The dates compared, as the form's fields hold them (YYYY-MM-DD).
+    pub from: String,
+    pub to: String,
+    /// "From 3 Sep 2026 to 3 Dec 2026".
+    pub caption: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<MigrationRow>,
+    pub months: Vec<String>,
+    pub cohorts: Vec<CohortRow>,
+}
+
+/// The tracking chart's lines, drawn by the server: SVG points for the actual and expected
+/// cumulative repeat purchases, and where the cut-off falls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackingChart {
+    pub actual: String,
+    pub expected: String,
+    pub cutoff_x: String,
+    pub top: String,
+}
+
+/// The model check as staff read it, every figure written by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelCheckView {
+    pub summary: String,
+    pub fits: Vec<FitRow>,
+    pub chart: Option<TrackingChart>,
+    /// Week, actual, expected.
+    pub tracking: Vec<[String; 3]>,
+    /// Repeat purchases before the cut-off, actual members, expected members.
+    pub calibration: Vec<[String; 3]>,
+    /// Repeat purchases before the cut-off, members, actual and expected mean in the holdout.
+    pub by_frequency: Vec<[String; 4]>,
+}
+
 /// The member base now, for staff.
 #[server(prefix = "/api/fn", endpoint = "staff/insights", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
 pub async fn get_insights(fresh: Option<i64>) -> Result<InsightsView, AppError> {
@@ -141,13 +198,22 @@ pub async fn get_insights(fresh: Option<i64>) -> Result<InsightsView, AppError> 
 /// The model check for staff: fitted on purchases up to `cutoff`, compared with what happened
 /// up to `end` (dates, "YYYY-MM-DD", in the store's zone).
 #[server(prefix = "/api/fn", endpoint = "staff/insights/check", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
-pub async fn get_model_check(cutoff: String, end: String) -> Result<ModelCheck, AppError> {
+pub async fn get_model_check(cutoff: String, end: String) -> Result<ModelCheckView, AppError> {
     let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
-    let store = crate::infra::store::load(caller.pool())
+    ssr::view::model_check(caller.pool(), &cutoff, &end)
         .await
-        .map_err(crate::domain::error::server::reply)?;
-    let today = chrono::Utc::now().with_timezone(&store.zone).date_naive();
-    ssr::check::model_check(caller.pool(), &cutoff, &end, today)
+        .map_err(crate::domain::error::server::reply)
+}
+
+/// Members moving between segments from `from` to `to` (dates, "YYYY-MM-DD"; by default the
+/// last 90 days), and retention by month of first purchase.
+#[server(prefix = "/api/fn", endpoint = "staff/insights/movement", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
+pub async fn get_movement(
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<MovementView, AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
+    ssr::view::movement(caller.pool(), from.as_deref(), to.as_deref())
         .await
         .map_err(crate::domain::error::server::reply)
 }

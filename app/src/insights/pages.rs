@@ -2,7 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{InsightsView, RecomputeScores, ValuedMember, get_insights};
+use super::{
+    InsightsView, ModelCheckView, MovementView, RecomputeScores, ValuedMember, get_insights,
+    get_model_check, get_movement,
+};
 use crate::domain::i18n::tr;
 use crate::kit::page::refused;
 use crate::kit::{FormError, Loaded, action_error};
@@ -38,6 +41,213 @@ pub fn InsightsPage() -> impl IntoView {
         <Loaded data=insights on_error=refused let:view>
             <Figures view=view />
         </Loaded>
+        <Movement />
+        <Check />
+    }
+}
+
+/// The query's value for `key`, or empty.
+fn param(key: &'static str) -> Signal<String> {
+    let query = use_query_map();
+    Signal::derive(move || query.read().get(key).unwrap_or_default())
+}
+
+/// A date field of a plain GET form, so the figures come without JavaScript too.
+#[component]
+fn DateField(name: &'static str, label: &'static str, value: String) -> impl IntoView {
+    let id = format!("insights-{name}");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input id=id type="date" name=name value=value required />
+        </div>
+    }
+}
+
+/// Members moving between segments, and retention by month of first purchase.
+#[component]
+fn Movement() -> impl IntoView {
+    let tr = tr();
+    let (from, to) = (param("from"), param("to"));
+    let (cutoff, end) = (param("cutoff"), param("end"));
+    let movement = crate::domain::wire::resource(
+        move || (from.get(), to.get()),
+        |(from, to)| {
+            get_movement(
+                (!from.is_empty()).then_some(from),
+                (!to.is_empty()).then_some(to),
+            )
+        },
+    );
+    view! {
+        <section class="account-section" aria-labelledby="movement-heading">
+            <h2 id="movement-heading">{tr.t("insights.movement.heading")}</h2>
+            <p class="hint">{tr.t("insights.movement.hint")}</p>
+            <Loaded data=movement let:m>
+                <MovementFigures m=m cutoff=cutoff.get_untracked() end=end.get_untracked() />
+            </Loaded>
+        </section>
+    }
+}
+
+#[component]
+fn MovementFigures(m: MovementView, cutoff: String, end: String) -> impl IntoView {
+    let tr = tr();
+    let MovementView {
+        from,
+        to,
+        caption,
+        columns,
+        rows,
+        months,
+        cohorts,
+    } = m;
+    view! {
+        <form method="get" action="/staff/insights" class="inline-form">
+            <DateField name="from" label=tr.t("insights.movement.from") value=from />
+            <DateField name="to" label=tr.t("insights.movement.to") value=to />
+            {(!cutoff.is_empty()).then(|| view! { <input type="hidden" name="cutoff" value=cutoff.clone() /> })}
+            {(!end.is_empty()).then(|| view! { <input type="hidden" name="end" value=end.clone() /> })}
+            <button type="submit" class="button button-secondary">{tr.t("insights.movement.submit")}</button>
+        </form>
+        <div class="table-scroll">
+            <table class="report-table">
+                <caption>{caption}</caption>
+                <thead><tr>
+                    <td></td>
+                    <th scope="col">{tr.t("insights.movement.total")}</th>
+                    {columns.into_iter().map(|c| view! { <th scope="col">{c}</th> }).collect_view()}
+                </tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|r| view! {
+                        <tr><th scope="row">{r.name}</th><td>{r.total}</td>
+                            {r.cells.into_iter().map(|c| view! { <td>{c}</td> }).collect_view()}
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <h2 id="cohorts-heading">{tr.t("insights.cohorts.heading")}</h2>
+        <p class="hint">{tr.t("insights.cohorts.hint")}</p>
+        <div class="table-scroll">
+            <table class="report-table heat-map" aria-labelledby="cohorts-heading">
+                <thead><tr>
+                    <th scope="col">{tr.t("insights.cohorts.cohort")}</th>
+                    <th scope="col">{tr.t("insights.cohorts.members")}</th>
+                    {months.into_iter().map(|m| view! { <th scope="col">{m}</th> }).collect_view()}
+                </tr></thead>
+                <tbody>
+                    {cohorts.into_iter().map(|c| view! {
+                        <tr><th scope="row">{c.month}</th><td>{c.members}</td>
+                            {c.cells.into_iter().map(|(share, heat)| view! { <td class=format!("heat-{heat}")>{share}</td> }).collect_view()}
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// The model check: a cut-off and an end date, then the forecast against what happened.
+#[component]
+fn Check() -> impl IntoView {
+    let tr = tr();
+    let (cutoff, end) = (param("cutoff"), param("end"));
+    let (from, to) = (param("from"), param("to"));
+    let check = crate::domain::wire::resource(
+        move || (cutoff.get(), end.get()),
+        |(cutoff, end)| async move {
+            if cutoff.is_empty() || end.is_empty() {
+                return Ok(None);
+            }
+            get_model_check(cutoff, end).await.map(Some)
+        },
+    );
+    view! {
+        <section class="account-section" aria-labelledby="check-heading">
+            <h2 id="check-heading">{tr.t("insights.check.heading")}</h2>
+            <p class="hint">{tr.t("insights.check.hint")}</p>
+            <form method="get" action="/staff/insights" class="inline-form">
+                <DateField name="cutoff" label=tr.t("insights.check.cutoff") value=cutoff.get_untracked() />
+                <DateField name="end" label=tr.t("insights.check.end") value=end.get_untracked() />
+                {move || (!from.get().is_empty()).then(|| view! { <input type="hidden" name="from" value=from.get() /> })}
+                {move || (!to.get().is_empty()).then(|| view! { <input type="hidden" name="to" value=to.get() /> })}
+                <button type="submit" class="button button-secondary">{tr.t("insights.check.submit")}</button>
+            </form>
+            <Loaded data=check let:c>
+                {c.map(|c| view! { <CheckFigures c=c /> })}
+            </Loaded>
+        </section>
+    }
+}
+
+#[component]
+fn CheckFigures(c: ModelCheckView) -> impl IntoView {
+    let tr = tr();
+    let ModelCheckView {
+        summary,
+        fits,
+        chart,
+        tracking,
+        calibration,
+        by_frequency,
+    } = c;
+    view! {
+        <p>{summary}</p>
+        <table class="report-table">
+            <thead><tr>
+                <th scope="col">{tr.t("insights.model.model")}</th>
+                <th scope="col">{tr.t("insights.model.params")}</th>
+                <th scope="col">{tr.t("insights.model.log_likelihood")}</th>
+                <th scope="col">{tr.t("insights.model.members")}</th>
+            </tr></thead>
+            <tbody>
+                {fits.into_iter().map(|f| view! {
+                    <tr><th scope="row">{f.model}</th><td>{f.params}</td><td>{f.log_likelihood}</td><td>{f.members}</td></tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+        <h3 id="tracking-heading">{tr.t("insights.check.chart")}</h3>
+        {chart.map(|chart| view! {
+            <figure class="tracking-chart">
+                <svg viewBox="0 0 600 240" role="img" aria-labelledby="tracking-heading" preserveAspectRatio="none">
+                    <line class="chart-cutoff" x1=chart.cutoff_x.clone() x2=chart.cutoff_x y1="0" y2="240" />
+                    <polyline class="chart-actual" points=chart.actual fill="none" />
+                    <polyline class="chart-expected" points=chart.expected fill="none" />
+                </svg>
+                <figcaption>
+                    <span class="legend-actual">{tr.t("insights.check.actual")}</span> " · "
+                    <span class="legend-expected">{tr.t("insights.check.expected")}</span> " · "
+                    {chart.top}
+                </figcaption>
+            </figure>
+        })}
+        <details>
+            <summary>{tr.t("insights.check.tracking")}</summary>
+            {figures([tr.t("insights.check.week"), tr.t("insights.check.actual"), tr.t("insights.check.expected")], tracking)}
+        </details>
+        <h3>{tr.t("insights.check.calibration")}</h3>
+        {figures([tr.t("insights.check.repeat_purchases"), tr.t("insights.check.members"), tr.t("insights.check.expected_members")], calibration)}
+        <h3>{tr.t("insights.check.by_frequency")}</h3>
+        {figures([tr.t("insights.check.repeat_purchases"), tr.t("insights.check.members"), tr.t("insights.check.actual_mean"), tr.t("insights.check.expected_mean")], by_frequency)}
+    }
+}
+
+/// A table of figures, the first column naming each row.
+fn figures<const N: usize>(head: [&'static str; N], rows: Vec<[String; N]>) -> impl IntoView {
+    view! {
+        <table class="report-table">
+            <thead><tr>{head.into_iter().map(|h| view! { <th scope="col">{h}</th> }).collect_view()}</tr></thead>
+            <tbody>
+                {rows.into_iter().map(|row| {
+                    let mut cells = row.into_iter();
+                    let first = cells.next().unwrap_or_default();
+                    view! {
+                        <tr><th scope="row">{first}</th>{cells.map(|c| view! { <td>{c}</td> }).collect_view()}</tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }
 

@@ -41,10 +41,7 @@ pub async fn model_check(
     if let Err(refused) = key.require("insights:read") {
         return Ok(refused);
     }
-    let store = app::infra::store::load(&state.pool).await?;
-    let today = chrono::Utc::now().with_timezone(&store.zone).date_naive();
     let check =
-        app::insights::ssr::check::model_check(&state.pool, &period.cutoff, &period.end, today)
-            .await?;
+        app::insights::ssr::check::model_check(&state.pool, &period.cutoff, &period.end).await?;
     Ok(Json(check).into_response())
 }

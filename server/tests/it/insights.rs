@@ -233,6 +233,34 @@ async fn with_enough_history_each_member_gets_a_forecast_and_staff_see_the_fit(p
     assert_eq!(fits[1]["model"], "Gamma-Gamma (spend per purchase)");
     assert_eq!(view["top"].as_array().unwrap().len(), 10);
 
+    // The model check for staff, and how members moved, as the page shows them.
+    let today = Utc::now().date_naive();
+    let cutoff = (today - Duration::days(180)).to_string();
+    let check = app.model_check(&staff, &cutoff, &today.to_string()).await;
+    assert_eq!(check.status, 200, "{}", check.body);
+    let check = check.json();
+    assert!(
+        check["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("Fitted on 40 members' purchases to "),
+        "{}",
+        check["summary"]
+    );
+    assert_eq!(check["calibration"].as_array().unwrap().len(), 8);
+    assert!(check["chart"]["actual"].as_str().unwrap().contains(','));
+    let movement = app.movement(&staff, None).await.json();
+    assert_eq!(movement["rows"].as_array().unwrap().len(), 9);
+    // Every member is counted once: the row totals add up to the 40.
+    let total: i64 = movement["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["total"].as_str().unwrap().parse::<i64>().unwrap())
+        .sum();
+    assert_eq!(total, 40);
+    assert_eq!(movement["cohorts"][0]["members"], "40");
+
     // Member care reads the member's value in a line.
     let care = app.member_care(&staff, &first.to_string()).await.json();
     let value = care["value"].as_str().unwrap();
@@ -313,5 +341,21 @@ async fn a_model_check_with_wrong_dates_says_which_and_a_tills_key_cannot_read_i
     assert_eq!(
         refused.json()["message"],
         "This API key may not do this: it needs the \"insights:read\" scope. Ask the store's staff for a key with it."
+    );
+}
+
+#[sqlx::test]
+async fn comparing_segments_between_dates_in_the_wrong_order_says_so(pool: PgPool) {
+    let (app, staff, _key) = store_with_history_key(&pool).await;
+    let reply = app
+        .movement(&staff, Some(("2026-06-01", "2026-03-01")))
+        .await;
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert_eq!(
+        support::field_error(&reply),
+        (
+            "to".to_owned(),
+            "The “To” date must come after the “From” date.".to_owned()
+        )
     );
 }

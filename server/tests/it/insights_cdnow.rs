@@ -15,10 +15,7 @@ const PUBLISHED_GG: [(&str, f64); 3] = [("p", 6.25), ("q", 3.74), ("gamma", 15.4
 
 /// CDNOW's lines: customer id, id, date (YYYYMMDD), CDs bought, dollars.
 fn cdnow() -> Vec<(i64, String, String)> {
-    let path = std::env::var("BAZAAR_CDNOW_SAMPLE").expect(
-        "BAZAAR_CDNOW_SAMPLE names the CDNOW sample; server/scripts/test.sh fetches it from PyPI (ensure_cdnow_sample)",
-    );
-    std::fs::read_to_string(path)
+    std::fs::read_to_string(support::cdnow_sample())
         .unwrap()
         .lines()
         .map(|line| {

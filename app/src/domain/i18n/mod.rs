@@ -22,7 +22,8 @@ mod platform;
 #[cfg(not(feature = "hydrate"))]
 pub use platform::{
     CURRENT, FILES, ReaderZone, catalog_for, default_lang, format_date, format_day, format_fixed,
-    format_hundredths, format_money, page_json, parse_catalog, reader_zone, set_default_lang,
+    format_hundredths, format_money, format_month, page_json, parse_catalog, reader_zone,
+    set_default_lang,
 };
 #[cfg(feature = "hydrate")]
 pub use platform::{install_page_catalog, local_label};

@@ -269,6 +269,18 @@ pub fn format_day(locale: Locale, day: chrono::NaiveDate) -> String {
         .replace('.', "")
 }
 
+/// A month as the reader writes it: "Dec 2026", "dic 2026".
+pub fn format_month(locale: Locale, day: chrono::NaiveDate) -> String {
+    let spanish = match locale {
+        Locale::En => return day.format("%b %Y").to_string(),
+        Locale::EsMx => chrono::Locale::es_MX,
+        Locale::EsEs => chrono::Locale::es_ES,
+    };
+    day.format_localized("%b %Y", spanish)
+        .to_string()
+        .replace('.', "")
+}
+
 pub fn format_date(locale: Locale, zone: chrono_tz::Tz, at: DateTime<Utc>) -> String {
     let chrono_locale = match locale {
         Locale::En => chrono::Locale::en_US,

@@ -155,45 +155,66 @@ fn tracking(cohort: &[(&MemberDays, NaiveDate)], bg: &BgNbd, end: NaiveDate) -> 
         .collect()
 }
 
-/// The check on the store's purchases: cut-off and end as dates in the store's zone ("YYYY-MM-DD"),
-/// refused with a message if they are not dates, not in order, or the end is in the future.
-pub async fn model_check(
-    pool: &PgPool,
-    cutoff: &str,
-    end: &str,
+/// A date a person typed ("YYYY-MM-DD"), or a message for `field` saying how to write it.
+pub fn parse_day(field: &'static str, raw: &str) -> Result<NaiveDate, AppError> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
+        AppError::invalid(
+            field,
+            tr().f("insights.check.not_a_date", &[("raw", raw.trim())]),
+        )
+    })
+}
+
+/// Two dates in order, the second not after `today`; `messages` say what is wrong when they
+/// are out of order, and when the second is in the future (catalog keys).
+pub fn parse_period(
+    first: (&'static str, &str),
+    second: (&'static str, &str),
     today: NaiveDate,
-) -> Result<ModelCheck, AppError> {
+    messages: (&'static str, &'static str),
+) -> Result<(NaiveDate, NaiveDate), AppError> {
     let tr = tr();
-    let date = |field: &'static str, raw: &str| {
-        NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
-            AppError::invalid(
-                field,
-                tr.f("insights.check.not_a_date", &[("raw", raw.trim())]),
-            )
-        })
-    };
-    let (cutoff, end) = (date("cutoff", cutoff)?, date("end", end)?);
-    if end <= cutoff {
-        return Err(AppError::invalid(
-            "end",
-            tr.t("insights.check.end_before_cutoff"),
-        ));
+    let (from, to) = (parse_day(first.0, first.1)?, parse_day(second.0, second.1)?);
+    if to <= from {
+        return Err(AppError::invalid(second.0, tr.t(messages.0)));
     }
-    if end > today {
-        return Err(AppError::invalid(
-            "end",
-            tr.t("insights.check.end_in_future"),
-        ));
+    if to > today {
+        return Err(AppError::invalid(second.0, tr.t(messages.1)));
     }
-    let store = crate::infra::store::load(pool).await?;
-    // Purchases up to the end of the end date in the store's zone.
+    Ok((from, to))
+}
+
+/// Every member's purchase days up to the end of `end` in the store's zone.
+pub async fn days_until(
+    pool: &PgPool,
+    store: &crate::infra::store::Store,
+    end: NaiveDate,
+) -> Result<Vec<MemberDays>, AppError> {
     let until = end
         .succ_opt()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .and_then(|t| t.and_local_timezone(store.zone).earliest())
         .map(|t| t.with_timezone(&chrono::Utc))
-        .ok_or_else(|| AppError::invalid("end", tr.t("insights.check.end_in_future")))?;
-    let members = purchase_days(pool, &store.info.time_zone, until).await?;
+        .ok_or_else(|| AppError::invalid("end", tr().t("insights.check.end_in_future")))?;
+    purchase_days(pool, &store.info.time_zone, until).await
+}
+
+/// The check on the store's purchases: cut-off and end as dates in the store's zone
+/// ("YYYY-MM-DD"), refused with a message if they are not dates, not in order, or the end is in
+/// the future.
+pub async fn model_check(pool: &PgPool, cutoff: &str, end: &str) -> Result<ModelCheck, AppError> {
+    let store = crate::infra::store::load(pool).await?;
+    let today = chrono::Utc::now().with_timezone(&store.zone).date_naive();
+    let (cutoff, end) = parse_period(
+        ("cutoff", cutoff),
+        ("end", end),
+        today,
+        (
+            "insights.check.end_before_cutoff",
+            "insights.check.end_in_future",
+        ),
+    )?;
+    let members = days_until(pool, &store, end).await?;
     tokio::task::spawn_blocking(move || check(&members, cutoff, end))
         .await
         .map_err(|e| AppError::internal("model check", e.to_string()))

@@ -5,6 +5,7 @@ pub mod bg_nbd;
 pub mod check;
 pub mod fit;
 pub mod gamma_gamma;
+pub mod movement;
 pub mod rfm;
 pub mod scores;
 pub mod special;

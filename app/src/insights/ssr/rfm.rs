@@ -1,6 +1,10 @@
 //! Recency, frequency and money: each member's quintile (1–5) among the store's members on
 //! each, and their segment on the R × FM grid.
 
+use chrono::NaiveDate;
+
+use super::summary::PurchaseDay;
+
 /// The eight segments, named as loyalty teams name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Segment {
@@ -81,6 +85,45 @@ impl Segment {
             _ => Segment::Lost,
         }
     }
+}
+
+/// What RFM reads of one member at a date.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RfmInput {
+    pub days_since_last: i64,
+    pub purchase_days: usize,
+    /// The mean spend of all their purchase days (the first included, so a one-time buyer has
+    /// one too), in cents.
+    pub mean_day_cents: f64,
+}
+
+impl RfmInput {
+    /// From a member's purchase days in order; `None` before their first.
+    pub fn at(days: &[PurchaseDay], date: NaiveDate) -> Option<RfmInput> {
+        let seen: Vec<&PurchaseDay> = days.iter().filter(|d| d.day <= date).collect();
+        let last = seen.last()?;
+        Some(RfmInput {
+            days_since_last: (date - last.day).num_days(),
+            purchase_days: seen.len(),
+            mean_day_cents: seen.iter().map(|d| d.cents as f64).sum::<f64>() / seen.len() as f64,
+        })
+    }
+}
+
+/// Each member's (R, F, M) quintiles among them all, and their segment: recent, frequent and
+/// high spenders score 5.
+pub fn score(inputs: &[RfmInput]) -> Vec<((u8, u8, u8), Segment)> {
+    let recency: Vec<f64> = inputs.iter().map(|i| -(i.days_since_last as f64)).collect();
+    let frequency: Vec<f64> = inputs.iter().map(|i| i.purchase_days as f64).collect();
+    let money: Vec<f64> = inputs.iter().map(|i| i.mean_day_cents).collect();
+    let (r, f, m) = (
+        quintiles(&recency),
+        quintiles(&frequency),
+        quintiles(&money),
+    );
+    (0..inputs.len())
+        .map(|i| ((r[i], f[i], m[i]), Segment::of(r[i], f[i], m[i])))
+        .collect()
 }
 
 /// Each value's quintile among all of them, 1 (lowest fifth) to 5 (highest): by how many values

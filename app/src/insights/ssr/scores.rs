@@ -13,7 +13,7 @@ use sqlx::PgPool;
 use super::bg_nbd::{BgNbd, History};
 use super::fit::Fitted;
 use super::gamma_gamma::{GammaGamma, Spend};
-use super::rfm::{Segment, quintiles};
+use super::rfm::{RfmInput, Segment, score};
 use super::summary::{PurchaseDay, lifetime_value, summarize};
 use crate::AppError;
 
@@ -124,28 +124,16 @@ pub fn score_all(
     cutoff: NaiveDate,
     settings: ValueSettings,
 ) -> (Vec<Score>, Option<Models>) {
-    let seen: Vec<(i64, History, Spend, NaiveDate, f64)> = members
+    let seen: Vec<(i64, History, Spend, NaiveDate, RfmInput)> = members
         .iter()
         .filter_map(|m| {
             let (h, s) = summarize(&m.days, cutoff)?;
-            let days: Vec<&PurchaseDay> = m.days.iter().filter(|d| d.day <= cutoff).collect();
-            let last = days.last()?.day;
-            // RFM's money: the mean of all purchase days, so a one-time buyer has one too.
-            let mean_day = days.iter().map(|d| d.cents as f64).sum::<f64>() / days.len() as f64;
-            Some((m.account_id, h, s, last, mean_day))
+            let rfm = RfmInput::at(&m.days, cutoff)?;
+            let last = cutoff - Duration::days(rfm.days_since_last);
+            Some((m.account_id, h, s, last, rfm))
         })
         .collect();
-    let recency: Vec<f64> = seen
-        .iter()
-        .map(|(_, _, _, last, _)| -((cutoff - *last).num_days() as f64))
-        .collect();
-    let frequency: Vec<f64> = seen.iter().map(|(_, h, ..)| h.x).collect();
-    let money: Vec<f64> = seen.iter().map(|(.., mean)| *mean).collect();
-    let (r, f, m) = (
-        quintiles(&recency),
-        quintiles(&frequency),
-        quintiles(&money),
-    );
+    let rfm = score(&seen.iter().map(|(.., i)| *i).collect::<Vec<_>>());
     let summaries: Vec<(History, Spend)> = seen.iter().map(|(_, h, s, ..)| (*h, *s)).collect();
     let models = fit_models(&summaries);
     let scores = seen
@@ -174,8 +162,8 @@ pub fn score_all(
                 history: *h,
                 spend: *s,
                 last_purchase: *last,
-                rfm: (r[i], f[i], m[i]),
-                segment: Segment::of(r[i], f[i], m[i]),
+                rfm: rfm[i].0,
+                segment: rfm[i].1,
                 forecast,
             }
         })

@@ -5,8 +5,11 @@ use sqlx::PgPool;
 
 use super::rfm::Segment;
 use crate::AppError;
-use crate::domain::i18n::{Tr, tr};
-use crate::insights::{FitRow, InsightsView, SegmentRow, ValuedMember};
+use crate::domain::i18n::{Tr, format_day, tr};
+use crate::insights::{
+    CohortRow, FitRow, InsightsView, MigrationRow, ModelCheckView, MovementView, SegmentRow,
+    TrackingChart, ValuedMember,
+};
 
 /// Members in each list.
 const LIST_LENGTH: i64 = 10;
@@ -135,7 +138,7 @@ pub async fn insights(pool: &PgPool) -> Result<InsightsView, AppError> {
     Ok(InsightsView {
         as_of: tr.f(
             "insights.as_of",
-            &[("date", &crate::domain::i18n::format_day(tr.locale(), as_of))],
+            &[("date", &format_day(tr.locale(), as_of))],
         ),
         segments,
         fits,
@@ -148,4 +151,215 @@ pub async fn insights(pool: &PgPool) -> Result<InsightsView, AppError> {
 fn decimal(tr: Tr, value: f64, places: i16) -> String {
     let scaled = (value * 10_f64.powi(i32::from(places))).round() as i64;
     crate::domain::i18n::format_fixed(tr.locale(), scaled, places)
+}
+
+/// The model check as staff read it.
+pub async fn model_check(
+    pool: &PgPool,
+    cutoff: &str,
+    end: &str,
+) -> Result<ModelCheckView, AppError> {
+    let tr = tr();
+    let check = super::check::model_check(pool, cutoff, end).await?;
+    let number = |n: u64| tr.number(i64::try_from(n).unwrap_or(i64::MAX));
+    let round = |x: f64| tr.number(x.round() as i64);
+    let summary = tr.f(
+        "insights.check.summary",
+        &[
+            ("members", &number(check.members)),
+            ("cutoff", &format_day(tr.locale(), check.cutoff)),
+            ("end", &format_day(tr.locale(), check.end)),
+            ("weeks", &round(check.holdout_weeks)),
+            ("actual", &number(check.holdout_actual)),
+            ("expected", &round(check.holdout_expected)),
+        ],
+    );
+    let mut fits = Vec::new();
+    if let Some(bg) = &check.bg_nbd {
+        fits.push(FitRow {
+            model: tr.t("insights.model.bg_nbd").to_owned(),
+            params: format!(
+                "r = {}, α = {}, a = {}, b = {}",
+                decimal(tr, bg.r, 4),
+                decimal(tr, bg.alpha, 4),
+                decimal(tr, bg.a, 4),
+                decimal(tr, bg.b, 4)
+            ),
+            log_likelihood: decimal(tr, bg.log_likelihood, 2),
+            members: number(bg.members),
+        });
+    }
+    if let Some(gg) = &check.gamma_gamma {
+        fits.push(FitRow {
+            model: tr.t("insights.model.gamma_gamma").to_owned(),
+            params: format!(
+                "p = {}, q = {}, γ = {}",
+                decimal(tr, gg.p, 4),
+                decimal(tr, gg.q, 4),
+                decimal(tr, gg.gamma, 4)
+            ),
+            log_likelihood: decimal(tr, gg.log_likelihood, 2),
+            members: number(gg.members),
+        });
+    }
+    let chart = tracking_chart(&check);
+    Ok(ModelCheckView {
+        summary,
+        fits,
+        chart,
+        tracking: check
+            .tracking
+            .iter()
+            .map(|w| {
+                [
+                    tr.number(w.week.into()),
+                    number(w.actual),
+                    round(w.expected),
+                ]
+            })
+            .collect(),
+        calibration: check
+            .calibration
+            .iter()
+            .map(|r| {
+                [
+                    r.repeat_purchases.clone(),
+                    number(r.actual),
+                    decimal(tr, r.expected, 1),
+                ]
+            })
+            .collect(),
+        by_frequency: check
+            .by_frequency
+            .iter()
+            .map(|r| {
+                [
+                    r.repeat_purchases.clone(),
+                    number(r.members),
+                    decimal(tr, r.actual, 2),
+                    decimal(tr, r.expected, 2),
+                ]
+            })
+            .collect(),
+    })
+}
+
+/// The chart's size in SVG units; the page scales it to the screen.
+const CHART_WIDTH: f64 = 600.0;
+const CHART_HEIGHT: f64 = 240.0;
+
+fn tracking_chart(check: &crate::insights::ModelCheck) -> Option<TrackingChart> {
+    let weeks = check.tracking.len();
+    if weeks < 2 {
+        return None;
+    }
+    let top = check
+        .tracking
+        .iter()
+        .map(|w| (w.actual as f64).max(w.expected))
+        .fold(1.0, f64::max);
+    let x = |i: usize| i as f64 * CHART_WIDTH / (weeks - 1) as f64;
+    let y = |v: f64| CHART_HEIGHT - v / top * CHART_HEIGHT;
+    let line = |value: &dyn Fn(&crate::insights::TrackingWeek) -> f64| {
+        check
+            .tracking
+            .iter()
+            .enumerate()
+            .map(|(i, w)| format!("{:.1},{:.1}", x(i), y(value(w))))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    // The cut-off falls after the calibration weeks: those ending on or before it.
+    let first = check.end - chrono::Duration::days(7 * weeks as i64);
+    let calibration_weeks =
+        ((check.cutoff - first).num_days() as f64 / 7.0).clamp(0.0, weeks as f64);
+    Some(TrackingChart {
+        actual: line(&|w| w.actual as f64),
+        expected: line(&|w| w.expected),
+        cutoff_x: format!("{:.1}", calibration_weeks / weeks as f64 * CHART_WIDTH),
+        top: tr().number(top.round() as i64),
+    })
+}
+
+/// Members moving between segments, and retention by month of first purchase.
+pub async fn movement(
+    pool: &PgPool,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<MovementView, AppError> {
+    use super::movement::{cohorts, migration};
+    let tr = tr();
+    let store = crate::infra::store::load(pool).await?;
+    let today = chrono::Utc::now().with_timezone(&store.zone).date_naive();
+    let default_from = (today - chrono::Duration::days(90))
+        .format("%Y-%m-%d")
+        .to_string();
+    let default_to = today.format("%Y-%m-%d").to_string();
+    let (from, to) = super::check::parse_period(
+        ("from", from.unwrap_or(&default_from)),
+        ("to", to.unwrap_or(&default_to)),
+        today,
+        (
+            "insights.movement.to_before_from",
+            "insights.movement.to_in_future",
+        ),
+    )?;
+    let members = super::check::days_until(pool, &store, to).await?;
+    let (rows, cohorts) =
+        tokio::task::spawn_blocking(move || (migration(&members, from, to), cohorts(&members, to)))
+            .await
+            .map_err(|e| AppError::internal("insights movement", e.to_string()))?;
+    let share = |part: u64, whole: u64| percent(tr, part as f64 / whole.max(1) as f64);
+    let rows = rows
+        .into_iter()
+        .map(|(segment, cells)| {
+            let total: u64 = cells.iter().sum();
+            MigrationRow {
+                name: segment.map_or_else(
+                    || tr.t("insights.movement.not_yet").to_owned(),
+                    |s| s.label(tr).to_owned(),
+                ),
+                total: tr.number(total as i64),
+                cells: cells
+                    .iter()
+                    .map(|n| format!("{} ({})", tr.number(*n as i64), share(*n, total)))
+                    .collect(),
+            }
+        })
+        .collect();
+    let longest = cohorts.iter().map(|c| c.active.len()).max().unwrap_or(0);
+    Ok(MovementView {
+        from: from.format("%Y-%m-%d").to_string(),
+        to: to.format("%Y-%m-%d").to_string(),
+        caption: tr.f(
+            "insights.movement.caption",
+            &[
+                ("from", &format_day(tr.locale(), from)),
+                ("to", &format_day(tr.locale(), to)),
+            ],
+        ),
+        columns: Segment::ALL
+            .iter()
+            .map(|s| s.label(tr).to_owned())
+            .collect(),
+        rows,
+        months: (0..longest)
+            .map(|k| tr.f("insights.cohorts.month", &[("n", &tr.number(k as i64))]))
+            .collect(),
+        cohorts: cohorts
+            .into_iter()
+            .map(|c| CohortRow {
+                month: crate::domain::i18n::format_month(tr.locale(), c.month),
+                members: tr.number(c.members as i64),
+                cells: c
+                    .active
+                    .iter()
+                    .map(|n| {
+                        let part = *n as f64 / c.members.max(1) as f64;
+                        (percent(tr, part), (part * 5.0).round() as u8)
+                    })
+                    .collect(),
+            })
+            .collect(),
+    })
 }

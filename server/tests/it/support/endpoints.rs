@@ -22,7 +22,7 @@ pub use app::drops::{
     CancelDrop, CreateSchedule, GetDropCalendar, GetStaffDrop, PreviewSchedule, RemoveDropItem,
     SaveDrop, SaveDropItem,
 };
-pub use app::insights::{GetInsights, GetModelCheck, RecomputeScores};
+pub use app::insights::{GetInsights, GetModelCheck, GetMovement, RecomputeScores};
 pub use app::mailbox::{Mailbox, SendTestEmail};
 pub use app::member_care::{AdjustPoints, CancelForMember, GetMemberCare, SearchMembers};
 pub use app::redemptions::{CancelRedemption, GetRedemption, Redeem, RedeemPreview};

@@ -17,6 +17,7 @@ mod staff_calls;
 mod values;
 
 pub use client::{TestApp, patient_line};
+pub use config::cdnow_sample;
 pub use db::*;
 pub use fixtures::*;
 pub use http::{ORIGIN, Reply, field_error, form_body, urlencode, visible_text};

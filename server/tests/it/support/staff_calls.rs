@@ -9,8 +9,9 @@ use super::client::TestApp;
 use super::endpoints::{
     AdjustPoints, ArchiveReward, AuditEntries, CancelDrop, CancelForMember, CreateApiKey,
     CreateSchedule, GetDropCalendar, GetDropReport, GetInsights, GetMemberCare, GetModelCheck,
-    GetStaffDrop, ListApiKeys, ListStaffRewards, ListTeam, PreviewSchedule, RecomputeScores,
-    RemoveDropItem, RevokeApiKey, SaveDrop, SaveDropItem, SaveReward, SearchMembers, SetRole,
+    GetMovement, GetStaffDrop, ListApiKeys, ListStaffRewards, ListTeam, PreviewSchedule,
+    RecomputeScores, RemoveDropItem, RevokeApiKey, SaveDrop, SaveDropItem, SaveReward,
+    SearchMembers, SetRole,
 };
 use super::http::{ORIGIN, Reply};
 
@@ -189,6 +190,12 @@ impl TestApp {
     pub async fn model_check(&self, cookie: &str, cutoff: &str, end: &str) -> Reply {
         self.call::<GetModelCheck>(&[("cutoff", cutoff), ("end", end)], Some(cookie))
             .await
+    }
+
+    /// Members moving between segments (by default over the last 90 days), and cohorts.
+    pub async fn movement(&self, cookie: &str, period: Option<(&str, &str)>) -> Reply {
+        let query = period.map_or_else(Vec::new, |(from, to)| vec![("from", from), ("to", to)]);
+        self.call::<GetMovement>(&query, Some(cookie)).await
     }
 
     /// "Compute scores now".
