@@ -6,8 +6,9 @@
 # report. The report is also written to target/bench/report.md. Installs what is missing.
 # BENCH_SECONDS (default 10) sets the length of each storm run; BENCH_QUICK=1 measures only
 # pgbench and the hot reward at 64 clients (closed and open loop), for trying a change to the
-# redeem path. BENCH_ONLY=herd,hashing,reminders runs only those rows (the herd of open pages at
-# a drop's opening, the hashing storm, reminders draining during a storm), without Lighthouse; BENCH_HERD_PAGES (default 5000) sets the
+# redeem path. BENCH_ONLY=herd,hashing,insights,reminders runs only those rows (the herd of open
+# pages at a drop's opening, the hashing storm, insights at 100,000 members, reminders draining
+# during a storm), without Lighthouse; BENCH_HERD_PAGES (default 5000) sets the
 # herd's size.
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
@@ -30,6 +31,20 @@ elif [ -x "$OUT/tools/node_modules/.bin/lighthouse" ]; then
 else
   say "Installing Lighthouse $LIGHTHOUSE_VERSION from the npm registry into target/bench/tools"
   npm install --prefix "$OUT/tools" --no-audit --no-fund --loglevel=error "lighthouse@$LIGHTHOUSE_VERSION"
+fi
+
+# The insights row compares the portal's fit with the `lifetimes` package (pinned versions that
+# work together, from PyPI, in a throwaway virtual environment).
+LIFETIMES_VENV="$OUT/lifetimes"
+if [ -n "${BENCH_ONLY:-}" ] && [[ ",$BENCH_ONLY," != *",insights,"* ]]; then
+  ok "lifetimes: not needed (BENCH_ONLY)"
+elif [ -x "$LIFETIMES_VENV/bin/python" ] && "$LIFETIMES_VENV/bin/python" -c 'import lifetimes' 2>/dev/null; then
+  ok "lifetimes $LIFETIMES_VERSION for the insights row: present"
+else
+  say "Installing lifetimes $LIFETIMES_VERSION and pinned numpy, scipy, pandas, autograd, dill from PyPI into target/bench/lifetimes"
+  python3 -m venv "$LIFETIMES_VENV"
+  "$LIFETIMES_VENV/bin/pip" install --quiet --disable-pip-version-check "lifetimes==$LIFETIMES_VERSION" \
+    "numpy==1.26.4" "scipy==1.13.1" "pandas==1.5.3" "autograd==1.7.0" "dill==0.3.9"
 fi
 
 build_release
@@ -123,5 +138,6 @@ BENCH_SERVER_PID="$STORM_PID" \
 BENCH_WASM="$(ls "$ROOT"/target/site/pkg/bazaar.*wasm | head -1)" \
 BENCH_LIGHTHOUSE_JSON="$LIGHTHOUSE_RUNS" \
 BENCH_LIGHTHOUSE_ES_JSON="$LIGHTHOUSE_RUNS_ES" \
+BENCH_LIFETIMES_PYTHON="$LIFETIMES_VENV/bin/python" \
   cargo bench -p server --bench storm -q | tee "$OUT/report.md"
 say "Report written to target/bench/report.md"

@@ -26,6 +26,8 @@ pub struct Config {
     pub only: Option<Vec<String>>,
     /// `BAZAAR_HASHING_CONCURRENCY` as the storm server got it (unset: one slot per core).
     pub hashing_slots: Option<String>,
+    /// `BENCH_LIFETIMES_PYTHON`: the Python with the pinned `lifetimes` (bench.sh makes it).
+    pub lifetimes_python: String,
 }
 
 impl Config {
@@ -76,16 +78,19 @@ impl Config {
                 .filter(|v| !v.trim().is_empty())
                 .map(|v| {
                     let rows: Vec<String> = v.split(',').map(|r| r.trim().to_owned()).collect();
-                    if let Some(bad) = rows
-                        .iter()
-                        .find(|r| !["herd", "hashing", "reminders"].contains(&r.as_str()))
-                    {
-                        eprintln!("BENCH_ONLY: {bad:?} is not a row (herd, hashing, reminders)");
+                    if let Some(bad) = rows.iter().find(|r| {
+                        !["herd", "hashing", "insights", "reminders"].contains(&r.as_str())
+                    }) {
+                        eprintln!(
+                            "BENCH_ONLY: {bad:?} is not a row (herd, hashing, insights, reminders)"
+                        );
                         std::process::exit(2);
                     }
                     rows
                 }),
             hashing_slots: std::env::var("BAZAAR_HASHING_CONCURRENCY").ok(),
+            lifetimes_python: std::env::var("BENCH_LIFETIMES_PYTHON")
+                .unwrap_or_else(|_| "python3".to_owned()),
         }
     }
 }

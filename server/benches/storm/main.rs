@@ -11,9 +11,11 @@
 //!    opening, all re-reading the bazaar at once and a fifth pressing Redeem;
 //! 4. the hashing storm (`hashing.rs`): sign-ups and sign-ins hammering the server's password
 //!    hashing while a drop storm runs on it;
-//! 5. reminders draining (`reminders.rs`): 50,000 reminder mails written and sent over SMTP
+//! 5. insights (`insights.rs`): 100,000 members' simulated history imported, every member's
+//!    scores computed while a drop storm runs, and the fit compared with `lifetimes`';
+//! 6. reminders draining (`reminders.rs`): 50,000 reminder mails written and sent over SMTP
 //!    while a drop storm runs on the same server;
-//! 6. measures the bazaar page against a trivial handler on the same server, the hydrate
+//! 7. measures the bazaar page against a trivial handler on the same server, the hydrate
 //!    bundle, the server's peak memory, and reads Lighthouse's report;
 //!
 //! and prints one markdown report with a targets table. A broken invariant exits 1.
@@ -21,7 +23,7 @@
 //! The load comes from many client addresses in 127.0.0.0/8 (`load::address`), as a crowd of
 //! phones would: the server limits presses waiting, live-stock streams, sign-ups and sign-in
 //! failures per client address, and one address for everything would measure those limits.
-//! `BENCH_ONLY=herd,hashing,reminders` runs only those rows.
+//! `BENCH_ONLY=herd,hashing,insights,reminders` runs only those rows.
 //!
 //! Configuration comes from `BENCH_*` variables set by bench.sh, read once in `config.rs`;
 //! nothing here is timed as a test, and nothing runs in the test command. The load generator is
@@ -40,6 +42,7 @@ use sqlx::PgPool;
 mod config;
 mod hashing;
 mod herd;
+mod insights;
 mod load;
 mod reminders;
 mod report;
@@ -198,6 +201,14 @@ async fn main() {
             items: hot.clone(),
         };
         hashing::hashing(&config, &pool, &load, run, &mut report, &mut targets).await;
+    }
+    if config.runs("insights") {
+        let load = Load::Redeem {
+            base: config.storm_url.clone(),
+            cookies: cookies.clone(),
+            items: hot.clone(),
+        };
+        insights::insights(&config, &pool, &load, run, &mut report, &mut targets).await;
     }
     // Last: the outbox it fills is still draining as it ends.
     if config.runs("reminders") {
