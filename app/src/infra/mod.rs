@@ -3,6 +3,7 @@
 //! feature and no view.
 
 pub mod audit;
+pub mod background;
 pub mod caller;
 pub mod config;
 pub mod ledger;

@@ -215,7 +215,6 @@ pub async fn model_check(pool: &PgPool, cutoff: &str, end: &str) -> Result<Model
         ),
     )?;
     let members = days_until(pool, &store, end).await?;
-    tokio::task::spawn_blocking(move || check(&members, cutoff, end))
+    crate::infra::background::low_priority("model check", move || check(&members, cutoff, end))
         .await
-        .map_err(|e| AppError::internal("model check", e.to_string()))
 }

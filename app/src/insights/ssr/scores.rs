@@ -244,11 +244,12 @@ async fn compute_and_write(pool: &PgPool, now: DateTime<Utc>) -> Result<RunSumma
     let as_of = now.with_timezone(&store.zone).date_naive();
     let members = purchase_days(pool, &store.info.time_zone, now).await?;
     let fit_started = Instant::now();
-    // Fitting is seconds of CPU for a large store: off the async workers that answer requests.
-    let (scores, models) =
-        tokio::task::spawn_blocking(move || score_all(&members, as_of, settings))
-            .await
-            .map_err(|e| AppError::internal("insights", e.to_string()))?;
+    // Fitting and scoring are seconds of CPU for a large store: at the lowest priority, off
+    // the async workers that answer redemptions.
+    let (scores, models) = crate::infra::background::low_priority("scores", move || {
+        score_all(&members, as_of, settings)
+    })
+    .await?;
     let fit_seconds = fit_started.elapsed().as_secs_f64();
     for batch in scores.chunks(WRITE_BATCH) {
         write_batch(pool, as_of, batch).await?;

@@ -305,10 +305,10 @@ pub async fn movement(
         ),
     )?;
     let members = super::check::days_until(pool, &store, to).await?;
-    let (rows, cohorts) =
-        tokio::task::spawn_blocking(move || (migration(&members, from, to), cohorts(&members, to)))
-            .await
-            .map_err(|e| AppError::internal("insights movement", e.to_string()))?;
+    let (rows, cohorts) = crate::infra::background::low_priority("movement", move || {
+        (migration(&members, from, to), cohorts(&members, to))
+    })
+    .await?;
     let share = |part: u64, whole: u64| percent(tr, part as f64 / whole.max(1) as f64);
     let rows = rows
         .into_iter()
