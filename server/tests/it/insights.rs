@@ -358,4 +358,32 @@ async fn comparing_segments_between_dates_in_the_wrong_order_says_so(pool: PgPoo
             "The “To” date must come after the “From” date.".to_owned()
         )
     );
+    let future = app
+        .movement(&staff, Some(("2026-06-01", "2099-01-01")))
+        .await;
+    assert_eq!(
+        support::field_error(&future),
+        (
+            "to".to_owned(),
+            "The “To” date cannot be in the future.".to_owned()
+        )
+    );
+}
+
+#[sqlx::test]
+async fn computing_scores_while_another_server_computes_them_says_to_look_again(pool: PgPool) {
+    let (app, staff, _key) = store_with_history_key(&pool).await;
+    // Another server holds the scores' lock (`insights::ssr::scores`).
+    let mut other = pool.acquire().await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(0x6a6f_6273_0007_i64)
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    let reply = app.recompute_scores(Some(&staff)).await;
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert_eq!(
+        reply.app_error().to_string(),
+        "Scores are being computed right now. Look again in a minute."
+    );
 }
