@@ -43,6 +43,8 @@ pub struct ValuedMember {
     pub name: String,
     pub segment: String,
     pub p_alive: String,
+    /// "was 78%": P(alive) in the snapshot the trend compares with, when there is one.
+    pub was: String,
     pub clv: String,
 }
 
@@ -51,11 +53,13 @@ pub struct InsightsView {
     /// "Scores as of 3 Dec 2026", or that there are none yet.
     pub as_of: String,
     pub segments: Vec<SegmentRow>,
+    /// The distribution of P(alive): band ("40–50%"), members, share of members.
+    pub p_alive: Vec<[String; 3]>,
     pub fits: Vec<FitRow>,
     /// The members with the highest lifetime value.
     pub top: Vec<ValuedMember>,
-    /// Valuable and slipping away: in the top fifth by lifetime value, and more likely gone
-    /// than not (P(alive) under 50%).
+    /// Valuable and slipping away: in the top fifth by lifetime value, with P(alive) falling
+    /// (see `ssr::base::Base::slipping`).
     pub slipping: Vec<ValuedMember>,
 }
 

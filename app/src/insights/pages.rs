@@ -257,10 +257,19 @@ fn Figures(view: InsightsView) -> impl IntoView {
     let InsightsView {
         as_of,
         segments,
+        p_alive,
         fits,
         top,
         slipping,
     } = view;
+    let segments: Vec<[String; 4]> = segments
+        .into_iter()
+        .map(|s| [s.name, s.members, s.share, s.revenue_share])
+        .collect();
+    let fits: Vec<[String; 4]> = fits
+        .into_iter()
+        .map(|f| [f.model, f.params, f.log_likelihood, f.members])
+        .collect();
     view! {
         <section class="account-section" aria-labelledby="segments-heading">
             <h2 id="segments-heading">{tr.t("insights.segments.heading")}</h2>
@@ -268,21 +277,15 @@ fn Figures(view: InsightsView) -> impl IntoView {
             {if segments.is_empty() {
                 view! { <p class="empty-state">{tr.t("insights.segments.empty")}</p> }.into_any()
             } else {
-                view! {
-                    <table class="report-table">
-                        <thead><tr>
-                            <th scope="col">{tr.t("insights.segments.segment")}</th>
-                            <th scope="col">{tr.t("insights.segments.members")}</th>
-                            <th scope="col">{tr.t("insights.segments.share")}</th>
-                            <th scope="col">{tr.t("insights.segments.revenue_share")}</th>
-                        </tr></thead>
-                        <tbody>
-                            {segments.into_iter().map(|s| view! {
-                                <tr><th scope="row">{s.name}</th><td>{s.members}</td><td>{s.share}</td><td>{s.revenue_share}</td></tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any()
+                figures([tr.t("insights.segments.segment"), tr.t("insights.segments.members"), tr.t("insights.segments.share"), tr.t("insights.segments.revenue_share")], segments).into_any()
+            }}
+        </section>
+        <section class="account-section" aria-labelledby="p-alive-heading">
+            <h2 id="p-alive-heading">{tr.t("insights.p_alive.heading")}</h2>
+            {if p_alive.is_empty() {
+                view! { <p class="empty-state">{tr.t("insights.model.empty")}</p> }.into_any()
+            } else {
+                figures([tr.t("insights.list.p_alive"), tr.t("insights.segments.members"), tr.t("insights.segments.share")], p_alive).into_any()
             }}
         </section>
         <section class="account-section" aria-labelledby="slipping-heading">
@@ -300,21 +303,7 @@ fn Figures(view: InsightsView) -> impl IntoView {
             {if fits.is_empty() {
                 view! { <p class="empty-state">{tr.t("insights.model.empty")}</p> }.into_any()
             } else {
-                view! {
-                    <table class="report-table">
-                        <thead><tr>
-                            <th scope="col">{tr.t("insights.model.model")}</th>
-                            <th scope="col">{tr.t("insights.model.params")}</th>
-                            <th scope="col">{tr.t("insights.model.log_likelihood")}</th>
-                            <th scope="col">{tr.t("insights.model.members")}</th>
-                        </tr></thead>
-                        <tbody>
-                            {fits.into_iter().map(|f| view! {
-                                <tr><th scope="row">{f.model}</th><td>{f.params}</td><td>{f.log_likelihood}</td><td>{f.members}</td></tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any()
+                figures([tr.t("insights.model.model"), tr.t("insights.model.params"), tr.t("insights.model.log_likelihood"), tr.t("insights.model.members")], fits).into_any()
             }}
         </section>
     }
@@ -338,7 +327,9 @@ fn Members(members: Vec<ValuedMember>, empty: &'static str) -> impl IntoView {
                 {members.into_iter().map(|m| view! {
                     <tr>
                         <th scope="row"><a href=format!("/staff/members/{}", m.id)>{m.name}</a></th>
-                        <td>{m.segment}</td><td>{m.p_alive}</td><td>{m.clv}</td>
+                        <td>{m.segment}</td>
+                        <td>{m.p_alive}{(!m.was.is_empty()).then(|| view! { <span class="hint">" · "{m.was}</span> })}</td>
+                        <td>{m.clv}</td>
                     </tr>
                 }).collect_view()}
             </tbody>

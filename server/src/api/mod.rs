@@ -5,6 +5,7 @@
 mod import;
 mod insights;
 mod keys;
+mod members;
 mod purchases;
 
 use axum::Router;
@@ -30,10 +31,11 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
         description = "Send purchases from shops and tills so members earn points. Every call needs an API key: `Authorization: Bearer <key>`. Purchases are idempotent on `external_id` per integration: sending the same purchase again returns the first result.",
         version = "1"
     ),
-    paths(purchases::record_purchase, purchases::refund_purchase, import::import_purchases, insights::model_check, openapi_json),
-    components(schemas(purchases::PurchaseRequest, purchases::PurchaseReceipt, purchases::ApiErrorBody, import::ImportRow, import::ImportReport, import::RejectedRow)),
+    paths(members::enrol_member, purchases::record_purchase, purchases::refund_purchase, import::import_purchases, insights::model_check, insights::member_base, insights::movement, openapi_json),
+    components(schemas(members::EnrolRequest, members::Enrolment, purchases::PurchaseRequest, purchases::PurchaseReceipt, purchases::ApiErrorBody, import::ImportRow, import::ImportReport, import::RejectedRow)),
     modifiers(&BearerSecurity),
     tags(
+        (name = "members", description = "Customers enrolled by the store's systems (keys with the import scope)"),
         (name = "purchases", description = "Purchases and refunds that earn or reverse points"),
         (name = "insights", description = "The member base's figures, for BI tools (keys with the insights:read scope)")
     )
@@ -48,6 +50,7 @@ async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
 
 pub fn routes(limiter: Arc<KeyLimiter>) -> Router<AppState> {
     Router::new()
+        .route("/api/v1/members", post(members::enrol_member))
         .route("/api/v1/purchases", post(purchases::record_purchase))
         .route(
             "/api/v1/purchases/{external_id}/refund",
@@ -59,6 +62,8 @@ pub fn routes(limiter: Arc<KeyLimiter>) -> Router<AppState> {
             post(import::import_purchases).layer(DefaultBodyLimit::max(import::MAX_BODY_BYTES)),
         )
         .route("/api/v1/insights/model-check", get(insights::model_check))
+        .route("/api/v1/insights/members", get(insights::member_base))
+        .route("/api/v1/insights/movement", get(insights::movement))
         .route("/api/v1/openapi.json", get(openapi_json))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::Extension(limiter))

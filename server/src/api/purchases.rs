@@ -138,7 +138,7 @@ pub async fn refund_purchase(
     Ok(Json(refund(&state.pool, &key, &external_id).await?).into_response())
 }
 
-fn json_error(rejection: JsonRejection) -> AppError {
+pub(super) fn json_error(rejection: JsonRejection) -> AppError {
     let tr = tr();
     match rejection {
         JsonRejection::BytesRejection(_) => AppError::PayloadTooLarge {

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use crate::support::{self, TestApp, account};
 
 /// The test shop (New York), its member of staff, and a key that imports history.
-async fn store_with_history_key(pool: &PgPool) -> (TestApp, String, String) {
+pub async fn store_with_history_key(pool: &PgPool) -> (TestApp, String, String) {
     let (app, staff) = support::staff_console(pool).await;
     let key = support::api_key(pool).await;
     sqlx::query("UPDATE api_keys SET scopes = '{import}'")
@@ -33,6 +33,37 @@ async fn import(app: &TestApp, key: &str, rows: Vec<Value>) {
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.json()["rejected"], json!([]), "{}", reply.body);
+}
+
+/// Forty members who joined about a year ago; some kept coming back, some stopped early.
+/// Enough history for the models; their ids in order.
+pub async fn forty_shoppers(pool: &PgPool, app: &TestApp, key: &str) -> Vec<i64> {
+    let mut rows = Vec::new();
+    let mut ids = Vec::new();
+    for n in 0..40_i64 {
+        let id = account(
+            pool,
+            &format!("s{n}@example.com"),
+            &format!("Shopper {n}"),
+            "member",
+        )
+        .await;
+        ids.push(id);
+        let visits = 1 + n % 6;
+        let gap = if n % 3 == 0 { 60 } else { 14 };
+        for v in 0..visits {
+            let days_ago = 360 - v * gap;
+            let amount = format!("{}.00", 20 + (n * 7 + v * 3) % 40);
+            rows.push(purchase(
+                id,
+                &format!("s{n}-{v}"),
+                &amount,
+                Utc::now() - Duration::days(days_ago),
+            ));
+        }
+    }
+    import(app, key, rows).await;
+    ids
 }
 
 /// Members who bought `amount` on each of `days_ago`.
@@ -190,34 +221,7 @@ async fn purchases_are_counted_by_the_stores_calendar_day_not_utcs(pool: PgPool)
 #[sqlx::test]
 async fn with_enough_history_each_member_gets_a_forecast_and_staff_see_the_fit(pool: PgPool) {
     let (app, staff, key) = store_with_history_key(&pool).await;
-    let mut rows = Vec::new();
-    let mut first = 0;
-    for n in 0..40_i64 {
-        let id = account(
-            &pool,
-            &format!("s{n}@example.com"),
-            &format!("Shopper {n}"),
-            "member",
-        )
-        .await;
-        if n == 0 {
-            first = id;
-        }
-        // Every member joined about a year ago; some kept coming back, some stopped early.
-        let visits = 1 + n % 6;
-        let gap = if n % 3 == 0 { 60 } else { 14 };
-        for v in 0..visits {
-            let days_ago = 360 - v * gap;
-            let amount = format!("{}.00", 20 + (n * 7 + v * 3) % 40);
-            rows.push(purchase(
-                id,
-                &format!("s{n}-{v}"),
-                &amount,
-                Utc::now() - Duration::days(days_ago),
-            ));
-        }
-    }
-    import(&app, &key, rows).await;
+    let first = forty_shoppers(&pool, &app, &key).await[0];
     assert_eq!(app.recompute_scores(Some(&staff)).await.json(), json!(40));
 
     let view = app.insights(Some(&staff)).await.json();

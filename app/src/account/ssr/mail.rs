@@ -86,7 +86,7 @@ pub async fn mail_owner_of_taken_address(
     email: &str,
 ) -> Result<(), AppError> {
     let owner = sqlx::query!(
-        r#"SELECT a.id, a.display_name, a.language,
+        r#"SELECT a.id, a.display_name, a.language, a.password_hash IS NULL AS "unclaimed!",
                   EXISTS (SELECT 1 FROM outbox o WHERE o.account_id = a.id AND o.kind = 'sign_up_attempt'
                           AND o.created_at > now() - interval '1 hour') AS "told_lately!"
            FROM accounts a WHERE a.email = $1"#,
@@ -104,18 +104,25 @@ pub async fn mail_owner_of_taken_address(
     let site = mail::site_url(state);
     let sign_in = format!("{site}/sign-in");
     let reset = format!("{site}/account?step=forgot-password");
-    let message = Compose {
-        tr,
-        subject: tr.t("mail.sign_up_attempt.subject").to_owned(),
-        greeting: tr.f("mail.greeting", &[("name", &owner.display_name)]),
-        paragraphs: vec![
-            tr.t("mail.sign_up_attempt.body").to_owned(),
-            tr.f("mail.sign_up_attempt.reset", &[("url", &reset)]),
-        ],
-        action: Some((tr.t("mail.sign_up_attempt.action"), &sign_in)),
-        footer: vec![tr.t("mail.sign_up_attempt.not_you").to_owned()],
-    }
-    .render();
+    let message = if owner.unclaimed {
+        // Enrolled by the store and never claimed: the link the owner follows proves the
+        // address and sets the password. Whoever signed up gets nothing from this.
+        let url = reset_url(conn, state, owner.id, email).await?;
+        claim_mail(tr, &owner.display_name, &url)
+    } else {
+        Compose {
+            tr,
+            subject: tr.t("mail.sign_up_attempt.subject").to_owned(),
+            greeting: tr.f("mail.greeting", &[("name", &owner.display_name)]),
+            paragraphs: vec![
+                tr.t("mail.sign_up_attempt.body").to_owned(),
+                tr.f("mail.sign_up_attempt.reset", &[("url", &reset)]),
+            ],
+            action: Some((tr.t("mail.sign_up_attempt.action"), &sign_in)),
+            footer: vec![tr.t("mail.sign_up_attempt.not_you").to_owned()],
+        }
+        .render()
+    };
     mail::enqueue(
         conn,
         state,
@@ -129,6 +136,44 @@ pub async fn mail_owner_of_taken_address(
     )
     .await?;
     Ok(())
+}
+
+/// A new password-reset link for `account_id` at `email`, kept as its hash.
+async fn reset_url(
+    conn: &mut PgConnection,
+    state: &AppState,
+    account_id: i64,
+    email: &str,
+) -> Result<String, AppError> {
+    let (token, hash) = mail::new_token();
+    sqlx::query!(
+        "INSERT INTO email_tokens (token_sha256, account_id, purpose, email, expires_at)
+         VALUES ($1, $2, 'password_reset', $3, now() + make_interval(mins => $4))",
+        hash,
+        account_id,
+        email,
+        RESET_MINUTES
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(format!(
+        "{}/account?step=reset-password&token={token}",
+        mail::site_url(state)
+    ))
+}
+
+/// The mail that lets a member the store enrolled claim the account: choosing a password
+/// through the link proves the address.
+fn claim_mail(tr: Tr, name: &str, url: &str) -> mail::Mail {
+    Compose {
+        tr,
+        subject: tr.t("mail.claim.subject").to_owned(),
+        greeting: tr.f("mail.greeting", &[("name", name)]),
+        paragraphs: vec![tr.t("mail.claim.body").to_owned()],
+        action: Some((tr.t("mail.claim.action"), url)),
+        footer: vec![tr.t("mail.claim.not_you").to_owned()],
+    }
+    .render()
 }
 
 /// Why a mailed link cannot be followed, in the reader's words.
@@ -263,42 +308,34 @@ pub async fn request_password_reset(caller: &Anyone, email: &str) -> Result<(), 
     .execute(&mut *tx)
     .await?;
     let account = sqlx::query!(
-        "SELECT id, display_name, language FROM accounts WHERE email = $1",
+        r#"SELECT id, display_name, language, password_hash IS NULL AS "unclaimed!"
+           FROM accounts WHERE email = $1"#,
         email.as_str()
     )
     .fetch_optional(&mut *tx)
     .await?;
     if let Some(account) = account {
-        let (token, hash) = mail::new_token();
-        sqlx::query!(
-            "INSERT INTO email_tokens (token_sha256, account_id, purpose, email, expires_at)
-             VALUES ($1, $2, 'password_reset', $3, now() + make_interval(mins => $4))",
-            hash,
-            account.id,
-            email.as_str(),
-            RESET_MINUTES
-        )
-        .execute(&mut *tx)
-        .await?;
+        let url = reset_url(&mut tx, state, account.id, email.as_str()).await?;
         // Written in the language of whoever asked (they are the one reading it next).
         let tr = if account.language.is_some() {
             tr_for(account.language.as_deref())
         } else {
             tr()
         };
-        let url = format!(
-            "{}/account?step=reset-password&token={token}",
-            mail::site_url(state)
-        );
-        let message = Compose {
-            tr,
-            subject: tr.t("mail.reset.subject").to_owned(),
-            greeting: tr.f("mail.greeting", &[("name", &account.display_name)]),
-            paragraphs: vec![tr.t("mail.reset.body").to_owned()],
-            action: Some((tr.t("mail.reset.action"), &url)),
-            footer: vec![tr.t("mail.reset.not_you").to_owned()],
-        }
-        .render();
+        // A member the store enrolled has no password to reset: the same link claims it.
+        let message = if account.unclaimed {
+            claim_mail(tr, &account.display_name, &url)
+        } else {
+            Compose {
+                tr,
+                subject: tr.t("mail.reset.subject").to_owned(),
+                greeting: tr.f("mail.greeting", &[("name", &account.display_name)]),
+                paragraphs: vec![tr.t("mail.reset.body").to_owned()],
+                action: Some((tr.t("mail.reset.action"), &url)),
+                footer: vec![tr.t("mail.reset.not_you").to_owned()],
+            }
+            .render()
+        };
         mail::enqueue(
             &mut tx,
             state,

@@ -1,6 +1,7 @@
 //! The models, in Rust on the server: their formulas, maximum-likelihood fits, and the
 //! summary of a member's purchases they read.
 
+pub mod base;
 pub mod bg_nbd;
 pub mod check;
 pub mod fit;

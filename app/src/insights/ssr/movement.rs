@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
 
 use super::rfm::{RfmInput, Segment, score};
 use super::scores::MemberDays;
@@ -44,9 +45,57 @@ pub fn migration(
     rows
 }
 
+/// How members moved between two dates: the migration matrix of [`migration`] and the
+/// cohorts of [`cohorts`] up to the second date.
+#[derive(Debug, Clone)]
+pub struct Movement {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub migration: Vec<(Option<Segment>, [u64; 8])>,
+    pub cohorts: Vec<Cohort>,
+}
+
+/// One row of the migration matrix for BI tools: members in `from_segment` at the first date
+/// (`None`: had not bought yet), by their segment at the second, in the order of `segments`.
+#[derive(Debug, Clone, Serialize)]
+pub struct MigrationFigures {
+    pub from_segment: Option<&'static str>,
+    pub to_segments: [u64; 8],
+}
+
+/// [`Movement`] as JSON for BI tools.
+#[derive(Debug, Clone, Serialize)]
+pub struct MovementFigures {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// The segments' codes, the order of each row's `to_segments`.
+    pub segments: Vec<&'static str>,
+    pub migration: Vec<MigrationFigures>,
+    pub cohorts: Vec<Cohort>,
+}
+
+impl From<Movement> for MovementFigures {
+    fn from(m: Movement) -> Self {
+        MovementFigures {
+            from: m.from,
+            to: m.to,
+            segments: Segment::ALL.iter().map(|s| s.code()).collect(),
+            migration: m
+                .migration
+                .into_iter()
+                .map(|(segment, cells)| MigrationFigures {
+                    from_segment: segment.map(Segment::code),
+                    to_segments: cells,
+                })
+                .collect(),
+            cohorts: m.cohorts,
+        }
+    }
+}
+
 /// Members who first bought in one month, and how many of them bought again in each month
 /// since (the first month counts everyone).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Cohort {
     /// The first day of the month.
     pub month: NaiveDate,

@@ -11,9 +11,6 @@ use crate::insights::{
     TrackingChart, ValuedMember,
 };
 
-/// Members in each list.
-const LIST_LENGTH: i64 = 10;
-
 fn percent(tr: Tr, share: f64) -> String {
     tr.f(
         "common.percent",
@@ -24,43 +21,48 @@ fn percent(tr: Tr, share: f64) -> String {
 pub async fn insights(pool: &PgPool) -> Result<InsightsView, AppError> {
     let tr = tr();
     let store = crate::infra::store::load(pool).await?;
-    let as_of = sqlx::query_scalar!("SELECT max(as_of) FROM member_scores")
-        .fetch_one(pool)
-        .await?;
-    let Some(as_of) = as_of else {
+    let base = super::base::base(pool).await?;
+    let Some(as_of) = base.as_of else {
         return Ok(InsightsView {
             as_of: tr.t("insights.none_yet").to_owned(),
             segments: Vec::new(),
+            p_alive: Vec::new(),
             fits: Vec::new(),
             top: Vec::new(),
             slipping: Vec::new(),
         });
     };
-
-    // Revenue: the last 12 months' purchases of each segment's members.
-    let counts = sqlx::query!(
-        r#"SELECT s.segment, count(*) AS "members!",
-                  COALESCE(sum((SELECT sum(p.amount_cents) FROM purchases p
-                                 WHERE p.account_id = s.account_id AND p.refunded_at IS NULL
-                                   AND p.purchased_at > now() - interval '12 months')), 0)::bigint AS "revenue!"
-           FROM member_scores s GROUP BY s.segment"#
-    )
-    .fetch_all(pool)
-    .await?;
-    let all_members: i64 = counts.iter().map(|c| c.members).sum();
-    let all_revenue: i64 = counts.iter().map(|c| c.revenue).sum();
-    let segments = Segment::ALL
+    let all_members: i64 = base.segments.iter().map(|c| c.members).sum();
+    let all_revenue: i64 = base.segments.iter().map(|c| c.revenue_12m_cents).sum();
+    let segments = base
+        .segments
         .iter()
-        .map(|segment| {
-            let row = counts.iter().find(|c| c.segment == segment.code());
-            let (members, revenue) = row.map_or((0, 0), |r| (r.members, r.revenue));
-            SegmentRow {
-                code: segment.code().to_owned(),
-                name: segment.label(tr).to_owned(),
-                members: tr.number(members),
-                share: percent(tr, members as f64 / all_members.max(1) as f64),
-                revenue_share: percent(tr, revenue as f64 / all_revenue.max(1) as f64),
-            }
+        .map(|row| SegmentRow {
+            code: row.segment.to_owned(),
+            name: Segment::parse(row.segment)
+                .map_or(row.segment, |s| s.label(tr))
+                .to_owned(),
+            members: tr.number(row.members),
+            share: percent(tr, row.members as f64 / all_members.max(1) as f64),
+            revenue_share: percent(tr, row.revenue_12m_cents as f64 / all_revenue.max(1) as f64),
+        })
+        .collect();
+    let forecast: i64 = base.p_alive.iter().map(|b| b.members).sum();
+    let p_alive = base
+        .p_alive
+        .iter()
+        .map(|band| {
+            [
+                tr.f(
+                    "insights.p_alive_band",
+                    &[
+                        ("from", &tr.number(i64::from(band.from_percent))),
+                        ("to", &tr.number(i64::from(band.to_percent))),
+                    ],
+                ),
+                tr.number(band.members),
+                percent(tr, band.members as f64 / forecast.max(1) as f64),
+            ]
         })
         .collect();
 
@@ -97,53 +99,31 @@ pub async fn insights(pool: &PgPool) -> Result<InsightsView, AppError> {
     })
     .collect();
 
-    let valued = |r: (i64, String, String, Option<f64>, Option<i64>)| {
-        let (id, name, segment, p_alive, clv) = r;
-        ValuedMember {
-            id,
-            name,
-            segment: Segment::parse(&segment).map_or(segment, |s| s.label(tr).to_owned()),
-            p_alive: p_alive.map_or_else(String::new, |p| percent(tr, p)),
-            clv: clv.map_or_else(String::new, |c| store.money(c)),
-        }
+    let valued = |m: &super::base::MemberValue| ValuedMember {
+        id: m.member_id,
+        name: m.name.clone(),
+        segment: Segment::parse(&m.segment)
+            .map_or_else(|| m.segment.clone(), |s| s.label(tr).to_owned()),
+        p_alive: m.p_alive.map_or_else(String::new, |p| percent(tr, p)),
+        // Only a change worth reading: "100% · was 100%" says nothing.
+        was: match (m.p_alive, m.p_alive_before) {
+            (Some(now), Some(before)) if (now - before).abs() >= 0.01 => {
+                tr.f("insights.was", &[("p", &percent(tr, before))])
+            }
+            _ => String::new(),
+        },
+        clv: m.clv_cents.map_or_else(String::new, |c| store.money(c)),
     };
-    let top = sqlx::query!(
-        r#"SELECT a.id, a.display_name, s.segment, s.p_alive, s.clv_cents
-           FROM member_scores s JOIN accounts a ON a.id = s.account_id
-           WHERE s.clv_cents IS NOT NULL ORDER BY s.clv_cents DESC, a.id LIMIT $1"#,
-        LIST_LENGTH
-    )
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(|r| valued((r.id, r.display_name, r.segment, r.p_alive, r.clv_cents)))
-    .collect();
-    let slipping = sqlx::query!(
-        r#"WITH ranked AS (
-               SELECT account_id, segment, p_alive, clv_cents,
-                      percent_rank() OVER (ORDER BY clv_cents) AS value_rank
-               FROM member_scores WHERE clv_cents IS NOT NULL)
-           SELECT a.id, a.display_name, r.segment, r.p_alive, r.clv_cents
-           FROM ranked r JOIN accounts a ON a.id = r.account_id
-           WHERE r.value_rank >= 0.8 AND r.p_alive < 0.5
-           ORDER BY r.clv_cents DESC, a.id LIMIT $1"#,
-        LIST_LENGTH
-    )
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(|r| valued((r.id, r.display_name, r.segment, r.p_alive, r.clv_cents)))
-    .collect();
-
     Ok(InsightsView {
         as_of: tr.f(
             "insights.as_of",
             &[("date", &format_day(tr.locale(), as_of))],
         ),
         segments,
+        p_alive,
         fits,
-        top,
-        slipping,
+        top: base.top.iter().map(valued).collect(),
+        slipping: base.slipping.iter().map(valued).collect(),
     })
 }
 
@@ -282,13 +262,14 @@ fn tracking_chart(check: &crate::insights::ModelCheck) -> Option<TrackingChart> 
 }
 
 /// Members moving between segments, and retention by month of first purchase.
-pub async fn movement(
+/// How members moved between `from` and `to` (by default the last 90 days), as figures: the
+/// dates, the migration matrix and the cohorts.
+pub async fn movement_figures(
     pool: &PgPool,
     from: Option<&str>,
     to: Option<&str>,
-) -> Result<MovementView, AppError> {
-    use super::movement::{cohorts, migration};
-    let tr = tr();
+) -> Result<super::movement::Movement, AppError> {
+    use super::movement::{Movement, cohorts, migration};
     let store = crate::infra::store::load(pool).await?;
     let today = chrono::Utc::now().with_timezone(&store.zone).date_naive();
     let default_from = (today - chrono::Duration::days(90))
@@ -305,10 +286,27 @@ pub async fn movement(
         ),
     )?;
     let members = super::check::days_until(pool, &store, to).await?;
-    let (rows, cohorts) = crate::infra::background::low_priority("movement", move || {
-        (migration(&members, from, to), cohorts(&members, to))
+    crate::infra::background::low_priority("movement", move || Movement {
+        from,
+        to,
+        migration: migration(&members, from, to),
+        cohorts: cohorts(&members, to),
     })
-    .await?;
+    .await
+}
+
+pub async fn movement(
+    pool: &PgPool,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<MovementView, AppError> {
+    let tr = tr();
+    let super::movement::Movement {
+        from,
+        to,
+        migration: rows,
+        cohorts,
+    } = movement_figures(pool, from, to).await?;
     let share = |part: u64, whole: u64| percent(tr, part as f64 / whole.max(1) as f64);
     let rows = rows
         .into_iter()
