@@ -11,7 +11,7 @@
 //!    live stock, focus, page status).
 //! 4. Features, one folder each, named as users name them: `bazaar`, `account`, `redemptions`,
 //!    `catalog`, `drops`, `member_care`, `team`, `audit_log`, `reports`, `mailbox`,
-//!    `insights`. DTOs and `#[server]` functions in `mod.rs`, components in `pages.rs`, queries and commands in `ssr`.
+//!    `insights`, `imports`. DTOs and `#[server]` functions in `mod.rs`, components in `pages.rs`, queries and commands in `ssr`.
 //! 5. The shell (`shell`: document, router, routes) and the browser entry (`hydrate`): the only
 //!    modules that name features all together; nothing names the shell.
 //!
@@ -35,6 +35,7 @@ pub mod audit_log;
 pub mod bazaar;
 pub mod catalog;
 pub mod drops;
+pub mod imports;
 pub mod insights;
 pub mod mailbox;
 pub mod member_care;

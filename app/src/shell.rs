@@ -14,6 +14,7 @@ use crate::catalog::{StaffHome, StaffRewardEdit, StaffRewards};
 use crate::domain::i18n::{Lang, tr};
 use crate::domain::wire::resource;
 use crate::drops::{StaffDropPage, StaffDropsPage, StaffSchedulePage};
+use crate::imports::ImportsPage;
 use crate::insights::InsightsPage;
 use crate::kit::NotFound;
 use crate::kit::focus::follow_navigation;
@@ -160,6 +161,8 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/staff/mailbox") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/api-keys") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/insights") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/staff/imports") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/staff/imports/:id") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/members/:id") view={Lazy::<MemberCarePageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/drops/schedule") view={Lazy::<StaffSchedulePageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/drops/:id") view={Lazy::<StaffDropPageRoute>::new()} ssr=SsrMode::Async />
@@ -250,7 +253,9 @@ lazy_pages_by_path!(AdminRoute {
     "/staff/team" => TeamPage,
     "/staff/api-keys" => ApiKeysPage,
     "/staff/insights" => InsightsPage,
-    _ => MailboxPage,
+    "/staff/mailbox" => MailboxPage,
+    // The imports list and each uploaded file's page (`/staff/imports/{id}`).
+    _ => ImportsPage,
 });
 
 lazy_pages! {

@@ -204,6 +204,17 @@ pub fn router(state: AppState, line: Admission, config: &HttpConfig, pages: &Pag
             axum::routing::post(one_click_unsubscribe),
         )
         .route("/staff/drops/{id}/report.csv", get(app::reports::ssr::csv))
+        .route(
+            "/staff/imports",
+            // A CSV file of history: its own body limit (the form limit is 64 KiB).
+            axum::routing::post(app::imports::ssr::upload::upload).layer(
+                axum::extract::DefaultBodyLimit::max(app::imports::UPLOAD_MAX_BYTES + 64 * 1024),
+            ),
+        )
+        .route(
+            "/staff/imports/{id}/rejected.csv",
+            get(app::imports::ssr::upload::rejected_csv),
+        )
         .route("/api/live/stock", get(live::stock_events))
         .layer(axum::Extension(live::StockFeed::new(
             state.pool.clone(),

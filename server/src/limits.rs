@@ -2,7 +2,8 @@
 //!
 //! Server functions take forms and small JSON: 64 KiB is far beyond any of them, and a body
 //! beyond it is refused before it is read, with a message saying so. The earning API and photo
-//! uploads have limits of their own (`api::MAX_BODY_BYTES`, `catalog::ssr::upload_photo`).
+//! uploads have limits of their own (`api::MAX_BODY_BYTES`, `catalog::ssr::upload_photo`,
+//! `imports::UPLOAD_MAX_BYTES`).
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -19,7 +20,8 @@ pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
 pub async fn bounded_bodies(request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let own_limit = path.starts_with("/api/v1/") || path.ends_with("/photo");
+    let own_limit =
+        path.starts_with("/api/v1/") || path.ends_with("/photo") || path == "/staff/imports";
     if own_limit {
         return next.run(request).await;
     }

@@ -17,7 +17,7 @@ use utoipa::OpenApi;
 use app::infra::state::AppState;
 use keys::BearerSecurity;
 
-pub use import::{ImportReport, RejectedRow};
+pub use app::imports::ssr::rows::{ImportReport, RejectedRow};
 pub use keys::{ApiKey, KeyLimiter, create_api_key, limiter};
 pub use purchases::{PurchaseReceipt, PurchaseRequest};
 
@@ -32,7 +32,7 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
         version = "1"
     ),
     paths(members::enrol_member, purchases::record_purchase, purchases::refund_purchase, import::import_purchases, insights::model_check, insights::member_base, insights::movement, openapi_json),
-    components(schemas(members::EnrolRequest, members::Enrolment, purchases::PurchaseRequest, purchases::PurchaseReceipt, purchases::ApiErrorBody, import::ImportRow, import::ImportReport, import::RejectedRow)),
+    components(schemas(members::EnrolRequest, members::Enrolment, purchases::PurchaseRequest, purchases::PurchaseReceipt, purchases::ApiErrorBody, app::imports::ssr::rows::ImportRow, app::imports::ssr::rows::ImportReport, app::imports::ssr::rows::RejectedRow)),
     modifiers(&BearerSecurity),
     tags(
         (name = "members", description = "Customers enrolled by the store's systems (keys with the import scope)"),

@@ -23,13 +23,11 @@ use super::keys::ApiKey;
 use app::AppError;
 use app::domain::account::Email;
 use app::domain::i18n::tr;
+use app::domain::store::{parse_cents, parse_external_id};
 use app::infra::ledger::{
     Credit, Debit, credit, debit, expiry_period, lock_balance, recalculate_tier,
 };
 use app::infra::state::AppState;
-
-/// The most one purchase may be, in cents: anything above is almost certainly a typo.
-const MAX_AMOUNT_CENTS: i64 = 10_000_000;
 
 /// A purchase to earn points for. Name the member by `member_id` or by `member_email`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -173,48 +171,6 @@ pub fn parse_amount(raw: &str) -> Result<i64, AppError> {
     Ok(cents)
 }
 
-/// "25.40" → 2540, and "0.00" → 0 (history may hold purchases paid with a gift card).
-pub fn parse_cents(raw: &str) -> Result<i64, AppError> {
-    let tr = tr();
-    let invalid = || {
-        AppError::invalid(
-            "amount",
-            tr.f(
-                "api.purchase.amount_format",
-                &[("raw", &format!("{raw:?}"))],
-            ),
-        )
-    };
-    let raw = raw.trim();
-    let (whole, frac) = raw.split_once('.').unwrap_or((raw, ""));
-    if whole.is_empty()
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || frac.len() > 2
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
-        return Err(invalid());
-    }
-    let whole: i64 = whole.parse().map_err(|_| invalid())?;
-    let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| invalid())?;
-    let cents = whole
-        .checked_mul(100)
-        .and_then(|c| c.checked_add(frac))
-        .ok_or_else(invalid)?;
-    if cents > MAX_AMOUNT_CENTS {
-        return Err(AppError::invalid(
-            "amount",
-            tr.f(
-                "api.purchase.amount_too_large",
-                &[
-                    ("raw", raw),
-                    ("limit", &(MAX_AMOUNT_CENTS / 100).to_string()),
-                ],
-            ),
-        ));
-    }
-    Ok(cents)
-}
-
 fn format_amount(cents: i64) -> String {
     format!("{}.{:02}", cents / 100, cents % 100)
 }
@@ -227,16 +183,7 @@ async fn record(
 ) -> Result<(PurchaseReceipt, bool), AppError> {
     let tr = tr();
     // Everything is checked before anything is written.
-    let external_id = request.external_id.trim().to_owned();
-    if external_id.is_empty()
-        || external_id.chars().count() > 128
-        || external_id.chars().any(char::is_control)
-    {
-        return Err(AppError::invalid(
-            "external_id",
-            tr.t("api.purchase.external_id_format"),
-        ));
-    }
+    let external_id = parse_external_id(&request.external_id)?;
     let cents = parse_amount(&request.amount)?;
     let currency = request.currency.trim().to_uppercase();
     let store = app::infra::store::load(pool).await?;

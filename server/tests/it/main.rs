@@ -14,6 +14,7 @@ mod embedded_pg;
 mod enrolment;
 mod headers;
 mod history_import;
+mod imports;
 mod insights;
 mod insights_cdnow;
 mod insights_trends;

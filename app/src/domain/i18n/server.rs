@@ -22,7 +22,7 @@ macro_rules! files {
     };
 }
 
-pub const FILES: [(&str, &str, &str); 20] = files!(
+pub const FILES: [(&str, &str, &str); 21] = files!(
     "account",
     "api",
     "audit_log",
@@ -32,6 +32,7 @@ pub const FILES: [(&str, &str, &str); 20] = files!(
     "drops",
     "errors",
     "forms",
+    "imports",
     "insights",
     "kit",
     "language",

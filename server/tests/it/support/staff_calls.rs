@@ -8,10 +8,10 @@ use axum::http::Request;
 use super::client::TestApp;
 use super::endpoints::{
     AdjustPoints, ArchiveReward, AuditEntries, CancelDrop, CancelForMember, CreateApiKey,
-    CreateSchedule, GetDropCalendar, GetDropReport, GetInsights, GetMemberCare, GetModelCheck,
-    GetMovement, GetStaffDrop, ListApiKeys, ListStaffRewards, ListTeam, PreviewSchedule,
-    RecomputeScores, RemoveDropItem, RevokeApiKey, SaveDrop, SaveDropItem, SaveReward,
-    SearchMembers, SetRole,
+    CreateSchedule, GetDropCalendar, GetDropReport, GetImports, GetInsights, GetMemberCare,
+    GetModelCheck, GetMovement, GetStaffDrop, GetUpload, ListApiKeys, ListStaffRewards, ListTeam,
+    PreviewSchedule, RecomputeScores, RemoveDropItem, RevokeApiKey, SaveDrop, SaveDropItem,
+    SaveReward, SearchMembers, SetRole, StartImport, UndoImport,
 };
 use super::http::{ORIGIN, Reply};
 
@@ -69,6 +69,78 @@ impl TestApp {
             .map(|l| l.to_str().unwrap().to_owned())
             .unwrap_or_default();
         (response.status().as_u16(), location)
+    }
+
+    /// Uploads `bytes` as a CSV file of purchases the way the imports page's form does; returns
+    /// the status and where the browser is sent.
+    pub async fn upload_csv(&self, bytes: &[u8], cookie: Option<&str>) -> (u16, String) {
+        let mut body = b"--XBOUNDARY\r\nContent-Disposition: form-data; name=\"file\"; filename=\"history.csv\"\r\nContent-Type: text/csv\r\n\r\n".to_vec();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n--XBOUNDARY--\r\n");
+        let mut request = Request::post("/staff/imports")
+            .header("host", "bazaar.test")
+            .header("origin", ORIGIN)
+            .header("content-type", "multipart/form-data; boundary=XBOUNDARY");
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = self.response(request.body(Body::from(body)).unwrap()).await;
+        let location = response
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (response.status().as_u16(), location)
+    }
+
+    /// An uploaded file's page: preview, mapping, progress or summary.
+    pub async fn upload_view(&self, cookie: &str, id: i64) -> Reply {
+        self.call::<GetUpload>(&[("id", &id.to_string())], Some(cookie))
+            .await
+    }
+
+    /// "Import the purchases" with the columns chosen (field, column index).
+    pub async fn start_import(&self, cookie: &str, id: i64, mapping: &[(&str, &str)]) -> Reply {
+        let id = id.to_string();
+        let mut form = vec![("id", id.as_str())];
+        for field in [
+            "member_email",
+            "member_id",
+            "external_id",
+            "amount",
+            "purchased_at",
+            "currency",
+        ] {
+            let column = mapping
+                .iter()
+                .find(|(f, _)| *f == field)
+                .map_or("", |(_, c)| *c);
+            form.push((field, column));
+        }
+        self.submit::<StartImport>(&form, Some(cookie)).await
+    }
+
+    /// "Undo this import", for an upload (`Some`) or one batch.
+    pub async fn undo_import(
+        &self,
+        cookie: &str,
+        upload: Option<i64>,
+        batch: Option<i64>,
+    ) -> Reply {
+        let (upload, batch) = (upload.map(|u| u.to_string()), batch.map(|b| b.to_string()));
+        let mut form = Vec::new();
+        if let Some(upload) = &upload {
+            form.push(("upload", upload.as_str()));
+        }
+        if let Some(batch) = &batch {
+            form.push(("batch", batch.as_str()));
+        }
+        self.submit::<UndoImport>(&form, Some(cookie)).await
+    }
+
+    /// The recent imports.
+    pub async fn imports(&self, cookie: Option<&str>) -> Reply {
+        self.call::<GetImports>(&[], cookie).await
     }
 
     /// The drop calendar: `view` ("week", "month") around `date`.
