@@ -162,7 +162,6 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/staff/api-keys") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/insights") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/imports") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/staff/imports/:id") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/members/:id") view={Lazy::<MemberCarePageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/drops/schedule") view={Lazy::<StaffSchedulePageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/staff/drops/:id") view={Lazy::<StaffDropPageRoute>::new()} ssr=SsrMode::Async />
@@ -253,9 +252,8 @@ lazy_pages_by_path!(AdminRoute {
     "/staff/team" => TeamPage,
     "/staff/api-keys" => ApiKeysPage,
     "/staff/insights" => InsightsPage,
-    "/staff/mailbox" => MailboxPage,
-    // The imports list and each uploaded file's page (`/staff/imports/{id}`).
-    _ => ImportsPage,
+    "/staff/imports" => ImportsPage,
+    _ => MailboxPage,
 });
 
 lazy_pages! {

@@ -220,7 +220,7 @@ pub async fn start_import(
         .await
         .map_err(crate::domain::error::server::reply)?;
     leptos_axum::redirect(&format!(
-        "/staff/imports/{id}?fresh={}",
+        "/staff/imports?upload={id}&fresh={}",
         crate::infra::fresh()
     ));
     Ok(())
@@ -237,7 +237,7 @@ pub async fn undo_import(upload: Option<i64>, batch: Option<i64>) -> Result<(), 
         .map_err(crate::domain::error::server::reply)?;
     let back = match upload {
         Some(id) => format!(
-            "/staff/imports/{id}?undone=1&fresh={}",
+            "/staff/imports?upload={id}&undone=1&fresh={}",
             crate::infra::fresh()
         ),
         None => format!("/staff/imports?undone=1&fresh={}", crate::infra::fresh()),

@@ -10,15 +10,20 @@ use crate::domain::i18n::tr;
 use crate::kit::page::refused;
 use crate::kit::{FieldError, FormError, Loaded, action_error, field_invalid};
 
-/// `/staff/imports` (the upload form and the recent imports) and `/staff/imports/{id}` (one
-/// uploaded file: map its columns, watch the import, read the summary).
+/// `/staff/imports` (the upload form and the recent imports) and `/staff/imports?upload={id}`
+/// (one uploaded file: map its columns, watch the import, read the summary). One route, so
+/// the bundle every member downloads carries one entry for both.
 #[component]
 pub fn ImportsPage() -> impl IntoView {
-    let path = use_location().pathname.get_untracked();
-    match path
-        .strip_prefix("/staff/imports/")
-        .and_then(|id| id.parse::<i64>().ok())
-    {
+    let query = use_query_map();
+    // A link from the list to a file's page changes only the query: follow it.
+    let upload = Memo::new(move |_| {
+        query
+            .read()
+            .get("upload")
+            .and_then(|id| id.parse::<i64>().ok())
+    });
+    move || match upload.get() {
         Some(id) => view! { <UploadPage id=id /> }.into_any(),
         None => view! { <ImportsList /> }.into_any(),
     }
@@ -97,7 +102,7 @@ fn Batches(view: ImportsView) -> impl IntoView {
 fn BatchLine(b: BatchRow, undo: ServerAction<UndoImport>) -> impl IntoView {
     let tr = tr();
     let from = match b.upload {
-        Some(id) => view! { <a href=format!("/staff/imports/{id}")>{b.from}</a> }.into_any(),
+        Some(id) => view! { <a href=format!("/staff/imports?upload={id}")>{b.from}</a> }.into_any(),
         None => view! { <span>{b.from}</span> }.into_any(),
     };
     let status = match b.undone {

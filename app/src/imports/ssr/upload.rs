@@ -202,7 +202,7 @@ pub async fn upload(
     .fetch_one(caller.pool())
     .await;
     match stored {
-        Ok(id) => Redirect::to(&format!("/staff/imports/{id}")).into_response(),
+        Ok(id) => Redirect::to(&format!("/staff/imports?upload={id}")).into_response(),
         Err(e) => AppError::from(e).into_response(),
     }
 }

@@ -42,7 +42,7 @@ pub async fn imports(pool: &PgPool) -> Result<ImportsView, AppError> {
         points: tr.number(b.points),
         undone: b.undone_at.map(|at| {
             tr.f(
-                "imports.undone_on",
+                "imports.undone_by",
                 &[
                     ("when", &store.format_time(at)),
                     ("who", b.undone_by.as_deref().unwrap_or("")),
@@ -106,10 +106,9 @@ pub async fn upload(pool: &PgPool, id: i64) -> Result<UploadView, AppError> {
                 })
                 .collect(),
             undone: match (u.undone_at, u.has_batches) {
-                (Some(at), _) => Some(tr.f(
-                    "imports.undone_on",
-                    &[("when", &store.format_time(at)), ("who", "")],
-                )),
+                (Some(at), _) => {
+                    Some(tr.f("imports.undone_on", &[("when", &store.format_time(at))]))
+                }
                 // Nothing written, nothing to undo.
                 (None, false) => Some(String::new()),
                 (None, true) => None,

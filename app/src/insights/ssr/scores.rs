@@ -24,6 +24,8 @@ pub const MIN_REPEAT_MEMBERS: usize = 20;
 const NEXT_90_DAYS_WEEKS: f64 = 90.0 / 7.0;
 /// Rows per write: small enough that each statement is brief, large enough to be quick.
 const WRITE_BATCH: usize = 2_000;
+/// Members' ids per page of the nightly run's reads and weekly copy.
+const PAGE_MEMBERS: i64 = 5_000;
 /// The advisory lock that lets one server at a time compute scores.
 const SCORES_LOCK: i64 = 0x6a6f_6273_0007;
 
@@ -178,17 +180,58 @@ pub async fn purchase_days(
     zone: &str,
     until: DateTime<Utc>,
 ) -> Result<Vec<MemberDays>, AppError> {
+    let mut members = Vec::new();
+    read_days(pool, zone, until, (i64::MIN, i64::MAX), &mut members).await?;
+    Ok(members)
+}
+
+/// [`purchase_days`] for the nightly run, which has time and shares the database with drops:
+/// [`PAGE_MEMBERS`] members' ids at a time, each page followed by a rest as long as it took.
+pub async fn purchase_days_paced(
+    pool: &PgPool,
+    zone: &str,
+    until: DateTime<Utc>,
+) -> Result<Vec<MemberDays>, AppError> {
+    let range =
+        sqlx::query!("SELECT min(account_id) AS low, max(account_id) AS high FROM purchases")
+            .fetch_one(pool)
+            .await?;
+    let mut members = Vec::new();
+    let (Some(low), Some(high)) = (range.low, range.high) else {
+        return Ok(members);
+    };
+    let mut from = low;
+    while from <= high {
+        let began = Instant::now();
+        let to = from.saturating_add(PAGE_MEMBERS);
+        read_days(pool, zone, until, (from, to), &mut members).await?;
+        from = to;
+        tokio::time::sleep(began.elapsed()).await;
+    }
+    Ok(members)
+}
+
+/// Appends the purchase days of the members whose ids are in `[ids.0, ids.1)`.
+async fn read_days(
+    pool: &PgPool,
+    zone: &str,
+    until: DateTime<Utc>,
+    ids: (i64, i64),
+    members: &mut Vec<MemberDays>,
+) -> Result<(), AppError> {
     let rows = sqlx::query!(
         r#"SELECT account_id, (purchased_at AT TIME ZONE $1)::date AS "day!",
                   sum(amount_cents)::bigint AS "cents!"
            FROM purchases WHERE refunded_at IS NULL AND purchased_at < $2
+             AND account_id >= $3 AND account_id < $4
            GROUP BY 1, 2 ORDER BY 1, 2"#,
         zone,
-        until
+        until,
+        ids.0,
+        ids.1
     )
     .fetch_all(pool)
     .await?;
-    let mut members: Vec<MemberDays> = Vec::new();
     for row in rows {
         let day = PurchaseDay {
             day: row.day,
@@ -202,7 +245,7 @@ pub async fn purchase_days(
             }),
         }
     }
-    Ok(members)
+    Ok(())
 }
 
 /// What a run did, for the log and for staff.
@@ -242,7 +285,7 @@ async fn compute_and_write(pool: &PgPool, now: DateTime<Utc>) -> Result<RunSumma
         monthly_discount: settings.clv_monthly_discount,
     };
     let as_of = now.with_timezone(&store.zone).date_naive();
-    let members = purchase_days(pool, &store.info.time_zone, now).await?;
+    let members = purchase_days_paced(pool, &store.info.time_zone, now).await?;
     let fit_started = Instant::now();
     // Fitting and scoring are seconds of CPU for a large store: at the lowest priority, off
     // the async workers that answer redemptions.
@@ -251,8 +294,12 @@ async fn compute_and_write(pool: &PgPool, now: DateTime<Utc>) -> Result<RunSumma
     })
     .await?;
     let fit_seconds = fit_started.elapsed().as_secs_f64();
+    // Written at half the database's pace at most: each batch is followed by a rest as long
+    // as it took, so a drop starting now keeps its share of the cores.
     for batch in scores.chunks(WRITE_BATCH) {
+        let began = Instant::now();
         write_batch(pool, as_of, batch).await?;
+        tokio::time::sleep(began.elapsed()).await;
     }
     // Members no longer scored (every purchase refunded) leave the table.
     sqlx::query!("DELETE FROM member_scores WHERE as_of < $1", as_of)
@@ -322,25 +369,41 @@ async fn write_batch(pool: &PgPool, as_of: NaiveDate, batch: &[Score]) -> Result
 }
 
 /// The week's copy (the latest run of the week wins), and copies older than a year dropped.
+/// Copied a page of members at a time with rests between, like the reads; a run stopped
+/// part-way leaves a partial copy that the next run of the week replaces.
 async fn keep_weekly_copy(pool: &PgPool, as_of: NaiveDate) -> Result<(), AppError> {
     let week = as_of - Duration::days(i64::from(as_of.weekday().num_days_from_monday()));
-    let mut tx = pool.begin().await?;
     sqlx::query!("DELETE FROM member_score_snapshots WHERE week = $1", week)
-        .execute(&mut *tx)
+        .execute(pool)
         .await?;
-    sqlx::query!(
-        "INSERT INTO member_score_snapshots SELECT $1::date, s.* FROM member_scores s",
-        week
-    )
-    .execute(&mut *tx)
-    .await?;
+    let range =
+        sqlx::query!("SELECT min(account_id) AS low, max(account_id) AS high FROM member_scores")
+            .fetch_one(pool)
+            .await?;
+    if let (Some(low), Some(high)) = (range.low, range.high) {
+        let mut from = low;
+        while from <= high {
+            let began = Instant::now();
+            let to = from.saturating_add(PAGE_MEMBERS);
+            sqlx::query!(
+                "INSERT INTO member_score_snapshots SELECT $1::date, s.* FROM member_scores s
+                 WHERE s.account_id >= $2 AND s.account_id < $3",
+                week,
+                from,
+                to
+            )
+            .execute(pool)
+            .await?;
+            from = to;
+            tokio::time::sleep(began.elapsed()).await;
+        }
+    }
     sqlx::query!(
         "DELETE FROM member_score_snapshots WHERE week < $1",
         week - Duration::days(365)
     )
-    .execute(&mut *tx)
+    .execute(pool)
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
