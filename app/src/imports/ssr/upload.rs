@@ -246,7 +246,8 @@ pub async fn start(caller: &Staff, id: i64, mapping: Mapping) -> Result<(), AppE
 }
 
 /// A purchase's date as the file writes it: RFC 3339, or a date and time (or a date alone,
-/// taken at noon) in the store's zone.
+/// taken at noon) in the store's zone. A time the clocks skipped (02:30 on the night summer
+/// time starts, as a file exported from a UTC system may hold) is read an hour later.
 pub fn parse_when(raw: &str, zone: Tz) -> Option<DateTime<Utc>> {
     let raw = raw.trim();
     if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
@@ -262,6 +263,10 @@ pub fn parse_when(raw: &str, zone: Tz) -> Option<DateTime<Utc>> {
         })?;
     zone.from_local_datetime(&local)
         .earliest()
+        .or_else(|| {
+            zone.from_local_datetime(&(local + chrono::Duration::hours(1)))
+                .earliest()
+        })
         .map(|at| at.with_timezone(&Utc))
 }
 
@@ -436,6 +441,11 @@ mod tests {
             Some("2024-03-15T10:00:00+00:00")
         );
         assert_eq!(at("15/03/2024"), None);
+        // The hour New York's clocks skip is read as the hour after it.
+        assert_eq!(
+            at("2024-03-10 02:30").as_deref(),
+            Some("2024-03-10T07:30:00+00:00")
+        );
     }
 
     #[test]
