@@ -271,3 +271,55 @@ async fn a_file_that_cannot_be_imported_is_refused_with_the_reason_and_nothing_i
         403
     );
 }
+
+#[sqlx::test]
+async fn staff_undo_an_integrators_import_batch_from_the_list(pool: PgPool) {
+    let (app, staff) = support::staff_console(&pool).await;
+    let ana = account(&pool, "ana@example.com", "Ana", "member").await;
+    let key = server::api::create_api_key(&pool, "Back office", "crm", &["import"], None)
+        .await
+        .unwrap();
+    let rows = serde_json::json!([
+        {"member_id": ana, "external_id": "h-1", "amount": "20.00", "currency": "USD",
+         "purchased_at": "2020-01-05T10:00:00Z"},
+        {"member_id": ana, "external_id": "h-2", "amount": "30.00", "currency": "USD",
+         "purchased_at": "2020-02-05T10:00:00Z"},
+    ]);
+    let report = app
+        .api_post("/api/v1/purchases/import", Some(&key), &rows.to_string())
+        .await
+        .json();
+    let batch = report["batch_id"].as_i64().unwrap();
+
+    let listed = app.imports(Some(&staff)).await.json();
+    assert_eq!(listed["batches"][0]["from"], "Back office (crm)");
+    assert_eq!(listed["batches"][0]["undone"], Value::Null);
+    let undone = app.undo_import(&staff, None, Some(batch)).await;
+    assert!(
+        undone.headers["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/staff/imports?undone=1"),
+        "{}",
+        undone.body
+    );
+    let listed = app.imports(Some(&staff)).await.json();
+    let status = listed["batches"][0]["undone"].as_str().unwrap();
+    assert!(
+        status.starts_with("Undone ") && status.ends_with(" by Someone"),
+        "{status}"
+    );
+    let page = support::visible_text(&app.get_as("/staff/imports?undone=1", &staff).await.body);
+    assert!(
+        page.contains("The import was undone: its purchases no longer count"),
+        "{page}"
+    );
+    // Replayed after the undo, the integrator's rows are imported again.
+    let again = app
+        .api_post("/api/v1/purchases/import", Some(&key), &rows.to_string())
+        .await
+        .json();
+    assert_eq!(again["written"], 2, "{again}");
+    let missing = app.undo_import(&staff, None, Some(999_999)).await;
+    assert_eq!(missing.status, 404);
+}
