@@ -12,7 +12,8 @@
 #
 # CHAOS_RUNS (default 50), CHAOS_SECONDS per run (default 10), CHAOS_QUICK=1 (3 runs of 5 s, a
 # few minutes), CHAOS_SEED (the first run's seed, printed in the table: CHAOS_SEED=<seed>
-# CHAOS_RUNS=1 replays one run), CHAOS_SKIP_BUILD=1 (use target/release as it is).
+# CHAOS_RUNS=1 replays one run), CHAOS_SKIP_BUILD=1 (use the server and driver
+# already built), CHAOS_SERVER_BIN (the server binary; default target/release/bazaar).
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
 OUT="$ROOT/target/chaos"
@@ -23,21 +24,24 @@ ensure_build_tools
 ensure_node
 ensure_postgres
 
-# CHAOS_SKIP_BUILD=1: use the release already built (while iterating on the driver).
-if [ "${CHAOS_SKIP_BUILD:-}" = 1 ] && [ -x target/release/bazaar ]; then
-  ok "release build: using the one in target/release (CHAOS_SKIP_BUILD=1)"
+# The servers it starts: the release build, or CHAOS_SERVER_BIN (the test command passes its
+# debug build, the one its browser tests used).
+SERVER_BIN="${CHAOS_SERVER_BIN:-$ROOT/target/release/bazaar}"
+# CHAOS_SKIP_BUILD=1: the caller built the server and the driver (target/debug/examples/chaos).
+if [ "${CHAOS_SKIP_BUILD:-}" = 1 ] && [ -x "$SERVER_BIN" ] && [ -x target/debug/examples/chaos ]; then
+  ok "server and chaos driver: already built (CHAOS_SKIP_BUILD=1), server $SERVER_BIN"
 else
   build_release
+  say "Building the chaos driver (server/examples/chaos/; the tests' own build profile)"
+  cargo build -p server --example chaos --features app/ssr
 fi
-say "Building the chaos driver (server/examples/chaos/; the tests' own build profile)"
-cargo build -p server --example chaos --features app/ssr
 
 cleanup() {
   # The driver starts and kills the servers itself; any it left behind (it was interrupted)
   # are listed here.
   if [ -f "$OUT/server.pids" ]; then
     while read -r pid; do
-      [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$ROOT/target/release/bazaar" ] && kill -9 "$pid" 2>/dev/null || true
+      [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$SERVER_BIN" ] && kill -9 "$pid" 2>/dev/null || true
     done <"$OUT/server.pids"
     rm -f "$OUT/server.pids"
   fi
@@ -62,7 +66,7 @@ CHAOS_PG_DATA="$PG_DIR/data" \
 CHAOS_PG_LOG="$PG_DIR/log" \
 CHAOS_PG_OPTS="$PG_OPTS" \
 CHAOS_PG_RUNAS="$RUNAS" \
-CHAOS_SERVER_BIN="$ROOT/target/release/bazaar" \
+CHAOS_SERVER_BIN="$SERVER_BIN" \
 CHAOS_OUT="$OUT" \
   "$ROOT/target/debug/examples/chaos"
 say "Report written to target/chaos/report.md"

@@ -15,7 +15,15 @@ export SQLX_OFFLINE=true
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-auto}"
 
-say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+# With CLOCK_START set (the test command sets it), each step says when it began.
+say() {
+  local at=""
+  if [ -n "${CLOCK_START:-}" ]; then
+    local s=$(($(date +%s) - CLOCK_START))
+    at="$(printf '  [%d:%02d]' $((s / 60)) $((s % 60)))"
+  fi
+  printf '\n\033[1m==> %s\033[0m%s\n' "$*" "$at"
+}
 ok() { printf '    %s\n' "$*"; }
 
 as_root() {
@@ -35,6 +43,12 @@ apt_install() {
 }
 
 ensure_build_tools() {
+  ensure_toolchain
+  ensure_leptos_tools
+}
+
+# The C toolchain (for crates with C parts) and the WebAssembly target.
+ensure_toolchain() {
   if command -v cc >/dev/null && command -v make >/dev/null && command -v perl >/dev/null; then
     ok "C toolchain: present"
   else
@@ -46,6 +60,15 @@ ensure_build_tools() {
     say "Adding the wasm32-unknown-unknown Rust target"
     rustup target add wasm32-unknown-unknown
   fi
+}
+
+leptos_tools_present() {
+  cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION" &&
+    wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"
+}
+
+# cargo-leptos (builds the site) and the wasm-bindgen CLI it runs.
+ensure_leptos_tools() {
   if cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
     ok "cargo-leptos $CARGO_LEPTOS_VERSION: present"
   else
@@ -61,6 +84,34 @@ ensure_build_tools() {
     say "Building wasm-bindgen-cli $WASM_BINDGEN_VERSION from crates.io (first run only, ~6 min on 2 cores)"
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --debug
   fi
+}
+
+# The test command builds the tools (first run only) at the lowest CPU priority while the
+# tests' own build runs, since nothing needs them until the browser bundle is built: the two
+# cores are never both busy through a whole cold build (the largest crates and the links run
+# one at a time). Sets LEPTOS_TOOLS_PID (empty when nothing was missing); wait_leptos_tools
+# waits for it and shows its log if it failed.
+start_leptos_tools() {
+  LEPTOS_TOOLS_PID=""
+  if leptos_tools_present; then
+    ok "cargo-leptos $CARGO_LEPTOS_VERSION and wasm-bindgen $WASM_BINDGEN_VERSION: present"
+    return 0
+  fi
+  LEPTOS_TOOLS_LOG="$(mktemp /tmp/bazaar-tools.XXXXXX.log)"
+  say "Building cargo-leptos and wasm-bindgen-cli from crates.io in the background, at low priority (first run only; log: $LEPTOS_TOOLS_LOG)"
+  (nice -n 19 bash -c "source '$ROOT/server/scripts/setup.sh'; ensure_leptos_tools") >"$LEPTOS_TOOLS_LOG" 2>&1 &
+  LEPTOS_TOOLS_PID=$!
+}
+
+wait_leptos_tools() {
+  [ -z "${LEPTOS_TOOLS_PID:-}" ] && return 0
+  say "Waiting for the background build of cargo-leptos and wasm-bindgen-cli"
+  if ! wait "$LEPTOS_TOOLS_PID"; then
+    cat "$LEPTOS_TOOLS_LOG"
+    echo "Building the tools failed (log above)." >&2
+    return 1
+  fi
+  ok "cargo-leptos and wasm-bindgen-cli: built"
 }
 
 ensure_node() {

@@ -141,6 +141,11 @@ async fn enrolment_refuses_bad_customers_with_the_reason_and_writes_nothing(pool
             "customer_id \"C-1\" is already another member's (a different email address). Send that member's address, or a new customer_id.",
         ),
         (
+            json!({"email": "first@example.com", "name": "First", "customer_id": "C-3"}),
+            409,
+            "first@example.com is already a member with another customer_id from an integration.",
+        ),
+        (
             json!({"email": "x@example.com", "customer_id": "C-2"}),
             422,
             "The member is incomplete or has a wrong field: Failed to deserialize the JSON body into the target type: missing field `name` at line 1 column 45",

@@ -200,6 +200,17 @@ async fn an_import_larger_than_a_batch_is_refused_whole(pool: PgPool) {
         reply.json()["message"],
         "The import has 5001 purchases; send at most 5000 per call."
     );
+    let not_text = app
+        .send(
+            axum::http::Request::post(IMPORT)
+                .header("authorization", format!("Bearer {key}"))
+                .header("content-type", "application/x-ndjson")
+                .body(axum::body::Body::from(&b"\xff\xfe{}"[..]))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(not_text.status, 400);
+    assert_eq!(not_text.json()["message"], "The import is not UTF-8 text.");
     let garbled = app
         .api_post(IMPORT, Some(&key), "{\"not\": \"an array\"}")
         .await;

@@ -1,6 +1,8 @@
 //! Staff bring purchase history in from a CSV file (upload, map the columns, watch it import,
 //! read the summary, download the rejected rows) and undo an import.
 
+use axum::body::Body;
+use axum::http::Request;
 use chrono::{Duration, Utc};
 use serde_json::Value;
 use sqlx::PgPool;
@@ -101,6 +103,24 @@ async fn staff_import_a_csv_file_read_the_summary_download_the_rejected_rows_and
             .starts_with(&format!("/staff/imports?upload={id}&")),
         "{:?}",
         started.headers
+    );
+    // Pressing "Import" again (a second tab, a double click without JavaScript) starts nothing.
+    let twice = app
+        .start_import(
+            &staff,
+            id,
+            &[
+                ("purchased_at", "0"),
+                ("member_email", "1"),
+                ("external_id", "2"),
+                ("amount", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(twice.status, 400);
+    assert_eq!(
+        twice.app_error().to_string(),
+        "This file is already being imported (or was). Upload it again to import it with other columns."
     );
     let done = finished(&app, &staff, id).await;
     let done = &done["stage"]["Done"];
@@ -207,8 +227,24 @@ async fn a_file_that_cannot_be_imported_is_refused_with_the_reason_and_nothing_i
     pool: PgPool,
 ) {
     let (app, staff) = support::staff_console(&pool).await;
+    let mut too_large = b"email,order,amount,date\n".to_vec();
+    too_large.resize(4 * 1024 * 1024 + 1, b'x');
+    let mut too_many = b"email,amount\n".to_vec();
+    for _ in 0..50_001 {
+        too_many.extend_from_slice(b"a@example.com,1.00\n");
+    }
     for (bytes, code, message) in [
         (&b""[..], "missing", "Choose a CSV file to upload."),
+        (
+            &too_large[..],
+            "too_large",
+            "That file is larger than 4 MiB. Split it into smaller files.",
+        ),
+        (
+            &too_many[..],
+            "too_many_rows",
+            "That file has more than 50,000 rows. Split it into smaller files.",
+        ),
         (
             &b"email,order,amount,date\n"[..],
             "no_rows",
@@ -226,6 +262,26 @@ async fn a_file_that_cannot_be_imported_is_refused_with_the_reason_and_nothing_i
         let page = support::visible_text(&app.get_as(&location, &staff).await.body);
         assert!(page.contains(message), "{page}");
     }
+    // A form cut off mid-way (a dropped connection) says so.
+    let cut_off = app
+        .response(
+            Request::post("/staff/imports")
+                .header("host", "bazaar.test")
+                .header("origin", support::ORIGIN)
+                .header("cookie", &staff)
+                .header("content-type", "multipart/form-data; boundary=XBOUNDARY")
+                .body(Body::from(
+                    "--XBOUNDARY\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nemail,amount\n",
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(cut_off.status(), 400);
+    let body = axum::body::to_bytes(cut_off.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let body = String::from_utf8_lossy(&body);
+    assert!(body.contains("The upload could not be read: "), "{body}");
     assert_eq!(support::count(&pool, "import_uploads").await, 0);
 
     // A mapping without an amount column says which column is missing and starts nothing.

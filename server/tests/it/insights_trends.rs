@@ -33,6 +33,19 @@ async fn a_valuable_member_whose_chance_of_staying_falls_is_listed_as_slipping_a
     let (app, staff, key) = store_with_history_key(&pool).await;
     forty_shoppers(&pool, &app, &key).await;
     assert_eq!(app.recompute_scores(Some(&staff)).await.json(), json!(40));
+    // The week's first run is the week's copy: running again (staff pressing "Compute scores
+    // now" during a drop) does not rewrite it.
+    sqlx::query("UPDATE member_score_snapshots SET monetary_cents = -1")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(app.recompute_scores(Some(&staff)).await.json(), json!(40));
+    let kept: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM member_score_snapshots WHERE monetary_cents = -1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(kept, 40);
 
     // The two most valuable members, both at 40% now.
     let top: Vec<(i64, String)> = sqlx::query_as(

@@ -371,11 +371,20 @@ async fn write_batch(pool: &PgPool, as_of: NaiveDate, batch: &[Score]) -> Result
 /// The week's copy (the latest run of the week wins), and copies older than a year dropped.
 /// Copied a page of members at a time with rests between, like the reads; a run stopped
 /// part-way leaves a partial copy that the next run of the week replaces.
+/// Copies the scores into the week's snapshot, once a week: the first run of a week (Monday
+/// to Sunday in the store's calendar) is that week's copy, so staff asking for runs again and
+/// again during a drop do not rewrite (and write to the log) 100,000 rows each time.
 async fn keep_weekly_copy(pool: &PgPool, as_of: NaiveDate) -> Result<(), AppError> {
     let week = as_of - Duration::days(i64::from(as_of.weekday().num_days_from_monday()));
-    sqlx::query!("DELETE FROM member_score_snapshots WHERE week = $1", week)
-        .execute(pool)
-        .await?;
+    let copied = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM member_score_snapshots WHERE week = $1) AS "copied!""#,
+        week
+    )
+    .fetch_one(pool)
+    .await?;
+    if copied {
+        return Ok(());
+    }
     let range =
         sqlx::query!("SELECT min(account_id) AS low, max(account_id) AS high FROM member_scores")
             .fetch_one(pool)
