@@ -151,21 +151,11 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/sign-up") view={Lazy::<SignUpPageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/redeem/:item") view=RedeemPage ssr=SsrMode::Async />
                 <Route path=path!("/redemptions/:code") view=RedemptionPage ssr=SsrMode::Async />
-                <Route path=path!("/staff") view={Lazy::<StaffHomeRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/staff/rewards") view={Lazy::<StaffRewardsRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/staff/rewards/:id") view={Lazy::<StaffRewardEditRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/staff/audit") view={Lazy::<AuditPageRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/staff/drops") view={Lazy::<StaffDropsPageRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/staff/members") view={Lazy::<MemberSearchPageRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/staff/team") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/staff/mailbox") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/staff/api-keys") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/staff/insights") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/staff/imports") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/staff/members/:id") view={Lazy::<MemberCarePageRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/staff/drops/schedule") view={Lazy::<StaffSchedulePageRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/staff/drops/:id") view={Lazy::<StaffDropPageRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/staff/drops/:id/report") view={Lazy::<DropReportPageRoute>::new()} ssr=SsrMode::Async />
+                // Every staff and admin page is in one chunk behind two routes; the page is
+                // picked from the path (`StaffPage`), because each route and each chunk adds to
+                // the bundle every member downloads.
+                <Route path=path!("/staff") view={Lazy::<StaffRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/staff/*page") view={Lazy::<StaffRoute>::new()} ssr=SsrMode::Async />
             </Routes>
         </main>
         <footer class="site-footer">
@@ -224,37 +214,95 @@ macro_rules! lazy_pages {
     )*};
 }
 
-/// Like `lazy_pages!`, for pages that share one chunk: the path picks the page. Every lazy route
-/// adds to the bundle every member downloads (its loader and split point), so pages seldom
-/// opened one after another share one: the admins' pages and the insights.
-macro_rules! lazy_pages_by_path {
-    ($route:ident { $($path:literal => $page:ident,)* _ => $default:ident $(,)? }) => {
-        struct $route;
-
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-
-            fn view(_this: Self) -> AnyView {
-                let path = leptos_router::hooks::use_location().pathname.get_untracked();
-                match path.as_str() {
-                    $($path => view! { <$page /> }.into_any(),)*
-                    _ => view! { <$default /> }.into_any(),
-                }
-            }
-        }
-    };
+/// The staff console's pages, by path. Its routes are one chunk (see `Layout`): the page is
+/// chosen from the path, and changes when a link inside the console leads to another page.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum StaffPage {
+    Home,
+    Rewards,
+    Reward,
+    Audit,
+    Drops,
+    Schedule,
+    Drop,
+    Report,
+    Members,
+    Member,
+    Team,
+    Mailbox,
+    ApiKeys,
+    Insights,
+    Imports,
+    NotFound,
 }
 
-lazy_pages_by_path!(AdminRoute {
-    "/staff/team" => TeamPage,
-    "/staff/api-keys" => ApiKeysPage,
-    "/staff/insights" => InsightsPage,
-    "/staff/imports" => ImportsPage,
-    _ => MailboxPage,
-});
+impl StaffPage {
+    fn of(path: &str) -> Self {
+        let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(2).collect();
+        match segments.as_slice() {
+            [] => Self::Home,
+            ["rewards"] => Self::Rewards,
+            ["rewards", _] => Self::Reward,
+            ["audit"] => Self::Audit,
+            ["drops"] => Self::Drops,
+            ["drops", "schedule"] => Self::Schedule,
+            ["drops", _] => Self::Drop,
+            ["drops", _, "report"] => Self::Report,
+            ["members"] => Self::Members,
+            ["members", _] => Self::Member,
+            ["team"] => Self::Team,
+            ["mailbox"] => Self::Mailbox,
+            ["api-keys"] => Self::ApiKeys,
+            ["insights"] => Self::Insights,
+            ["imports"] => Self::Imports,
+            _ => Self::NotFound,
+        }
+    }
+
+    fn view(self) -> AnyView {
+        match self {
+            Self::Home => view! { <StaffHome /> }.into_any(),
+            Self::Rewards => view! { <StaffRewards /> }.into_any(),
+            Self::Reward => view! { <StaffRewardEdit /> }.into_any(),
+            Self::Audit => view! { <AuditPage /> }.into_any(),
+            Self::Drops => view! { <StaffDropsPage /> }.into_any(),
+            Self::Schedule => view! { <StaffSchedulePage /> }.into_any(),
+            Self::Drop => view! { <StaffDropPage /> }.into_any(),
+            Self::Report => view! { <DropReportPage /> }.into_any(),
+            Self::Members => view! { <MemberSearchPage /> }.into_any(),
+            Self::Member => view! { <MemberCarePage /> }.into_any(),
+            Self::Team => view! { <TeamPage /> }.into_any(),
+            Self::Mailbox => view! { <MailboxPage /> }.into_any(),
+            Self::ApiKeys => view! { <ApiKeysPage /> }.into_any(),
+            Self::Insights => view! { <InsightsPage /> }.into_any(),
+            Self::Imports => view! { <ImportsPage /> }.into_any(),
+            Self::NotFound => view! { <NotFound /> }.into_any(),
+        }
+    }
+}
+
+struct StaffRoute;
+
+#[lazy_route]
+impl LazyRoute for StaffRoute {
+    fn data() -> Self {
+        StaffRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        let pathname = leptos_router::hooks::use_location().pathname;
+        // Leaving the console, the path stops being a staff path before this view is gone:
+        // the page stays what it was rather than flashing "not found".
+        let page = Memo::new(move |was: Option<&StaffPage>| {
+            let path = pathname.read();
+            match (path.starts_with("/staff"), was) {
+                (false, Some(was)) => *was,
+                _ => StaffPage::of(&path),
+            }
+        });
+        (move || page.get().view()).into_any()
+    }
+}
 
 lazy_pages! {
     // A member's account, signing up and signing in. Signing in is on a signed-out member's
@@ -264,15 +312,29 @@ lazy_pages! {
     AccountPageRoute => AccountPage,
     SignUpPageRoute => SignUpPage,
     SignInPageRoute => SignInPage,
-    // The staff console.
-    StaffHomeRoute => StaffHome,
-    StaffRewardsRoute => StaffRewards,
-    StaffRewardEditRoute => StaffRewardEdit,
-    AuditPageRoute => AuditPage,
-    StaffDropsPageRoute => StaffDropsPage,
-    MemberSearchPageRoute => MemberSearchPage,
-    MemberCarePageRoute => MemberCarePage,
-    StaffSchedulePageRoute => StaffSchedulePage,
-    StaffDropPageRoute => StaffDropPage,
-    DropReportPageRoute => DropReportPage,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StaffPage;
+
+    #[test]
+    fn each_staff_path_shows_its_page() {
+        for (path, page) in [
+            ("/staff", StaffPage::Home),
+            ("/staff/", StaffPage::Home),
+            ("/staff/rewards", StaffPage::Rewards),
+            ("/staff/rewards/12", StaffPage::Reward),
+            ("/staff/drops/schedule", StaffPage::Schedule),
+            ("/staff/drops/7", StaffPage::Drop),
+            ("/staff/drops/7/report", StaffPage::Report),
+            ("/staff/members/3", StaffPage::Member),
+            ("/staff/api-keys", StaffPage::ApiKeys),
+            ("/staff/imports", StaffPage::Imports),
+            ("/staff/drops/7/nothing", StaffPage::NotFound),
+            ("/staff/unknown", StaffPage::NotFound),
+        ] {
+            assert_eq!(StaffPage::of(path), page, "{path}");
+        }
+    }
 }

@@ -68,7 +68,7 @@ test('the staff console is downloaded only by staff pages, and works once it arr
   chunks.length = 0;
   await page.goto('/staff/drops');
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 15_000 });
-  expect(chunks.some((url) => url.includes('staff_drops_page'))).toBe(true);
+  expect(chunks.some((url) => url.includes('staff_route'))).toBe(true);
   // Interactive: a client-side navigation (no page load) to another staff page.
   await page.evaluate(() => ((window as any).__still_here = true));
   await page.getByRole('banner').getByRole('link', { name: 'Staff', exact: true }).click();

@@ -205,7 +205,7 @@ pub fn router(state: AppState, line: Admission, config: &HttpConfig, pages: &Pag
         )
         .route("/staff/drops/{id}/report.csv", get(app::reports::ssr::csv))
         .route(
-            "/staff/imports",
+            app::imports::UPLOAD_PATH,
             // A CSV file of history: its own body limit (the form limit is 64 KiB).
             axum::routing::post(app::imports::ssr::upload::upload).layer(
                 axum::extract::DefaultBodyLimit::max(app::imports::UPLOAD_MAX_BYTES + 64 * 1024),

@@ -20,8 +20,9 @@ pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
 pub async fn bounded_bodies(request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let own_limit =
-        path.starts_with("/api/v1/") || path.ends_with("/photo") || path == "/staff/imports";
+    let own_limit = path.starts_with("/api/v1/")
+        || path.ends_with("/photo")
+        || path == app::imports::UPLOAD_PATH;
     if own_limit {
         return next.run(request).await;
     }

@@ -18,6 +18,9 @@ pub use pages::ImportsPage;
 /// The largest CSV file staff may upload, and the most rows it may hold.
 pub const UPLOAD_MAX_BYTES: usize = 4 * 1024 * 1024;
 pub const UPLOAD_MAX_ROWS: usize = 50_000;
+/// Where the upload form posts: a path of its own, because `/staff/imports` is a page of the
+/// staff console's shared route, which a POST-only route at that path would hide.
+pub const UPLOAD_PATH: &str = "/staff/imports/upload";
 
 /// The purchase fields a column can hold, in the order the form shows them, with their label's
 /// and hint's words.

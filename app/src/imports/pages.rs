@@ -50,7 +50,7 @@ fn ImportsList() -> impl IntoView {
             {move || undone().then(|| view! { <p class="form-success" role="status">{tr.t("imports.undone")}</p> })}
             <h2>{tr.t("imports.upload.heading")}</h2>
             // A plain multipart form: it works before the WebAssembly loads.
-            <form method="post" action="/staff/imports" enctype="multipart/form-data">
+            <form method="post" action=super::UPLOAD_PATH enctype="multipart/form-data">
                 <div class="field">
                     <label for="file">{tr.t("imports.upload.label")}</label>
                     <input id="file" name="file" type="file" accept=".csv,text/csv" required

@@ -265,7 +265,7 @@ async fn a_file_that_cannot_be_imported_is_refused_with_the_reason_and_nothing_i
     // A form cut off mid-way (a dropped connection) says so.
     let cut_off = app
         .response(
-            Request::post("/staff/imports")
+            Request::post(app::imports::UPLOAD_PATH)
                 .header("host", "bazaar.test")
                 .header("origin", support::ORIGIN)
                 .header("cookie", &staff)

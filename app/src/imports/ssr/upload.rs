@@ -160,7 +160,7 @@ async fn file_field(mut form: Multipart) -> Result<Option<(String, Vec<u8>)>, Ap
     Ok(None)
 }
 
-/// `POST /staff/imports` (multipart, field `file`): keeps the file and sends staff to its
+/// `POST /staff/imports/upload` (`UPLOAD_PATH`) (multipart, field `file`): keeps the file and sends staff to its
 /// page to map the columns; a file that cannot be imported goes back with the reason.
 pub async fn upload(
     State(state): State<AppState>,

@@ -77,7 +77,7 @@ impl TestApp {
         let mut body = b"--XBOUNDARY\r\nContent-Disposition: form-data; name=\"file\"; filename=\"history.csv\"\r\nContent-Type: text/csv\r\n\r\n".to_vec();
         body.extend_from_slice(bytes);
         body.extend_from_slice(b"\r\n--XBOUNDARY--\r\n");
-        let mut request = Request::post("/staff/imports")
+        let mut request = Request::post(app::imports::UPLOAD_PATH)
             .header("host", "bazaar.test")
             .header("origin", ORIGIN)
             .header("content-type", "multipart/form-data; boundary=XBOUNDARY");
