@@ -9,6 +9,14 @@ use sqlx::PgPool;
 
 use crate::support::{self, TestApp, account};
 
+/// The test file's columns: date, email, order, amount (field, column index).
+const COLUMNS: [(&str, &str); 4] = [
+    ("purchased_at", "0"),
+    ("member_email", "1"),
+    ("external_id", "2"),
+    ("amount", "3"),
+];
+
 /// The upload's page once its import is done (the batches are written after the answer).
 async fn finished(app: &TestApp, staff: &str, id: i64) -> Value {
     for _ in 0..100 {
@@ -84,18 +92,7 @@ async fn staff_import_a_csv_file_read_the_summary_download_the_rejected_rows_and
     );
     assert_eq!(column("currency"), Value::Null);
 
-    let started = app
-        .start_import(
-            &staff,
-            id,
-            &[
-                ("purchased_at", "0"),
-                ("member_email", "1"),
-                ("external_id", "2"),
-                ("amount", "3"),
-            ],
-        )
-        .await;
+    let started = app.start_import(&staff, id, &COLUMNS).await;
     assert!(
         started.headers["location"]
             .to_str()
@@ -105,18 +102,7 @@ async fn staff_import_a_csv_file_read_the_summary_download_the_rejected_rows_and
         started.headers
     );
     // Pressing "Import" again (a second tab, a double click without JavaScript) starts nothing.
-    let twice = app
-        .start_import(
-            &staff,
-            id,
-            &[
-                ("purchased_at", "0"),
-                ("member_email", "1"),
-                ("external_id", "2"),
-                ("amount", "3"),
-            ],
-        )
-        .await;
+    let twice = app.start_import(&staff, id, &COLUMNS).await;
     assert_eq!(twice.status, 400);
     assert_eq!(
         twice.app_error().to_string(),
@@ -203,17 +189,7 @@ async fn staff_import_a_csv_file_read_the_summary_download_the_rejected_rows_and
         .replace("12,50", "12.50");
     let (_, location) = app.upload_csv(fixed.as_bytes(), Some(&staff)).await;
     let second = uploaded_id(&location);
-    app.start_import(
-        &staff,
-        second,
-        &[
-            ("purchased_at", "0"),
-            ("member_email", "1"),
-            ("external_id", "2"),
-            ("amount", "3"),
-        ],
-    )
-    .await;
+    app.start_import(&staff, second, &COLUMNS).await;
     let done = finished(&app, &staff, second).await;
     assert_eq!(
         done["stage"]["Done"]["summary"],
