@@ -161,6 +161,50 @@ pub async fn debit(
     Ok(entry_id)
 }
 
+/// A purchase being taken back (refunded by the till, or its import undone).
+pub struct Reversal<'a> {
+    pub account_id: i64,
+    pub purchase_id: i64,
+    pub points_earned: i64,
+    /// Why, as the member's statement shows it ("Purchase refunded").
+    pub reason: &'a str,
+    /// The purchase's id at the store, on the ledger entry.
+    pub reference: &'a str,
+}
+
+/// Takes back what a purchase earned, as far as the member's `balance` allows (points already
+/// spent stay spent: the shortfall is recorded on the purchase as `points_unrecovered`, so staff
+/// can see it), and marks the purchase refunded. The caller holds the account lock, has checked
+/// the purchase is not refunded yet, and recalculates the tier once it has taken back all it
+/// means to. Returns the points taken back.
+pub async fn reverse_purchase(
+    conn: &mut PgConnection,
+    balance: i64,
+    purchase: Reversal<'_>,
+) -> Result<i64, AppError> {
+    let reversed = purchase.points_earned.min(balance).max(0);
+    if reversed > 0 {
+        debit(
+            conn,
+            purchase.account_id,
+            Debit::Adjust,
+            reversed,
+            purchase.reason,
+            Some(purchase.reference),
+        )
+        .await?;
+    }
+    sqlx::query!(
+        "UPDATE purchases SET refunded_at = now(), points_reversed = $2, points_unrecovered = $3 WHERE id = $1",
+        purchase.purchase_id,
+        reversed,
+        purchase.points_earned - reversed
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(reversed)
+}
+
 /// Reduces open lots by `points[i]` for `accounts[i]`, soonest expiry first. An account may
 /// appear more than once (several redemptions in one batch); its amounts add up.
 pub(crate) async fn consume_lots(

@@ -25,7 +25,7 @@ use app::domain::account::Email;
 use app::domain::i18n::tr;
 use app::domain::store::{parse_cents, parse_external_id};
 use app::infra::ledger::{
-    Credit, Debit, credit, debit, expiry_period, lock_balance, recalculate_tier,
+    Credit, Reversal, credit, expiry_period, lock_balance, recalculate_tier, reverse_purchase,
 };
 use app::infra::state::AppState;
 
@@ -348,25 +348,17 @@ async fn refund(
     .fetch_one(&mut *tx)
     .await?;
     if refunded.is_none() {
-        let reversed = purchase.points_earned.min(balance);
-        if reversed > 0 {
-            debit(
-                &mut tx,
-                purchase.account_id,
-                Debit::Adjust,
-                reversed,
-                "Purchase refunded",
-                Some(external_id),
-            )
-            .await?;
-        }
-        sqlx::query!(
-            "UPDATE purchases SET refunded_at = now(), points_reversed = $2, points_unrecovered = $3 WHERE id = $1",
-            purchase.id,
-            reversed,
-            purchase.points_earned - reversed
+        reverse_purchase(
+            &mut tx,
+            balance,
+            Reversal {
+                account_id: purchase.account_id,
+                purchase_id: purchase.id,
+                points_earned: purchase.points_earned,
+                reason: "Purchase refunded",
+                reference: external_id,
+            },
         )
-        .execute(&mut *tx)
         .await?;
         recalculate_tier(&mut tx, purchase.account_id, Utc::now()).await?;
     }

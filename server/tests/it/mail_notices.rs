@@ -123,6 +123,32 @@ async fn members_who_asked_about_a_drop_hear_by_mail_that_it_moved_or_was_cancel
         mail.text
     );
     assert!(inbox(&quiet).is_empty());
+    // Each member's account page says it in their language, the time in their zone: the
+    // Spanish member in Mexico City and the quiet one in English, in the store's New York.
+    let notice = |account: serde_json::Value| account["notices"][0]["message"].as_str().unwrap().to_owned();
+    let lucia = app.signed_in(&email, PW).await;
+    assert_eq!(
+        notice(app.account(Some(&lucia)).await.json()),
+        format!(
+            "El drop \u{201c}Drop del martes\u{201d} cambió de horario: ahora abre el {new} en lugar del {}.",
+            app::domain::i18n::format_date(
+                app::domain::i18n::Locale::EsMx,
+                chrono_tz::America::Mexico_City,
+                starts,
+            )
+        )
+    );
+    let quiet_notice = notice(app.account(Some(&quiet_cookie)).await.json());
+    let new_en = app::domain::i18n::format_date(
+        app::domain::i18n::Locale::En,
+        chrono_tz::America::New_York,
+        later,
+    );
+    assert!(
+        quiet_notice.starts_with("The drop \u{201c}Tuesday Drop\u{201d} has moved: it now opens ")
+            && quiet_notice.contains(&new_en),
+        "{quiet_notice}"
+    );
 
     let cancelled = app.cancel_drop(&staff, &drop.to_string()).await;
     assert!(
@@ -135,6 +161,14 @@ async fn members_who_asked_about_a_drop_hear_by_mail_that_it_moved_or_was_cancel
     assert_eq!(all.len(), 2);
     assert_eq!(all[1].subject(), "Drop del martes se canceló");
     assert!(inbox(&quiet).is_empty());
+    assert!(
+        notice(app.account(Some(&lucia)).await.json())
+            .starts_with("El drop \u{201c}Drop del martes\u{201d} programado para el "),
+    );
+    assert!(
+        notice(app.account(Some(&quiet_cookie)).await.json())
+            .starts_with("The drop \u{201c}Tuesday Drop\u{201d} planned for "),
+    );
 }
 
 /// A zone where it is now daytime (9:00–17:59) and one where it is not.

@@ -7,7 +7,7 @@ use sqlx::{PgConnection, PgExecutor};
 
 use crate::AppError;
 use crate::domain::error::server::violated_constraint;
-use crate::domain::i18n::{Tr, catalog_for, default_lang, format_date, tr};
+use crate::domain::i18n::{format_date, tr};
 use crate::infra::audit::audit;
 use crate::infra::caller::Staff;
 
@@ -40,14 +40,8 @@ pub(super) async fn lock_drop(conn: &mut PgConnection, id: i64) -> Result<Locked
     .ok_or_else(|| AppError::not_found(tr().t("drops.the_drop")))
 }
 
-/// The language notices to members are written in: they are stored as written and read later,
-/// by members whose language the staff member's need not be, so in the store's default.
-fn notice_tr() -> Tr {
-    let locale = default_lang().default_locale();
-    Tr::new(catalog_for(locale), locale)
-}
-
 /// What happened to a drop members asked to be reminded of.
+#[derive(Clone, Copy)]
 enum Change {
     Moved {
         from: DateTime<Utc>,
@@ -58,58 +52,68 @@ enum Change {
     },
 }
 
-/// Mails the members who asked to be reminded of drop `id` (and still take reminder mail)
-/// that it moved or was cancelled, each in their language with times in their zone, in the
-/// transaction of the change.
-async fn mail_reminded(
+/// Tells every member reminded of drop `id` what changed: a notice on their account page and,
+/// if they take reminder mail, an email — both in the member's language with times in their
+/// zone (a notice is stored as written and read later, so it is written for its reader, not in
+/// the staff member's language). Returns how many members were told.
+async fn tell_reminded(
     tx: &mut PgConnection,
     state: &crate::infra::state::AppState,
     id: i64,
     change: Change,
-) -> Result<(), AppError> {
+) -> Result<i64, AppError> {
     use crate::domain::i18n::Lang;
     use crate::infra::mail::{self, Compose, Kind, Outgoing, Topic};
     let rows = sqlx::query!(
         r#"SELECT r.account_id, a.email, a.display_name, a.language,
-                  COALESCE(a.time_zone, s.time_zone) AS "zone!", d.title, d.title_es
+                  COALESCE(a.time_zone, s.time_zone) AS "zone!", d.title, d.title_es,
+                  a.mail_drop_reminders AND a.email_undeliverable_at IS NULL AS "mail!"
            FROM drop_reminders r
            JOIN accounts a ON a.id = r.account_id
            JOIN drops d ON d.id = r.drop_id
            CROSS JOIN store_settings s
-           WHERE r.drop_id = $1 AND a.mail_drop_reminders AND a.email_undeliverable_at IS NULL"#,
+           WHERE r.drop_id = $1
+           ORDER BY r.account_id"#,
         id
     )
     .fetch_all(&mut *tx)
     .await?;
     if rows.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     let key = mail::server_key(&state.pool, "unsubscribe").await?;
     let site = mail::site_url(state);
     let bazaar = format!("{site}/");
-    for r in rows {
+    let mut notices = Vec::with_capacity(rows.len());
+    for r in &rows {
         let (tr, zone) = mail::reader(r.language.as_deref(), &r.zone);
         let title = match (tr.lang(), &r.title_es) {
             (Lang::Es, Some(es)) => es.as_str(),
             _ => r.title.as_str(),
         };
         let at = |t| format_date(tr.locale(), zone, t);
-        let (subject, body) = match change {
-            Change::Moved { from, to } => (
-                tr.f("mail.drop_moved.subject", &[("drop", title)]),
-                tr.f(
-                    "mail.drop_moved.body",
-                    &[("drop", title), ("new", &at(to)), ("old", &at(from))],
-                ),
-            ),
-            Change::Cancelled { was } => (
-                tr.f("mail.drop_cancelled.subject", &[("drop", title)]),
-                tr.f(
-                    "mail.drop_cancelled.body",
-                    &[("drop", title), ("when", &at(was))],
-                ),
-            ),
+        let (notice, subject, body) = match change {
+            Change::Moved { from, to } => {
+                let args = [("drop", title), ("new", &at(to)), ("old", &at(from))];
+                (
+                    tr.f("drops.member_notice.moved", &args),
+                    tr.f("mail.drop_moved.subject", &[("drop", title)]),
+                    tr.f("mail.drop_moved.body", &args),
+                )
+            }
+            Change::Cancelled { was } => {
+                let args = [("drop", title), ("when", &at(was))];
+                (
+                    tr.f("drops.member_notice.cancelled", &args),
+                    tr.f("mail.drop_cancelled.subject", &[("drop", title)]),
+                    tr.f("mail.drop_cancelled.body", &args),
+                )
+            }
         };
+        notices.push(notice);
+        if !r.mail {
+            continue;
+        }
         let (unsubscribe, list_unsubscribe) =
             mail::unsubscribe_parts(&key, &site, tr, r.account_id, Topic::DropReminders);
         let message = Compose {
@@ -134,7 +138,16 @@ async fn mail_reminded(
         )
         .await?;
     }
-    Ok(())
+    let accounts: Vec<i64> = rows.iter().map(|r| r.account_id).collect();
+    sqlx::query!(
+        "INSERT INTO member_notices (account_id, message)
+         SELECT * FROM unnest($1::bigint[], $2::text[])",
+        &accounts,
+        &notices
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(accounts.len() as i64)
 }
 
 /// Refuses changes to a drop once any member could redeem from it; `what` is what can no
@@ -263,26 +276,7 @@ pub async fn save(
     }
     // Members who asked to be reminded planned around the old time: tell them it moved.
     if let Some(previous) = previous_start.filter(|p| *p != window.starts_at) {
-        let notice = notice_tr();
-        let message = notice.f(
-            "drops.member_notice.moved",
-            &[
-                ("drop", &title),
-                (
-                    "new",
-                    &format_date(notice.locale(), store.zone, window.starts_at),
-                ),
-                ("old", &format_date(notice.locale(), store.zone, previous)),
-            ],
-        );
-        sqlx::query!(
-            "INSERT INTO member_notices (account_id, message) SELECT account_id, $2 FROM drop_reminders WHERE drop_id = $1",
-            saved,
-            message
-        )
-        .execute(&mut *tx)
-        .await?;
-        mail_reminded(
+        tell_reminded(
             &mut tx,
             caller.state(),
             saved,
@@ -324,7 +318,6 @@ pub async fn save(
 pub async fn cancel(caller: &Staff, id: i64, now: DateTime<Utc>) -> Result<i64, AppError> {
     let actor = caller.account().id;
     let pool = caller.pool();
-    let store = crate::infra::store::load(pool).await?;
     let mut tx = pool.begin().await?;
     let drop = lock_drop(&mut tx, id).await?;
     if drop.cancelled {
@@ -341,26 +334,7 @@ pub async fn cancel(caller: &Staff, id: i64, now: DateTime<Utc>) -> Result<i64, 
     sqlx::query!("UPDATE drops SET cancelled_at = $2 WHERE id = $1", id, now)
         .execute(&mut *tx)
         .await?;
-    let notice = notice_tr();
-    let message = notice.f(
-        "drops.member_notice.cancelled",
-        &[
-            ("drop", &drop.title),
-            (
-                "when",
-                &format_date(notice.locale(), store.zone, drop.starts_at),
-            ),
-        ],
-    );
-    let told = sqlx::query!(
-        "INSERT INTO member_notices (account_id, message) SELECT account_id, $2 FROM drop_reminders WHERE drop_id = $1",
-        id,
-        message
-    )
-    .execute(&mut *tx)
-    .await?
-    .rows_affected() as i64;
-    mail_reminded(
+    let told = tell_reminded(
         &mut tx,
         caller.state(),
         id,

@@ -10,7 +10,7 @@ use crate::AppError;
 use crate::domain::i18n::tr;
 use crate::infra::audit::audit;
 use crate::infra::caller::Staff;
-use crate::infra::ledger::{Debit, debit, lock_balance, recalculate_tier};
+use crate::infra::ledger::{Reversal, lock_balance, recalculate_tier, reverse_purchase};
 
 /// Undoes every batch of `upload`, or the one `batch`.
 pub async fn undo(caller: &Staff, upload: Option<i64>, batch: Option<i64>) -> Result<(), AppError> {
@@ -52,28 +52,20 @@ pub async fn undo(caller: &Staff, upload: Option<i64>, batch: Option<i64>) -> Re
         .fetch_all(&mut *tx)
         .await?;
         for purchase in earned {
-            let reversed = purchase.points_earned.min(balance);
-            if reversed > 0 {
-                debit(
-                    &mut tx,
-                    *member,
-                    Debit::Adjust,
-                    reversed,
-                    "Import undone",
-                    Some(&purchase.external_id),
-                )
-                .await?;
-                balance -= reversed;
-                reversed_total += reversed;
-            }
-            sqlx::query!(
-                "UPDATE purchases SET refunded_at = now(), points_reversed = $2, points_unrecovered = $3 WHERE id = $1",
-                purchase.id,
-                reversed,
-                purchase.points_earned - reversed
+            let reversed = reverse_purchase(
+                &mut tx,
+                balance,
+                Reversal {
+                    account_id: *member,
+                    purchase_id: purchase.id,
+                    points_earned: purchase.points_earned,
+                    reason: "Import undone",
+                    reference: &purchase.external_id,
+                },
             )
-            .execute(&mut *tx)
             .await?;
+            balance -= reversed;
+            reversed_total += reversed;
         }
     }
     // The rest earned nothing: nothing to take back.
