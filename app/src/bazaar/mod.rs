@@ -24,6 +24,9 @@ pub struct DropSummary {
     pub ends_at: DateTime<Utc>,
     pub starts_label: String,
     pub ends_label: String,
+    /// "in 3 days", "mañana" for a drop a day or more away (the calendar says that, not a
+    /// countdown of hours); `None` nearer the opening, when the countdown is what matters.
+    pub starts_in: Option<String>,
     /// Whether the signed-in member asked to be reminded; `None` for anonymous visitors.
     pub reminded: Option<bool>,
 }

@@ -162,7 +162,11 @@ fn UpcomingDrops(
                             <p class="upcoming-title">{drop.title.clone()}</p>
                             <p class="upcoming-when">
                                 <LocalTime at=drop.starts_at store_label=drop.starts_label.clone() />
-                                " · " {tr.t("bazaar.in")} " " <Countdown target=drop.starts_at server_now=now on_zero=refresh />
+                                " · "
+                                {match drop.starts_in.clone() {
+                                    Some(phrase) => phrase.into_any(),
+                                    None => view! { {tr.t("bazaar.in")} " " <Countdown target=drop.starts_at server_now=now on_zero=refresh /> }.into_any(),
+                                }}
                             </p>
                             {drop.reminded.map(|reminded| view! {
                                 <PostForm action=remind class="remind-form">

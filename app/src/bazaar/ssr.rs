@@ -53,10 +53,17 @@ pub async fn bazaar(
     )
     .fetch_all(pool)
     .await?;
+    let zone = store.reader_zone();
     let (live, upcoming): (Vec<_>, Vec<_>) = drops
         .into_iter()
         .map(|d| DropSummary {
             id: d.id,
+            starts_in: (d.starts_at - now >= chrono::Duration::days(1)).then(|| {
+                let days = (d.starts_at.with_timezone(&zone).date_naive()
+                    - now.with_timezone(&zone).date_naive())
+                .num_days();
+                tr().in_days(days)
+            }),
             starts_label: store.format_time(d.starts_at),
             ends_label: store.format_time(d.ends_at),
             title: d.title,
