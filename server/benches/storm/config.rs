@@ -21,8 +21,9 @@ pub struct Config {
     pub quick: bool,
     /// `BENCH_HERD_PAGES` (default 5,000): open pages in the herd row.
     pub herd_pages: usize,
-    /// `BENCH_ONLY=herd,hashing`: only these rows (no pgbench, storm table, pages or front
-    /// end), for trying a change to what they measure.
+    /// `BENCH_ONLY=herd,hashing`: only these rows (no pgbench or storm table; `pages` is the
+    /// page measurements with Lighthouse and the bundle), for trying a change to what they
+    /// measure.
     pub only: Option<Vec<String>>,
     /// `BAZAAR_HASHING_CONCURRENCY` as the storm server got it (unset: one slot per core).
     pub hashing_slots: Option<String>,
@@ -79,10 +80,10 @@ impl Config {
                 .map(|v| {
                     let rows: Vec<String> = v.split(',').map(|r| r.trim().to_owned()).collect();
                     if let Some(bad) = rows.iter().find(|r| {
-                        !["herd", "hashing", "insights", "reminders"].contains(&r.as_str())
+                        !["herd", "hashing", "insights", "reminders", "pages"].contains(&r.as_str())
                     }) {
                         eprintln!(
-                            "BENCH_ONLY: {bad:?} is not a row (herd, hashing, insights, reminders)"
+                            "BENCH_ONLY: {bad:?} is not a row (herd, hashing, insights, reminders, pages)"
                         );
                         std::process::exit(2);
                     }

@@ -23,7 +23,7 @@
 //! The load comes from many client addresses in 127.0.0.0/8 (`load::address`), as a crowd of
 //! phones would: the server limits presses waiting, live-stock streams, sign-ups and sign-in
 //! failures per client address, and one address for everything would measure those limits.
-//! `BENCH_ONLY=herd,hashing,insights,reminders` runs only those rows.
+//! `BENCH_ONLY=herd,hashing,insights,reminders,pages` runs only those rows.
 //!
 //! Configuration comes from `BENCH_*` variables set by bench.sh, read once in `config.rs`;
 //! nothing here is timed as a test, and nothing runs in the test command. The load generator is
@@ -219,7 +219,7 @@ async fn main() {
         };
         reminders::reminders(&pool, &load, run, &mut report, &mut targets).await;
     }
-    if config.only.is_none() {
+    if config.runs("pages") {
         pages(&config, run, &mut report, &mut targets).await;
         report::front_end(&config, &mut report, &mut targets);
     }
