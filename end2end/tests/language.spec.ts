@@ -1,6 +1,7 @@
 import { test, expect, Page } from '@playwright/test';
 import { dropOpeningIn, memberWithPoints } from './db';
 import { DEMO_STAFF } from './sign-in';
+import { card } from './bazaar-page';
 
 // A browser whose reader asks for Mexican Spanish first.
 test.use({ locale: 'es-MX' });
@@ -49,12 +50,12 @@ test('a member reading Spanish sees a five-digit balance grouped the Mexican way
 
   const title = dropOpeningIn(-60, `Linterna ${stamp}`, 5, 13_000);
   await page.goto('/');
-  const card = page.locator('.reward-card').filter({ has: page.getByRole('heading', { name: title }) });
-  await expect(card).toContainText('Te faltan 500 puntos');
-  await expect(card).toContainText('13,000 puntos');
+  const lantern = card(page, title);
+  await expect(lantern).toContainText('Te faltan 500 puntos');
+  await expect(lantern).toContainText('13,000 puntos');
 
   // The confirm step, reached directly, says why in Spanish too.
-  const item = await card.getAttribute('data-item');
+  const item = await lantern.getAttribute('data-item');
   await page.goto(`/redeem/${item}`);
   await expect(page.getByText('Te faltan 500 puntos para esta recompensa: cuesta 13,000 puntos y tienes 12,500 puntos.')).toBeVisible();
 });

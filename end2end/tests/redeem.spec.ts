@@ -1,8 +1,8 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { dropOpeningIn, itemOf, memberWithPoints, sql } from './db';
 import { DEMO_MEMBER, signIn } from './sign-in';
+import { card } from './bazaar-page';
 
-const card = (page: Page, title: string) => page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: title }) });
 
 test('a drop opens on time, the member redeems, and another browser sees the stock fall @js', async ({ page, browser }, info) => {
   test.setTimeout(90_000);

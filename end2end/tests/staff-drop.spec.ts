@@ -1,6 +1,7 @@
-import { test, expect, devices, Page } from '@playwright/test';
+import { test, expect, devices } from '@playwright/test';
 import { memberWithPoints } from './db';
 import { DEMO_STAFF, signIn } from './sign-in';
+import { card } from './bazaar-page';
 
 // The demo store's zone: staff type drop times in it.
 const STORE_ZONE = 'America/New_York';
@@ -15,8 +16,6 @@ function storeLocal(at: Date): string {
   return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}`;
 }
 
-const card = (page: Page, title: string) =>
-  page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: title }) });
 
 test('staff schedule a drop with a new reward, a member on a phone redeems when it opens, and the report shows it @desk', async ({ page, browser }, info) => {
   test.setTimeout(240_000);

@@ -5,6 +5,7 @@
 //! first line, so a new endpoint cannot forget it.
 
 mod by_mail;
+pub mod likes;
 mod page;
 mod pages;
 mod statement;
@@ -107,11 +108,17 @@ pub async fn unsubscribe(token: String) -> Result<(), AppError> {
 pub async fn set_messages(
     drop_reminders: Option<String>,
     expiring_points: Option<String>,
+    offers: Option<String>,
 ) -> Result<(), AppError> {
     let caller = crate::infra::caller::authorize::<crate::infra::caller::Member>().await?;
-    ssr::set_messages(&caller, drop_reminders.is_some(), expiring_points.is_some())
-        .await
-        .map_err(crate::domain::error::server::reply)?;
+    ssr::set_messages(
+        &caller,
+        drop_reminders.is_some(),
+        expiring_points.is_some(),
+        offers.is_some(),
+    )
+    .await
+    .map_err(crate::domain::error::server::reply)?;
     leptos_axum::redirect(&format!(
         "/account?messages=saved&fresh={}#messages-heading",
         crate::infra::fresh()

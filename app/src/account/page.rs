@@ -114,6 +114,7 @@ fn AccountContent(data: AccountView) -> impl IntoView {
         <Reminders reminders=data.reminders.clone() />
         <RedemptionsList />
         <History lines=data.history page=data.page has_more=data.has_more />
+        <super::likes::WhatYouLove likes=data.likes.clone() />
         <Messages mail=data.mail.clone() />
         <LanguageChoice />
         <ZoneChoice chosen=data.time_zone.clone() store_zone=data.store_zone.clone() />
@@ -265,6 +266,10 @@ fn Messages(mail: MailSettings) -> impl IntoView {
                 <div class="field field-check">
                     <input id="expiring_points" name="expiring_points" type="checkbox" value="on" checked=mail.expiring_points />
                     <label for="expiring_points">{tr.t("account.messages.expiring_points")}</label>
+                </div>
+                <div class="field field-check">
+                    <input id="offers" name="offers" type="checkbox" value="on" checked=mail.offers />
+                    <label for="offers">{tr.t("account.messages.offers")}</label>
                 </div>
                 <button type="submit" class="button button-secondary">{tr.t("account.messages.save")}</button>
             </ActionForm>

@@ -90,6 +90,8 @@ pub struct AccountView {
     pub time_zone: Option<String>,
     /// The store's zone, named on the choice that means "the store's".
     pub store_zone: String,
+    /// "What you love".
+    pub likes: super::likes::Likes,
 }
 
 /// The member's address as mail sees it, and the messages they chose.
@@ -100,6 +102,8 @@ pub struct MailSettings {
     pub undeliverable: bool,
     pub drop_reminders: bool,
     pub expiring_points: bool,
+    /// Offers by mail (off until the member turns them on).
+    pub offers: bool,
 }
 
 /// The signed-in member's own account. There is no account id parameter: the session decides

@@ -79,6 +79,8 @@ pub struct RewardCard {
     #[serde(with = "crate::domain::wire::instant")]
     pub opens_at: DateTime<Utc>,
     pub action: CardAction,
+    /// In the "For you" row: why it is there ("Because you love experiences").
+    pub why: Option<String>,
 }
 
 /// How many live rewards each category holds, for the filter.
@@ -102,6 +104,8 @@ pub struct BazaarView {
     /// The selected category, if the member filtered.
     pub category: Option<Category>,
     pub categories: Vec<CategoryCount>,
+    /// The few rewards put first for this reader, each with why; empty when filtered.
+    pub for_you: Vec<RewardCard>,
     pub rewards: Vec<RewardCard>,
 }
 
@@ -143,6 +147,8 @@ impl crate::domain::form::FromForm for Remind {
     }
 }
 
+#[cfg(feature = "ssr")]
+pub mod for_you;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

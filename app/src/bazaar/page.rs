@@ -85,6 +85,7 @@ fn BazaarContent(
         next,
         category,
         categories,
+        for_you,
         rewards,
     } = data;
     let tr = tr();
@@ -94,6 +95,7 @@ fn BazaarContent(
     };
     let nothing_live = live.is_empty();
     let no_rewards = rewards.is_empty();
+    let has_for_you = !for_you.is_empty();
 
     view! {
         <section class="drop-status" aria-labelledby="bazaar-heading">
@@ -106,6 +108,18 @@ fn BazaarContent(
             {next.map(|drop| view! { <NextDrop drop now refresh /> })}
         </section>
         <CategoryFilter categories selected=category />
+        {(!for_you.is_empty()).then(|| view! {
+            <section class="rewards for-you" aria-labelledby="for-you-heading">
+                <h2 id="for-you-heading">{tr.t("bazaar.for_you")}</h2>
+                <ul class="reward-grid for-you-row" role="list">
+                    {for_you
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, card)| view! { <RewardCardView card mark now refresh first_screen=i < 2 in_row=true /> })
+                        .collect_view()}
+                </ul>
+            </section>
+        })}
         <section class="rewards" aria-labelledby="rewards-heading">
             <h2 id="rewards-heading">{heading}</h2>
             {if no_rewards {
@@ -116,7 +130,7 @@ fn BazaarContent(
                         {rewards
                             .into_iter()
                             .enumerate()
-                            .map(|(i, card)| view! { <RewardCardView card mark now refresh first_screen=i < 2 /> })
+                            .map(|(i, card)| view! { <RewardCardView card mark now refresh first_screen=i < 2 && !has_for_you /> })
                             .collect_view()}
                     </ul>
                 }
@@ -274,6 +288,9 @@ fn RewardCardView(
     /// On a phone's first screen: its picture is the page's largest paint, so it loads at once
     /// (lazy loading would wait for layout and push the paint back by seconds on a slow link).
     first_screen: bool,
+    /// In the "For you" row (the same reward is in the grid below: its ids must differ).
+    #[prop(optional)]
+    in_row: bool,
 ) -> impl IntoView {
     let RewardCard {
         drop_item_id,
@@ -286,6 +303,7 @@ fn RewardCardView(
         image_url,
         opens_at,
         action,
+        why,
         ..
     } = card;
     // Stock changes pushed since the card's data was read win over it. A memo: a push for
@@ -311,21 +329,26 @@ fn RewardCardView(
             "stock",
         ),
     };
-    let label_id = format!("reward-{drop_item_id}");
+    let label_id = if in_row {
+        format!("for-you-{drop_item_id}")
+    } else {
+        format!("reward-{drop_item_id}")
+    };
+    let described = label_id.clone();
     let action_view = move || {
         if remaining.get() == 0 {
             return view! { <p class="card-why">{tr.t("bazaar.sold_out")}</p> }.into_any();
         }
         match action.clone() {
             CardAction::Redeem => view! {
-                <a class="button" href=format!("/redeem/{drop_item_id}") aria-describedby=format!("reward-{drop_item_id}")>{tr.t("bazaar.redeem")}</a>
+                <a class="button" href=format!("/redeem/{drop_item_id}") aria-describedby=described.clone()>{tr.t("bazaar.redeem")}</a>
             }
             .into_any(),
             CardAction::SignIn => view! {
                 <a
                     class="button button-secondary"
                     href=format!("/sign-in?next=/redeem/{drop_item_id}")
-                    aria-describedby=format!("reward-{drop_item_id}")
+                    aria-describedby=described.clone()
                 >
                     {tr.t("bazaar.sign_in_to_redeem")}
                 </a>
@@ -357,6 +380,7 @@ fn RewardCardView(
                 decoding=(!first_screen).then_some("async")
             />
             <div class="reward-body">
+                {why.map(|why| view! { <p class="for-you-why">{why}</p> })}
                 <p class="reward-category">{category.singular()}</p>
                 <h3 class="reward-title" id=label_id>{title}</h3>
                 <p class="reward-description">{description}</p>

@@ -1,6 +1,7 @@
 use chrono::Utc;
 use sqlx::PgPool;
 
+use super::for_you;
 use super::{BazaarView, CardAction, CategoryCount, DropSummary, RewardCard};
 use crate::AppError;
 use crate::domain::account::Viewer;
@@ -75,9 +76,18 @@ pub async fn bazaar(
     let next = upcoming.first().cloned();
     let upcoming: Vec<DropSummary> = upcoming.into_iter().take(8).collect();
 
-    // Live drops, and drops opening within a day (their cards count down to the opening).
+    // Live drops, and drops opening within a day (their cards count down to the opening). With
+    // each, what the "For you" row weighs for the member looking (nothing for a visitor): the
+    // member-wide figures are uncorrelated subqueries, which PostgreSQL evaluates once.
     let rows = sqlx::query!(
-        r#"SELECT di.id AS drop_item_id, r.id AS reward_id,
+        r#"WITH mine AS (
+               SELECT xr.category, count(*) AS n
+               FROM redemptions x
+               JOIN drop_items xi ON xi.id = x.drop_item_id
+               JOIN rewards xr ON xr.id = xi.reward_id
+               WHERE x.account_id = $2 AND x.status = 'confirmed'
+               GROUP BY xr.category)
+           SELECT di.id AS drop_item_id, r.id AS reward_id,
                   CASE WHEN $3 = 'es' THEN COALESCE(r.title_es, r.title) ELSE r.title END AS "title!",
                   CASE WHEN $3 = 'es' THEN COALESCE(r.description_es, r.description) ELSE r.description END AS "description!",
                   r.category,
@@ -87,7 +97,26 @@ pub async fn bazaar(
                   mt.rank AS "min_rank?", mt.name AS "min_name?", me.rank AS "member_rank?",
                   COALESCE((SELECT h.held FROM holdings h
                             WHERE h.drop_item_id = di.id AND h.account_id = $2), 0)::bigint AS "already!",
-                  (SELECT i.updated_at FROM reward_images i WHERE i.reward_id = r.id) AS "photo_uploaded?"
+                  (SELECT i.updated_at FROM reward_images i WHERE i.reward_id = r.id) AS "photo_uploaded?",
+                  r.created_at > $1::timestamptz - interval '14 days' AS "new!",
+                  EXISTS (SELECT 1 FROM member_likes l
+                          WHERE l.account_id = $2 AND l.category = r.category) AS "loved_type!",
+                  (SELECT CASE WHEN $3 = 'es' THEN COALESCE(i.name_es, i.name) ELSE i.name END
+                   FROM member_likes l JOIN interests i ON i.id = l.interest_id
+                   WHERE l.account_id = $2 AND i.tag = ANY (r.tags)
+                   ORDER BY i.position, i.id LIMIT 1) AS "loved_interest?",
+                  COALESCE(mine.n, 0) AS "redeemed_in_category!",
+                  EXISTS (SELECT 1 FROM drop_reminders dr
+                          WHERE dr.drop_id = d.id AND dr.account_id = $2) AS "reminded!",
+                  (SELECT sum(remaining) FROM point_lots
+                   WHERE account_id = $2 AND remaining > 0
+                     AND expires_at <= $1::timestamptz + interval '30 days')::bigint AS "expiring_points?",
+                  (SELECT min(expires_at) FROM point_lots
+                   WHERE account_id = $2 AND remaining > 0
+                     AND expires_at <= $1::timestamptz + interval '30 days') AS "expiring_first?",
+                  (SELECT segment FROM member_scores WHERE account_id = $2) AS "segment?",
+                  (SELECT p_alive FROM member_scores WHERE account_id = $2) AS "p_alive?",
+                  (SELECT for_you_weights FROM store_settings) AS "weights!"
            FROM drop_items di
            JOIN drops d ON d.id = di.drop_id
            JOIN rewards r ON r.id = di.reward_id
@@ -95,6 +124,7 @@ pub async fn bazaar(
            LEFT JOIN tiers ea ON ea.code = di.early_access_tier
            LEFT JOIN accounts a ON a.id = $2
            LEFT JOIN tiers me ON me.code = a.tier
+           LEFT JOIN mine ON mine.category = r.category
            WHERE d.cancelled_at IS NULL AND d.ends_at > $1 AND d.starts_at <= $1 + interval '1 day'
            ORDER BY di.points_cost, 2, di.id"#,
         now,
@@ -108,8 +138,29 @@ pub async fn bazaar(
         .into_iter()
         .map(|category| CategoryCount { category, count: 0 })
         .collect();
-    let mut rewards = Vec::new();
-    for row in rows {
+    let mut member = for_you::Member::default();
+    let mut weights = for_you::Weights::default();
+    let mut cards = Vec::new();
+    for (i, row) in rows.into_iter().enumerate() {
+        if i == 0 && viewer.is_some() {
+            let zone = store.reader_zone();
+            member = for_you::Member {
+                expiring: row
+                    .expiring_points
+                    .zip(row.expiring_first)
+                    .map(|(points, first)| {
+                        let days = (first.with_timezone(&zone).date_naive()
+                            - now.with_timezone(&zone).date_naive())
+                        .num_days();
+                        (points, days)
+                    }),
+                segment: row.segment.clone(),
+                p_alive: row.p_alive,
+            };
+        }
+        if i == 0 {
+            weights = for_you::Weights::from_setting(&row.weights);
+        }
         let row_category: Category = row
             .category
             .parse()
@@ -125,7 +176,7 @@ pub async fn bazaar(
         } else if now < row.opens_at {
             CardAction::Opens
         } else if let Some(viewer) = viewer {
-            match (row.min_rank, row.min_name) {
+            match (row.min_rank, row.min_name.clone()) {
                 (Some(min), Some(name)) if row.member_rank.unwrap_or(0) < min => {
                     CardAction::TierRequired { tier: name }
                 }
@@ -138,7 +189,30 @@ pub async fn bazaar(
         } else {
             CardAction::SignIn
         };
-        rewards.push(RewardCard {
+        let short_by = match &action {
+            CardAction::Redeem | CardAction::SignIn => Some(0),
+            CardAction::NeedPoints { more } => Some(*more),
+            CardAction::Opens => {
+                Some((row.points_cost - viewer.map_or(row.points_cost, |v| v.balance.get())).max(0))
+            }
+            CardAction::TierRequired { .. } | CardAction::LimitReached | CardAction::SoldOut => {
+                None
+            }
+        };
+        let candidate = for_you::Candidate {
+            category: row_category,
+            cost: row.points_cost,
+            short_by,
+            loved_type: row.loved_type,
+            loved_interest: row.loved_interest,
+            redeemed_in_category: row.redeemed_in_category,
+            reminded: row.reminded,
+            tier_only: row.min_name.filter(|_| viewer.is_some()),
+            quantity: row.quantity,
+            remaining: row.remaining,
+            new: row.new,
+        };
+        let card = RewardCard {
             drop_item_id: row.drop_item_id,
             reward_id: row.reward_id,
             image_url: crate::domain::category::image_url(row.reward_id, row.photo_uploaded),
@@ -150,10 +224,26 @@ pub async fn bazaar(
             remaining: row.remaining,
             opens_at: row.opens_at,
             action,
-        });
+            why: None,
+        };
+        cards.push((card, candidate));
     }
     // Stable sort: within each group the query's order (cheapest first) stays.
-    rewards.sort_by_key(|card| card.action.rank());
+    cards.sort_by_key(|(card, _)| card.action.rank());
+    // "For you" on the whole bazaar only: a member who filtered has said what they want.
+    let for_you = if category.is_none() {
+        let candidates: Vec<for_you::Candidate> = cards.iter().map(|(_, c)| c.clone()).collect();
+        for_you::pick(&candidates, &member, &weights, FOR_YOU_CARDS)
+            .into_iter()
+            .map(|(i, why)| RewardCard {
+                why: why_text(&why, viewer.is_some()),
+                ..cards[i].0.clone()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let rewards = cards.into_iter().map(|(card, _)| card).collect();
 
     Ok(BazaarView {
         store: store.info,
@@ -163,7 +253,49 @@ pub async fn bazaar(
         upcoming,
         category,
         categories,
+        for_you,
         rewards,
+    })
+}
+
+/// How many rewards the "For you" row shows: a phone's width and a half, so it is seen to scroll.
+const FOR_YOU_CARDS: usize = 4;
+
+/// Why a reward is in the "For you" row, in a few words in the reader's language; empty for a
+/// visitor's plain "affordable" (a visitor has no points to afford anything with).
+fn why_text(why: &for_you::Why, member: bool) -> Option<String> {
+    use for_you::Why;
+    let tr = tr();
+    Some(match why {
+        Why::LovedType(c) => tr
+            .t(match c {
+                Category::Sample => "bazaar.why.loved.sample",
+                Category::Experience => "bazaar.why.loved.experience",
+                Category::Service => "bazaar.why.loved.service",
+                Category::Discount => "bazaar.why.loved.discount",
+                Category::FreeShipping => "bazaar.why.loved.free_shipping",
+                Category::Gift => "bazaar.why.loved.gift",
+            })
+            .to_owned(),
+        Why::LovedInterest(name) => tr.f("bazaar.why.loved_interest", &[("interest", name)]),
+        Why::RedeemedBefore(_) => tr.t("bazaar.why.redeemed_before").to_owned(),
+        Why::Reminded => tr.t("bazaar.why.reminded").to_owned(),
+        Why::Expiring { points, days } => tr.count(
+            "bazaar.why.expiring",
+            *points,
+            &[("when", &tr.in_days(*days))],
+        ),
+        Why::TierOnly(tier) => {
+            let tier = crate::domain::account::Tier::parse_name(tier)
+                .map_or_else(|| tier.clone(), |t| t.label(tr).to_owned());
+            tr.f("bazaar.why.tier_only", &[("tier", &tier)])
+        }
+        Why::WinBack => tr.t("bazaar.why.win_back").to_owned(),
+        Why::Affordable if member => tr.t("bazaar.why.affordable").to_owned(),
+        Why::Affordable => return None,
+        Why::WithinReach(more) => tr.count("bazaar.why.within_reach", *more, &[]),
+        Why::Popular => tr.t("bazaar.why.popular").to_owned(),
+        Why::New => tr.t("bazaar.why.new").to_owned(),
     })
 }
 

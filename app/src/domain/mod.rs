@@ -3,6 +3,7 @@
 //! encoding. Everything above may use it; it uses nothing above.
 
 pub mod account;
+pub mod birthday;
 pub mod category;
 pub mod device;
 pub mod drop_state;

@@ -124,9 +124,12 @@ async fn bazaar_page_is_server_rendered_with_rewards_countdowns_and_filter(pool:
     assert!(html.contains("/pkg/bazaar.js"), "no hydration script");
     assert!(html.contains(r#"href="/pkg/bazaar.css""#), "no stylesheet");
     // The first screen's pictures are the page's largest paint: fetched at once, the rest lazily.
+    // The first screen is the "For you" row's first two (the two rewards in stock); the grid's
+    // three come after it.
+    assert!(html.contains(r#"id="for-you-heading""#));
     assert_eq!(html.matches(r#"loading="eager""#).count(), 2);
     assert_eq!(html.matches(r#"fetchpriority="high""#).count(), 2);
-    assert_eq!(html.matches(r#"loading="lazy""#).count(), 1);
+    assert_eq!(html.matches(r#"loading="lazy""#).count(), 3);
 }
 
 #[sqlx::test]

@@ -578,39 +578,3 @@ async fn a_member_reading_spanish_in_spain_sees_money_as_spain_writes_it(pool: P
         );
     }
 }
-
-#[sqlx::test]
-async fn the_drop_calendar_says_how_many_days_away_a_drop_is_in_the_readers_language(
-    pool: PgPool,
-) {
-    use chrono::{Duration, TimeZone, Utc};
-    support::store(&pool).await;
-    // Noon in the store's zone, three calendar days from today there: "in 3 days" at any hour
-    // the test runs. A drop opening within the day keeps its ticking countdown instead.
-    let zone = chrono_tz::America::New_York;
-    let today = Utc::now().with_timezone(&zone).date_naive();
-    let noon = |days: i64| {
-        zone.from_local_datetime(&(today + Duration::days(days)).and_hms_opt(12, 0, 0).unwrap())
-            .unwrap()
-            .with_timezone(&Utc)
-    };
-    let later = support::drop_window(&pool, "Far drop", noon(3), noon(3) + Duration::hours(2)).await;
-    let soon = Utc::now() + Duration::hours(2);
-    support::drop_window(&pool, "Near drop", soon, soon + Duration::hours(2)).await;
-    let app = TestApp::new(pool.clone());
-    let view = app.bazaar(None).await.json();
-    let far = view["upcoming"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["id"] == later)
-        .expect("the far drop in the calendar")
-        .clone();
-    assert_eq!(far["starts_in"], "in 3 days");
-    assert_eq!(view["next"]["title"], "Near drop");
-    assert_eq!(view["next"]["starts_in"], serde_json::Value::Null);
-
-    let spanish = support::visible_text(&page(&app, "/", "es-MX", None).await);
-    assert!(spanish.contains("· en 3 días"), "{spanish}");
-    assert!(spanish.contains("· en 01:59:"), "the near drop counts down: {spanish}");
-}

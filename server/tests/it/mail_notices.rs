@@ -125,7 +125,12 @@ async fn members_who_asked_about_a_drop_hear_by_mail_that_it_moved_or_was_cancel
     assert!(inbox(&quiet).is_empty());
     // Each member's account page says it in their language, the time in their zone: the
     // Spanish member in Mexico City and the quiet one in English, in the store's New York.
-    let notice = |account: serde_json::Value| account["notices"][0]["message"].as_str().unwrap().to_owned();
+    let notice = |account: serde_json::Value| {
+        account["notices"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
     let lucia = app.signed_in(&email, PW).await;
     assert_eq!(
         notice(app.account(Some(&lucia)).await.json()),

@@ -35,3 +35,4 @@ mod storm;
 mod support;
 mod team;
 mod two_factor;
+mod what_you_love;

@@ -453,12 +453,14 @@ pub async fn set_messages(
     caller: &Member,
     drop_reminders: bool,
     expiring_points: bool,
+    offers: bool,
 ) -> Result<(), AppError> {
     sqlx::query!(
-        "UPDATE accounts SET mail_drop_reminders = $2, mail_expiring_points = $3 WHERE id = $1",
+        "UPDATE accounts SET mail_drop_reminders = $2, mail_expiring_points = $3, mail_offers = $4 WHERE id = $1",
         caller.account().id,
         drop_reminders,
-        expiring_points
+        expiring_points,
+        offers
     )
     .execute(caller.pool())
     .await?;

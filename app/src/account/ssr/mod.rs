@@ -1,11 +1,13 @@
 //! The account feature on the server: sessions and passwords, and the account's statement.
 
+mod likes;
 mod mail;
 mod sessions;
 mod statement;
 pub mod two_factor;
 mod zone;
 
+pub use likes::{LikesForm, clear_likes, likes, save_likes};
 pub use mail::{
     mail_expiring_points, request_password_reset, resend_verification, reset_password,
     set_messages, tr_for, unsubscribe, verify_email,

@@ -135,7 +135,8 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
     let mail = sqlx::query_as!(
         MailSettings,
         r#"SELECT email_verified_at IS NOT NULL AS "verified!", email_undeliverable_at IS NOT NULL AS "undeliverable!",
-                  mail_drop_reminders AS drop_reminders, mail_expiring_points AS expiring_points
+                  mail_drop_reminders AS drop_reminders, mail_expiring_points AS expiring_points,
+                  mail_offers AS offers
            FROM accounts WHERE id = $1"#,
         me.id
     )
@@ -146,7 +147,10 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
         .fetch_one(pool)
         .await?;
 
+    let likes = super::likes::likes(&mut *pool.acquire().await?, me.id).await?;
+
     Ok(AccountView {
+        likes,
         mail,
         time_zone,
         store_zone: store.info.time_zone.clone(),

@@ -8,6 +8,7 @@ use super::endpoints::{
     ResendVerification, ResetPassword, SendTestEmail, SetMessages, SetTimeZone, SignIn, SignOut,
     SignUp, Unsubscribe, VerifyEmail,
 };
+use super::endpoints::{ClearLikes, SaveLikes};
 use super::endpoints::{EnableTwoFactor, ResetTwoFactor, SignInCode, TwoFactorStatus};
 use super::http::Reply;
 
@@ -119,6 +120,17 @@ impl TestApp {
     pub async fn set_messages(&self, cookie: &str, ticked: &[&str]) -> Reply {
         let form: Vec<(&str, &str)> = ticked.iter().map(|name| (*name, "on")).collect();
         self.submit::<SetMessages>(&form, Some(cookie)).await
+    }
+
+    /// "What you love" as the account page's form posts it (ticked boxes only, as a browser
+    /// sends them: `types[]=experience`, `interests[]=3`).
+    pub async fn save_likes(&self, cookie: Option<&str>, form: &[(&str, &str)]) -> Reply {
+        self.submit::<SaveLikes>(form, cookie).await
+    }
+
+    /// "Clear all my answers".
+    pub async fn clear_likes(&self, cookie: Option<&str>) -> Reply {
+        self.submit::<ClearLikes>(&[], cookie).await
     }
 
     /// The account page's time zone choice: an IANA name, or "" for the store's.
