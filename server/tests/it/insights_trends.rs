@@ -177,3 +177,57 @@ async fn bi_tools_read_how_members_moved_and_a_tills_key_cannot(pool: PgPool) {
         401
     );
 }
+
+#[sqlx::test]
+async fn a_scores_run_waits_while_members_are_redeeming_and_goes_on_when_they_stop(pool: PgPool) {
+    let (app, _, key) = store_with_history_key(&pool).await;
+    forty_shoppers(&pool, &app, &key).await;
+    let drop = support::drop_window(
+        &pool,
+        "Busy drop",
+        Utc::now() - Duration::minutes(5),
+        Utc::now() + Duration::hours(1),
+    )
+    .await;
+    let reward = support::reward(&pool, "Candle", "gift", 100).await;
+    let item = support::drop_item(&pool, drop, reward, 10, 10).await;
+    let (member, _) = support::member_with(&pool, 1, 0).await;
+    // Members pressing Redeem: an attempt recorded every half second for two seconds.
+    let pressing = {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            for _ in 0..4 {
+                sqlx::query(
+                    "INSERT INTO redemption_attempts (drop_item_id, account_id, client_ip, outcome)
+                     VALUES ($1, $2, '127.0.0.1', 'not_enough_points')",
+                )
+                .bind(item)
+                .bind(member)
+                .execute(&pool)
+                .await
+                .unwrap();
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+        })
+    };
+    let began = std::time::Instant::now();
+    let scoring = {
+        let pool = pool.clone();
+        tokio::spawn(async move { app::insights::ssr::scores::recompute(&pool, Utc::now()).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let scored: i64 = sqlx::query_scalar("SELECT count(*) FROM member_scores")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(scored, 0, "nothing written while members press Redeem");
+    pressing.await.unwrap();
+    let run = scoring.await.unwrap().unwrap().expect("the run");
+    assert_eq!(run.members, 40);
+    // The presses stopped after two seconds, and a run waits two more for quiet.
+    assert!(
+        began.elapsed() >= std::time::Duration::from_secs(3),
+        "{:?}",
+        began.elapsed()
+    );
+}
