@@ -1,4 +1,4 @@
-//! Background work: expiring points, deleting expired sessions and old attempt records, and
+//! Background work: expiring points, birthday gifts, deleting expired sessions and old attempt records, and
 //! the daily tier and member-score passes. Every server runs this loop, and each job runs on one of them at a
 //! time: it holds a PostgreSQL advisory lock while it runs, and a server that finds the lock
 //! taken skips that round (the holder is doing the work).
@@ -14,6 +14,7 @@ const TIERS_LOCK: i64 = 0x6a6f_6273_0003;
 const REMINDERS_LOCK: i64 = 0x6a6f_6273_0004;
 const RECEIPTS_LOCK: i64 = 0x6a6f_6273_0005;
 const EXPIRING_LOCK: i64 = 0x6a6f_6273_0006;
+const BIRTHDAY_LOCK: i64 = 0x6a6f_6273_0008;
 
 /// How often the servers look for mail that has come due: reminders (15 minutes before a drop
 /// opens; a look every 20 seconds sends them within that of their time) and receipts.
@@ -42,6 +43,14 @@ pub async fn run(pool: PgPool) {
         })
         .await;
         once(&pool, CLEAN_UP_LOCK, "cleaning up", clean_up(&pool)).await;
+        once(&pool, BIRTHDAY_LOCK, "giving birthday gifts", async {
+            let n = app::account::ssr::grant_birthday_gifts(&pool, Utc::now()).await?;
+            if n > 0 {
+                tracing::info!(members = n, "birthday gifts given");
+            }
+            Ok(())
+        })
+        .await;
         if ticks.is_multiple_of(24) {
             once(&pool, TIERS_LOCK, "recalculating tiers", async {
                 let n = app::infra::ledger::recalculate_all_tiers(&pool, Utc::now()).await?;

@@ -212,6 +212,10 @@ pub fn router(state: AppState, line: Admission, config: &HttpConfig, pages: &Pag
             ),
         )
         .route(
+            app::account::data_rights::MY_DATA_PATH,
+            get(app::account::ssr::download_my_data),
+        )
+        .route(
             "/staff/imports/{id}/rejected.csv",
             get(app::imports::ssr::upload::rejected_csv),
         )

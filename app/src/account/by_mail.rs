@@ -36,6 +36,15 @@ pub fn AccountStepPage(step: String) -> impl IntoView {
             }
             .into_any(),
         ),
+        "deleted" => card(
+            tr,
+            "account.data.deleted_heading",
+            view! {
+                <p role="status">{tr.t("account.data.deleted_body")}</p>
+                <p><a class="button" href="/">{tr.t("account.by_mail.to_bazaar")}</a></p>
+            }
+            .into_any(),
+        ),
         "forgot-password" => view! { <Forgot /> }.into_any(),
         "reset-password" => view! { <Reset /> }.into_any(),
         "unsubscribe" => view! { <StopMail /> }.into_any(),

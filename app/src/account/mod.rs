@@ -5,6 +5,7 @@
 //! first line, so a new endpoint cannot forget it.
 
 mod by_mail;
+pub mod data_rights;
 pub mod likes;
 mod page;
 mod pages;

@@ -121,6 +121,7 @@ fn AccountContent(data: AccountView) -> impl IntoView {
         <Sessions sessions=data.sessions />
         <ChangePasswordForm />
         <super::two_factor::TwoFactorSection />
+        <super::data_rights::YourData />
     }
 }
 

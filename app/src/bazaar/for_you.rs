@@ -36,6 +36,8 @@ pub struct Weights {
     pub popular: i32,
     /// The reward was added to the catalogue in the last two weeks.
     pub new: i32,
+    /// The member's birthday gift is theirs to spend and this is within their points.
+    pub birthday: i32,
 }
 
 impl Default for Weights {
@@ -52,6 +54,7 @@ impl Default for Weights {
             win_back: 15,
             popular: 10,
             new: 10,
+            birthday: 30,
         }
     }
 }
@@ -75,6 +78,8 @@ pub struct Member {
     /// From the insights scores, when there are any.
     pub segment: Option<String>,
     pub p_alive: Option<f64>,
+    /// A birthday gift of points not yet expired.
+    pub birthday_gift: bool,
 }
 
 impl Member {
@@ -110,6 +115,7 @@ pub struct Candidate {
 /// Why a reward is "for you", the biggest reason its score has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Why {
+    Birthday,
     LovedType(Category),
     LovedInterest(String),
     RedeemedBefore(Category),
@@ -133,9 +139,13 @@ pub fn score(c: &Candidate, m: &Member, w: &Weights) -> Option<(i32, Why)> {
     } else {
         0
     };
-    // (weight earned, reason) in the order reasons win ties: what the member said first, then
-    // what they did, then what the moment offers.
+    // (weight earned, reason) in the order reasons win ties: their birthday, what the member
+    // said, then what they did, then what the moment offers.
     let parts = [
+        (
+            (affordable && m.birthday_gift).then_some(w.birthday),
+            Why::Birthday,
+        ),
         (
             c.loved_type.then_some(w.loved_type),
             Why::LovedType(c.category),
@@ -372,6 +382,19 @@ mod tests {
         let (at_risk, _) = score(&cards[0], &m, &Weights::default()).unwrap();
         let (loyal, _) = score(&cards[0], &champion, &Weights::default()).unwrap();
         assert_eq!(at_risk - loyal, Weights::default().win_back);
+    }
+
+    #[test]
+    fn a_birthday_gift_puts_what_it_buys_first_and_says_happy_birthday() {
+        let mut cards = [card(Category::Gift, 1000), card(Category::Experience, 900)];
+        cards[0].short_by = Some(200);
+        let mut m = member();
+        assert_eq!(first(&cards, &m), (1, Why::Affordable));
+        m.birthday_gift = true;
+        assert_eq!(first(&cards, &m), (1, Why::Birthday));
+        // Only what the gift (with the member's points) buys.
+        cards[1].short_by = Some(500);
+        assert_eq!(first(&cards, &m), (0, Why::WithinReach(200)));
     }
 
     #[test]

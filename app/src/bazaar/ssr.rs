@@ -116,7 +116,9 @@ pub async fn bazaar(
                      AND expires_at <= $1::timestamptz + interval '30 days') AS "expiring_first?",
                   (SELECT segment FROM member_scores WHERE account_id = $2) AS "segment?",
                   (SELECT p_alive FROM member_scores WHERE account_id = $2) AS "p_alive?",
-                  (SELECT for_you_weights FROM store_settings) AS "weights!"
+                  (SELECT for_you_weights FROM store_settings) AS "weights!",
+                  EXISTS (SELECT 1 FROM birthday_gifts g
+                          WHERE g.account_id = $2 AND g.expires_at > $1) AS "birthday_gift!"
            FROM drop_items di
            JOIN drops d ON d.id = di.drop_id
            JOIN rewards r ON r.id = di.reward_id
@@ -156,6 +158,7 @@ pub async fn bazaar(
                     }),
                 segment: row.segment.clone(),
                 p_alive: row.p_alive,
+                birthday_gift: row.birthday_gift,
             };
         }
         if i == 0 {
@@ -267,6 +270,7 @@ fn why_text(why: &for_you::Why, member: bool) -> Option<String> {
     use for_you::Why;
     let tr = tr();
     Some(match why {
+        Why::Birthday => tr.t("bazaar.why.birthday").to_owned(),
         Why::LovedType(c) => tr
             .t(match c {
                 Category::Sample => "bazaar.why.loved.sample",

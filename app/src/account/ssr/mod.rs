@@ -1,5 +1,7 @@
 //! The account feature on the server: sessions and passwords, and the account's statement.
 
+mod birthday;
+mod data_rights;
 mod likes;
 mod mail;
 mod sessions;
@@ -7,6 +9,8 @@ mod statement;
 pub mod two_factor;
 mod zone;
 
+pub use birthday::grant_birthday_gifts;
+pub use data_rights::{OpenRedemptions, delete_my_account, download_my_data, erase, my_data};
 pub use likes::{LikesForm, clear_likes, likes, save_likes};
 pub use mail::{
     mail_expiring_points, request_password_reset, resend_verification, reset_password,

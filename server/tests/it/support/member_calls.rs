@@ -8,7 +8,7 @@ use super::endpoints::{
     ResendVerification, ResetPassword, SendTestEmail, SetMessages, SetTimeZone, SignIn, SignOut,
     SignUp, Unsubscribe, VerifyEmail,
 };
-use super::endpoints::{ClearLikes, SaveLikes};
+use super::endpoints::{ClearLikes, DeleteAccount, SaveLikes};
 use super::endpoints::{EnableTwoFactor, ResetTwoFactor, SignInCode, TwoFactorStatus};
 use super::http::Reply;
 
@@ -126,6 +126,11 @@ impl TestApp {
     /// sends them: `types[]=experience`, `interests[]=3`).
     pub async fn save_likes(&self, cookie: Option<&str>, form: &[(&str, &str)]) -> Reply {
         self.submit::<SaveLikes>(form, cookie).await
+    }
+
+    /// "Delete my account" as its form posts it (`password`, `open_redemptions`).
+    pub async fn delete_account(&self, cookie: Option<&str>, form: &[(&str, &str)]) -> Reply {
+        self.submit::<DeleteAccount>(form, cookie).await
     }
 
     /// "Clear all my answers".
