@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::Request;
 
 use super::client::TestApp;
-use super::endpoints::{AddInterest, GetWants, OfferInterest};
+use super::endpoints::{AddInterest, DeleteMember, GetWants, OfferInterest};
 use super::endpoints::{
     AdjustPoints, ArchiveReward, AuditEntries, CancelDrop, CancelForMember, CreateApiKey,
     CreateSchedule, GetDropCalendar, GetDropReport, GetImports, GetInsights, GetMemberCare,
@@ -272,6 +272,11 @@ impl TestApp {
     }
 
     /// "Compute scores now".
+    /// Member care's "Delete their account" (`member_id`, `open_redemptions`, `confirm`).
+    pub async fn delete_member(&self, cookie: &str, form: &[(&str, &str)]) -> Reply {
+        self.submit::<DeleteMember>(form, Some(cookie)).await
+    }
+
     /// "What members want" on the Insights page.
     pub async fn wants(&self, cookie: Option<&str>) -> Reply {
         self.call::<GetWants>(&[], cookie).await
