@@ -212,6 +212,10 @@ pub fn router(state: AppState, line: Admission, config: &HttpConfig, pages: &Pag
             ),
         )
         .route(
+            "/staff/members/{id}/data.json",
+            get(app::member_care::ssr::member_data),
+        )
+        .route(
             app::account::data_rights::MY_DATA_PATH,
             get(app::account::ssr::download_my_data),
         )

@@ -7,6 +7,7 @@
 //! the reader's language), so the staff chunk carries no number formatting of its own.
 
 mod pages;
+pub mod wants;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

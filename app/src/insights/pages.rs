@@ -41,6 +41,7 @@ pub fn InsightsPage() -> impl IntoView {
         <Loaded data=insights on_error=refused let:view>
             <Figures view=view />
         </Loaded>
+        <super::wants::Wants />
         <Movement />
         <Check />
     }

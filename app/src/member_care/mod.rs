@@ -159,6 +159,27 @@ pub async fn cancel_for_member(
     Ok(())
 }
 
+/// Deletes a member's account on their request (their data erased as "Delete my account"
+/// does); `confirm` is the member's email, typed by staff, so it is never the wrong member.
+#[server(prefix = "/api/fn", endpoint = "staff/delete_member", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
+pub async fn delete_member(
+    member_id: i64,
+    open_redemptions: String,
+    confirm: String,
+) -> Result<(), AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
+    ssr::delete_member(&caller, member_id, &open_redemptions, &confirm)
+        .await
+        .map_err(crate::domain::error::server::reply)?;
+    leptos_axum::redirect(&format!("/staff/members/{member_id}?deleted=1&at={}", fresh()));
+    Ok(())
+}
+
+/// A member's data as a download for staff (the file "Download my data" gives the member).
+pub fn member_data_path(id: i64) -> String {
+    format!("/staff/members/{id}/data.json")
+}
+
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

@@ -185,6 +185,7 @@ fn Member(member: MemberCare) -> impl IntoView {
                 </ActionForm>
             })}
         </section>
+        <TheirData id=member.id />
         <section class="account-section" aria-labelledby="member-ledger-heading">
             <h2 id="member-ledger-heading">{tr.t("member_care.ledger.heading")}</h2>
             {member.ledger.is_empty().then(|| view! { <p class="empty-state">{tr.t("member_care.ledger.empty")}</p> })}
@@ -199,6 +200,47 @@ fn Member(member: MemberCare) -> impl IntoView {
                     </li>
                 }).collect_view()}
             </ul>
+        </section>
+    }
+}
+
+/// The member's data rights, run by staff on their request: their data as a file, and
+/// deleting their account (the member's email typed to confirm).
+#[component]
+fn TheirData(id: i64) -> impl IntoView {
+    let delete = ServerAction::<super::DeleteMember>::new();
+    let error = action_error(delete);
+    let query = use_query_map();
+    let deleted = move || query.read().get("deleted").is_some();
+    let tr = tr();
+    view! {
+        <section class="account-section" aria-labelledby="member-data-heading">
+            <h2 id="member-data-heading">{tr.t("member_care.delete.heading")}</h2>
+            {move || deleted().then(|| view! { <p class="form-success" role="status">{tr.t("member_care.delete.done")}</p> })}
+            <p><a class="button button-secondary" href=super::member_data_path(id) download>{tr.t("member_care.delete.download")}</a></p>
+            <p class="hint">{tr.t("member_care.delete.hint")}</p>
+            <ActionForm action=delete attr:class="account-form">
+                <FormError error />
+                <input type="hidden" name="member_id" value=id.to_string() />
+                <fieldset class="choices">
+                    <legend>{tr.t("account.data.open_redemptions")}</legend>
+                    <div class="field field-check">
+                        <input id="member-open-honour" name="open_redemptions" type="radio" value="honour" checked=true />
+                        <label for="member-open-honour">{tr.t("account.data.honour")}</label>
+                    </div>
+                    <div class="field field-check">
+                        <input id="member-open-cancel" name="open_redemptions" type="radio" value="cancel" />
+                        <label for="member-open-cancel">{tr.t("account.data.cancel")}</label>
+                    </div>
+                </fieldset>
+                <div class="field">
+                    <label for="delete-confirm">{tr.t("member_care.delete.confirm")}</label>
+                    <input id="delete-confirm" name="confirm" type="email" required
+                        aria-invalid=field_invalid(error, "confirm") aria-describedby="delete-confirm-error" />
+                    <FieldError error field="confirm" id="delete-confirm-error" />
+                </div>
+                <button type="submit" class="button button-danger">{tr.t("member_care.delete.submit")}</button>
+            </ActionForm>
         </section>
     }
 }

@@ -253,3 +253,66 @@ async fn value_label(
         ),
     })
 }
+
+/// Deletes member `id` on their request: `confirm` must be their email; staff accounts are
+/// not deleted here (an admin changes their role first, on the team page).
+pub async fn delete_member(
+    caller: &Staff,
+    id: i64,
+    open: &str,
+    confirm: &str,
+) -> Result<(), AppError> {
+    let tr = tr();
+    let open = crate::account::ssr::OpenRedemptions::parse(open)?;
+    let member = sqlx::query!(
+        "SELECT email, role, deleted_at IS NOT NULL AS \"deleted!\" FROM accounts WHERE id = $1",
+        id
+    )
+    .fetch_optional(caller.pool())
+    .await?
+    .ok_or_else(|| AppError::not_found(tr.t("member_care.that_member")))?;
+    if member.deleted {
+        return Err(AppError::bad_request(tr.t("member_care.delete.already")));
+    }
+    if member.role != "member" {
+        return Err(AppError::bad_request(tr.t("member_care.delete.not_a_member")));
+    }
+    if confirm.trim().to_lowercase() != member.email {
+        return Err(AppError::invalid("confirm", tr.t("member_care.delete.confirm_mismatch")));
+    }
+    crate::account::ssr::erase(caller.pool(), caller.account().id, id, open).await
+}
+
+/// `GET /staff/members/{id}/data.json`: a member's data for staff answering their request.
+pub async fn member_data(
+    axum::extract::State(state): axum::extract::State<crate::infra::state::AppState>,
+    session: tower_sessions::Session,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let caller = match crate::infra::caller::authorize_session::<Staff>(state, session).await {
+        Ok(caller) => caller,
+        Err(e) => return e.into_response(),
+    };
+    let data = async {
+        let mut conn = caller.pool().acquire().await?;
+        crate::account::ssr::my_data(&mut conn, id).await
+    }
+    .await;
+    match data {
+        Ok(data) => (
+            [
+                (header::CONTENT_TYPE, "application/json".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"member-{id}-data.json\""),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+            serde_json::to_string_pretty(&data).unwrap_or_default(),
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}

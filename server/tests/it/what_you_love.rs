@@ -1,6 +1,7 @@
 //! "What you love": members say what they like on their account page, and the bazaar's "For
 //! you" row answers with it the next time they open it, saying why.
 
+use serde_json::json;
 use sqlx::PgPool;
 
 use crate::support::{self, TestApp, field_error};
@@ -308,4 +309,84 @@ async fn what_you_love_is_only_ever_the_signed_in_members_own(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(total, 1, "only Bob's answer, and no anonymous one");
+}
+
+#[sqlx::test]
+async fn staff_keep_the_interest_list_and_see_what_members_want_beside_what_is_on_offer(
+    pool: PgPool,
+) {
+    let (app, _) = store_with_an_experience(&pool).await;
+    let staff = support::staff(&pool).await;
+    let refused: [Refused; 3] = [
+        (
+            &[("tag", "spa & wellness"), ("name", "Spa"), ("name_es", "")],
+            "tag",
+            "A tag is lower-case letters, digits and hyphens (up to 30), as on rewards: skincare, home-spa.",
+        ),
+        (
+            &[("tag", "skincare"), ("name", "Skin"), ("name_es", "")],
+            "tag",
+            "There is already an interest with the tag \u{201c}skincare\u{201d}.",
+        ),
+        (
+            &[("tag", "wine"), ("name", " "), ("name_es", "")],
+            "name",
+            "Give a name of 1 to 40 characters.",
+        ),
+    ];
+    for (form, field, message) in refused {
+        let reply = app.add_interest(Some(&staff), form).await;
+        assert_eq!(field_error(&reply), (field.to_owned(), message.to_owned()), "{form:?}");
+    }
+    let added = app
+        .add_interest(Some(&staff), &[("tag", "Wine"), ("name", "Wine"), ("name_es", "Vino")])
+        .await;
+    assert!(added.status.is_redirection() || added.status.is_success(), "{}", added.body);
+    sqlx::query("UPDATE rewards SET tags = '{wine}' WHERE title = 'Wine tasting'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let wine = interest_id(&pool, "wine").await;
+
+    // A member who loves wine is offered the tasting first, and told why.
+    let (_, cookie) = support::member_with(&pool, 1, 1000).await;
+    app.save_likes(Some(&cookie), &[("interests[]", &wine)]).await;
+    assert_eq!(
+        for_you(&app, Some(&cookie)).await[0],
+        ("Wine tasting".to_owned(), Some("Because you love Wine".to_owned()))
+    );
+
+    let wants = app.wants(Some(&staff)).await.json();
+    assert_eq!(wants["answered"], 1);
+    let experience = &wants["types"][1];
+    assert_eq!(
+        (&experience["tag"], &experience["members"], &experience["catalogue"], &experience["in_drops"]),
+        (&json!("experience"), &json!(0), &json!(2), &json!(2))
+    );
+    let row = wants["interests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["tag"] == "wine")
+        .unwrap();
+    assert_eq!((&row["members"], &row["catalogue"], &row["in_drops"]), (&json!(1), &json!(1), &json!(1)));
+
+    // No longer offered: new answers cannot pick it; the member who picked it keeps it.
+    let id: i64 = wine.parse().unwrap();
+    app.offer_interest(&staff, id, false).await;
+    let (_, other) = support::member_with(&pool, 2, 0).await;
+    let offered: Vec<String> = app.account(Some(&other)).await.json()["likes"]["interests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!offered.contains(&"Wine".to_owned()), "{offered:?}");
+    let kept = app.account(Some(&cookie)).await.json()["likes"]["interests"].clone();
+    assert!(kept.as_array().unwrap().iter().any(|i| i["name"] == "Wine" && i["chosen"] == true));
+
+    // Members and visitors are refused.
+    assert_eq!(app.wants(Some(&other)).await.status, 403);
+    assert_eq!(app.wants(None).await.status, 401);
+    assert_eq!(app.add_interest(Some(&other), &[("tag", "x"), ("name", "X"), ("name_es", "")]).await.status, 403);
 }

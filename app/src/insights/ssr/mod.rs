@@ -11,6 +11,7 @@ pub mod rfm;
 pub mod scores;
 pub mod special;
 pub mod summary;
+pub mod wants;
 pub mod view;
 
 #[cfg(test)]

@@ -25,9 +25,12 @@ pub use app::drops::{
     SaveDrop, SaveDropItem,
 };
 pub use app::imports::{GetImports, GetUpload, StartImport, UndoImport};
+pub use app::insights::wants::{AddInterest, GetWants, OfferInterest};
 pub use app::insights::{GetInsights, GetModelCheck, GetMovement, RecomputeScores};
 pub use app::mailbox::{Mailbox, SendTestEmail};
-pub use app::member_care::{AdjustPoints, CancelForMember, GetMemberCare, SearchMembers};
+pub use app::member_care::{
+    AdjustPoints, CancelForMember, DeleteMember, GetMemberCare, SearchMembers,
+};
 pub use app::redemptions::{CancelRedemption, GetRedemption, Redeem, RedeemPreview};
 pub use app::reports::GetDropReport;
 pub use app::team::{CreateApiKey, ListApiKeys, ListTeam, RevokeApiKey, SetRole};

@@ -6,6 +6,7 @@ use axum::body::Body;
 use axum::http::Request;
 
 use super::client::TestApp;
+use super::endpoints::{AddInterest, DeleteMember, GetWants, OfferInterest};
 use super::endpoints::{
     AdjustPoints, ArchiveReward, AuditEntries, CancelDrop, CancelForMember, CreateApiKey,
     CreateSchedule, GetDropCalendar, GetDropReport, GetImports, GetInsights, GetMemberCare,
@@ -271,6 +272,28 @@ impl TestApp {
     }
 
     /// "Compute scores now".
+    /// Member care's "Delete their account" (`member_id`, `open_redemptions`, `confirm`).
+    pub async fn delete_member(&self, cookie: &str, form: &[(&str, &str)]) -> Reply {
+        self.submit::<DeleteMember>(form, Some(cookie)).await
+    }
+
+    /// "What members want" on the Insights page.
+    pub async fn wants(&self, cookie: Option<&str>) -> Reply {
+        self.call::<GetWants>(&[], cookie).await
+    }
+
+    /// The Insights page's "Add an interest" form (`tag`, `name`, `name_es`).
+    pub async fn add_interest(&self, cookie: Option<&str>, form: &[(&str, &str)]) -> Reply {
+        self.submit::<AddInterest>(form, cookie).await
+    }
+
+    /// "Stop offering" (`offered = false`) or "Offer again" an interest.
+    pub async fn offer_interest(&self, cookie: &str, id: i64, offered: bool) -> Reply {
+        let (id, offered) = (id.to_string(), offered.to_string());
+        self.submit::<OfferInterest>(&[("id", &id), ("offered", &offered)], Some(cookie))
+            .await
+    }
+
     pub async fn recompute_scores(&self, cookie: Option<&str>) -> Reply {
         self.submit::<RecomputeScores>(&[], cookie).await
     }
