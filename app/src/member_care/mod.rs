@@ -171,7 +171,10 @@ pub async fn delete_member(
     ssr::delete_member(&caller, member_id, &open_redemptions, &confirm)
         .await
         .map_err(crate::domain::error::server::reply)?;
-    leptos_axum::redirect(&format!("/staff/members/{member_id}?deleted=1&at={}", fresh()));
+    leptos_axum::redirect(&format!(
+        "/staff/members/{member_id}?deleted=1&at={}",
+        fresh()
+    ));
     Ok(())
 }
 

@@ -275,10 +275,15 @@ pub async fn delete_member(
         return Err(AppError::bad_request(tr.t("member_care.delete.already")));
     }
     if member.role != "member" {
-        return Err(AppError::bad_request(tr.t("member_care.delete.not_a_member")));
+        return Err(AppError::bad_request(
+            tr.t("member_care.delete.not_a_member"),
+        ));
     }
     if confirm.trim().to_lowercase() != member.email {
-        return Err(AppError::invalid("confirm", tr.t("member_care.delete.confirm_mismatch")));
+        return Err(AppError::invalid(
+            "confirm",
+            tr.t("member_care.delete.confirm_mismatch"),
+        ));
     }
     crate::account::ssr::erase(caller.pool(), caller.account().id, id, open).await
 }

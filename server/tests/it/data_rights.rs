@@ -209,15 +209,24 @@ async fn a_member_who_keeps_their_open_redemptions_still_has_valid_codes(pool: P
 #[sqlx::test]
 async fn staff_download_and_delete_a_members_data_on_their_request(pool: PgPool) {
     let (app, member, cookie, _) = busy_member(&pool).await;
-    let staff = support::staff(&pool).await;
+    let staff = support::account_with_role(&pool, "care@example.com", "staff")
+        .await
+        .1;
     let path = app::member_care::member_data_path(member);
-    let data: serde_json::Value = serde_json::from_str(&app.get_as(&path, &staff).await.body).unwrap();
+    let data: serde_json::Value =
+        serde_json::from_str(&app.get_as(&path, &staff).await.body).unwrap();
     assert_eq!(data["account"]["email"], EMAIL);
     // A member cannot read another's (or their own through staff's door).
     assert_eq!(app.get_as(&path, &cookie).await.status, 403);
 
     let id = member.to_string();
-    let form = |confirm: &'static str| [("member_id", id.clone()), ("open_redemptions", "honour".to_owned()), ("confirm", confirm.to_owned())];
+    let form = |confirm: &'static str| {
+        [
+            ("member_id", id.clone()),
+            ("open_redemptions", "honour".to_owned()),
+            ("confirm", confirm.to_owned()),
+        ]
+    };
     let send = |confirm: &'static str| {
         let form = form(confirm);
         let app = &app;
@@ -229,15 +238,27 @@ async fn staff_download_and_delete_a_members_data_on_their_request(pool: PgPool)
     };
     assert_eq!(
         field_error(&send("someone@example.com").await),
-        ("confirm".to_owned(), "Type the member's email exactly to confirm.".to_owned())
+        (
+            "confirm".to_owned(),
+            "Type the member's email exactly to confirm.".to_owned()
+        )
     );
     let deleted = send(EMAIL).await;
-    assert!(deleted.status.is_redirection() || deleted.status.is_success(), "{}", deleted.body);
-    assert_eq!(app.account(Some(&cookie)).await.status, 401, "the member is signed out");
-    let actor: i64 = sqlx::query_scalar("SELECT actor_id FROM audit_log WHERE action = 'account.delete'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    assert!(
+        deleted.status.is_redirection() || deleted.status.is_success(),
+        "{}",
+        deleted.body
+    );
+    assert_eq!(
+        app.account(Some(&cookie)).await.status,
+        401,
+        "the member is signed out"
+    );
+    let actor: i64 =
+        sqlx::query_scalar("SELECT actor_id FROM audit_log WHERE action = 'account.delete'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_ne!(actor, member, "staff did it, and the log says so");
     assert_eq!(
         send(EMAIL).await.app_error().to_string(),

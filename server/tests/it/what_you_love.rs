@@ -336,12 +336,23 @@ async fn staff_keep_the_interest_list_and_see_what_members_want_beside_what_is_o
     ];
     for (form, field, message) in refused {
         let reply = app.add_interest(Some(&staff), form).await;
-        assert_eq!(field_error(&reply), (field.to_owned(), message.to_owned()), "{form:?}");
+        assert_eq!(
+            field_error(&reply),
+            (field.to_owned(), message.to_owned()),
+            "{form:?}"
+        );
     }
     let added = app
-        .add_interest(Some(&staff), &[("tag", "Wine"), ("name", "Wine"), ("name_es", "Vino")])
+        .add_interest(
+            Some(&staff),
+            &[("tag", "Wine"), ("name", "Wine"), ("name_es", "Vino")],
+        )
         .await;
-    assert!(added.status.is_redirection() || added.status.is_success(), "{}", added.body);
+    assert!(
+        added.status.is_redirection() || added.status.is_success(),
+        "{}",
+        added.body
+    );
     sqlx::query("UPDATE rewards SET tags = '{wine}' WHERE title = 'Wine tasting'")
         .execute(&pool)
         .await
@@ -350,17 +361,26 @@ async fn staff_keep_the_interest_list_and_see_what_members_want_beside_what_is_o
 
     // A member who loves wine is offered the tasting first, and told why.
     let (_, cookie) = support::member_with(&pool, 1, 1000).await;
-    app.save_likes(Some(&cookie), &[("interests[]", &wine)]).await;
+    app.save_likes(Some(&cookie), &[("interests[]", &wine)])
+        .await;
     assert_eq!(
         for_you(&app, Some(&cookie)).await[0],
-        ("Wine tasting".to_owned(), Some("Because you love Wine".to_owned()))
+        (
+            "Wine tasting".to_owned(),
+            Some("Because you love Wine".to_owned())
+        )
     );
 
     let wants = app.wants(Some(&staff)).await.json();
     assert_eq!(wants["answered"], 1);
     let experience = &wants["types"][1];
     assert_eq!(
-        (&experience["tag"], &experience["members"], &experience["catalogue"], &experience["in_drops"]),
+        (
+            &experience["tag"],
+            &experience["members"],
+            &experience["catalogue"],
+            &experience["in_drops"]
+        ),
         (&json!("experience"), &json!(0), &json!(2), &json!(2))
     );
     let row = wants["interests"]
@@ -369,7 +389,10 @@ async fn staff_keep_the_interest_list_and_see_what_members_want_beside_what_is_o
         .iter()
         .find(|i| i["tag"] == "wine")
         .unwrap();
-    assert_eq!((&row["members"], &row["catalogue"], &row["in_drops"]), (&json!(1), &json!(1), &json!(1)));
+    assert_eq!(
+        (&row["members"], &row["catalogue"], &row["in_drops"]),
+        (&json!(1), &json!(1), &json!(1))
+    );
 
     // No longer offered: new answers cannot pick it; the member who picked it keeps it.
     let id: i64 = wine.parse().unwrap();
@@ -383,10 +406,23 @@ async fn staff_keep_the_interest_list_and_see_what_members_want_beside_what_is_o
         .collect();
     assert!(!offered.contains(&"Wine".to_owned()), "{offered:?}");
     let kept = app.account(Some(&cookie)).await.json()["likes"]["interests"].clone();
-    assert!(kept.as_array().unwrap().iter().any(|i| i["name"] == "Wine" && i["chosen"] == true));
+    assert!(
+        kept.as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["name"] == "Wine" && i["chosen"] == true)
+    );
 
     // Members and visitors are refused.
     assert_eq!(app.wants(Some(&other)).await.status, 403);
     assert_eq!(app.wants(None).await.status, 401);
-    assert_eq!(app.add_interest(Some(&other), &[("tag", "x"), ("name", "X"), ("name_es", "")]).await.status, 403);
+    assert_eq!(
+        app.add_interest(
+            Some(&other),
+            &[("tag", "x"), ("name", "X"), ("name_es", "")]
+        )
+        .await
+        .status,
+        403
+    );
 }

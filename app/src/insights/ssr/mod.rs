@@ -11,8 +11,8 @@ pub mod rfm;
 pub mod scores;
 pub mod special;
 pub mod summary;
-pub mod wants;
 pub mod view;
+pub mod wants;
 
 #[cfg(test)]
 mod tests;

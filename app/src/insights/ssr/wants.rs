@@ -91,7 +91,9 @@ fn parse_tag(raw: &str) -> Result<String, AppError> {
     let shaped = !tag.is_empty()
         && tag.len() <= 30
         && tag.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && tag.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if shaped {
         Ok(tag)
     } else {
@@ -134,10 +136,9 @@ pub async fn add_interest(
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| match violated_constraint(&e) {
-        Some("interests_tag_unique") => AppError::invalid(
-            "tag",
-            tr().f("insights.wants.tag_taken", &[("tag", &tag)]),
-        ),
+        Some("interests_tag_unique") => {
+            AppError::invalid("tag", tr().f("insights.wants.tag_taken", &[("tag", &tag)]))
+        }
         _ => e.into(),
     })?;
     audit(
@@ -167,7 +168,11 @@ pub async fn offer_interest(caller: &Staff, id: i64, offered: bool) -> Result<()
     audit(
         &mut tx,
         caller.account().id,
-        if offered { "interest.offer" } else { "interest.retire" },
+        if offered {
+            "interest.offer"
+        } else {
+            "interest.retire"
+        },
         &format!("interest:{id}"),
         None,
         Some(json!({ "tag": changed, "offered": offered })),
