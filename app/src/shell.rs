@@ -28,9 +28,12 @@ use crate::team::{ApiKeysPage, TeamPage};
 /// the page has loaded, the frame showing its images has been painted, and the browser is idle.
 /// Scripts cloned out of a template run when they are inserted. Backstops: the idle wait gives
 /// up after 2 s, and the bundle starts 5 s after the HTML was parsed even if an image keeps the
-/// load event waiting (a busy media request at drop time); `started` makes it start once.
+/// load event waiting (a busy media request at drop time); `started` makes it start once. The
+/// service worker that keeps the member card for offline tills (`/sw.js`) is registered then
+/// too, out of the first paint's way.
 const START_BUNDLE: &str = "(()=>{let started=false;const go=()=>{if(started)return;started=true;\
-document.head.append(document.getElementById('bundle').content.cloneNode(true))};\
+document.head.append(document.getElementById('bundle').content.cloneNode(true));\
+navigator.serviceWorker&&navigator.serviceWorker.register('/sw.js').catch(()=>{})};\
 addEventListener('load',()=>requestAnimationFrame(()=>setTimeout(()=>\
 'requestIdleCallback' in window?requestIdleCallback(go,{timeout:2000}):go())));\
 addEventListener('DOMContentLoaded',()=>setTimeout(go,5000))})()";
@@ -48,6 +51,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#5b2a86" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <link rel="apple-touch-icon" href="/icons/icon-192.png" />
                 <AutoReload options=options.clone() />
                 <HashedStylesheet options=options.clone() id="leptos" />
                 // Every page works as plain HTML forms first, so the bundle waits until the page
@@ -140,7 +145,7 @@ fn Layout() -> impl IntoView {
             // JavaScript and its status code reflects errors.
             // Lazy routes: with `cargo leptos build --split` their code is in WebAssembly chunks
             // fetched when the page is first shown, so a phone at drop time downloads only what
-            // the bazaar, signing in, redeeming and a redemption need. A page loaded directly is
+            // the bazaar and redeeming need (a redemption's page comes once it is made). A page loaded directly is
             // complete HTML with working forms while its chunk arrives; a link followed in the
             // browser waits for the chunk, and loads the page from the server if the chunk
             // cannot be fetched (`NavigationTarget`).
@@ -150,7 +155,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/sign-in") view={Lazy::<SignInPageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/sign-up") view={Lazy::<SignUpPageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/redeem/:item") view=RedeemPage ssr=SsrMode::Async />
-                <Route path=path!("/redemptions/:code") view=RedemptionPage ssr=SsrMode::Async />
+                <Route path=path!("/redemptions/:code") view={Lazy::<RedemptionPageRoute>::new()} ssr=SsrMode::Async />
                 // Every staff and admin page is in one chunk behind two routes; the page is
                 // picked from the path (`StaffPage`), because each route and each chunk adds to
                 // the bundle every member downloads.
@@ -312,6 +317,9 @@ lazy_pages! {
     AccountPageRoute => AccountPage,
     SignUpPageRoute => SignUpPage,
     SignInPageRoute => SignInPage,
+    // A redemption's page, with its code and one short question: the redemption is made by
+    // the time it shows, so a moment for its chunk costs the member nothing at drop time.
+    RedemptionPageRoute => RedemptionPage,
 }
 
 #[cfg(test)]

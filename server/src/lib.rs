@@ -15,6 +15,7 @@ pub mod page_cache;
 pub mod security;
 pub mod serve;
 pub mod sessions;
+pub mod web_app;
 
 use axum::Router;
 use axum::routing::get;
@@ -198,6 +199,8 @@ pub fn router(state: AppState, line: Admission, config: &HttpConfig, pages: &Pag
             axum::routing::post(app::catalog::ssr::upload_photo),
         )
         .route("/healthz", get(|| async { "ok" }))
+        .route("/sw.js", get(web_app::service_worker))
+        .route("/manifest.webmanifest", get(web_app::manifest))
         .route("/language", axum::routing::post(language::switch))
         .route(
             "/mail/unsubscribe",

@@ -21,6 +21,7 @@ pub async fn delete_account(password: String, open_redemptions: String) -> Resul
     caller.session().flush().await.map_err(|e| {
         crate::domain::error::server::reply(AppError::internal("ending a session", e))
     })?;
+    super::ssr::forget_kept_card();
     leptos_axum::redirect("/account?step=deleted");
     Ok(())
 }

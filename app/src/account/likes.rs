@@ -103,72 +103,109 @@ pub(super) fn WhatYouLove(likes: Likes) -> impl IntoView {
             {move || done().map(|text| view! { <p class="form-success" role="status">{text}</p> })}
             <ActionForm action=save attr:class="account-form">
                 <FormError error />
-                <fieldset class="choices">
-                    <legend>{tr.t("account.likes.types")}</legend>
-                    {Category::ALL
-                        .into_iter()
-                        .map(|c| {
-                            let id = format!("type-{}", c.slug());
-                            view! {
-                                <div class="field field-check">
-                                    <input id=id.clone() name="types[]" type="checkbox" value=c.slug() checked=types.contains(&c) />
-                                    <label for=id>{c.label()}</label>
-                                </div>
-                            }
-                        })
-                        .collect_view()}
-                </fieldset>
-                <fieldset class="choices" aria-describedby="interests-error">
-                    <legend>{tr.t("account.likes.interests")}</legend>
-                    {interests
-                        .into_iter()
-                        .map(|i| {
-                            let id = format!("interest-{}", i.id);
-                            view! {
-                                <div class="field field-check">
-                                    <input id=id.clone() name="interests[]" type="checkbox" value=i.id.to_string() checked=i.chosen />
-                                    <label for=id>{i.name}</label>
-                                </div>
-                            }
-                        })
-                        .collect_view()}
-                    <div class="field field-check">
-                        <input id="no_interests" name="no_interests" type="checkbox" value="on" checked=no_interests />
-                        <label for="no_interests">{tr.t("account.likes.none_of_these")}</label>
-                    </div>
-                    <FieldError error field="interests" id="interests-error" />
-                </fieldset>
-                <fieldset class="choices birthday">
-                    <legend>{tr.t("account.likes.birthday")}</legend>
-                    <p class="hint">{tr.t("account.likes.birthday_hint")}</p>
-                    <div class="field">
-                        <label for="birthday_day">{tr.t("account.likes.day")}</label>
-                        <select id="birthday_day" name="birthday_day" aria-invalid=field_invalid(error, "birthday_day") aria-describedby="birthday_day-error">
-                            <option value="" selected=birthday_day.is_none()>"—"</option>
-                            {(1..=31u8)
-                                .map(|d| view! { <option value=d.to_string() selected=birthday_day == Some(d)>{d}</option> })
-                                .collect_view()}
-                        </select>
-                        <FieldError error field="birthday_day" id="birthday_day-error" />
-                    </div>
-                    <div class="field">
-                        <label for="birthday_month">{tr.t("account.likes.month")}</label>
-                        <select id="birthday_month" name="birthday_month" aria-invalid=field_invalid(error, "birthday_month") aria-describedby="birthday_month-error">
-                            <option value="" selected=birthday_month.is_none()>"—"</option>
-                            {month_names
-                                .into_iter()
-                                .zip(1u8..)
-                                .map(|(name, m)| view! { <option value=m.to_string() selected=birthday_month == Some(m)>{name}</option> })
-                                .collect_view()}
-                        </select>
-                        <FieldError error field="birthday_month" id="birthday_month-error" />
-                    </div>
-                </fieldset>
+                <TypeChoices chosen=types legend=tr.t("account.likes.types") />
+                <InterestChoices interests no_interests error legend=tr.t("account.likes.interests") />
+                <BirthdayChoice month=birthday_month day=birthday_day month_names error legend=tr.t("account.likes.birthday") />
                 <button type="submit" class="button" disabled=move || save.pending().get()>{tr.t("account.likes.save")}</button>
             </ActionForm>
             <ActionForm action=clear attr:class="account-form">
                 <button type="submit" class="button button-secondary">{tr.t("account.likes.clear")}</button>
             </ActionForm>
         </section>
+    }
+}
+
+/// The six reward types as boxes to tick (`types[]`), those in `chosen` ticked.
+#[component]
+pub(super) fn TypeChoices(chosen: Vec<Category>, legend: &'static str) -> impl IntoView {
+    view! {
+        <fieldset class="choices">
+            <legend>{legend}</legend>
+            {Category::ALL
+                .into_iter()
+                .map(|c| {
+                    let id = format!("type-{}", c.slug());
+                    view! {
+                        <div class="field field-check">
+                            <input id=id.clone() name="types[]" type="checkbox" value=c.slug() checked=chosen.contains(&c) />
+                            <label for=id>{c.label()}</label>
+                        </div>
+                    }
+                })
+                .collect_view()}
+        </fieldset>
+    }
+}
+
+/// The interests staff offer as boxes to tick (`interests[]`), and "None of these".
+#[component]
+pub(super) fn InterestChoices(
+    interests: Vec<InterestChoice>,
+    no_interests: bool,
+    error: Signal<Option<AppError>>,
+    legend: &'static str,
+) -> impl IntoView {
+    let tr = tr();
+    view! {
+        <fieldset class="choices" aria-describedby="interests-error">
+            <legend>{legend}</legend>
+            {interests
+                .into_iter()
+                .map(|i| {
+                    let id = format!("interest-{}", i.id);
+                    view! {
+                        <div class="field field-check">
+                            <input id=id.clone() name="interests[]" type="checkbox" value=i.id.to_string() checked=i.chosen />
+                            <label for=id>{i.name}</label>
+                        </div>
+                    }
+                })
+                .collect_view()}
+            <div class="field field-check">
+                <input id="no_interests" name="no_interests" type="checkbox" value="on" checked=no_interests />
+                <label for="no_interests">{tr.t("account.likes.none_of_these")}</label>
+            </div>
+            <FieldError error field="interests" id="interests-error" />
+        </fieldset>
+    }
+}
+
+/// A birthday as a day and a month (no year: we only need to know when to send a gift).
+#[component]
+pub(super) fn BirthdayChoice(
+    month: Option<u8>,
+    day: Option<u8>,
+    month_names: Vec<String>,
+    error: Signal<Option<AppError>>,
+    legend: &'static str,
+) -> impl IntoView {
+    let tr = tr();
+    view! {
+        <fieldset class="choices birthday">
+            <legend>{legend}</legend>
+            <p class="hint">{tr.t("account.likes.birthday_hint")}</p>
+            <div class="field">
+                <label for="birthday_day">{tr.t("account.likes.day")}</label>
+                <select id="birthday_day" name="birthday_day" aria-invalid=field_invalid(error, "birthday_day") aria-describedby="birthday_day-error">
+                    <option value="" selected=day.is_none()>"—"</option>
+                    {(1..=31u8)
+                        .map(|d| view! { <option value=d.to_string() selected=day == Some(d)>{d}</option> })
+                        .collect_view()}
+                </select>
+                <FieldError error field="birthday_day" id="birthday_day-error" />
+            </div>
+            <div class="field">
+                <label for="birthday_month">{tr.t("account.likes.month")}</label>
+                <select id="birthday_month" name="birthday_month" aria-invalid=field_invalid(error, "birthday_month") aria-describedby="birthday_month-error">
+                    <option value="" selected=month.is_none()>"—"</option>
+                    {month_names
+                        .into_iter()
+                        .zip(1u8..)
+                        .map(|(name, m)| view! { <option value=m.to_string() selected=month == Some(m)>{name}</option> })
+                        .collect_view()}
+                </select>
+                <FieldError error field="birthday_month" id="birthday_month-error" />
+            </div>
+        </fieldset>
     }
 }

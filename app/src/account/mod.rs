@@ -5,10 +5,12 @@
 //! first line, so a new endpoint cannot forget it.
 
 mod by_mail;
+pub mod card;
 pub mod data_rights;
 pub mod likes;
 mod page;
 mod pages;
+pub mod questions;
 mod statement;
 pub mod two_factor;
 

@@ -20,6 +20,8 @@ pub fn AccountPage() -> impl IntoView {
     // Reactive: a form on one step leads to another (verify → verified) without a page load.
     let step = Memo::new(move |_| query.read().get("step"));
     move || match step.get() {
+        Some(step) if step == "card" => view! { <super::card::CardPage /> }.into_any(),
+        Some(step) if step == "question" => view! { <super::questions::QuestionPage /> }.into_any(),
         Some(step) => view! { <super::AccountStepPage step /> }.into_any(),
         None => account_page(query).into_any(),
     }
@@ -108,7 +110,9 @@ fn AccountContent(data: AccountView) -> impl IntoView {
                 }
                 None => view! { <p class="tier-progress">{tr.t("account.summary.top_tier")}</p> }.into_any(),
             }}
+            <super::card::CardLink />
         </section>
+        {data.question.map(|question| view! { <super::questions::QuestionPrompt question back="/account".to_owned() /> })}
         <EmailStatus email=data.email.clone() mail=data.mail.clone() />
         <Notices notices=data.notices.clone() />
         <Reminders reminders=data.reminders.clone() />

@@ -92,6 +92,8 @@ pub struct AccountView {
     pub store_zone: String,
     /// "What you love".
     pub likes: super::likes::Likes,
+    /// One short question, when one is due.
+    pub question: Option<super::questions::Question>,
 }
 
 /// The member's address as mail sees it, and the messages they chose.

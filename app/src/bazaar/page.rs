@@ -115,7 +115,7 @@ fn BazaarContent(
                     {for_you
                         .into_iter()
                         .enumerate()
-                        .map(|(i, card)| view! { <RewardCardView card mark now refresh first_screen=i < 2 in_row=true /> })
+                        .map(|(i, card)| view! { <ForYouCard card first_screen=i < 2 /> })
                         .collect_view()}
                 </ul>
             </section>
@@ -288,9 +288,6 @@ fn RewardCardView(
     /// On a phone's first screen: its picture is the page's largest paint, so it loads at once
     /// (lazy loading would wait for layout and push the paint back by seconds on a slow link).
     first_screen: bool,
-    /// In the "For you" row (the same reward is in the grid below: its ids must differ).
-    #[prop(optional)]
-    in_row: bool,
 ) -> impl IntoView {
     let RewardCard {
         drop_item_id,
@@ -303,7 +300,6 @@ fn RewardCardView(
         image_url,
         opens_at,
         action,
-        why,
         ..
     } = card;
     // Stock changes pushed since the card's data was read win over it. A memo: a push for
@@ -329,11 +325,7 @@ fn RewardCardView(
             "stock",
         ),
     };
-    let label_id = if in_row {
-        format!("for-you-{drop_item_id}")
-    } else {
-        format!("reward-{drop_item_id}")
-    };
+    let label_id = format!("reward-{drop_item_id}");
     let described = label_id.clone();
     let action_view = move || {
         if remaining.get() == 0 {
@@ -380,7 +372,6 @@ fn RewardCardView(
                 decoding=(!first_screen).then_some("async")
             />
             <div class="reward-body">
-                {why.map(|why| view! { <p class="for-you-why">{why}</p> })}
                 <p class="reward-category">{category.singular()}</p>
                 <h3 class="reward-title" id=label_id>{title}</h3>
                 <p class="reward-description">{description}</p>
@@ -391,6 +382,44 @@ fn RewardCardView(
                     <span class=move || stock().1>{move || stock().0}</span>
                 </p>
                 <div class="card-action">{action_view}</div>
+            </div>
+        </li>
+    }
+}
+
+/// A card in the "For you" row: why it is there, what it is and what it costs, and a link to
+/// the reward's own page, which says whether the reader can redeem it and why not. Nothing in it
+/// changes once it is drawn: the same reward's card in the grid below carries the live stock and
+/// the button, and a row of static cards is cheap to hydrate (the bazaar's first interaction
+/// waits for hydration: README, Performance).
+#[component]
+fn ForYouCard(card: RewardCard, first_screen: bool) -> impl IntoView {
+    let RewardCard {
+        drop_item_id,
+        title,
+        category,
+        cost,
+        image_url,
+        why,
+        ..
+    } = card;
+    let tr = tr();
+    view! {
+        <li class="reward-card for-you-card">
+            <img
+                src=image_url
+                alt=""
+                width="320"
+                height="200"
+                loading=if first_screen { "eager" } else { "lazy" }
+                fetchpriority=first_screen.then_some("high")
+                decoding=(!first_screen).then_some("async")
+            />
+            <div class="reward-body">
+                {why.map(|why| view! { <p class="for-you-why">{why}</p> })}
+                <p class="reward-category">{category.singular()}</p>
+                <h3 class="reward-title"><a href=format!("/redeem/{drop_item_id}")>{title}</a></h3>
+                <p class="reward-meta"><span class="cost">{tr.points(cost)}</span></p>
             </div>
         </li>
     }

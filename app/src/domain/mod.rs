@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod birthday;
+pub mod card;
 pub mod category;
 pub mod device;
 pub mod drop_state;

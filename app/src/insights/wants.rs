@@ -26,12 +26,22 @@ pub struct WantRow {
     pub retired: bool,
 }
 
+/// One of the questions members are asked one at a time: how many answered it, and how many
+/// said "Not now" lately.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuestionRow {
+    pub question: String,
+    pub answered: i64,
+    pub put_off: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WantsView {
     /// Members who told us anything at all on "What you love".
     pub answered: i64,
     pub types: Vec<WantRow>,
     pub interests: Vec<WantRow>,
+    pub questions: Vec<QuestionRow>,
 }
 
 /// What members want against what is on offer. Staff only.
@@ -99,6 +109,7 @@ fn WantsTables(view: WantsView) -> impl IntoView {
         answered,
         types,
         interests,
+        questions,
     } = view;
     let head = move |first: &'static str, offered: bool| {
         view! {
@@ -126,6 +137,25 @@ fn WantsTables(view: WantsView) -> impl IntoView {
                         <td>{tr.number(row.members)}</td>
                         <td>{tr.number(row.catalogue)}</td>
                         <td>{tr.number(row.in_drops)}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+        <table class="table">
+            <caption>{tr.t("insights.wants.questions")}</caption>
+            <thead>
+                <tr>
+                    <th scope="col">{tr.t("insights.wants.question")}</th>
+                    <th scope="col">{tr.t("insights.wants.answered_it")}</th>
+                    <th scope="col">{tr.t("insights.wants.put_off")}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {questions.into_iter().map(|row| view! {
+                    <tr>
+                        <th scope="row">{row.question}</th>
+                        <td>{tr.number(row.answered)}</td>
+                        <td>{tr.number(row.put_off)}</td>
                     </tr>
                 }).collect_view()}
             </tbody>

@@ -31,6 +31,10 @@ pub struct Redemption {
     pub balance: Points,
     /// Until when the member may cancel, if they still may.
     pub cancel_until: Option<String>,
+    /// One short question for the member, on the redemption's own page (never on the way to
+    /// Redeem), when one is due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<crate::account::questions::Question>,
 }
 
 /// The confirm step: what the member is about to redeem and what it leaves them with.

@@ -158,6 +158,7 @@ fn RedemptionDetail(
 ) -> impl IntoView {
     let error = action_error(cancel);
     let tr = tr();
+    let back = format!("/redemptions/{}", redemption.code);
     view! {
         <section class="redemption" aria-labelledby="redemption-heading">
             {if redemption.cancelled {
@@ -183,6 +184,9 @@ fn RedemptionDetail(
             })}
             <p><a href="/">{tr.t("kit.back_to_bazaar")}</a> " · " <a href="/account">{tr.t("redemptions.detail.your_account")}</a></p>
         </section>
+        {redemption.question.map(|question| view! {
+            <crate::account::questions::QuestionPrompt question back=back.clone() />
+        })}
     }
 }
 

@@ -22,6 +22,7 @@ use utoipa::ToSchema;
 use super::keys::ApiKey;
 use app::AppError;
 use app::domain::account::Email;
+use app::domain::card::CardNumber;
 use app::domain::i18n::tr;
 use app::domain::store::{parse_cents, parse_external_id};
 use app::infra::ledger::{
@@ -29,7 +30,8 @@ use app::infra::ledger::{
 };
 use app::infra::state::AppState;
 
-/// A purchase to earn points for. Name the member by `member_id` or by `member_email`.
+/// A purchase to earn points for. Name the member by `member_id`, `member_email` or
+/// `card_number` (one of them).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PurchaseRequest {
@@ -37,6 +39,11 @@ pub struct PurchaseRequest {
     pub member_id: Option<i64>,
     /// The member's email address (used when `member_id` is absent).
     pub member_email: Option<String>,
+    /// The number on the member's card, as the till scanned it from the QR code on their phone
+    /// or typed it (16 digits; spaces and dashes are ignored). Used when neither `member_id`
+    /// nor `member_email` is sent.
+    #[schema(example = "4539 1488 0343 6467")]
+    pub card_number: Option<String>,
     /// The purchase's id in your system, unique per integration (1-128 characters). Sending
     /// the same id again returns the first result and earns nothing more.
     #[schema(example = "till-7-000481")]
@@ -214,8 +221,12 @@ async fn record(
             tr.t("api.purchase.too_long_ago"),
         ));
     }
-    let member_id = match (request.member_id, request.member_email.as_deref()) {
-        (Some(id), _) => sqlx::query_scalar!("SELECT id FROM accounts WHERE id = $1", id)
+    let member_id = match (
+        request.member_id,
+        request.member_email.as_deref(),
+        request.card_number.as_deref(),
+    ) {
+        (Some(id), _, _) => sqlx::query_scalar!("SELECT id FROM accounts WHERE id = $1", id)
             .fetch_optional(pool)
             .await?
             .ok_or_else(|| {
@@ -224,7 +235,7 @@ async fn record(
                     tr.f("api.purchase.no_member_id", &[("id", &id.to_string())]),
                 )
             })?,
-        (None, Some(email)) => {
+        (None, Some(email), _) => {
             let email = Email::parse(email).map_err(|_| {
                 AppError::invalid(
                     "member_email",
@@ -244,7 +255,25 @@ async fn record(
                     )
                 })?
         }
-        (None, None) => {
+        (None, None, Some(card)) => {
+            let card = CardNumber::parse(card, "card_number")?;
+            sqlx::query_scalar!(
+                "SELECT id FROM accounts WHERE card_number = $1",
+                card.as_str()
+            )
+            .fetch_optional(pool)
+            .await?
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "card_number",
+                    tr.f(
+                        "api.purchase.no_member_card",
+                        &[("card", &card.to_string())],
+                    ),
+                )
+            })?
+        }
+        (None, None, None) => {
             return Err(AppError::invalid(
                 "member_id",
                 tr.t("api.purchase.no_member"),

@@ -150,7 +150,17 @@ async fn bad_purchases_get_a_specific_4xx_and_nothing_is_written(pool: PgPool) {
         (
             with(serde_json::json!({"member_id": null})),
             422,
-            "Name the member with member_id or member_email.",
+            "Name the member with member_id, member_email or card_number.",
+        ),
+        (
+            with(serde_json::json!({"member_id": null, "card_number": "4539 1488 0343 6468"})),
+            422,
+            "That card number has a mistyped digit: check it against the member's card.",
+        ),
+        (
+            with(serde_json::json!({"member_id": null, "card_number": "4539 1488"})),
+            422,
+            "A card number is 16 digits, like 4539 1488 0343 6467.",
         ),
         (
             with(serde_json::json!({"member_id": null, "member_email": "maya at example"})),

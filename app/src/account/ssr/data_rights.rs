@@ -52,7 +52,7 @@ pub async fn my_data(conn: &mut PgConnection, id: i64) -> Result<Value, AppError
                  'email', email, 'display_name', display_name, 'role', role, 'tier', tier,
                  'balance', balance, 'language', language, 'time_zone', time_zone,
                  'created_at', created_at, 'email_verified_at', email_verified_at,
-                 'customer_id', customer_id, 'enrolled_by', enrolled_by,
+                 'customer_id', customer_id, 'enrolled_by', enrolled_by, 'card_number', card_number,
                  'two_factor_enabled_at', totp_enabled_at,
                  'messages', json_build_object('drop_reminders', mail_drop_reminders,
                                                'expiring_points', mail_expiring_points,
@@ -68,7 +68,11 @@ pub async fn my_data(conn: &mut PgConnection, id: i64) -> Result<Value, AppError
                                  'birthday_month', birthday_month, 'birthday_day', birthday_day,
                                  'birthday_given_at', birthday_given_at, 'birthday_given_via', birthday_via,
                                  'no_interests_at', no_interests_at)
-                             FROM member_profiles WHERE account_id = $1)),
+                             FROM member_profiles WHERE account_id = $1),
+                 'questions', (SELECT COALESCE(json_agg(json_build_object(
+                                   'question', question, 'answered_at', answered_at,
+                                   'not_now_at', dismissed_at) ORDER BY question), '[]')
+                               FROM member_questions WHERE account_id = $1)),
              'ledger', (SELECT COALESCE(json_agg(json_build_object(
                             'at', created_at, 'kind', kind, 'points', points, 'reason', reason,
                             'reference', reference) ORDER BY id), '[]')
@@ -205,6 +209,7 @@ pub async fn erase(
     sqlx::query!(
         "WITH likes AS (DELETE FROM member_likes WHERE account_id = $1),
               profile AS (DELETE FROM member_profiles WHERE account_id = $1),
+              questions AS (DELETE FROM member_questions WHERE account_id = $1),
               signed_in AS (DELETE FROM sessions WHERE account_id = $1),
               links AS (DELETE FROM email_tokens WHERE account_id = $1),
               codes AS (DELETE FROM recovery_codes WHERE account_id = $1),
@@ -238,7 +243,9 @@ pub async fn erase(
                 email_verified_at = NULL, email_undeliverable_at = NULL,
                 mail_drop_reminders = false, mail_expiring_points = false, mail_offers = false,
                 totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL,
-                enrolled_by = NULL, customer_id = NULL, sessions_valid_after = $2, deleted_at = $2
+                enrolled_by = NULL, customer_id = NULL, sessions_valid_after = $2, deleted_at = $2,
+                -- The card in the member's wallet no longer names anyone.
+                card_number = new_card_number()
          WHERE id = $1",
         id,
         now

@@ -97,11 +97,10 @@ fn month_names(locale: Locale) -> Vec<String> {
         .collect()
 }
 
-/// Saves the answers in one transaction; a refused answer saves nothing.
-pub async fn save_likes(caller: &Member, form: LikesForm) -> Result<(), AppError> {
-    let tr = tr();
+/// The reward types ticked (`types[]`), each once, as stored.
+pub(super) fn parse_types(raw: &[String]) -> Result<Vec<String>, AppError> {
     let mut types: Vec<String> = Vec::new();
-    for raw in &form.types {
+    for raw in raw {
         let category = raw
             .parse::<Category>()
             .map_err(|e| AppError::invalid("types", e.to_string()))?;
@@ -109,29 +108,36 @@ pub async fn save_likes(caller: &Member, form: LikesForm) -> Result<(), AppError
             types.push(category.slug().to_owned());
         }
     }
-    if form.interests.len() > MAX_INTERESTS {
-        return Err(AppError::invalid(
-            "interests",
-            tr.t("account.likes.interest_gone"),
-        ));
+    Ok(types)
+}
+
+/// The interests ticked (`interests[]`), each once: interests on offer, or retired ones the
+/// member already had. Anything else is a page older than the list (staff retired it since) or
+/// not from the page at all. Ticking some and "None of these" together is refused.
+pub(super) async fn parse_interests(
+    conn: &mut PgConnection,
+    me: i64,
+    raw: &[String],
+    no_interests: bool,
+) -> Result<Vec<i64>, AppError> {
+    let tr = tr();
+    let gone = || AppError::invalid("interests", tr.t("account.likes.interest_gone"));
+    if raw.len() > MAX_INTERESTS {
+        return Err(gone());
     }
-    let interests: Vec<i64> = form
-        .interests
+    let mut interests: Vec<i64> = raw
         .iter()
         .map(|raw| raw.trim().parse::<i64>())
         .collect::<Result<_, _>>()
-        .map_err(|_| AppError::invalid("interests", tr.t("account.likes.interest_gone")))?;
-    if form.no_interests && !interests.is_empty() {
+        .map_err(|_| gone())?;
+    if no_interests && !interests.is_empty() {
         return Err(AppError::invalid(
             "interests",
             tr.t("account.likes.none_and_some"),
         ));
     }
-    let birthday = Birthday::parse(&form.birthday_month, &form.birthday_day)?;
-    let me = caller.account().id;
-    let mut tx = caller.pool().begin().await?;
-    // Interests on offer, or retired ones the member already had: anything else is a page
-    // older than the list (staff retired it since) or not from the page at all.
+    interests.sort_unstable();
+    interests.dedup();
     let known = sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM interests i
            WHERE i.id = ANY($2)
@@ -140,45 +146,64 @@ pub async fn save_likes(caller: &Member, form: LikesForm) -> Result<(), AppError
         me,
         &interests
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await?;
-    let mut distinct = interests.clone();
-    distinct.sort_unstable();
-    distinct.dedup();
-    if known != distinct.len() as i64 {
-        return Err(AppError::invalid(
-            "interests",
-            tr.t("account.likes.interest_gone"),
-        ));
+    if known != interests.len() as i64 {
+        return Err(gone());
     }
+    Ok(interests)
+}
+
+/// Adds likes (types and interests) the member does not have yet, saying how they told us
+/// (`preferences` or `question`); likes they had keep when and how they were given.
+pub(super) async fn add_likes(
+    conn: &mut PgConnection,
+    me: i64,
+    types: &[String],
+    interests: &[i64],
+    via: &str,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "INSERT INTO member_likes (account_id, category, given_via)
+         SELECT $1, c, $3 FROM unnest($2::text[]) AS c
+         ON CONFLICT (account_id, category) DO NOTHING",
+        me,
+        types,
+        via
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO member_likes (account_id, interest_id, given_via)
+         SELECT $1, i, $3 FROM unnest($2::bigint[]) AS i
+         ON CONFLICT (account_id, interest_id) DO NOTHING",
+        me,
+        interests,
+        via
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Saves the answers in one transaction; a refused answer saves nothing.
+pub async fn save_likes(caller: &Member, form: LikesForm) -> Result<(), AppError> {
+    let types = parse_types(&form.types)?;
+    let birthday = Birthday::parse(&form.birthday_month, &form.birthday_day)?;
+    let me = caller.account().id;
+    let mut tx = caller.pool().begin().await?;
+    let interests = parse_interests(&mut tx, me, &form.interests, form.no_interests).await?;
     sqlx::query!(
         "DELETE FROM member_likes
          WHERE account_id = $1
            AND ((category IS NOT NULL AND category <> ALL($2)) OR (interest_id IS NOT NULL AND interest_id <> ALL($3)))",
         me,
         &types,
-        &distinct
+        &interests
     )
     .execute(&mut *tx)
     .await?;
-    sqlx::query!(
-        "INSERT INTO member_likes (account_id, category, given_via)
-         SELECT $1, c, 'preferences' FROM unnest($2::text[]) AS c
-         ON CONFLICT (account_id, category) DO NOTHING",
-        me,
-        &types
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query!(
-        "INSERT INTO member_likes (account_id, interest_id, given_via)
-         SELECT $1, i, 'preferences' FROM unnest($2::bigint[]) AS i
-         ON CONFLICT (account_id, interest_id) DO NOTHING",
-        me,
-        &distinct
-    )
-    .execute(&mut *tx)
-    .await?;
+    add_likes(&mut tx, me, &types, &interests, "preferences").await?;
     let (month, day) = match birthday {
         Some(b) => (Some(i16::from(b.month())), Some(i16::from(b.day()))),
         None => (None, None),

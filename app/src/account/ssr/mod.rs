@@ -1,9 +1,11 @@
 //! The account feature on the server: sessions and passwords, and the account's statement.
 
 mod birthday;
+pub mod card;
 mod data_rights;
 mod likes;
 mod mail;
+pub mod questions;
 mod sessions;
 mod statement;
 pub mod two_factor;
@@ -17,8 +19,8 @@ pub use mail::{
     set_messages, tr_for, unsubscribe, verify_email,
 };
 pub use sessions::{
-    SignedIn, back_to_sessions, change_password, end_other_sessions, end_session, hash_password,
-    password_matches, sign_in, sign_out, sign_up,
+    SignedIn, back_to_sessions, change_password, end_other_sessions, end_session, forget_kept_card,
+    hash_password, password_matches, sign_in, sign_out, sign_up,
 };
 pub use statement::account;
 pub use zone::set_time_zone;

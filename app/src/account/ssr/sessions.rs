@@ -390,7 +390,20 @@ pub async fn sign_out(caller: &Anyone) -> Result<(), AppError> {
         .session()
         .flush()
         .await
-        .map_err(|e| AppError::internal("ending a session", e))
+        .map_err(|e| AppError::internal("ending a session", e))?;
+    forget_kept_card();
+    Ok(())
+}
+
+/// Asks the browser to drop what this site stored in it: the member card the service worker
+/// keeps for offline tills (`public/sw.js`) must not open for the next person on the phone.
+pub fn forget_kept_card() {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            axum::http::HeaderName::from_static("clear-site-data"),
+            axum::http::HeaderValue::from_static("\"storage\""),
+        );
+    }
 }
 
 /// Deletes one of the caller's sessions by its handle (the hex of its key). Another member's

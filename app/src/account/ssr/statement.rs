@@ -147,10 +147,13 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
         .fetch_one(pool)
         .await?;
 
-    let likes = super::likes::likes(&mut *pool.acquire().await?, me.id).await?;
+    let mut conn = pool.acquire().await?;
+    let likes = super::likes::likes(&mut conn, me.id).await?;
+    let question = super::questions::due(&mut conn, me.id).await?;
 
     Ok(AccountView {
         likes,
+        question,
         mail,
         time_zone,
         store_zone: store.info.time_zone.clone(),

@@ -101,11 +101,7 @@ pub async fn status(caller: &Member, just_on: bool) -> Result<TwoFactorView, App
         };
         let totp = totp(secret, &me.email)?;
         let url = totp.get_url();
-        let qr_svg = qrcode::QrCode::new(url.as_bytes())
-            .map_err(|e| AppError::internal("drawing a QR code", e))?
-            .render::<qrcode::render::svg::Color>()
-            .min_dimensions(200, 200)
-            .build();
+        let qr_svg = super::card::qr_svg(&url, 200)?;
         let secret = totp.get_secret_base32();
         // In groups of four, as people copy it into an app by hand.
         let grouped = secret

@@ -52,18 +52,46 @@ fn locales(locale: Locale) -> js_sys::Array {
     js_sys::Array::of1(&JsValue::from_str(locale.tag()))
 }
 
+/// The page's number format and plural rules, built once per language: building an `Intl`
+/// object costs far more than using one, and the bazaar formats a few numbers on every card
+/// while it hydrates (README, Performance).
+struct Rules {
+    locale: Locale,
+    format: js_sys::Function,
+    plurals: js_sys::Intl::PluralRules,
+}
+
+thread_local! {
+    static RULES: std::cell::RefCell<Option<Rules>> = const { std::cell::RefCell::new(None) };
+}
+
+fn with_rules<T>(locale: Locale, use_them: impl FnOnce(&Rules) -> T) -> T {
+    RULES.with_borrow_mut(|cached| {
+        if cached.as_ref().is_some_and(|rules| rules.locale != locale) {
+            *cached = None;
+        }
+        use_them(cached.get_or_insert_with(|| Rules {
+            locale,
+            format:
+                js_sys::Intl::NumberFormat::new(&locales(locale), &js_sys::Object::new()).format(),
+            plurals: js_sys::Intl::PluralRules::new(&locales(locale), &js_sys::Object::new()),
+        }))
+    })
+}
+
 pub(super) fn number(locale: Locale, n: i64) -> String {
-    let format = js_sys::Intl::NumberFormat::new(&locales(locale), &js_sys::Object::new()).format();
-    format
-        .call1(&JsValue::UNDEFINED, &JsValue::from_f64(n as f64))
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_else(|| n.to_string())
+    with_rules(locale, |rules| {
+        rules
+            .format
+            .call1(&JsValue::UNDEFINED, &JsValue::from_f64(n as f64))
+            .ok()
+            .and_then(|s| s.as_string())
+    })
+    .unwrap_or_else(|| n.to_string())
 }
 
 pub(super) fn plural(locale: Locale, n: i64) -> Plural {
-    let rules = js_sys::Intl::PluralRules::new(&locales(locale), &js_sys::Object::new());
-    match rules.select(n as f64).as_string().as_deref() {
+    match with_rules(locale, |rules| rules.plurals.select(n as f64).as_string()).as_deref() {
         Some("zero") => Plural::Zero,
         Some("one") => Plural::One,
         Some("two") => Plural::Two,

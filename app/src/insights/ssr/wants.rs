@@ -9,7 +9,7 @@ use crate::domain::error::server::violated_constraint;
 use crate::domain::i18n::tr;
 use crate::infra::audit::audit;
 use crate::infra::caller::Staff;
-use crate::insights::wants::{WantRow, WantsView};
+use crate::insights::wants::{QuestionRow, WantRow, WantsView};
 
 /// The longest interest name, in either language (the table's CHECK says the same).
 const NAME_MAX: usize = 40;
@@ -78,10 +78,20 @@ pub async fn wants(pool: &PgPool) -> Result<WantsView, AppError> {
         retired: r.retired,
     })
     .collect();
+    let questions = crate::account::ssr::questions::counts(&mut *pool.acquire().await?)
+        .await?
+        .into_iter()
+        .map(|(question, answered, put_off)| QuestionRow {
+            question: question.text().to_owned(),
+            answered,
+            put_off,
+        })
+        .collect();
     Ok(WantsView {
         answered,
         types,
         interests,
+        questions,
     })
 }
 

@@ -260,9 +260,13 @@ pub async fn one(caller: &Member, code: &str, now: DateTime<Utc>) -> Result<Rede
     let me = caller.account();
     let tr = crate::domain::i18n::tr();
     let all = list(caller, me.id, Some(code), now).await?;
-    all.into_iter()
+    let mut one = all
+        .into_iter()
         .next()
-        .ok_or_else(|| AppError::not_found(tr.t("redemptions.the_redemption")))
+        .ok_or_else(|| AppError::not_found(tr.t("redemptions.the_redemption")))?;
+    one.question =
+        crate::account::ssr::questions::due(&mut *caller.pool().acquire().await?, me.id).await?;
+    Ok(one)
 }
 
 pub async fn mine(caller: &Member, now: DateTime<Utc>) -> Result<Vec<Redemption>, AppError> {
@@ -314,6 +318,7 @@ pub(super) async fn list(
                 created_at: r.created_at,
                 balance: Points::new(r.balance)?,
                 cancel_until: (!cancelled && now < until).then(|| store.format_time(until)),
+                question: None,
             })
         })
         .collect()

@@ -283,6 +283,7 @@ pub(super) async fn try_settle(
                     created_at,
                     balance: Points::new(t.balance_after)?,
                     cancel_until: (now < until).then(|| format_time(item.zone, until)),
+                    question: None,
                 }))
             }
         })

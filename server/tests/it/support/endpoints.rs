@@ -9,8 +9,10 @@
 pub use leptos::server_fn::ServerFn;
 
 // The server functions the tests call, by feature.
+pub use app::account::card::{CARD_PATH, GetCard};
 pub use app::account::data_rights::DeleteAccount;
 pub use app::account::likes::{ClearLikes, SaveLikes};
+pub use app::account::questions::{AnswerQuestion, DismissQuestion};
 pub use app::account::two_factor::{EnableTwoFactor, ResetTwoFactor, SignInCode, TwoFactorStatus};
 pub use app::account::{
     ChangePassword, CurrentViewer, EndOtherSessions, EndSession, GetAccount, RequestPasswordReset,

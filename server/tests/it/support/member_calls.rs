@@ -8,7 +8,7 @@ use super::endpoints::{
     ResendVerification, ResetPassword, SendTestEmail, SetMessages, SetTimeZone, SignIn, SignOut,
     SignUp, Unsubscribe, VerifyEmail,
 };
-use super::endpoints::{ClearLikes, DeleteAccount, SaveLikes};
+use super::endpoints::{ClearLikes, DeleteAccount, GetCard, SaveLikes};
 use super::endpoints::{EnableTwoFactor, ResetTwoFactor, SignInCode, TwoFactorStatus};
 use super::http::Reply;
 
@@ -204,6 +204,11 @@ impl TestApp {
         let page = page.to_string();
         self.call::<GetAccount>(&[("page", &page)], Some(cookie))
             .await
+    }
+
+    /// The member's card (its number and QR code).
+    pub async fn member_card(&self, cookie: Option<&str>) -> Reply {
+        self.call::<GetCard>(&[], cookie).await
     }
 
     /// The bazaar, for a visitor or a member.
