@@ -1,9 +1,11 @@
-// Rewards Bazaar's service worker. It keeps one page: the member card (`/account?step=card`),
+// Rewards Bazaar's service worker, registered for `/account` only (the bazaar never waits for
+// it to start). It keeps one page: the member card (`/account?step=card`),
 // with the style sheet and icons it uses, so a member can show their card at a till with no
 // signal. Network first: online, the member always gets today's page, and each visit refreshes
 // the copy. Every other request goes to the network as if there were no worker. Signing out
 // clears the copy (`Clear-Site-Data: "storage"`), so the next person on the phone cannot open
-// it.
+// it. Nothing is fetched when the worker installs: it installs as the bazaar's bundle starts,
+// and a crowd opening a drop must not each ask for a card page too.
 const CACHE = 'bazaar-card-v1';
 const CARD = '/account?step=card';
 

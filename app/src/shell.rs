@@ -30,10 +30,11 @@ use crate::team::{ApiKeysPage, TeamPage};
 /// up after 2 s, and the bundle starts 5 s after the HTML was parsed even if an image keeps the
 /// load event waiting (a busy media request at drop time); `started` makes it start once. The
 /// service worker that keeps the member card for offline tills (`/sw.js`) is registered then
-/// too, out of the first paint's way.
+/// too, out of the first paint's way, for the account's pages only: a worker in front of the
+/// bazaar would have to start before every page and file of a drop could load.
 const START_BUNDLE: &str = "(()=>{let started=false;const go=()=>{if(started)return;started=true;\
 document.head.append(document.getElementById('bundle').content.cloneNode(true));\
-navigator.serviceWorker&&navigator.serviceWorker.register('/sw.js').catch(()=>{})};\
+navigator.serviceWorker&&navigator.serviceWorker.register('/sw.js',{scope:'/account'}).catch(()=>{})};\
 addEventListener('load',()=>requestAnimationFrame(()=>setTimeout(()=>\
 'requestIdleCallback' in window?requestIdleCallback(go,{timeout:2000}):go())));\
 addEventListener('DOMContentLoaded',()=>setTimeout(go,5000))})()";

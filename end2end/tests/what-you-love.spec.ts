@@ -1,5 +1,6 @@
 import { test, expect } from '@playwright/test';
-import { memberWithPoints } from './db';
+import { card } from './bazaar-page';
+import { dropOpeningIn, memberWithPoints } from './db';
 import { signIn } from './sign-in';
 
 test('a member picks experiences in What you love and the bazaar puts one first, saying why @phone', async ({ page }, info) => {
@@ -29,4 +30,31 @@ test('a member picks experiences in What you love and the bazaar puts one first,
   await expect(love.getByRole('checkbox', { name: 'Experiences' })).not.toBeChecked();
   await page.goto('/');
   await expect(page.getByRole('region', { name: 'For you' })).not.toContainText('Because you love experiences');
+});
+
+test('after a redemption a member answers one quick question, and the next waits its turn @phone', async ({ page }, info) => {
+  const stamp = `${info.project.name}-${Date.now()}`;
+  const email = `asked-${stamp}@example.com`;
+  memberWithPoints(email, 1000);
+  const title = dropOpeningIn(-60, `Compass ${stamp}`);
+  await signIn(page, email);
+
+  await page.goto('/');
+  await card(page, title).getByRole('link', { name: 'Redeem' }).click();
+  await page.getByRole('button', { name: 'Confirm redemption' }).click();
+  await expect(page.getByTestId('redemption-code')).toHaveText(/^RB-/);
+  const ask = page.getByRole('complementary', { name: 'One quick question' });
+  await expect(ask).toContainText('Which kinds of rewards do you like most?');
+  await ask.getByRole('link', { name: 'Answer' }).click();
+  await page.getByRole('checkbox', { name: 'Experiences' }).check();
+  await page.getByRole('button', { name: 'Save my answer' }).click();
+  await expect(page.getByRole('status')).toContainText('Thanks!');
+
+  // Kept in What you love; the account page asks the next question, and "Not now" puts it off.
+  await page.goto('/account');
+  await expect(page.getByRole('region', { name: 'What you love' }).getByRole('checkbox', { name: 'Experiences' })).toBeChecked();
+  const next = page.getByRole('complementary', { name: 'One quick question' });
+  await expect(next).toContainText('What are you into?');
+  await next.getByRole('button', { name: 'Not now' }).click();
+  await expect(page.getByRole('complementary', { name: 'One quick question' })).toContainText('When is your birthday?');
 });
