@@ -22,6 +22,8 @@
 //! - team -> account (an admin resets a colleague's two-factor sign-in)
 //! - member_care -> redemptions (staff cancel a member's redemption)
 //! - member_care -> insights (a member's segment and value)
+//! - redemptions -> account (one quick question on a redemption's page)
+//! - insights -> account (how many members answered each quick question)
 
 #![recursion_limit = "256"]
 

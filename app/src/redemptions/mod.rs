@@ -95,7 +95,7 @@ impl crate::domain::form::FromForm for CancelRedemption {
 #[server(prefix = "/api/fn", endpoint = "redemption", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
 pub async fn get_redemption(code: String) -> Result<Redemption, AppError> {
     let caller = crate::infra::caller::authorize::<crate::infra::caller::Member>().await?;
-    ssr::one(&caller, &code, Utc::now())
+    ssr::page(&caller, &code, Utc::now())
         .await
         .map_err(crate::domain::error::server::reply)
 }

@@ -11,6 +11,6 @@ mod rules;
 mod settle;
 
 pub use cancel::{CancelBy, cancel, cancel_as};
-pub use queries::{mine, one, preview};
+pub use queries::{mine, one, page, preview};
 pub use receipts::mail_due_receipts;
 pub use settle::{Press, Settled, redeem, settle};

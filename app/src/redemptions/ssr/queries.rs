@@ -260,12 +260,20 @@ pub async fn one(caller: &Member, code: &str, now: DateTime<Utc>) -> Result<Rede
     let me = caller.account();
     let tr = crate::domain::i18n::tr();
     let all = list(caller, me.id, Some(code), now).await?;
-    let mut one = all
-        .into_iter()
+    all.into_iter()
         .next()
-        .ok_or_else(|| AppError::not_found(tr.t("redemptions.the_redemption")))?;
-    one.question =
-        crate::account::ssr::questions::due(&mut *caller.pool().acquire().await?, me.id).await?;
+        .ok_or_else(|| AppError::not_found(tr.t("redemptions.the_redemption")))
+}
+
+/// A redemption as its own page shows it: with one quick question, when one is due (never in
+/// the answer to Redeem itself, a retried press included).
+pub async fn page(caller: &Member, code: &str, now: DateTime<Utc>) -> Result<Redemption, AppError> {
+    let mut one = one(caller, code, now).await?;
+    one.question = crate::account::ssr::questions::due(
+        &mut *caller.pool().acquire().await?,
+        caller.account().id,
+    )
+    .await?;
     Ok(one)
 }
 
