@@ -233,6 +233,8 @@ async fn every_page_renders_in_spanish_without_a_word_from_the_english_catalog(p
         ("/no-such-page".into(), None),
         ("/".into(), Some(&as_member)),
         ("/account".into(), Some(&as_member)),
+        ("/account?step=card".into(), Some(&as_member)),
+        ("/account?step=question".into(), Some(&as_member)),
         (format!("/redeem/{item}"), Some(&as_member)),
         (format!("/redemptions/{code}"), Some(&as_member)),
         ("/staff".into(), Some(&as_admin)),
