@@ -265,3 +265,33 @@ async fn staff_download_and_delete_a_members_data_on_their_request(pool: PgPool)
         "This account is already deleted."
     );
 }
+
+#[sqlx::test]
+async fn staff_cannot_delete_a_staff_account_from_member_care(pool: PgPool) {
+    support::store(&pool).await;
+    let app = TestApp::new(pool.clone());
+    let (colleague, _) = support::account_with_role(&pool, "colleague@example.com", "staff").await;
+    let (_, staff) = support::account_with_role(&pool, "care@example.com", "staff").await;
+    let id = colleague.to_string();
+    let reply = app
+        .delete_member(
+            &staff,
+            &[
+                ("member_id", id.as_str()),
+                ("open_redemptions", "honour"),
+                ("confirm", "colleague@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        reply.app_error().to_string(),
+        "Only a member's account is deleted here: an admin changes a staff account's role first."
+    );
+    let deleted: bool =
+        sqlx::query_scalar("SELECT deleted_at IS NOT NULL FROM accounts WHERE id = $1")
+            .bind(colleague)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(!deleted, "nothing was written");
+}
