@@ -45,13 +45,7 @@ pub async fn save_likes(
     let caller = crate::infra::caller::authorize::<crate::infra::caller::Member>().await?;
     super::ssr::save_likes(
         &caller,
-        super::ssr::LikesForm {
-            types: types.unwrap_or_default(),
-            interests: interests.unwrap_or_default(),
-            no_interests: no_interests.is_some(),
-            birthday_month: birthday_month.unwrap_or_default(),
-            birthday_day: birthday_day.unwrap_or_default(),
-        },
+        super::ssr::LikesForm::posted(types, interests, no_interests, birthday_month, birthday_day),
     )
     .await
     .map_err(crate::domain::error::server::reply)?;

@@ -84,13 +84,7 @@ pub async fn answer_question(
     super::ssr::questions::answer(
         &caller,
         &question,
-        super::ssr::LikesForm {
-            types: types.unwrap_or_default(),
-            interests: interests.unwrap_or_default(),
-            no_interests: no_interests.is_some(),
-            birthday_month: birthday_month.unwrap_or_default(),
-            birthday_day: birthday_day.unwrap_or_default(),
-        },
+        super::ssr::LikesForm::posted(types, interests, no_interests, birthday_month, birthday_day),
     )
     .await
     .map_err(crate::domain::error::server::reply)?;

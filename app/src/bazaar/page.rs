@@ -361,16 +361,7 @@ fn RewardCardView(
     };
     view! {
         <li class="reward-card" class:sold-out=move || remaining.get() == 0 data-item=drop_item_id.to_string()>
-            <img
-                src=image_url
-                alt=""
-                width="320"
-                height="200"
-                loading=if first_screen { "eager" } else { "lazy" }
-                fetchpriority=first_screen.then_some("high")
-                // Decoding off the main thread can paint a first-screen image a frame late.
-                decoding=(!first_screen).then_some("async")
-            />
+            {reward_image(image_url, first_screen)}
             <div class="reward-body">
                 <p class="reward-category">{category.singular()}</p>
                 <h3 class="reward-title" id=label_id>{title}</h3>
@@ -384,6 +375,23 @@ fn RewardCardView(
                 <div class="card-action">{action_view}</div>
             </div>
         </li>
+    }
+}
+
+/// A reward's picture on a card. On a phone's first screen it is the page's largest paint, so it
+/// loads at once and is decoded on the main thread (off it, it can paint a frame late); further
+/// down it waits for the reader to scroll near it.
+fn reward_image(src: String, first_screen: bool) -> impl IntoView {
+    view! {
+        <img
+            src=src
+            alt=""
+            width="320"
+            height="200"
+            loading=if first_screen { "eager" } else { "lazy" }
+            fetchpriority=first_screen.then_some("high")
+            decoding=(!first_screen).then_some("async")
+        />
     }
 }
 
@@ -406,15 +414,7 @@ fn ForYouCard(card: RewardCard, first_screen: bool) -> impl IntoView {
     let tr = tr();
     view! {
         <li class="reward-card for-you-card">
-            <img
-                src=image_url
-                alt=""
-                width="320"
-                height="200"
-                loading=if first_screen { "eager" } else { "lazy" }
-                fetchpriority=first_screen.then_some("high")
-                decoding=(!first_screen).then_some("async")
-            />
+            {reward_image(image_url, first_screen)}
             <div class="reward-body">
                 {why.map(|why| view! { <p class="for-you-why">{why}</p> })}
                 <p class="reward-category">{category.singular()}</p>

@@ -24,6 +24,26 @@ pub struct LikesForm {
     pub birthday_day: String,
 }
 
+impl LikesForm {
+    /// The fields as a browser posts them: a box left unticked, or a choice left empty, is not
+    /// sent at all.
+    pub fn posted(
+        types: Option<Vec<String>>,
+        interests: Option<Vec<String>>,
+        no_interests: Option<String>,
+        birthday_month: Option<String>,
+        birthday_day: Option<String>,
+    ) -> Self {
+        LikesForm {
+            types: types.unwrap_or_default(),
+            interests: interests.unwrap_or_default(),
+            no_interests: no_interests.is_some(),
+            birthday_month: birthday_month.unwrap_or_default(),
+            birthday_day: birthday_day.unwrap_or_default(),
+        }
+    }
+}
+
 /// What the member told us, with the interests on offer (and any retired one they chose).
 pub async fn likes(conn: &mut PgConnection, account_id: i64) -> Result<Likes, AppError> {
     let tr = tr();
