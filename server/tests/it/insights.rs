@@ -5,7 +5,7 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use crate::support::{self, TestApp, account};
+use crate::support::{self, TestApp, account, store_today};
 
 /// The test shop (New York), its member of staff, and a key that imports history.
 pub async fn store_with_history_key(pool: &PgPool) -> (TestApp, String, String) {
@@ -238,7 +238,7 @@ async fn with_enough_history_each_member_gets_a_forecast_and_staff_see_the_fit(p
     assert_eq!(view["top"].as_array().unwrap().len(), 10);
 
     // The model check for staff, and how members moved, as the page shows them.
-    let today = Utc::now().date_naive();
+    let today = store_today();
     let cutoff = (today - Duration::days(180)).to_string();
     let check = app.model_check(&staff, &cutoff, &today.to_string()).await;
     assert_eq!(check.status, 200, "{}", check.body);

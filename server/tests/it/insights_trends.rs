@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 
 use crate::insights::{forty_shoppers, store_with_history_key};
-use crate::support::{self, TestApp};
+use crate::support::{self, TestApp, store_today};
 
 async fn api_get(app: &TestApp, key: &str, uri: &str) -> crate::support::Reply {
     app.send(
@@ -138,7 +138,7 @@ async fn bi_tools_read_how_members_moved_and_a_tills_key_cannot(pool: PgPool) {
         .await
         .unwrap();
 
-    let today = Utc::now().date_naive();
+    let today = store_today();
     let from = (today - Duration::days(300)).to_string();
     let uri = format!("/api/v1/insights/movement?from={from}&to={today}");
     let movement = api_get(&app, &key, &uri).await;

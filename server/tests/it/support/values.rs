@@ -1,6 +1,6 @@
 //! Values as the app's clients write them: a purchase from a till, a time typed in a form.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 /// A purchase body for `member_id`, for the earning API.
 pub fn purchase(member_id: i64, external_id: &str, amount: &str) -> String {
@@ -19,4 +19,12 @@ pub fn store_local(at: DateTime<Utc>) -> String {
     at.with_timezone(&chrono_tz::America::New_York)
         .format("%Y-%m-%dT%H:%M")
         .to_string()
+}
+
+/// Today in the test store's zone (America/New_York): the day staff's date fields mean. Late in
+/// New York's evening UTC is already on the next day, which the store calls the future.
+pub fn store_today() -> NaiveDate {
+    Utc::now()
+        .with_timezone(&chrono_tz::America::New_York)
+        .date_naive()
 }
