@@ -9,7 +9,9 @@
 # redeem path. BENCH_ONLY=herd,hashing,insights,reminders,pages runs only those rows (the herd of
 # open pages at a drop's opening, the hashing storm, insights at 100,000 members, reminders
 # draining during a storm, the pages with Lighthouse in both languages and the bundle's size);
-# BENCH_HERD_PAGES (default 5000) sets the herd's size.
+# BENCH_HERD_PAGES (default 5000) sets the herd's size. BENCH_COMPARE=<commit> also builds that
+# commit's release in target/bench/previous-src and measures the signed-in bazaar page of this
+# build against it (three alternating runs each; e.g. BENCH_ONLY=pages BENCH_COMPARE=HEAD~1).
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
 OUT="$ROOT/target/bench"
@@ -48,6 +50,20 @@ else
     "numpy==1.26.4" "scipy==1.13.1" "pandas==1.5.3" "autograd==1.7.0" "dill==0.3.9"
 fi
 
+if [ -n "${BENCH_COMPARE:-}" ]; then
+  # The other commit builds in a worktree of its own, in the same target folder (its crates
+  # are other packages to cargo, so each side's build stays fresh); its server binary and the
+  # hash.txt beside it are copied out before this checkout's build replaces them.
+  PREVIOUS_SRC="$OUT/previous-src"
+  say "Building $BENCH_COMPARE's portal (release) in target/bench/previous-src, to compare the signed-in bazaar page"
+  git -C "$ROOT" worktree remove --force "$PREVIOUS_SRC" 2>/dev/null || rm -rf "$PREVIOUS_SRC"
+  git -C "$ROOT" worktree prune
+  git -C "$ROOT" worktree add --detach "$PREVIOUS_SRC" "$BENCH_COMPARE"
+  (cd "$PREVIOUS_SRC" && CARGO_TARGET_DIR="$ROOT/target" cargo leptos build --release --split --precompress)
+  mkdir -p "$OUT/previous"
+  cp "$ROOT/target/release/bazaar" "$ROOT/target/release/hash.txt" "$OUT/previous/"
+  rm -f "$ROOT/target/release/bazaar"
+fi
 build_release
 say "Building the load generator (server/benches/storm/, release)"
 # Its own target folder: cargo builds a package's binaries for its benches, and relinking
@@ -79,12 +95,14 @@ DB="postgres://postgres@127.0.0.1:$PG_PORT"
 
 # Starts the release server on a free port with DATABASE_URL=$1, BAZAAR_DEMO=$2 and
 # BAZAAR_SMTP_URL=$3 (unset: mail kept in its mailbox); sets SERVER_PORT and SERVER_PID once it
-# accepts connections (it migrates before it listens).
+# accepts connections (it migrates before it listens). $4 and $5: another build's binary and
+# site folder (BENCH_COMPARE). The scores run's steps are logged, to see which meets a storm.
 start_server() {
   site_env
   SERVER_PORT="$(free_port)"
-  DATABASE_URL="$1" BAZAAR_DEMO="$2" BAZAAR_SMTP_URL="${3:-}" LEPTOS_SITE_ADDR="127.0.0.1:$SERVER_PORT" RUST_LOG=warn \
-    "$ROOT/target/release/bazaar" >"$OUT/server-$SERVER_PORT.log" 2>&1 &
+  LEPTOS_SITE_ROOT="${5:-$LEPTOS_SITE_ROOT}" DATABASE_URL="$1" BAZAAR_DEMO="$2" BAZAAR_SMTP_URL="${3:-}" \
+    LEPTOS_SITE_ADDR="127.0.0.1:$SERVER_PORT" RUST_LOG=warn,app::insights::ssr::scores=debug \
+    "${4:-$ROOT/target/release/bazaar}" >"$OUT/server-$SERVER_PORT.log" 2>&1 &
   SERVER_PID=$!
   SERVERS+=("$SERVER_PID")
   for _ in $(seq 1 300); do
@@ -105,6 +123,13 @@ start_server "$DB/bench" 0 "smtp://$BAZAAR_TEST_SMTP"
 STORM_PORT=$SERVER_PORT STORM_PID=$SERVER_PID
 start_server "$DB/demo" 1
 PAGE_PORT=$SERVER_PORT
+PREVIOUS_URL=""
+if [ -n "${BENCH_COMPARE:-}" ]; then
+  pg createdb -h 127.0.0.1 -p "$PG_PORT" -U postgres previous
+  start_server "$DB/previous" 1 "" "$OUT/previous/bazaar" "$PREVIOUS_SRC/target/site"
+  PREVIOUS_URL="http://127.0.0.1:$SERVER_PORT"
+  ok "$BENCH_COMPARE's demo store: $PREVIOUS_URL/ (pid $SERVER_PID)"
+fi
 ok "storm: http://127.0.0.1:$STORM_PORT/ (pid $STORM_PID) · demo store: http://127.0.0.1:$PAGE_PORT/"
 
 LIGHTHOUSE_RUNS=""
@@ -132,6 +157,7 @@ done
 say "Storm, baseline, herd, hashing storm and page measurements (about $(( ${BENCH_SECONDS:-10} * 11 / 60 + 3 )) min)"
 BENCH_STORM_URL="http://127.0.0.1:$STORM_PORT" \
 BENCH_PAGE_URL="http://127.0.0.1:$PAGE_PORT" \
+BENCH_PREVIOUS_URL="$PREVIOUS_URL" \
 BENCH_DATABASE_URL="$DB/bench" \
 BENCH_BASELINE_URL="$DB/baseline" \
 BENCH_PGBENCH="$PG_BIN/pgbench" \

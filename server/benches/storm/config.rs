@@ -29,12 +29,18 @@ pub struct Config {
     pub hashing_slots: Option<String>,
     /// `BENCH_LIFETIMES_PYTHON`: the Python with the pinned `lifetimes` (bench.sh makes it).
     pub lifetimes_python: String,
+    /// `BENCH_COMPARE=<commit>`: that commit's demo-store server (bench.sh builds and starts it),
+    /// as (commit, URL), for the signed-in bazaar page of this build against it.
+    pub previous: Option<(String, String)>,
 }
 
 impl Config {
     /// Whether the run includes `row` (`herd`, `hashing`): every row unless `BENCH_ONLY` names
     /// some; none of the new rows in a `BENCH_QUICK` run.
     pub fn runs(&self, row: &str) -> bool {
+        if row == "compare" {
+            return self.previous.is_some();
+        }
         match &self.only {
             Some(rows) => rows.iter().any(|r| r == row),
             None => !self.quick,
@@ -80,10 +86,11 @@ impl Config {
                 .map(|v| {
                     let rows: Vec<String> = v.split(',').map(|r| r.trim().to_owned()).collect();
                     if let Some(bad) = rows.iter().find(|r| {
-                        !["herd", "hashing", "insights", "reminders", "pages"].contains(&r.as_str())
+                        !["herd", "hashing", "insights", "reminders", "pages", "compare"]
+                            .contains(&r.as_str())
                     }) {
                         eprintln!(
-                            "BENCH_ONLY: {bad:?} is not a row (herd, hashing, insights, reminders, pages)"
+                            "BENCH_ONLY: {bad:?} is not a row (herd, hashing, insights, reminders, pages, compare)"
                         );
                         std::process::exit(2);
                     }
@@ -92,6 +99,10 @@ impl Config {
             hashing_slots: std::env::var("BAZAAR_HASHING_CONCURRENCY").ok(),
             lifetimes_python: std::env::var("BENCH_LIFETIMES_PYTHON")
                 .unwrap_or_else(|_| "python3".to_owned()),
+            previous: std::env::var("BENCH_COMPARE")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .map(|commit| (commit, var("BENCH_PREVIOUS_URL"))),
         }
     }
 }

@@ -187,33 +187,48 @@ pub async fn insights(
 
     // Staff press "Compute scores now" again and again while the storm runs, so the whole storm
     // meets the computation; the first run's time is the figure. The storm alone and the storm
-    // while scoring alternate twice and each pair of runs is pooled, so a drift in the machine
-    // over the row weighs on both sides.
+    // while scoring run in the order alone, scoring, scoring, alone, and each side's two runs
+    // are pooled: a drift in the machine or the database over the row (tables growing, the
+    // previous storm's autovacuum) weighs the same on both sides. Each run's own figures and
+    // where its slowest presses' time went go to the log, beside the server's log of the scores
+    // run's steps, to see which step meets the storm.
     let staff = crate::seed::account(pool, "insights-staff@example.com", "Staff", "staff").await;
     let cookie = crate::seed::session_for(pool, staff).await;
     let mut alone = Figures::default();
     let mut during = Figures::default();
     let mut runs = Vec::new();
-    for round in 1..=2 {
+    for (n, scoring) in [false, true, true, false].into_iter().enumerate() {
+        let side = if scoring { "while scoring" } else { "alone" };
         eprintln!(
-            "==> insights: hot reward, closed loop, {STORM_CLIENTS} clients, alone ({round} of 2)"
+            "==> insights: hot reward, closed loop, {STORM_CLIENTS} clients, {side} (run {} of 4, {})",
+            n + 1,
+            Utc::now().format("%H:%M:%S%.3f")
         );
-        let quiet = closed(load, STORM_CLIENTS, run).await;
-        crate::check_invariants(pool, "the insights row's quiet run").await;
-        pool_into(&mut alone, quiet);
-
+        let computing = scoring.then(|| {
+            tokio::spawn(compute_again_and_again(
+                config.storm_url.clone(),
+                cookie.clone(),
+                run,
+            ))
+        });
+        let mut figures = closed(load, STORM_CLIENTS, run).await;
         eprintln!(
-            "==> insights: the same storm while the server computes every member's scores ({round} of 2)"
+            "    {side}: {:.0} redemptions/s, p50 {:.1} ms, p99 {:.1} ms, storm over at {}\n{}",
+            figures.ok_per_sec(),
+            figures.ms(0.50),
+            figures.ms(0.99),
+            Utc::now().format("%H:%M:%S%.3f"),
+            figures.breakdown(side)
         );
-        let computing = tokio::spawn(compute_again_and_again(
-            config.storm_url.clone(),
-            cookie.clone(),
-            run,
-        ));
-        let busy = closed(load, STORM_CLIENTS, run).await;
-        runs.extend(computing.await.expect("the computing task"));
+        if let Some(computing) = computing {
+            runs.extend(computing.await.expect("the computing task"));
+            eprintln!(
+                "    scores computed at {}",
+                Utc::now().format("%H:%M:%S%.3f")
+            );
+        }
         crate::check_invariants(pool, "the insights row").await;
-        pool_into(&mut during, busy);
+        pool_into(if scoring { &mut during } else { &mut alone }, figures);
     }
     let compute_secs = runs[0].as_secs_f64();
 
@@ -297,7 +312,7 @@ pub async fn insights(
     writeln!(
         report,
         "## Insights at a store's scale\n\n\
-         {MEMBERS} members and {purchases} purchases over two years, simulated from BG/NBD (r {}, α {}, a {}, b {}) and Gamma-Gamma (p {}, q {}, γ {}) with a fixed seed, imported through `POST /api/v1/purchases/import` ({BATCH} per call). Then staff's \"Compute scores now\" on the storm server (every member's day-bucketed summary, both fits, RFM and forecasts, written 2,000 rows per statement), again and again while the hot reward is stormed, closed loop at {STORM_CLIENTS} clients for {} s; after the import has settled (`VACUUM ANALYZE`, `CHECKPOINT`), the storm alone and the storm while scoring alternate twice, each side's two runs pooled.\n",
+         {MEMBERS} members and {purchases} purchases over two years, simulated from BG/NBD (r {}, α {}, a {}, b {}) and Gamma-Gamma (p {}, q {}, γ {}) with a fixed seed, imported through `POST /api/v1/purchases/import` ({BATCH} per call). Then staff's \"Compute scores now\" on the storm server (every member's day-bucketed summary, both fits, RFM and forecasts, written 2,000 rows per statement), again and again while the hot reward is stormed, closed loop at {STORM_CLIENTS} clients for {} s; after the import has settled (`VACUUM ANALYZE`, `CHECKPOINT`), the storm alone and the storm while scoring run in the order alone, scoring, scoring, alone, each side's two runs pooled.\n",
         TRUE_BG.r, TRUE_BG.alpha, TRUE_BG.a, TRUE_BG.b, TRUE_GG.p, TRUE_GG.q, TRUE_GG.gamma,
         run.as_secs()
     )

@@ -17,6 +17,8 @@
 //!    while a drop storm runs on the same server;
 //! 7. measures the bazaar page against a trivial handler on the same server, the hydrate
 //!    bundle, the server's peak memory, and reads Lighthouse's report;
+//! 8. with `BENCH_COMPARE=<commit>` (`compare.rs`), the signed-in bazaar page of this build
+//!    against that commit's, three alternating runs each;
 //!
 //! and prints one markdown report with a targets table. A broken invariant exits 1.
 //!
@@ -39,6 +41,7 @@ use chrono::Utc;
 use futures::StreamExt;
 use sqlx::PgPool;
 
+mod compare;
 mod config;
 mod hashing;
 mod herd;
@@ -218,6 +221,9 @@ async fn main() {
             items: hot.clone(),
         };
         reminders::reminders(&pool, &load, run, &mut report, &mut targets).await;
+    }
+    if config.runs("compare") {
+        compare::signed_in_bazaar(&config, run, &mut report, &mut targets).await;
     }
     if config.runs("pages") {
         pages(&config, run, &mut report, &mut targets).await;

@@ -210,12 +210,21 @@ impl<'a> Pace<'a> {
         }
     }
 
-    /// Waits while a drop is busy; returns when the step may begin.
-    async fn before(&mut self) -> Result<Instant, AppError> {
+    /// Waits while a drop is busy; returns when the step (`what`) may begin.
+    async fn before(&mut self, what: &'static str) -> Result<Instant, AppError> {
+        let waited_before = self.waited;
         while self.waited < YIELD_BUDGET && drop_is_busy(self.pool).await? {
             tokio::time::sleep(YIELD_STEP).await;
             self.waited += YIELD_STEP;
         }
+        if self.waited > waited_before {
+            tracing::info!(
+                step = what,
+                waited_ms = (self.waited - waited_before).as_millis() as u64,
+                "a scores run waited for a drop's presses"
+            );
+        }
+        tracing::debug!(step = what, "a scores run step begins");
         Ok(Instant::now())
     }
 
@@ -253,7 +262,7 @@ async fn purchase_days_paced(
     };
     let mut from = low;
     while from <= high {
-        let began = pace.before().await?;
+        let began = pace.before("read").await?;
         let to = from.saturating_add(PAGE_MEMBERS);
         read_days(pool, zone, until, (from, to), &mut members).await?;
         from = to;
@@ -345,7 +354,7 @@ async fn compute_and_write(pool: &PgPool, now: DateTime<Utc>) -> Result<RunSumma
     let as_of = now.with_timezone(&store.zone).date_naive();
     let mut pace = Pace::new(pool);
     let members = purchase_days_paced(&mut pace, &store.info.time_zone, now).await?;
-    pace.before().await?;
+    pace.before("fit").await?;
     let fit_started = Instant::now();
     // Fitting and scoring are seconds of CPU for a large store: at the lowest priority, off
     // the async workers that answer redemptions.
@@ -355,7 +364,7 @@ async fn compute_and_write(pool: &PgPool, now: DateTime<Utc>) -> Result<RunSumma
     .await?;
     let fit_seconds = fit_started.elapsed().as_secs_f64();
     for batch in scores.chunks(WRITE_BATCH) {
-        let began = pace.before().await?;
+        let began = pace.before("write").await?;
         write_batch(pool, as_of, batch).await?;
         pace.after(began).await;
     }
@@ -367,11 +376,18 @@ async fn compute_and_write(pool: &PgPool, now: DateTime<Utc>) -> Result<RunSumma
     if let Some(models) = models {
         record_fits(pool, as_of, &models, fit_seconds).await?;
     }
-    Ok(RunSummary {
+    let summary = RunSummary {
         members: scores.len(),
         fitted: models.is_some(),
         seconds: started.elapsed().as_secs_f64(),
-    })
+    };
+    tracing::info!(
+        members = summary.members,
+        seconds = summary.seconds,
+        waited_s = pace.waited.as_secs_f64(),
+        "scores computed"
+    );
+    Ok(summary)
 }
 
 fn cents(units: f64) -> i64 {
@@ -449,7 +465,7 @@ async fn keep_weekly_copy(pace: &mut Pace<'_>, as_of: NaiveDate) -> Result<(), A
     if let (Some(low), Some(high)) = (range.low, range.high) {
         let mut from = low;
         while from <= high {
-            let began = pace.before().await?;
+            let began = pace.before("copy").await?;
             let to = from.saturating_add(PAGE_MEMBERS);
             sqlx::query!(
                 "INSERT INTO member_score_snapshots SELECT $1::date, s.* FROM member_scores s
