@@ -11,7 +11,7 @@
 //!    live stock, focus, page status).
 //! 4. Features, one folder each, named as users name them: `bazaar`, `account`, `redemptions`,
 //!    `catalog`, `drops`, `member_care`, `team`, `audit_log`, `reports`, `mailbox`,
-//!    `insights`, `imports`. DTOs and `#[server]` functions in `mod.rs`, components in `pages.rs`, queries and commands in `ssr`.
+//!    `insights`, `imports`, `audiences`. DTOs and `#[server]` functions in `mod.rs`, components in `pages.rs`, queries and commands in `ssr`.
 //! 5. The shell (`shell`: document, router, routes) and the browser entry (`hydrate`): the only
 //!    modules that name features all together; nothing names the shell.
 //!
@@ -24,6 +24,8 @@
 //! - member_care -> insights (a member's segment and value)
 //! - redemptions -> account (one quick question on a redemption's page)
 //! - insights -> account (how many members answered each quick question)
+//! - audiences -> insights (the RFM segments' codes and names)
+//! - audiences -> account (the months' names for the birthday-month rule)
 
 #![recursion_limit = "256"]
 
@@ -33,6 +35,7 @@ pub mod infra;
 pub mod kit;
 
 pub mod account;
+pub mod audiences;
 pub mod audit_log;
 pub mod bazaar;
 pub mod catalog;

@@ -8,6 +8,7 @@ use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 use crate::account::{
     AccountPage, SignInPage, SignOut, SignOutAction, SignUpPage, ViewerMenu, current_viewer,
 };
+use crate::audiences::AudiencesPage;
 use crate::audit_log::AuditPage;
 use crate::bazaar::BazaarPage;
 use crate::catalog::{StaffHome, StaffRewardEdit, StaffRewards};
@@ -238,6 +239,7 @@ enum StaffPage {
     Mailbox,
     ApiKeys,
     Insights,
+    Audiences,
     Imports,
     NotFound,
 }
@@ -260,6 +262,7 @@ impl StaffPage {
             ["mailbox"] => Self::Mailbox,
             ["api-keys"] => Self::ApiKeys,
             ["insights"] => Self::Insights,
+            ["audiences"] => Self::Audiences,
             ["imports"] => Self::Imports,
             _ => Self::NotFound,
         }
@@ -281,6 +284,7 @@ impl StaffPage {
             Self::Mailbox => view! { <MailboxPage /> }.into_any(),
             Self::ApiKeys => view! { <ApiKeysPage /> }.into_any(),
             Self::Insights => view! { <InsightsPage /> }.into_any(),
+            Self::Audiences => view! { <AudiencesPage /> }.into_any(),
             Self::Imports => view! { <ImportsPage /> }.into_any(),
             Self::NotFound => view! { <NotFound /> }.into_any(),
         }
@@ -337,6 +341,7 @@ mod tests {
             ("/staff/drops/schedule", StaffPage::Schedule),
             ("/staff/drops/7", StaffPage::Drop),
             ("/staff/drops/7/report", StaffPage::Report),
+            ("/staff/audiences", StaffPage::Audiences),
             ("/staff/members/3", StaffPage::Member),
             ("/staff/api-keys", StaffPage::ApiKeys),
             ("/staff/imports", StaffPage::Imports),

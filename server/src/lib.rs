@@ -66,8 +66,18 @@ pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_milli
 /// trying this long before it gives up.
 const START_WAITING_FOR_DATABASE: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Connects to `url` and brings the schema up to date.
-pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
+/// Connects to `url` and brings the schema up to date. Each connection carries the store's
+/// language as the setting `bazaar.default_language`: the database's `fits_audience` takes it
+/// for members who never chose one.
+pub async fn connect(
+    url: &str,
+    max_connections: u32,
+    default_language: app::domain::i18n::Lang,
+) -> anyhow::Result<PgPool> {
+    let connect_options = url
+        .parse::<sqlx::postgres::PgConnectOptions>()
+        .map_err(|e| anyhow::anyhow!("DATABASE_URL is not a PostgreSQL address: {e}"))?
+        .options([("bazaar.default_language", default_language.code())]);
     let options = PgPoolOptions::new()
         .max_connections(max_connections)
         // While PostgreSQL is unreachable, a request hears "press again in a moment" within a
@@ -75,7 +85,7 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> 
         .acquire_timeout(ACQUIRE_TIMEOUT);
     let started = std::time::Instant::now();
     let pool = loop {
-        match options.clone().connect(url).await {
+        match options.clone().connect_with(connect_options.clone()).await {
             Ok(pool) => break pool,
             Err(error)
                 if app::domain::error::server::unreachable(&error)

@@ -100,7 +100,7 @@ async fn run(config: Config) -> Result<()> {
     let started = until_stopped(stop_rx.clone(), async {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let pool_size = server::pool_size(config.database_pool_size.as_deref(), cores)?;
-        let pool = server::connect(&url, pool_size).await?;
+        let pool = server::connect(&url, pool_size, config.default_language).await?;
         if demo
             && server::demo::seed_if_empty(&pool, server::demo::DemoSize::FULL, chrono::Utc::now())
                 .await?
@@ -200,7 +200,7 @@ async fn api_key_command(args: &[String], config: &Config) -> Result<()> {
         .database_url
         .as_deref()
         .context("api-key needs DATABASE_URL to reach the portal's database")?;
-    let pool = server::connect(url, 2).await?;
+    let pool = server::connect(url, 2, config.default_language).await?;
     let scopes: Vec<&str> = scopes.split(',').map(str::trim).collect();
     let key = server::api::create_api_key(&pool, &name, &source, &scopes, None).await?;
     println!("{key}");

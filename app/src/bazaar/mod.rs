@@ -43,6 +43,8 @@ pub enum CardAction {
     TierRequired {
         tier: String,
     },
+    /// Set aside for an audience of members this one is not in (greyed, with a kind reason).
+    AudienceOnly,
     LimitReached,
     /// Not open yet for this member: count down to `opens_at`.
     Opens,
@@ -56,7 +58,7 @@ impl CardAction {
             CardAction::Redeem | CardAction::SignIn => 0,
             CardAction::NeedPoints { .. } => 1,
             CardAction::Opens => 2,
-            CardAction::TierRequired { .. } => 3,
+            CardAction::TierRequired { .. } | CardAction::AudienceOnly => 3,
             CardAction::LimitReached => 4,
             CardAction::SoldOut => 5,
         }

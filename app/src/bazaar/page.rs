@@ -327,6 +327,7 @@ fn RewardCardView(
     };
     let label_id = format!("reward-{drop_item_id}");
     let described = label_id.clone();
+    let set_aside = action == CardAction::AudienceOnly;
     let action_view = move || {
         if remaining.get() == 0 {
             return view! { <p class="card-why">{tr.t("bazaar.sold_out")}</p> }.into_any();
@@ -351,6 +352,7 @@ fn RewardCardView(
                 <p class="card-why">{tr.f("bazaar.tier_and_above", &[("tier", &tier_label(&tier))])}</p>
             }
             .into_any(),
+            CardAction::AudienceOnly => view! { <p class="card-why">{tr.t("bazaar.set_aside")}</p> }.into_any(),
             CardAction::LimitReached => view! { <p class="card-why">{tr.t("bazaar.limit_reached")}</p> }.into_any(),
             CardAction::Opens => view! {
                 <p class="card-why">{tr.t("bazaar.opens_in")} " " <Countdown target=opens_at server_now=now on_zero=refresh /></p>
@@ -360,7 +362,7 @@ fn RewardCardView(
         }
     };
     view! {
-        <li class="reward-card" class:sold-out=move || remaining.get() == 0 data-item=drop_item_id.to_string()>
+        <li class="reward-card" class:sold-out=move || remaining.get() == 0 class:set-aside=set_aside data-item=drop_item_id.to_string()>
             {reward_image(image_url, first_screen)}
             <div class="reward-body">
                 <p class="reward-category">{category.singular()}</p>

@@ -93,7 +93,17 @@ pub async fn bazaar(
                   r.category,
                   di.points_cost, di.quantity, di.remaining, di.per_member_limit,
                   d.starts_at - CASE WHEN ea.rank IS NOT NULL AND me.rank >= ea.rank
+                                     THEN di.early_access
+                                     WHEN di.early_access_audience_id IS NOT NULL
+                                      AND EXISTS (SELECT 1 FROM audiences au, audience_facts f
+                                                  WHERE au.id = di.early_access_audience_id
+                                                    AND f.account_id = $2 AND fits_audience(f, au.rules))
                                      THEN di.early_access ELSE interval '0' END AS "opens_at!",
+                  di.audience_id IS NOT NULL AS "for_audience!", di.audience_shown,
+                  di.audience_id IS NULL
+                      OR EXISTS (SELECT 1 FROM audiences au, audience_facts f
+                                 WHERE au.id = di.audience_id
+                                   AND f.account_id = $2 AND fits_audience(f, au.rules)) AS "in_audience!",
                   mt.rank AS "min_rank?", mt.name AS "min_name?", me.rank AS "member_rank?",
                   COALESCE((SELECT h.held FROM holdings h
                             WHERE h.drop_item_id = di.id AND h.account_id = $2), 0)::bigint AS "already!",
@@ -164,6 +174,11 @@ pub async fn bazaar(
         if i == 0 {
             weights = for_you::Weights::from_setting(&row.weights);
         }
+        // Set aside for an audience this reader is not in, and kept out of sight by staff.
+        // A visitor is in no audience: they see only what staff show everyone.
+        if row.for_audience && !row.in_audience && !row.audience_shown {
+            continue;
+        }
         let row_category: Category = row
             .category
             .parse()
@@ -183,6 +198,7 @@ pub async fn bazaar(
                 (Some(min), Some(name)) if row.member_rank.unwrap_or(0) < min => {
                     CardAction::TierRequired { tier: name }
                 }
+                _ if !row.in_audience => CardAction::AudienceOnly,
                 _ if row.already >= i64::from(row.per_member_limit) => CardAction::LimitReached,
                 _ if viewer.balance.get() < row.points_cost => CardAction::NeedPoints {
                     more: row.points_cost - viewer.balance.get(),
@@ -198,9 +214,10 @@ pub async fn bazaar(
             CardAction::Opens => {
                 Some((row.points_cost - viewer.map_or(row.points_cost, |v| v.balance.get())).max(0))
             }
-            CardAction::TierRequired { .. } | CardAction::LimitReached | CardAction::SoldOut => {
-                None
-            }
+            CardAction::TierRequired { .. }
+            | CardAction::AudienceOnly
+            | CardAction::LimitReached
+            | CardAction::SoldOut => None,
         };
         let candidate = for_you::Candidate {
             category: row_category,

@@ -2,6 +2,11 @@
 //! Staff schedule them here (one-off or recurring), fill them with rewards, edit them until they
 //! open and cancel them before they do. Every server function starts by requiring staff.
 
+#![allow(
+    clippy::too_many_arguments,
+    reason = "`save_drop_item`'s arguments are its form's fields; not `expect` on the function: the server-function macro's code trips the lint in a different place in each build"
+)]
+
 mod pages;
 
 use leptos::prelude::*;
@@ -49,6 +54,18 @@ pub struct StaffDropItem {
     pub per_member_limit: i32,
     /// e.g. "Gold members 30 minutes early".
     pub early_access: Option<String>,
+    /// e.g. "Only for “Slipping away” (others see it greyed)".
+    pub audience: Option<String>,
+}
+
+/// How the early access choice posts an audience: `audience-ID` (a tier posts its code).
+pub const AUDIENCE_PREFIX: &str = "audience-";
+
+/// An audience staff can aim an item or its early access at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AudienceChoice {
+    pub id: i64,
+    pub name: String,
 }
 
 /// A reward that can be added to a drop.
@@ -73,6 +90,7 @@ pub struct StaffDropDetail {
     pub editable: bool,
     pub items: Vec<StaffDropItem>,
     pub choices: Vec<RewardChoice>,
+    pub audiences: Vec<AudienceChoice>,
 }
 
 /// One day in the calendar.
@@ -180,6 +198,8 @@ pub async fn save_drop_item(
     points_cost: Option<String>,
     early_access_tier: Option<String>,
     early_access_minutes: Option<String>,
+    audience: Option<String>,
+    audience_shown: Option<String>,
 ) -> Result<i64, AppError> {
     let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
     let item = ssr::ItemDraft::parse(
@@ -189,6 +209,8 @@ pub async fn save_drop_item(
         points_cost.as_deref().unwrap_or(""),
         early_access_tier.as_deref().unwrap_or(""),
         early_access_minutes.as_deref().unwrap_or(""),
+        audience.as_deref().unwrap_or(""),
+        audience_shown.as_deref().unwrap_or(""),
     )
     .map_err(crate::domain::error::server::reply)?;
     let saved = ssr::save_item(&caller, drop_id, item, chrono::Utc::now())

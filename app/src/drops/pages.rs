@@ -3,9 +3,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{
-    CancelDrop, CreateSchedule, DropCalendar, RemoveDropItem, SCHEDULE_AHEAD, SCHEDULE_TITLE_MAX,
-    SaveDrop, SaveDropItem, StaffDrop, StaffDropDetail, get_drop_calendar, get_staff_drop,
-    preview_schedule,
+    AUDIENCE_PREFIX, CancelDrop, CreateSchedule, DropCalendar, RemoveDropItem, SCHEDULE_AHEAD,
+    SCHEDULE_TITLE_MAX, SaveDrop, SaveDropItem, StaffDrop, StaffDropDetail, get_drop_calendar,
+    get_staff_drop, preview_schedule,
 };
 use crate::domain::account::Tier;
 use crate::domain::drop_state::DropState;
@@ -13,9 +13,7 @@ use crate::domain::i18n::tr;
 use crate::kit::page::refused;
 use crate::kit::page::{points_short, staff_title};
 use crate::kit::params::use_id;
-use crate::kit::{
-    FieldError, FormError, Loaded, TextField, TierSelect, action_error, field_invalid,
-};
+use crate::kit::{FieldError, FormError, Loaded, TextField, action_error, field_invalid};
 
 fn loading() -> impl IntoView {
     view! { <p class="loading" role="status">{tr().t("kit.loading")}</p> }
@@ -245,7 +243,7 @@ fn DropItems(detail: StaffDropDetail) -> impl IntoView {
                                         ("cost", &points_short(tr, item.points_cost)),
                                         ("limit", &tr.number(item.per_member_limit.into())),
                                     ]),
-                                    item.early_access.map(|e| format!(" · {e}")).unwrap_or_default()
+                                    [item.early_access, item.audience].into_iter().flatten().map(|e| format!(" · {e}")).collect::<String>()
                                 )}</p>
                             </div>
                             {editable.then(|| view! {
@@ -288,6 +286,7 @@ fn EditDrop(detail: StaffDropDetail) -> impl IntoView {
 
 #[component]
 fn AddItem(detail: StaffDropDetail) -> impl IntoView {
+    let audiences = detail.audiences.clone();
     let save = ServerAction::<SaveDropItem>::new();
     let error = action_error(save);
     let tr = tr();
@@ -311,9 +310,47 @@ fn AddItem(detail: StaffDropDetail) -> impl IntoView {
                 <TextField error field="quantity" label=tr.t("drops.add_item.quantity") inputmode="numeric" required=true />
                 <TextField error field="per_member_limit" label=tr.t("drops.add_item.limit") inputmode="numeric" value="1" required=true />
                 <TextField error field="points_cost" label=tr.t("drops.add_item.cost") inputmode="numeric" hint=tr.t("drops.add_item.cost_hint") />
-                <TierSelect error field="early_access_tier" label=tr.t("drops.add_item.early_access") none=tr.t("drops.add_item.none")
-                    describe=|t| if t == Tier::Gold { Tier::Gold.name() } else { crate::domain::i18n::tr().t("drops.add_item.silver_and_gold") } />
+                <div class="field">
+                    <label for="early_access_tier">{tr.t("drops.add_item.early_access")}</label>
+                    <select id="early_access_tier" name="early_access_tier" aria-invalid=field_invalid(error, "early_access_tier") aria-describedby="early_access_tier-error">
+                        <option value="">{tr.t("drops.add_item.none")}</option>
+                        {Tier::ALL[1..].iter().map(|&tier| view! {
+                            <option value=tier.code()>{if tier == Tier::Gold { tier.name() } else { tr.t("drops.add_item.silver_and_gold") }}</option>
+                        }).collect_view()}
+                        {(!audiences.is_empty()).then(|| view! {
+                            <optgroup label=tr.t("drops.add_item.audience_group")>
+                                {audiences.clone().into_iter().map(|a| view! {
+                                    <option value=format!("{AUDIENCE_PREFIX}{}", a.id)>{a.name}</option>
+                                }).collect_view()}
+                            </optgroup>
+                        })}
+                    </select>
+                    <FieldError error field="early_access_tier" id="early_access_tier-error" />
+                </div>
                 <TextField error field="early_access_minutes" label=tr.t("drops.add_item.minutes_early") inputmode="numeric" />
+                {(!audiences.is_empty()).then(|| view! {
+                    <div class="field">
+                        <label for="audience">{tr.t("drops.add_item.for_whom")}</label>
+                        <select id="audience" name="audience" aria-invalid=field_invalid(error, "audience") aria-describedby="audience-error">
+                            <option value="">{tr.t("drops.add_item.everyone")}</option>
+                            {audiences.clone().into_iter().map(|a| view! {
+                                <option value=a.id.to_string()>{tr.f("drops.add_item.only_audience", &[("audience", &a.name)])}</option>
+                            }).collect_view()}
+                        </select>
+                        <FieldError error field="audience" id="audience-error" />
+                    </div>
+                    <fieldset class="choices">
+                        <legend>{tr.t("drops.add_item.others")}</legend>
+                        <div class="field field-check">
+                            <input id="audience-shown" type="radio" name="audience_shown" value="shown" checked />
+                            <label for="audience-shown">{tr.t("drops.add_item.others_greyed")}</label>
+                        </div>
+                        <div class="field field-check">
+                            <input id="audience-hidden" type="radio" name="audience_shown" value="hidden" />
+                            <label for="audience-hidden">{tr.t("drops.add_item.others_hidden")}</label>
+                        </div>
+                    </fieldset>
+                })}
                 <button type="submit" class="button" disabled=move || save.pending().get()>{tr.t("drops.add_item.submit")}</button>
             </ActionForm>
         </section>

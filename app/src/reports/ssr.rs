@@ -55,6 +55,7 @@ fn outcome_label(outcome: &str) -> &'static str {
         "not_enough_points" => tr.t("reports.outcomes.not_enough_points"),
         "limit_reached" => tr.t("reports.outcomes.limit_reached"),
         "tier_required" => tr.t("reports.outcomes.tier_required"),
+        "audience_only" => tr.t("reports.outcomes.audience_only"),
         "not_open" => tr.t("reports.outcomes.not_open"),
         "closed" => tr.t("reports.outcomes.closed"),
         "busy" => tr.t("reports.outcomes.busy"),

@@ -4,6 +4,7 @@
 mod abuse;
 mod account;
 mod accounts_by_mail;
+mod audiences;
 mod auth;
 mod bazaar;
 mod birthday;

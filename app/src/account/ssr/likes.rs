@@ -100,7 +100,7 @@ pub async fn likes(conn: &mut PgConnection, account_id: i64) -> Result<Likes, Ap
 }
 
 /// "January" … "December", "enero" … "diciembre".
-fn month_names(locale: Locale) -> Vec<String> {
+pub fn month_names(locale: Locale) -> Vec<String> {
     (1..=12)
         .map(|m| {
             let first = chrono::NaiveDate::from_ymd_opt(2000, m, 1).expect("a real month");

@@ -13,7 +13,7 @@ mod zone;
 
 pub use birthday::grant_birthday_gifts;
 pub use data_rights::{OpenRedemptions, delete_my_account, download_my_data, erase, my_data};
-pub use likes::{LikesForm, clear_likes, likes, save_likes};
+pub use likes::{LikesForm, clear_likes, likes, month_names, save_likes};
 pub use mail::{
     mail_expiring_points, request_password_reset, resend_verification, reset_password,
     set_messages, tr_for, unsubscribe, verify_email,

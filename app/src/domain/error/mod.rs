@@ -70,6 +70,9 @@ pub enum AppError {
     TierRequired {
         tier: String,
     },
+    /// The item is for an audience of members this one is not in. Its name is staff's own
+    /// word for the group ("slipping away"), so the member hears a kind reason, never it.
+    AudienceOnly,
     /// `opens` is an RFC 3339 moment and `zone` the store's IANA zone: the message writes it
     /// in the reader's language.
     NotOpenYet {
@@ -136,6 +139,7 @@ impl std::fmt::Display for AppError {
             Self::TierRequired { tier } => {
                 tr.f("errors.tier_required", &[("tier", &tier_name(tr, tier))])
             }
+            Self::AudienceOnly => tr.t("errors.audience_only").to_owned(),
             Self::NotOpenYet { opens, zone } => {
                 tr.f("errors.not_open_yet", &[("opens", &tr.moment(opens, zone))])
             }
@@ -198,7 +202,7 @@ impl AppError {
             | Self::NotOpenYet { .. }
             | Self::DropClosed
             | Self::CannotCancel { .. } => 409,
-            Self::TierRequired { .. } => 403,
+            Self::TierRequired { .. } | Self::AudienceOnly => 403,
             Self::Forbidden => 403,
             Self::Internal => 500,
             Self::Unreachable => 503,
@@ -283,6 +287,7 @@ impl TryFrom<Tagged> for AppError {
             "tier_required" => Self::TierRequired {
                 tier: needs(t.tier, kind, "tier")?,
             },
+            "audience_only" => Self::AudienceOnly,
             "not_open_yet" => Self::NotOpenYet {
                 opens: needs(t.opens, kind, "opens")?,
                 zone: needs(t.zone, kind, "zone")?,
@@ -366,6 +371,7 @@ mod tests {
             AppError::TierRequired {
                 tier: "Gold".into(),
             },
+            AppError::AudienceOnly,
             AppError::NotOpenYet {
                 opens: "2026-12-01T14:00:00Z".into(),
                 zone: "America/New_York".into(),
@@ -400,6 +406,7 @@ mod tests {
                 | AppError::NotEnoughPoints { .. }
                 | AppError::LimitReached { .. }
                 | AppError::TierRequired { .. }
+                | AppError::AudienceOnly
                 | AppError::NotOpenYet { .. }
                 | AppError::DropClosed
                 | AppError::CannotCancel { .. }

@@ -22,9 +22,10 @@ macro_rules! files {
     };
 }
 
-pub const FILES: [(&str, &str, &str); 21] = files!(
+pub const FILES: [(&str, &str, &str); 22] = files!(
     "account",
     "api",
+    "audiences",
     "audit_log",
     "bazaar",
     "catalog",

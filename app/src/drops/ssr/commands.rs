@@ -364,7 +364,8 @@ pub(super) async fn item_snapshot(
 ) -> Result<Option<serde_json::Value>, AppError> {
     Ok(sqlx::query!(
         r#"SELECT di.id, di.quantity, di.points_cost, di.per_member_limit, di.early_access_tier,
-                  (extract(epoch FROM di.early_access) / 60)::bigint AS early_minutes
+                  (extract(epoch FROM di.early_access) / 60)::bigint AS early_minutes,
+                  di.early_access_audience_id, di.audience_id, di.audience_shown
            FROM drop_items di WHERE di.drop_id = $1 AND di.reward_id = $2"#,
         drop_id,
         reward_id
@@ -376,6 +377,8 @@ pub(super) async fn item_snapshot(
             "item": r.id, "reward": reward_id, "quantity": r.quantity, "points_cost": r.points_cost,
             "per_member_limit": r.per_member_limit, "early_access_tier": r.early_access_tier,
             "early_access_minutes": r.early_minutes,
+            "early_access_audience": r.early_access_audience_id,
+            "audience": r.audience_id, "audience_shown": r.audience_shown,
         })
     }))
 }
@@ -404,15 +407,24 @@ pub async fn save_item(
         ));
     }
     let before = item_snapshot(&mut *tx, drop_id, item.reward_id).await?;
-    let (tier, minutes) = item.early_access.clone().unzip();
+    let (who, minutes) = item.early_access.clone().unzip();
+    let (tier, early_audience) = match who {
+        Some(EarlyFor::Tier(tier)) => (Some(tier), None),
+        Some(EarlyFor::Audience(id)) => (None, Some(id)),
+        None => (None, None),
+    };
+    let (audience, shown) = item.audience.unzip();
     let saved = sqlx::query_scalar!(
         r#"INSERT INTO drop_items (drop_id, reward_id, quantity, remaining, points_cost, per_member_limit,
-                                   early_access_tier, early_access)
-           VALUES ($1, $2, $3, $3, $4, $5, $6, make_interval(mins => $7::int))
+                                   early_access_tier, early_access, early_access_audience_id,
+                                   audience_id, audience_shown)
+           VALUES ($1, $2, $3, $3, $4, $5, $6, make_interval(mins => $7::int), $8, $9, COALESCE($10, true))
            ON CONFLICT ON CONSTRAINT drop_items_reward_once_per_drop DO UPDATE SET
                quantity = EXCLUDED.quantity, remaining = EXCLUDED.remaining,
                points_cost = EXCLUDED.points_cost, per_member_limit = EXCLUDED.per_member_limit,
-               early_access_tier = EXCLUDED.early_access_tier, early_access = EXCLUDED.early_access
+               early_access_tier = EXCLUDED.early_access_tier, early_access = EXCLUDED.early_access,
+               early_access_audience_id = EXCLUDED.early_access_audience_id,
+               audience_id = EXCLUDED.audience_id, audience_shown = EXCLUDED.audience_shown
            RETURNING id"#,
         drop_id,
         item.reward_id,
@@ -420,13 +432,20 @@ pub async fn save_item(
         item.points_cost.unwrap_or(reward.points_cost),
         item.per_member_limit,
         tier,
-        minutes
+        minutes,
+        early_audience,
+        audience,
+        shown
     )
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| match violated_constraint(&e) {
-        Some("drop_items_early_access_tier_fkey") => {
+        Some("drop_items_early_access_tier_fkey")
+        | Some("drop_items_early_access_audience_id_fkey") => {
             AppError::invalid("early_access_tier", tr.t("drops.invalid.early_tier"))
+        }
+        Some("drop_items_audience_id_fkey") => {
+            AppError::invalid("audience", tr.t("drops.invalid.audience"))
         }
         _ => e.into(),
     })?;

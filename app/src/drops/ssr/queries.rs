@@ -9,7 +9,8 @@ use crate::domain::drop_state::DropState;
 use crate::domain::i18n::{Lang, tr};
 use crate::domain::points::Points;
 use crate::drops::{
-    CalendarDay, DropCalendar, RewardChoice, StaffDrop, StaffDropDetail, StaffDropItem,
+    AudienceChoice, CalendarDay, DropCalendar, RewardChoice, StaffDrop, StaffDropDetail,
+    StaffDropItem,
 };
 use crate::infra::caller::Staff;
 use crate::infra::store::Store;
@@ -203,9 +204,12 @@ pub async fn detail(
         .await?;
     let items = sqlx::query!(
         r#"SELECT di.id, di.reward_id, r.title, di.quantity, di.remaining, di.points_cost AS "points_cost: Points", di.per_member_limit,
-                  t.name AS "early_tier?", (extract(epoch FROM di.early_access) / 60)::bigint AS early_minutes
+                  t.name AS "early_tier?", (extract(epoch FROM di.early_access) / 60)::bigint AS early_minutes,
+                  ea.name AS "early_audience?", au.name AS "audience?", di.audience_shown
            FROM drop_items di JOIN rewards r ON r.id = di.reward_id
            LEFT JOIN tiers t ON t.code = di.early_access_tier
+           LEFT JOIN audiences ea ON ea.id = di.early_access_audience_id
+           LEFT JOIN audiences au ON au.id = di.audience_id
            WHERE di.drop_id = $1 ORDER BY r.title, di.id"#,
         id
     )
@@ -222,13 +226,26 @@ pub async fn detail(
             remaining: r.remaining,
             points_cost: r.points_cost,
             per_member_limit: r.per_member_limit,
-            early_access: r
-                .early_tier
-                .zip(r.early_minutes)
-                .map(|(tier, m)| {
+            early_access: match (r.early_tier, r.early_audience, r.early_minutes) {
+                (Some(tier), _, Some(m)) => {
                     let tier = Tier::parse_name(&tier).map_or(tier, |t| t.label(tr).to_owned());
-                    tr.count("drops.items.early_access", m, &[("tier", &tier)])
-                }),
+                    Some(tr.count("drops.items.early_access", m, &[("tier", &tier)]))
+                }
+                (None, Some(audience), Some(m)) => Some(tr.count(
+                    "drops.items.early_audience",
+                    m,
+                    &[("audience", &audience)],
+                )),
+                _ => None,
+            },
+            audience: r.audience.map(|audience| {
+                let key = if r.audience_shown {
+                    "drops.items.audience_shown"
+                } else {
+                    "drops.items.audience_hidden"
+                };
+                tr.f(key, &[("audience", &audience)])
+            }),
         })
     })
     .collect::<Result<Vec<_>, AppError>>()?;
@@ -246,6 +263,15 @@ pub async fn detail(
         })
     })
     .collect::<Result<Vec<_>, AppError>>()?;
+    let audiences = sqlx::query!("SELECT id, name FROM audiences ORDER BY lower(name), id")
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|r| AudienceChoice {
+            id: r.id,
+            name: r.name,
+        })
+        .collect();
     Ok(StaffDropDetail {
         drop: row.into_staff(&store, now),
         title_es,
@@ -255,6 +281,7 @@ pub async fn detail(
         editable,
         items,
         choices,
+        audiences,
     })
 }
 

@@ -312,8 +312,18 @@ pub struct ItemDraft {
     pub quantity: i32,
     pub per_member_limit: i32,
     pub points_cost: Option<i64>,
-    /// The tier with early access and how many minutes early.
-    pub early_access: Option<(String, i32)>,
+    /// Who has early access (a tier and those above it, or an audience) and how many minutes.
+    pub early_access: Option<(EarlyFor, i32)>,
+    /// The audience the item is for only, and whether others see it (greyed) or not at all.
+    pub audience: Option<(i64, bool)>,
+}
+
+/// Who an item's early access is for, as the form's "Early access" choice posts it: a tier's
+/// code, or `audience-ID`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EarlyFor {
+    Tier(String),
+    Audience(i64),
 }
 
 pub(super) fn whole(s: &str) -> Option<i64> {
@@ -321,6 +331,10 @@ pub(super) fn whole(s: &str) -> Option<i64> {
 }
 
 impl ItemDraft {
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one argument per field of the item form"
+    )]
     pub fn parse(
         reward_id: &str,
         quantity: &str,
@@ -328,6 +342,8 @@ impl ItemDraft {
         points_cost: &str,
         early_tier: &str,
         early_minutes: &str,
+        audience: &str,
+        audience_shown: &str,
     ) -> Result<ItemDraft, AppError> {
         let tr = tr();
         let reward_id = whole(reward_id)
@@ -385,7 +401,15 @@ impl ItemDraft {
                             tr.f("drops.invalid.early_minutes", &[("max", &tr.number(1440))]),
                         )
                     })?;
-                Some((early_tier.to_owned(), minutes as i32))
+                let who = match early_tier.strip_prefix(crate::drops::AUDIENCE_PREFIX) {
+                    Some(id) => {
+                        EarlyFor::Audience(whole(id).filter(|id| *id > 0).ok_or_else(|| {
+                            AppError::invalid("early_access_tier", tr.t("drops.invalid.audience"))
+                        })?)
+                    }
+                    None => EarlyFor::Tier(early_tier.to_owned()),
+                };
+                Some((who, minutes as i32))
             }
             _ => {
                 return Err(AppError::invalid(
@@ -394,12 +418,23 @@ impl ItemDraft {
                 ));
             }
         };
+        let audience = match audience.trim() {
+            "" => None,
+            id => {
+                let id = whole(id)
+                    .filter(|id| *id > 0)
+                    .ok_or_else(|| AppError::invalid("audience", tr.t("drops.invalid.audience")))?;
+                // Greyed with a kind reason unless staff chose to keep it out of sight.
+                Some((id, audience_shown.trim() != "hidden"))
+            }
+        };
         Ok(ItemDraft {
             reward_id,
             quantity: quantity as i32,
             per_member_limit: limit as i32,
             points_cost,
             early_access,
+            audience,
         })
     }
 }

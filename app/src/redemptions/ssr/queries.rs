@@ -34,27 +34,52 @@ pub(super) struct Item {
     pub(super) ends_at: DateTime<Utc>,
     pub(super) cancelled: bool,
     pub(super) required_tier: Option<(i16, String)>,
-    pub(super) early_access: Option<(i16, Duration)>,
+    /// The audience the item is for only, if staff aimed it at one.
+    pub(super) audience: Option<i64>,
+    /// Whether members outside `audience` see the item (greyed, with why) or not at all.
+    pub(super) audience_shown: bool,
+    pub(super) early_access: Option<(EarlyFor, Duration)>,
     /// How long after redeeming a member may still cancel.
     pub(super) cancel_window: Duration,
     /// The store's time zone, for the times in answers.
     pub(super) zone: chrono_tz::Tz,
 }
 
+/// Who an item's early access is for: a tier (by rank) and those above it, or an audience.
+#[derive(Clone, Copy)]
+pub(super) enum EarlyFor {
+    Tier(i16),
+    Audience(i64),
+}
+
 impl Item {
-    /// When a member of tier `rank` may start redeeming (earlier with early access).
-    pub(super) fn opens_for(&self, rank: i16) -> DateTime<Utc> {
+    /// When `member` may start redeeming (earlier with early access).
+    pub(super) fn opens_for(&self, member: &MemberRow) -> DateTime<Utc> {
         match self.early_access {
-            Some((early_rank, early)) if rank >= early_rank => self.starts_at - early,
+            Some((EarlyFor::Tier(rank), early)) if member.rank >= rank => self.starts_at - early,
+            Some((EarlyFor::Audience(audience), early)) if member.audiences.contains(&audience) => {
+                self.starts_at - early
+            }
             _ => self.starts_at,
         }
     }
+
+    /// The audiences the item's rules name (for it only, or its early access).
+    pub(super) fn audiences(&self) -> impl Iterator<Item = i64> {
+        let early = match self.early_access {
+            Some((EarlyFor::Audience(id), _)) => Some(id),
+            _ => None,
+        };
+        self.audience.into_iter().chain(early)
+    }
 }
 
-/// Where one member stands: their tier and balance.
+/// Where one member stands: their tier and balance, and which of the batch's items'
+/// audiences they are in now.
 pub(super) struct MemberRow {
     pub(super) rank: i16,
     pub(super) balance: i64,
+    pub(super) audiences: Vec<i64>,
 }
 
 /// The tier an item requires is its own if it has one, else its reward's: a minimum tier set in
@@ -70,6 +95,7 @@ pub(super) async fn items(
                   d.starts_at, d.ends_at, d.cancelled_at IS NOT NULL AS "cancelled!",
                   mt.rank AS "min_rank?", mt.name AS "min_name?",
                   ea.rank AS "early_rank?", (extract(epoch FROM di.early_access))::bigint AS early_secs,
+                  di.audience_id, di.audience_shown, di.early_access_audience_id,
                   (extract(epoch FROM s.redemption_cancel_window))::bigint AS "window_secs!",
                   s.time_zone
            FROM drop_items di
@@ -106,7 +132,13 @@ pub(super) async fn items(
                 ends_at: r.ends_at,
                 cancelled: r.cancelled,
                 required_tier: r.min_rank.zip(r.min_name),
-                early_access: r.early_rank.zip(r.early_secs.map(Duration::seconds)),
+                audience: r.audience_id,
+                audience_shown: r.audience_shown,
+                early_access: r
+                    .early_rank
+                    .map(EarlyFor::Tier)
+                    .or(r.early_access_audience_id.map(EarlyFor::Audience))
+                    .zip(r.early_secs.map(Duration::seconds)),
                 cancel_window: Duration::seconds(r.window_secs),
                 zone,
             };
@@ -115,13 +147,22 @@ pub(super) async fn items(
         .collect()
 }
 
+/// The members `ids` with which of `audiences` each is in now, judged by the database's
+/// `fits_audience` in the same statement (and, in the writer, the same transaction) as the
+/// rest: the batch makes no extra round trip for it, and none at all is read without one.
 pub(super) async fn members(
     conn: &mut PgConnection,
     ids: &[i64],
+    audiences: &[i64],
 ) -> Result<std::collections::HashMap<i64, MemberRow>, sqlx::Error> {
     let rows = sqlx::query!(
-        "SELECT a.id, a.balance, t.rank FROM accounts a JOIN tiers t ON t.code = a.tier WHERE a.id = ANY($1)",
-        ids
+        r#"SELECT a.id, a.balance, t.rank,
+                  ARRAY(SELECT au.id FROM audiences au, audience_facts f
+                        WHERE au.id = ANY($2) AND f.account_id = a.id
+                          AND fits_audience(f, au.rules)) AS "audiences!"
+           FROM accounts a JOIN tiers t ON t.code = a.tier WHERE a.id = ANY($1)"#,
+        ids,
+        audiences
     )
     .fetch_all(conn)
     .await?;
@@ -131,6 +172,7 @@ pub(super) async fn members(
             let member = MemberRow {
                 rank: r.rank,
                 balance: r.balance,
+                audiences: r.audiences,
             };
             (r.id, member)
         })
@@ -210,10 +252,18 @@ pub async fn preview(
         // announced (opening more than a day from now), are not there to be looked up by id.
         .filter(|item| !item.cancelled && item.starts_at <= now + Duration::days(1))
         .ok_or_else(|| AppError::not_found(tr.t("redemptions.the_reward")))?;
-    let member = members(&mut conn, &[me.id])
+    let audiences: Vec<i64> = item.audiences().collect();
+    let member = members(&mut conn, &[me.id], &audiences)
         .await?
         .remove(&me.id)
         .ok_or_else(|| AppError::not_found(tr.t("redemptions.the_member")))?;
+    // An item staff keep out of sight of members outside its audience is not there for them.
+    if item
+        .audience
+        .is_some_and(|a| !item.audience_shown && !member.audiences.contains(&a))
+    {
+        return Err(AppError::not_found(tr.t("redemptions.the_reward")));
+    }
     let held = earlier(&mut conn, &[(me.id, item_id)], &[])
         .await?
         .held

@@ -22,7 +22,7 @@ pub(super) fn blocked(
     if item.cancelled {
         return Some(AppError::DropClosed);
     }
-    let opens_at = item.opens_for(member.rank);
+    let opens_at = item.opens_for(member);
     if now < opens_at {
         return Some(AppError::NotOpenYet {
             opens: opens_at.to_rfc3339(),
@@ -36,6 +36,12 @@ pub(super) fn blocked(
         && member.rank < *rank
     {
         return Some(AppError::TierRequired { tier: name.clone() });
+    }
+    if item
+        .audience
+        .is_some_and(|audience| !member.audiences.contains(&audience))
+    {
+        return Some(AppError::AudienceOnly);
     }
     if remaining <= 0 {
         return Some(AppError::SoldOut);
@@ -60,6 +66,7 @@ pub(super) fn attempt_outcome(refusal: &AppError) -> Option<&'static str> {
         AppError::NotEnoughPoints { .. } => "not_enough_points",
         AppError::LimitReached { .. } => "limit_reached",
         AppError::TierRequired { .. } => "tier_required",
+        AppError::AudienceOnly => "audience_only",
         AppError::NotOpenYet { .. } => "not_open",
         AppError::DropClosed => "closed",
         AppError::RateLimited { .. } | AppError::Busy => "busy",

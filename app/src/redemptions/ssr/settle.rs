@@ -175,7 +175,8 @@ pub(super) async fn try_settle(
     .fetch_all(&mut *tx)
     .await?;
     let items = items(&mut tx, &item_ids).await?;
-    let mut members = members(&mut tx, &accounts).await?;
+    let audiences: Vec<i64> = items.values().flat_map(Item::audiences).collect();
+    let mut members = members(&mut tx, &accounts, &audiences).await?;
     let mut earlier = earlier(&mut tx, &holders, &keyed).await?;
 
     let mut remaining: HashMap<i64, i32> = items

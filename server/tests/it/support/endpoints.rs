@@ -19,6 +19,7 @@ pub use app::account::{
     ResendVerification, ResetPassword, SetMessages, SetTimeZone, SignIn, SignOut, SignUp,
     Unsubscribe, VerifyEmail,
 };
+pub use app::audiences::{CountAudience, DeleteAudience, GetAudiences, SaveAudience};
 pub use app::audit_log::AuditEntries;
 pub use app::bazaar::{GetBazaar, Remind};
 pub use app::catalog::{ArchiveReward, GetStaffReward, ListStaffRewards, SaveReward};

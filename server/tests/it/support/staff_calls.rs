@@ -14,6 +14,7 @@ use super::endpoints::{
     PreviewSchedule, RecomputeScores, RemoveDropItem, RevokeApiKey, SaveDrop, SaveDropItem,
     SaveReward, SearchMembers, SetRole, StartImport, UndoImport,
 };
+use super::endpoints::{CountAudience, DeleteAudience, GetAudiences, SaveAudience};
 use super::http::{ORIGIN, Reply};
 
 impl TestApp {
@@ -291,6 +292,26 @@ impl TestApp {
     pub async fn offer_interest(&self, cookie: &str, id: i64, offered: bool) -> Reply {
         let (id, offered) = (id.to_string(), offered.to_string());
         self.submit::<OfferInterest>(&[("id", &id), ("offered", &offered)], Some(cookie))
+            .await
+    }
+
+    /// The Audiences page's list, with each audience's size now.
+    pub async fn audiences(&self, cookie: Option<&str>) -> Reply {
+        self.call::<GetAudiences>(&[], cookie).await
+    }
+
+    /// The audience form's live count of the rules being edited (`tiers[]`, `p_alive_max`, …).
+    pub async fn count_audience(&self, cookie: Option<&str>, rules: &[(&str, &str)]) -> Reply {
+        self.call::<CountAudience>(rules, cookie).await
+    }
+
+    /// The audience form's "Save" (`id` empty for a new one, `name`, the rules).
+    pub async fn save_audience(&self, cookie: Option<&str>, form: &[(&str, &str)]) -> Reply {
+        self.submit::<SaveAudience>(form, cookie).await
+    }
+
+    pub async fn delete_audience(&self, cookie: &str, id: i64) -> Reply {
+        self.submit::<DeleteAudience>(&[("id", &id.to_string())], Some(cookie))
             .await
     }
 

@@ -245,7 +245,9 @@ fn each_bad_drop_item_gets_its_own_message() {
     ];
     for ((reward, quantity, limit, cost, tier, minutes), (field, message)) in cases {
         assert_eq!(
-            invalid(ItemDraft::parse(reward, quantity, limit, cost, tier, minutes).unwrap_err()),
+            invalid(
+                ItemDraft::parse(reward, quantity, limit, cost, tier, minutes, "", "").unwrap_err()
+            ),
             (field.to_owned(), message.to_owned())
         );
     }
