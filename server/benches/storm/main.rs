@@ -6,7 +6,8 @@
 //! 2. seeds signed-in members and a live drop, then storms the real redeem endpoint over HTTP,
 //!    closed loop at 16/64/256 clients and open loop at 80% of the measured capacity (latency
 //!    from each press's *scheduled* time, so a stalled server cannot hide its queue), for one hot
-//!    reward and for a spread over 50 rewards, checking every invariant after each run;
+//!    reward and for a spread over 50 rewards, checking every invariant after each run, and
+//!    the hot reward again as a reward for an audience (membership judged by the writer);
 //! 3. the herd (`herd.rs`): thousands of open pages holding live-stock streams at a drop's
 //!    opening, all re-reading the bazaar at once and a fifth pressing Redeem;
 //! 4. the hashing storm (`hashing.rs`): sign-ups and sign-ins hammering the server's password
@@ -108,6 +109,27 @@ async fn seed_drop(pool: &PgPool, title: &str, count: usize) -> Vec<i64> {
         let reward = seed::reward(pool, &format!("{title} reward {n}"), "sample", 1).await;
         items.push(seed::drop_item_limited(pool, drop, reward, PLENTY, PLENTY, PLENTY).await);
     }
+    items
+}
+
+/// A hot reward for an audience every bench member is in (issue 25): the same storm as the hot
+/// reward's, with the writer judging each press's membership in its transaction.
+async fn seed_audience_item(pool: &PgPool) -> Vec<i64> {
+    let items = seed_drop(pool, "Bench audience", 1).await;
+    let audience: i64 = sqlx::query_scalar(
+        r#"INSERT INTO audiences (name, rules)
+           VALUES ('Every bench member', '{"tiers": ["bronze", "silver", "gold"], "languages": ["en", "es"]}')
+           RETURNING id"#,
+    )
+    .fetch_one(pool)
+    .await
+    .expect("the audience");
+    sqlx::query("UPDATE drop_items SET audience_id = $1 WHERE id = ANY($2)")
+        .bind(audience)
+        .bind(&items)
+        .execute(pool)
+        .await
+        .expect("the audience's item");
     items
 }
 
@@ -283,6 +305,18 @@ async fn storms(
             .unwrap();
             capacity.insert((name, clients), (f.ok_per_sec(), f.server_errors));
         }
+        if name == "hot reward" {
+            audience_storm(
+                config,
+                pool,
+                cookies,
+                run,
+                report,
+                targets,
+                capacity[&(name, 64)].0,
+            )
+            .await;
+        }
         let rate = (capacity[&(name, 64)].0 * 0.8).max(1.0);
         eprintln!("==> storm: {name}, open loop, {rate:.0}/s");
         let mut f = open(&load, rate, run).await;
@@ -361,6 +395,45 @@ async fn storms(
         peak * 1.048_576 <= 100.0,
     ));
     ControlFlow::Continue(())
+}
+
+/// The hot reward's 64-client storm on a reward for an audience, beside the hot reward's own
+/// figure from the same run (`plain`, redemptions/s).
+async fn audience_storm(
+    config: &Config,
+    pool: &PgPool,
+    cookies: &[String],
+    run: Duration,
+    report: &mut String,
+    targets: &mut Vec<Target>,
+    plain: f64,
+) {
+    let items = seed_audience_item(pool).await;
+    let load = Load::Redeem {
+        base: config.storm_url.clone(),
+        cookies: cookies.to_vec(),
+        items,
+    };
+    eprintln!("==> storm: hot reward for an audience, closed loop, 64 clients");
+    let mut f = closed(&load, 64, run).await;
+    check_invariants(pool, "the audience's hot reward").await;
+    writeln!(
+        report,
+        "| hot reward for an audience, closed | 64 clients | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} | {} | |",
+        f.ok_per_sec(),
+        f.answers_per_sec(),
+        f.ms(0.50),
+        f.ms(0.99),
+        f.ms(0.999),
+        f.errors(),
+    )
+    .unwrap();
+    let ratio = f.ok_per_sec() / plain;
+    targets.push((
+        "hot reward for an audience at 64 clients ≥ 90% of the hot reward's redemptions/s (membership judged by the writer)".into(),
+        format!("{:.0}% ({:.0}/s vs {plain:.0}/s), {} 5xx", ratio * 100.0, f.ok_per_sec(), f.server_errors),
+        ratio >= 0.9 && f.server_errors == 0,
+    ));
 }
 
 /// Where the open loop's time goes, from each settled press's `Server-Timing`.
