@@ -59,6 +59,9 @@ if [ -n "${BENCH_COMPARE:-}" ]; then
   git -C "$ROOT" worktree remove --force "$PREVIOUS_SRC" 2>/dev/null || rm -rf "$PREVIOUS_SRC"
   git -C "$ROOT" worktree prune
   git -C "$ROOT" worktree add --detach "$PREVIOUS_SRC" "$BENCH_COMPARE"
+  # An older commit's .sqlx may lack an entry a later commit added for a query it already had
+  # (c5fc9ec's does); entries are keyed by the query's text, so this checkout's only add.
+  cp -n "$ROOT"/.sqlx/*.json "$PREVIOUS_SRC/.sqlx/"
   (cd "$PREVIOUS_SRC" && CARGO_TARGET_DIR="$ROOT/target" cargo leptos build --release --split --precompress)
   mkdir -p "$OUT/previous"
   cp "$ROOT/target/release/bazaar" "$ROOT/target/release/hash.txt" "$OUT/previous/"
