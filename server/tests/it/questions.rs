@@ -115,10 +115,15 @@ type Refused = (
 async fn an_empty_or_unknown_answer_is_refused_with_why_and_nothing_is_kept(pool: PgPool) {
     let app = TestApp::new(pool.clone());
     let (_, cookie, _) = redeemed(&pool, &app).await;
-    let cases: [Refused; 5] = [
+    let cases: [Refused; 6] = [
         (
             &[("question", "types")],
             "types",
+            "Tick at least one, or choose Not now.",
+        ),
+        (
+            &[("question", "interests")],
+            "interests",
             "Tick at least one, or choose Not now.",
         ),
         (

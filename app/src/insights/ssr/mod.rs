@@ -1,5 +1,6 @@
 //! The models, in Rust on the server: their formulas, maximum-likelihood fits, and the
-//! summary of a member's purchases they read.
+//! summary of a member's purchases they read; and how a campaign is measured against its
+//! holdout (`uplift`).
 
 pub mod base;
 pub mod bg_nbd;
@@ -11,6 +12,7 @@ pub mod rfm;
 pub mod scores;
 pub mod special;
 pub mod summary;
+pub mod uplift;
 pub mod view;
 pub mod wants;
 
