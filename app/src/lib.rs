@@ -11,7 +11,7 @@
 //!    live stock, focus, page status).
 //! 4. Features, one folder each, named as users name them: `bazaar`, `account`, `redemptions`,
 //!    `catalog`, `drops`, `member_care`, `team`, `audit_log`, `reports`, `mailbox`,
-//!    `insights`, `imports`, `audiences`. DTOs and `#[server]` functions in `mod.rs`, components in `pages.rs`, queries and commands in `ssr`.
+//!    `insights`, `imports`, `audiences`, `campaigns`, `draws`. DTOs and `#[server]` functions in `mod.rs`, components in `pages.rs`, queries and commands in `ssr`.
 //! 5. The shell (`shell`: document, router, routes) and the browser entry (`hydrate`): the only
 //!    modules that name features all together; nothing names the shell.
 //!
@@ -26,6 +26,10 @@
 //! - insights -> account (how many members answered each quick question)
 //! - audiences -> insights (the RFM segments' codes and names)
 //! - audiences -> account (the months' names for the birthday-month rule)
+//! - campaigns -> audiences (a campaign is aimed at an audience; the form's choices)
+//! - campaigns -> insights (the segments' names, the uplift statistics)
+//! - member_care -> campaigns (a member's best next action)
+//! - draws -> redemptions (a winner's redemption gets the usual code)
 
 #![recursion_limit = "256"]
 
@@ -38,7 +42,9 @@ pub mod account;
 pub mod audiences;
 pub mod audit_log;
 pub mod bazaar;
+pub mod campaigns;
 pub mod catalog;
+pub mod draws;
 pub mod drops;
 pub mod imports;
 pub mod insights;

@@ -11,9 +11,11 @@ use crate::account::{
 use crate::audiences::AudiencesPage;
 use crate::audit_log::AuditPage;
 use crate::bazaar::BazaarPage;
+use crate::campaigns::{CampaignPage, CampaignsPage, NextActionsPage};
 use crate::catalog::{StaffHome, StaffRewardEdit, StaffRewards};
 use crate::domain::i18n::{Lang, tr};
 use crate::domain::wire::resource;
+use crate::draws::{DrawCheckPage, DrawPage, StaffDrawsPage};
 use crate::drops::{StaffDropPage, StaffDropsPage, StaffSchedulePage};
 use crate::imports::ImportsPage;
 use crate::insights::InsightsPage;
@@ -158,6 +160,8 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/sign-up") view={Lazy::<SignUpPageRoute>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/redeem/:item") view=RedeemPage ssr=SsrMode::Async />
                 <Route path=path!("/redemptions/:code") view={Lazy::<RedemptionPageRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/draws/:item") view={Lazy::<DrawPageRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/draws/:item/check") view={Lazy::<DrawCheckPageRoute>::new()} ssr=SsrMode::Async />
                 // Every staff and admin page is in one chunk behind two routes; the page is
                 // picked from the path (`StaffPage`), because each route and each chunk adds to
                 // the bundle every member downloads.
@@ -240,6 +244,10 @@ enum StaffPage {
     ApiKeys,
     Insights,
     Audiences,
+    Campaigns,
+    Campaign,
+    NextActions,
+    Draws,
     Imports,
     NotFound,
 }
@@ -263,6 +271,10 @@ impl StaffPage {
             ["api-keys"] => Self::ApiKeys,
             ["insights"] => Self::Insights,
             ["audiences"] => Self::Audiences,
+            ["campaigns"] => Self::Campaigns,
+            ["campaigns", _] => Self::Campaign,
+            ["next-actions"] => Self::NextActions,
+            ["draws"] => Self::Draws,
             ["imports"] => Self::Imports,
             _ => Self::NotFound,
         }
@@ -285,6 +297,10 @@ impl StaffPage {
             Self::ApiKeys => view! { <ApiKeysPage /> }.into_any(),
             Self::Insights => view! { <InsightsPage /> }.into_any(),
             Self::Audiences => view! { <AudiencesPage /> }.into_any(),
+            Self::Campaigns => view! { <CampaignsPage /> }.into_any(),
+            Self::Campaign => view! { <CampaignPage /> }.into_any(),
+            Self::NextActions => view! { <NextActionsPage /> }.into_any(),
+            Self::Draws => view! { <StaffDrawsPage /> }.into_any(),
             Self::Imports => view! { <ImportsPage /> }.into_any(),
             Self::NotFound => view! { <NotFound /> }.into_any(),
         }
@@ -325,6 +341,10 @@ lazy_pages! {
     // A redemption's page, with its code and one short question: the redemption is made by
     // the time it shows, so a moment for its chunk costs the member nothing at drop time.
     RedemptionPageRoute => RedemptionPage,
+    // A draw's page and its check: members come to them from a card, and their forms post
+    // plainly while the chunk arrives.
+    DrawPageRoute => DrawPage,
+    DrawCheckPageRoute => DrawCheckPage,
 }
 
 #[cfg(test)]
@@ -342,6 +362,10 @@ mod tests {
             ("/staff/drops/7", StaffPage::Drop),
             ("/staff/drops/7/report", StaffPage::Report),
             ("/staff/audiences", StaffPage::Audiences),
+            ("/staff/campaigns", StaffPage::Campaigns),
+            ("/staff/campaigns/4", StaffPage::Campaign),
+            ("/staff/next-actions", StaffPage::NextActions),
+            ("/staff/draws", StaffPage::Draws),
             ("/staff/members/3", StaffPage::Member),
             ("/staff/api-keys", StaffPage::ApiKeys),
             ("/staff/imports", StaffPage::Imports),

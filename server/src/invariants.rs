@@ -1,4 +1,4 @@
-//! The promises redemption keeps, checked over the whole database. The integration tests run
+//! The promises redemption (and a draw's holds) keep, checked over the whole database. The integration tests run
 //! this after every concurrent scenario and the storm benchmark after each of its runs, so both
 //! hold the code to the same definition of "nothing oversold, nothing spent twice".
 
@@ -24,7 +24,14 @@ pub async fn violations(pool: &PgPool) -> sqlx::Result<Vec<String>> {
                                     WHERE status = 'confirmed' GROUP BY account_id, drop_item_id) x
               FULL JOIN holdings h USING (account_id, drop_item_id)
               WHERE COALESCE(x.n, 0) <> COALESCE(h.held, 0)
-             ) AS "miscounted!""#
+             ) AS "miscounted!",
+             (SELECT count(*) FROM draw_entries e JOIN ledger_entries l ON l.id = e.hold_entry_id
+              WHERE l.points <> -e.points OR l.kind <> 'hold' OR l.account_id <> e.account_id
+                 OR e.points <> (SELECT COALESCE(sum(x.points), 0) FROM draw_entry_lots x WHERE x.entry_id = e.id)
+                 OR (e.outcome IS NOT NULL AND NOT EXISTS (
+                        SELECT 1 FROM ledger_entries r WHERE r.id = e.release_entry_id
+                          AND r.kind = 'release' AND r.points = e.points AND r.account_id = e.account_id))
+             ) AS "held!""#
     )
     .fetch_one(pool)
     .await?;
@@ -44,6 +51,10 @@ pub async fn violations(pool: &PgPool) -> sqlx::Result<Vec<String>> {
         (
             counts.miscounted,
             "members whose count of an item they hold differs from their confirmed redemptions of it",
+        ),
+        (
+            counts.held,
+            "draw entries whose hold, lots or release do not match the points they hold",
         ),
     ]
     .into_iter()

@@ -15,6 +15,7 @@ const REMINDERS_LOCK: i64 = 0x6a6f_6273_0004;
 const RECEIPTS_LOCK: i64 = 0x6a6f_6273_0005;
 const EXPIRING_LOCK: i64 = 0x6a6f_6273_0006;
 const BIRTHDAY_LOCK: i64 = 0x6a6f_6273_0008;
+const DRAWS_LOCK: i64 = 0x6a6f_6273_0009;
 
 /// How often the servers look for mail that has come due: reminders (15 minutes before a drop
 /// opens; a look every 20 seconds sends them within that of their time) and receipts.
@@ -94,6 +95,16 @@ pub async fn mail_jobs(state: app::infra::state::AppState) {
                 Ok(())
             },
         )
+        .await;
+        // Draws whose window has closed are drawn within a look of their close. Each draw is
+        // also taken FOR UPDATE SKIP LOCKED, so two servers never draw one twice.
+        once(&state.pool, DRAWS_LOCK, "drawing draws", async {
+            let n = app::draws::ssr::run::draw_due(&state.pool, Utc::now()).await?;
+            if n > 0 {
+                tracing::info!(draws = n, "draws drawn");
+            }
+            Ok(())
+        })
         .await;
         once(&state.pool, RECEIPTS_LOCK, "writing receipts", async {
             let n = app::redemptions::ssr::mail_due_receipts(&state).await?;

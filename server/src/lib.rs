@@ -218,6 +218,10 @@ pub fn router(state: AppState, line: Admission, config: &HttpConfig, pages: &Pag
         )
         .route("/staff/drops/{id}/report.csv", get(app::reports::ssr::csv))
         .route(
+            "/staff/next-actions.csv",
+            get(app::campaigns::ssr::actions::csv),
+        )
+        .route(
             app::imports::UPLOAD_PATH,
             // A CSV file of history: its own body limit (the form limit is 64 KiB).
             axum::routing::post(app::imports::ssr::upload::upload).layer(

@@ -49,13 +49,15 @@ pub enum CardAction {
     /// Not open yet for this member: count down to `opens_at`.
     Opens,
     SoldOut,
+    /// Given by a draw (issue 26): the card leads to the draw's page.
+    Draw,
 }
 
 impl CardAction {
     /// Cards the member can act on first, then what they could soon, sold out last.
     pub fn rank(&self) -> u8 {
         match self {
-            CardAction::Redeem | CardAction::SignIn => 0,
+            CardAction::Redeem | CardAction::SignIn | CardAction::Draw => 0,
             CardAction::NeedPoints { .. } => 1,
             CardAction::Opens => 2,
             CardAction::TierRequired { .. } | CardAction::AudienceOnly => 3,

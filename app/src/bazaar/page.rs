@@ -359,6 +359,10 @@ fn RewardCardView(
             }
             .into_any(),
             CardAction::SoldOut => view! { <p class="card-why">{tr.t("bazaar.sold_out")}</p> }.into_any(),
+            CardAction::Draw => view! {
+                <a class="button button-secondary" href=format!("/draws/{drop_item_id}") aria-describedby=described.clone()>{tr.t("bazaar.draw")}</a>
+            }
+            .into_any(),
         }
     };
     view! {

@@ -100,6 +100,7 @@ pub async fn bazaar(
                                                     AND f.account_id = $2 AND fits_audience(f, au.rules))
                                      THEN di.early_access ELSE interval '0' END AS "opens_at!",
                   di.audience_id IS NOT NULL AS "for_audience!", di.audience_shown,
+                  di.allocation = 'draw' AS "drawn!",
                   di.audience_id IS NULL
                       OR EXISTS (SELECT 1 FROM audiences au, audience_facts f
                                  WHERE au.id = di.audience_id
@@ -189,7 +190,9 @@ pub async fn bazaar(
         if category.is_some_and(|c| c != row_category) {
             continue;
         }
-        let action = if row.remaining <= 0 {
+        let action = if row.drawn {
+            CardAction::Draw
+        } else if row.remaining <= 0 {
             CardAction::SoldOut
         } else if now < row.opens_at {
             CardAction::Opens
@@ -215,6 +218,7 @@ pub async fn bazaar(
                 Some((row.points_cost - viewer.map_or(row.points_cost, |v| v.balance.get())).max(0))
             }
             CardAction::TierRequired { .. }
+            | CardAction::Draw
             | CardAction::AudienceOnly
             | CardAction::LimitReached
             | CardAction::SoldOut => None,

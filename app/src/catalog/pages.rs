@@ -29,6 +29,9 @@ pub fn StaffHome() -> impl IntoView {
                     <li><a href="/staff/members">{tr.t("catalog.home.members")}</a></li>
                     <li><a href="/staff/insights">{tr.t("catalog.home.insights")}</a></li>
                     <li><a href="/staff/audiences">{tr.t("catalog.home.audiences")}</a></li>
+                    <li><a href="/staff/next-actions">{tr.t("catalog.home.next_actions")}</a></li>
+                    <li><a href="/staff/campaigns">{tr.t("catalog.home.campaigns")}</a></li>
+                    <li><a href="/staff/draws">{tr.t("catalog.home.draws")}</a></li>
                     <li><a href="/staff/imports">{tr.t("catalog.home.imports")}</a></li>
                     <li><a href="/staff/audit">{tr.t("catalog.home.audit")}</a></li>
                     <li><a href="/staff/team">{tr.t("catalog.home.team")}</a></li>

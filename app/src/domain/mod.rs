@@ -5,6 +5,7 @@
 pub mod account;
 pub mod audience;
 pub mod birthday;
+pub mod campaign;
 pub mod card;
 pub mod category;
 pub mod device;

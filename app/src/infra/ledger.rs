@@ -442,3 +442,47 @@ pub async fn recalculate_all_tiers(
         }
     }
 }
+
+/// Takes `points` from the account's open lots, soonest expiry first, and says which lots gave
+/// how much: what a draw entry's hold records, so its release can give each lot back. The
+/// caller holds the account lock and has checked the balance.
+pub async fn take_lots(
+    conn: &mut PgConnection,
+    account_id: i64,
+    points: i64,
+) -> Result<Vec<(i64, i64)>, AppError> {
+    let taken = sqlx::query!(
+        r#"WITH lots AS (
+               SELECT p.id, p.remaining,
+                      (sum(p.remaining) OVER (ORDER BY p.expires_at, p.id) - p.remaining)::bigint AS start
+               FROM point_lots p WHERE p.account_id = $1 AND p.remaining > 0
+           ), drawn AS (
+               SELECT id, LEAST(remaining, $2 - start)::bigint AS points FROM lots WHERE start < $2
+           )
+           UPDATE point_lots p SET remaining = p.remaining - d.points
+           FROM drawn d WHERE p.id = d.id
+           RETURNING p.id, d.points AS "points!""#,
+        account_id,
+        points
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(taken.into_iter().map(|r| (r.id, r.points)).collect())
+}
+
+/// Gives points back to the lots they were taken from (`take_lots`), each with its original
+/// expiry: a lot whose expiry passed meanwhile is expired by the next expiry run, as it would
+/// have been had it never been taken. The caller holds the account lock and writes the entry.
+pub async fn give_back_lots(conn: &mut PgConnection, lots: &[(i64, i64)]) -> Result<(), AppError> {
+    let (ids, points): (Vec<i64>, Vec<i64>) = lots.iter().copied().unzip();
+    sqlx::query!(
+        r#"UPDATE point_lots p SET remaining = p.remaining + b.points
+           FROM unnest($1::bigint[], $2::bigint[]) AS b(id, points)
+           WHERE p.id = b.id"#,
+        &ids,
+        &points
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}

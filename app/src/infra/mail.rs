@@ -133,6 +133,8 @@ pub enum Kind {
     Receipt,
     DropChanged,
     ExpiringPoints,
+    /// A campaign's offer.
+    Offer,
 }
 
 impl Kind {
@@ -146,6 +148,7 @@ impl Kind {
             Kind::Receipt => "receipt",
             Kind::DropChanged => "drop_changed",
             Kind::ExpiringPoints => "expiring_points",
+            Kind::Offer => "offer",
         }
     }
 
@@ -155,7 +158,7 @@ impl Kind {
         match self {
             Kind::VerifyEmail | Kind::PasswordReset | Kind::SignUpAttempt => 0,
             Kind::DropReminder | Kind::DropChanged => 1,
-            Kind::Receipt | Kind::ExpiringPoints | Kind::Test => 2,
+            Kind::Receipt | Kind::ExpiringPoints | Kind::Offer | Kind::Test => 2,
         }
     }
 
@@ -163,7 +166,7 @@ impl Kind {
     pub fn essential(self) -> bool {
         !matches!(
             self,
-            Kind::DropReminder | Kind::DropChanged | Kind::ExpiringPoints
+            Kind::DropReminder | Kind::DropChanged | Kind::ExpiringPoints | Kind::Offer
         )
     }
 }
@@ -320,6 +323,7 @@ pub async fn server_key(pool: &sqlx::PgPool, name: &str) -> Result<Vec<u8>, AppE
 pub enum Topic {
     DropReminders,
     ExpiringPoints,
+    Offers,
 }
 
 impl Topic {
@@ -327,6 +331,7 @@ impl Topic {
         match self {
             Topic::DropReminders => "drop_reminders",
             Topic::ExpiringPoints => "expiring_points",
+            Topic::Offers => "offers",
         }
     }
 
@@ -334,6 +339,7 @@ impl Topic {
         match code {
             "drop_reminders" => Some(Topic::DropReminders),
             "expiring_points" => Some(Topic::ExpiringPoints),
+            "offers" => Some(Topic::Offers),
             _ => None,
         }
     }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod background;
 pub mod caller;
 pub mod config;
+pub mod csv;
 pub mod ledger;
 pub mod mail;
 pub mod secret;

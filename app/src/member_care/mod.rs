@@ -43,6 +43,9 @@ pub struct MemberCare {
     /// What the member is worth, in words the server wrote: "Segment: At risk · P(active) 34%
     /// · 12-month value $182.00", or why there is nothing yet.
     pub value: String,
+    /// The action worth most for this member now: "Best next: win-back offer, expected value
+    /// $14.00" (empty for staff accounts).
+    pub best_next: String,
     pub ledger: Vec<HistoryLine>,
     pub redemptions: Vec<CareRedemption>,
 }

@@ -136,6 +136,9 @@ fn Member(member: MemberCare) -> impl IntoView {
             <p>{summary}</p>
             <p class="balance-figure">{balance}</p>
             <p data-testid="member-value">{member.value.clone()}</p>
+            {(!member.best_next.is_empty()).then(|| view! {
+                <p data-testid="member-best-next">{member.best_next.clone()} " " <a href="/staff/next-actions">{tr.t("member_care.member.all_next_actions")}</a></p>
+            })}
         </section>
         <section class="account-section" aria-labelledby="adjust-heading">
             <h2 id="adjust-heading">{tr.t("member_care.adjust.heading")}</h2>

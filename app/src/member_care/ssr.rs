@@ -93,8 +93,10 @@ pub async fn member(pool: &sqlx::PgPool, id: i64) -> Result<MemberCare, AppError
     })
     .collect::<Result<Vec<_>, AppError>>()?;
     let value = value_label(pool, &store, id).await?;
+    let best_next = crate::campaigns::ssr::actions::best_for(pool, id).await?;
     Ok(MemberCare {
         value,
+        best_next,
         id: a.id,
         email: a.email,
         display_name: a.display_name,

@@ -269,34 +269,6 @@ pub async fn report(
     })
 }
 
-/// Defuses spreadsheet formulas (OWASP's CSV injection advice): a cell starting with `=`, `+`,
-/// `-`, `@`, a tab or a carriage return could run as a formula in Excel, so it gets a leading
-/// `'`. Quoting is the `csv` writer's (RFC 4180).
-fn defused(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}").into()
-    } else {
-        s.into()
-    }
-}
-
-/// The CSV text of `rows`, one line each after the header, lines ending CRLF.
-fn csv_text<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> Result<String, AppError> {
-    let fail = |e: csv::Error| AppError::internal("writing a CSV export", e);
-    let mut out = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    out.write_record(header).map_err(fail)?;
-    for row in rows {
-        out.write_record(row.iter().map(|f| defused(f).into_owned()))
-            .map_err(fail)?;
-    }
-    let bytes = out
-        .into_inner()
-        .map_err(|e| AppError::internal("writing a CSV export", e))?;
-    String::from_utf8(bytes).map_err(|e| AppError::internal("writing a CSV export", e))
-}
-
 /// `GET /staff/drops/{id}/report.csv`: one line per redemption. Staff only, like the page.
 pub async fn csv(State(state): State<AppState>, session: Session, Path(id): Path<i64>) -> Response {
     match csv_inner(state, session, id).await {
@@ -357,7 +329,7 @@ async fn csv_inner(state: AppState, session: Session, id: i64) -> Result<String,
             ]
         })
         .collect();
-    csv_text(
+    crate::infra::csv::text(
         {
             let tr = tr();
             [
@@ -385,18 +357,5 @@ mod tests {
         assert_eq!(bucket_secs(100), 5);
         assert_eq!(bucket_secs(3600), 300);
         assert_eq!(bucket_secs(2 * 86400), 6 * 3600);
-    }
-
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_defused() {
-        let row = |f: &str| [f.to_owned()];
-        let text = |f: &str| csv_text(["h"], &[row(f)]).unwrap();
-        assert_eq!(text("plain"), "h\r\nplain\r\n");
-        assert_eq!(text("a, b"), "h\r\n\"a, b\"\r\n");
-        assert_eq!(text("say \"hi\""), "h\r\n\"say \"\"hi\"\"\"\r\n");
-        assert_eq!(text("=HYPERLINK(1)"), "h\r\n'=HYPERLINK(1)\r\n");
-        assert_eq!(text("@SUM(A1)"), "h\r\n'@SUM(A1)\r\n");
-        assert_eq!(text("\t=1"), "h\r\n'\t=1\r\n");
-        assert_eq!(text("\r=1"), "h\r\n\"'\r=1\"\r\n");
     }
 }

@@ -226,15 +226,18 @@ async fn record(
         request.member_email.as_deref(),
         request.card_number.as_deref(),
     ) {
-        (Some(id), _, _) => sqlx::query_scalar!("SELECT id FROM accounts WHERE id = $1", id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or_else(|| {
-                AppError::invalid(
-                    "member_id",
-                    tr.f("api.purchase.no_member_id", &[("id", &id.to_string())]),
-                )
-            })?,
+        (Some(id), _, _) => sqlx::query_scalar!(
+            "SELECT id FROM accounts WHERE id = $1 AND deleted_at IS NULL",
+            id
+        )
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                "member_id",
+                tr.f("api.purchase.no_member_id", &[("id", &id.to_string())]),
+            )
+        })?,
         (None, Some(email), _) => {
             let email = Email::parse(email).map_err(|_| {
                 AppError::invalid(
@@ -344,6 +347,15 @@ async fn record(
         )
         .await?;
     }
+    // A campaign's bonus on the member's next purchase, in the same transaction.
+    app::campaigns::ssr::bonus::pay(
+        &mut tx,
+        member_id,
+        purchase_id,
+        request.purchased_at,
+        expires_at,
+    )
+    .await?;
     recalculate_tier(&mut tx, member_id, now).await?;
     tx.commit().await?;
     Ok((receipt(pool, &key.source, &external_id).await?, true))

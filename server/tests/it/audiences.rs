@@ -59,15 +59,15 @@ async fn run(pool: &PgPool, sql: &str, id: i64) {
 /// | di | bronze | (no scores) | experiences | (en) | |
 ///
 /// and, in no audience ever: a member of staff, and a deleted gold member.
-struct Store {
-    ana: (i64, String),
-    bo: (i64, String),
-    cy: (i64, String),
-    di: (i64, String),
-    staff: String,
+pub(crate) struct Store {
+    pub(crate) ana: (i64, String),
+    pub(crate) bo: (i64, String),
+    pub(crate) cy: (i64, String),
+    pub(crate) di: (i64, String),
+    pub(crate) staff: String,
 }
 
-async fn hand_counted_store(pool: &PgPool) -> Store {
+pub(crate) async fn hand_counted_store(pool: &PgPool) -> Store {
     support::store(pool).await;
     let ana = member_with(pool, 1, 1_000).await;
     let bo = member_with(pool, 2, 1_000).await;

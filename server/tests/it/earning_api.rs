@@ -397,3 +397,25 @@ async fn the_openapi_document_parses_and_lists_every_v1_route(pool: PgPool) {
             .contains_key("api_key")
     );
 }
+
+#[sqlx::test]
+async fn a_deleted_members_id_earns_nothing_and_the_till_is_told_there_is_no_such_member(
+    pool: PgPool,
+) {
+    let (app, maya, key) = maya_at_the_till(&pool).await;
+    sqlx::query("UPDATE accounts SET deleted_at = now() WHERE id = $1")
+        .bind(maya)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let reply = app
+        .api_post(
+            "/api/v1/purchases",
+            Some(&key),
+            &purchase(maya, "till-9", "50.00"),
+        )
+        .await;
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert_eq!(reply.json()["message"], format!("No member has id {maya}."));
+    assert_eq!(support::count(&pool, "purchases").await, 0);
+}

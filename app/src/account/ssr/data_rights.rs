@@ -101,6 +101,12 @@ pub async fn my_data(conn: &mut PgConnection, id: i64) -> Result<Value, AppError
                                     'year', year, 'points', points, 'given_at', granted_at,
                                     'expires_at', expires_at)), '[]')
                                 FROM birthday_gifts WHERE account_id = $1),
+             'campaigns', (SELECT COALESCE(json_agg(json_build_object(
+                               'campaign', c.name, 'group', CASE WHEN m.held_out THEN 'held_out' ELSE 'offered' END,
+                               'assigned_at', m.assigned_at, 'bonus_points_paid', m.bonus_entry_id IS NOT NULL,
+                               'mailed_at', m.mailed_at) ORDER BY m.assigned_at), '[]')
+                           FROM campaign_members m JOIN campaigns c ON c.id = m.campaign_id
+                           WHERE m.account_id = $1),
              'sessions', (SELECT COALESCE(json_agg(json_build_object(
                               'device', device, 'started_at', created_at, 'last_seen_at', last_seen_at)), '[]')
                           FROM sessions WHERE account_id = $1),

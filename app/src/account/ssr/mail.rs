@@ -444,6 +444,14 @@ pub async fn unsubscribe(pool: &sqlx::PgPool, token: &str) -> Result<(), AppErro
             .execute(pool)
             .await?;
         }
+        Topic::Offers => {
+            sqlx::query!(
+                "UPDATE accounts SET mail_offers = false WHERE id = $1",
+                account
+            )
+            .execute(pool)
+            .await?;
+        }
     }
     Ok(())
 }

@@ -22,14 +22,16 @@ macro_rules! files {
     };
 }
 
-pub const FILES: [(&str, &str, &str); 22] = files!(
+pub const FILES: [(&str, &str, &str); 24] = files!(
     "account",
     "api",
     "audiences",
     "audit_log",
     "bazaar",
+    "campaigns",
     "catalog",
     "common",
+    "draws",
     "drops",
     "errors",
     "forms",

@@ -266,11 +266,14 @@ async fn find_members(
         .filter_map(|e| Email::parse(e).ok())
         .map(|e| e.as_str().to_owned())
         .collect();
-    let by_id = sqlx::query_scalar!("SELECT id FROM accounts WHERE id = ANY($1)", &ids)
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .collect();
+    let by_id = sqlx::query_scalar!(
+        "SELECT id FROM accounts WHERE id = ANY($1) AND deleted_at IS NULL",
+        &ids
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .collect();
     let by_email = sqlx::query!(
         "SELECT id, email FROM accounts WHERE email = ANY($1)",
         &emails

@@ -396,28 +396,24 @@ async fn rejected_text(pool: &PgPool, id: i64) -> Result<String, AppError> {
         .ok_or_else(|| AppError::not_found(tr.t("imports.the_upload")))?;
     let rows: Vec<RejectedRow> = serde_json::from_value(rejected)
         .map_err(|e| AppError::internal("reading rejected rows", e))?;
-    let fail = |e: csv::Error| AppError::internal("writing rejected rows", e);
-    let mut out = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    out.write_record([
-        tr.t("imports.rejected.line"),
-        tr.t("imports.rejected.external_id"),
-        tr.t("imports.rejected.reason"),
-    ])
-    .map_err(fail)?;
-    for row in rows {
-        out.write_record([
-            row.line.to_string(),
-            row.external_id.unwrap_or_default(),
-            row.message,
-        ])
-        .map_err(fail)?;
-    }
-    let bytes = out
-        .into_inner()
-        .map_err(|e| AppError::internal("writing rejected rows", e))?;
-    String::from_utf8(bytes).map_err(|e| AppError::internal("writing rejected rows", e))
+    let rows: Vec<[String; 3]> = rows
+        .into_iter()
+        .map(|row| {
+            [
+                row.line.to_string(),
+                row.external_id.unwrap_or_default(),
+                row.message,
+            ]
+        })
+        .collect();
+    crate::infra::csv::text(
+        [
+            tr.t("imports.rejected.line"),
+            tr.t("imports.rejected.external_id"),
+            tr.t("imports.rejected.reason"),
+        ],
+        &rows,
+    )
 }
 
 #[cfg(test)]

@@ -39,6 +39,8 @@ pub(super) struct Item {
     /// Whether members outside `audience` see the item (greyed, with why) or not at all.
     pub(super) audience_shown: bool,
     pub(super) early_access: Option<(EarlyFor, Duration)>,
+    /// Given by a draw (issue 26): members enter on the draw's page, never press Redeem.
+    pub(super) drawn: bool,
     /// How long after redeeming a member may still cancel.
     pub(super) cancel_window: Duration,
     /// The store's time zone, for the times in answers.
@@ -96,6 +98,7 @@ pub(super) async fn items(
                   mt.rank AS "min_rank?", mt.name AS "min_name?",
                   ea.rank AS "early_rank?", (extract(epoch FROM di.early_access))::bigint AS early_secs,
                   di.audience_id, di.audience_shown, di.early_access_audience_id,
+                  di.allocation = 'draw' AS "drawn!",
                   (extract(epoch FROM s.redemption_cancel_window))::bigint AS "window_secs!",
                   s.time_zone
            FROM drop_items di
@@ -139,6 +142,7 @@ pub(super) async fn items(
                     .map(EarlyFor::Tier)
                     .or(r.early_access_audience_id.map(EarlyFor::Audience))
                     .zip(r.early_secs.map(Duration::seconds)),
+                drawn: r.drawn,
                 cancel_window: Duration::seconds(r.window_secs),
                 zone,
             };

@@ -22,6 +22,13 @@ pub(super) fn blocked(
     if item.cancelled {
         return Some(AppError::DropClosed);
     }
+    if item.drawn {
+        return Some(AppError::Conflict {
+            message: crate::domain::i18n::tr()
+                .t("draws.error.not_redeemable")
+                .to_owned(),
+        });
+    }
     let opens_at = item.opens_for(member);
     if now < opens_at {
         return Some(AppError::NotOpenYet {
@@ -76,7 +83,7 @@ pub(super) fn attempt_outcome(refusal: &AppError) -> Option<&'static str> {
 }
 
 /// `RB-7K3M-Q9XD`: 40 random bits in Crockford's base32 (no I, L, O or U to misread).
-pub(super) fn new_code() -> String {
+pub fn new_code() -> String {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     let bits = u64::from_le_bytes(Uuid::new_v4().as_bytes()[..8].try_into().expect("8 bytes"));
     let chars: String = (0..8)

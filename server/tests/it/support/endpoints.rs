@@ -22,7 +22,13 @@ pub use app::account::{
 pub use app::audiences::{CountAudience, DeleteAudience, GetAudiences, SaveAudience};
 pub use app::audit_log::AuditEntries;
 pub use app::bazaar::{GetBazaar, Remind};
+pub use app::campaigns::{
+    CreateCampaign, GetCampaign, GetCampaigns, GetNextActions, next_actions_csv_path,
+};
 pub use app::catalog::{ArchiveReward, GetStaffReward, ListStaffRewards, SaveReward};
+pub use app::draws::{
+    CancelDraw, CheckDraw, CreateDraw, EnterDraw, GetDraw, GetStaffDraws, WithdrawDraw,
+};
 pub use app::drops::{
     CancelDrop, CreateSchedule, GetDropCalendar, GetStaffDrop, PreviewSchedule, RemoveDropItem,
     SaveDrop, SaveDropItem,

@@ -14,7 +14,13 @@ use super::endpoints::{
     PreviewSchedule, RecomputeScores, RemoveDropItem, RevokeApiKey, SaveDrop, SaveDropItem,
     SaveReward, SearchMembers, SetRole, StartImport, UndoImport,
 };
+use super::endpoints::{
+    CancelDraw, CheckDraw, CreateDraw, EnterDraw, GetDraw, GetStaffDraws, WithdrawDraw,
+};
 use super::endpoints::{CountAudience, DeleteAudience, GetAudiences, SaveAudience};
+use super::endpoints::{
+    CreateCampaign, GetCampaign, GetCampaigns, GetNextActions, next_actions_csv_path,
+};
 use super::http::{ORIGIN, Reply};
 
 impl TestApp {
@@ -313,6 +319,80 @@ impl TestApp {
     pub async fn delete_audience(&self, cookie: &str, id: i64) -> Reply {
         self.submit::<DeleteAudience>(&[("id", &id.to_string())], Some(cookie))
             .await
+    }
+
+    /// A draw's page (the member's own entry when `cookie` is a member's).
+    pub async fn draw(&self, cookie: Option<&str>, item: i64) -> Reply {
+        self.call::<GetDraw>(&[("item", &item.to_string())], cookie)
+            .await
+    }
+
+    /// "Check this draw".
+    pub async fn check_draw(&self, item: i64) -> Reply {
+        self.call::<CheckDraw>(&[("item", &item.to_string())], None)
+            .await
+    }
+
+    /// A member's "Enter the draw" with the page's key.
+    pub async fn enter_draw(&self, cookie: Option<&str>, item: i64, key: &str) -> Reply {
+        self.submit::<EnterDraw>(
+            &[("item", &item.to_string()), ("idempotency_key", key)],
+            cookie,
+        )
+        .await
+    }
+
+    pub async fn withdraw_draw(&self, cookie: &str, item: i64) -> Reply {
+        self.submit::<WithdrawDraw>(&[("item", &item.to_string())], Some(cookie))
+            .await
+    }
+
+    pub async fn staff_draws(&self, cookie: Option<&str>) -> Reply {
+        self.call::<GetStaffDraws>(&[], cookie).await
+    }
+
+    /// "Give it by draw" (`item`, `hours`, `gold_tickets`, `silver_tickets`, `verified_email`,
+    /// `account_days`, `purchase`).
+    pub async fn create_draw(&self, cookie: Option<&str>, form: &[(&str, &str)]) -> Reply {
+        self.submit::<CreateDraw>(form, cookie).await
+    }
+
+    pub async fn cancel_draw(&self, cookie: &str, item: i64) -> Reply {
+        self.submit::<CancelDraw>(&[("item", &item.to_string())], Some(cookie))
+            .await
+    }
+
+    /// The Campaigns page: every campaign and the form's choices.
+    pub async fn campaigns(&self, cookie: Option<&str>) -> Reply {
+        self.call::<GetCampaigns>(&[], cookie).await
+    }
+
+    /// "Start the campaign" (`name`, `audience`, `action`, `bonus_points`, `with_email`,
+    /// `holdout`, `days`).
+    pub async fn create_campaign(&self, cookie: Option<&str>, form: &[(&str, &str)]) -> Reply {
+        self.submit::<CreateCampaign>(form, cookie).await
+    }
+
+    /// A campaign's report.
+    pub async fn campaign(&self, cookie: &str, id: i64) -> Reply {
+        self.call::<GetCampaign>(&[("id", &id.to_string())], Some(cookie))
+            .await
+    }
+
+    /// The next best actions page, with one action's members if `action` is given.
+    pub async fn next_actions(&self, cookie: Option<&str>, action: Option<&str>) -> Reply {
+        match action {
+            Some(action) => {
+                self.call::<GetNextActions>(&[("action", action)], cookie)
+                    .await
+            }
+            None => self.call::<GetNextActions>(&[], cookie).await,
+        }
+    }
+
+    /// The CSV of the members an action is best for.
+    pub async fn next_actions_csv(&self, cookie: &str, action: &str) -> Reply {
+        self.get_as(&next_actions_csv_path(action), cookie).await
     }
 
     pub async fn recompute_scores(&self, cookie: Option<&str>) -> Reply {

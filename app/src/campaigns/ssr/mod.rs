@@ -1,0 +1,6 @@
+//! Campaigns and next best actions on the server.
+
+pub mod actions;
+pub mod bonus;
+pub mod campaign;
+pub mod next;

@@ -1,0 +1,51 @@
+import { test, expect } from '@playwright/test';
+import { dropOpeningIn, itemOf, memberWithPoints, sql } from './db';
+import { signIn } from './sign-in';
+import { card } from './bazaar-page';
+
+test('a member enters a draw, sees the points held, the draw runs, and the check shows the same winner @phone', async ({ page }, info) => {
+  test.setTimeout(120_000);
+  const stamp = `${info.project.name}-${Date.now()}`;
+  const email = `draw-${stamp}@example.com`;
+  memberWithPoints(email, 1000);
+  sql(`UPDATE accounts SET email_verified_at = now() WHERE email = '${email}'`);
+  // A reward given by draw in a drop that opened a minute ago: one winner, entries open an hour.
+  const title = dropOpeningIn(-60, `Signed print ${stamp}`, 1, 300);
+  const item = itemOf(title);
+  sql(`UPDATE drop_items SET allocation = 'draw' WHERE id = ${item}`);
+  sql(`WITH s AS (SELECT decode(md5(random()::text) || md5(random()::text), 'hex') AS seed)
+       INSERT INTO draws (drop_item_id, opens_at, closes_at, seed, commitment)
+       SELECT ${item}, now() - interval '1 minute', now() + interval '1 hour', seed, encode(sha256(seed), 'hex') FROM s`);
+
+  await signIn(page, email);
+  await expect(page.getByTestId('balance')).toHaveText('1,000 pts');
+  await page.goto('/');
+  await card(page, title).getByRole('link', { name: 'Enter the draw' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: title })).toBeVisible();
+  await expect(page.getByText('Every entry has one ticket: the same chance for everyone.')).toBeVisible();
+  await page.getByRole('button', { name: 'Enter the draw (holds 300 points)' }).click();
+  await expect(page.getByText('300 points held for the draw · 1 ticket')).toBeVisible();
+  const entryId = (await page.getByText(/^Your entry's id in the published list: /).textContent())!
+    .replace("Your entry's id in the published list: ", '');
+  await page.goto('/account');
+  await expect(page.getByTestId('balance')).toHaveText('700 pts');
+
+  // The window closes; the servers draw within their next look.
+  sql(`UPDATE draws SET closes_at = now() WHERE drop_item_id = ${item}`);
+  await page.goto(`/draws/${item}`);
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByText('You won! Your points paid for it.')).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 60_000 });
+  await expect(page.getByRole('link', { name: /^Show your code RB-/ })).toBeVisible();
+  await page.goto('/account');
+  await expect(page.getByTestId('balance')).toHaveText('700 pts');
+
+  // Anyone can check it: the check recomputes the same winner from what was published.
+  await page.goto(`/draws/${item}`);
+  await page.getByRole('link', { name: 'Check this draw' }).click();
+  await expect(page.getByText('The SHA-256 of the published seed is the commitment published before entries opened.')).toBeVisible();
+  const picks = page.getByRole('table', { name: /Each pick/ });
+  await expect(picks.getByRole('row').nth(1).getByRole('cell').nth(2)).toHaveText(entryId);
+  await expect(page.getByText('The winners recomputed here are the members the portal named as winners.')).toBeVisible();
+});

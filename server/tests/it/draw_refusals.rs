@@ -1,0 +1,183 @@
+//! Draws (issue 26): every refusal says why and holds nothing; staff cancel a draw and every
+//! entry's points come back, and a drawn one stays drawn.
+
+use chrono::{Duration, Utc};
+use sqlx::PgPool;
+
+use crate::draws::{balance, entrant, key, lots, open_draw};
+use crate::support::{self, TestApp, assert_invariants, field_error};
+
+#[sqlx::test]
+async fn each_refusal_says_why_and_holds_nothing(pool: PgPool) {
+    support::store(&pool).await;
+    let staff = support::staff(&pool).await;
+    let app = TestApp::new(pool.clone());
+    let item = open_draw(&pool, &app, &staff, 2, 300).await;
+    let (poor, poor_cookie) = entrant(&pool, 1, 200).await;
+    let (unverified, unverified_cookie) = entrant(&pool, 2, 900).await;
+    sqlx::query("UPDATE accounts SET email_verified_at = NULL WHERE id = $1")
+        .bind(unverified)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (_, rich) = entrant(&pool, 3, 900).await;
+
+    let message = |reply: crate::support::Reply| reply.app_error().to_string();
+    assert_eq!(
+        message(app.enter_draw(Some(&poor_cookie), item, &key()).await),
+        "You need 100 more points for this reward: it costs 300 points and you have 200 points."
+    );
+    assert_eq!(
+        message(app.enter_draw(Some(&unverified_cookie), item, &key()).await),
+        "Confirm your email address to enter draws: use the link we sent, or send it again from your account page."
+    );
+    sqlx::query("UPDATE draws SET min_account_days = 7, require_verified_email = false WHERE drop_item_id = $1")
+        .bind(item)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(
+        message(app.enter_draw(Some(&rich), item, &key()).await)
+            .starts_with("This draw is for accounts at least 7 days old. Yours can enter from ")
+    );
+    sqlx::query(
+        "UPDATE draws SET min_account_days = 0, require_purchase = true WHERE drop_item_id = $1",
+    )
+    .bind(item)
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        message(app.enter_draw(Some(&rich), item, &key()).await),
+        "This draw is for members who have made a purchase."
+    );
+    assert_eq!(app.enter_draw(None, item, &key()).await.status, 401);
+    // Pressing Redeem on a reward given by draw.
+    assert_eq!(
+        message(app.redeem(&rich, item, &key()).await),
+        "This reward is given by a draw: enter it on the reward's page."
+    );
+    sqlx::query("UPDATE draws SET require_purchase = false, closes_at = now() - interval '1 second' WHERE drop_item_id = $1")
+        .bind(item)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(
+        message(app.enter_draw(Some(&rich), item, &key()).await).starts_with("Entries closed ")
+    );
+    assert_eq!(support::count(&pool, "draw_entries").await, 0);
+    assert_eq!(balance(&pool, poor).await, 200);
+
+    // Staff form mistakes, and only staff give rewards by draw.
+    let cases = [
+        (
+            [
+                ("item", "999999"),
+                ("hours", "24"),
+                ("gold_tickets", "2"),
+                ("silver_tickets", "1"),
+            ],
+            ("item", "Choose a reward of a drop that has not opened yet."),
+        ),
+        (
+            [
+                ("item", "1"),
+                ("hours", "0"),
+                ("gold_tickets", "2"),
+                ("silver_tickets", "1"),
+            ],
+            ("hours", "Keep entries open for 1 to 168 hours."),
+        ),
+        (
+            [
+                ("item", "1"),
+                ("hours", "24"),
+                ("gold_tickets", "11"),
+                ("silver_tickets", "1"),
+            ],
+            ("gold_tickets", "Give each entry 1 to 10 tickets."),
+        ),
+    ];
+    for (form, (field, text)) in cases {
+        let mut form = form.to_vec();
+        form.push(("account_days", ""));
+        let reply = app.create_draw(Some(&staff), &form).await;
+        assert_eq!(
+            field_error(&reply),
+            (field.to_owned(), text.to_owned()),
+            "{form:?}"
+        );
+    }
+    let form = [
+        ("item", "1"),
+        ("hours", "24"),
+        ("gold_tickets", "2"),
+        ("silver_tickets", "1"),
+        ("account_days", ""),
+    ];
+    assert_eq!(app.create_draw(Some(&rich), &form).await.status, 403);
+    assert_eq!(app.create_draw(None, &form).await.status, 401);
+    assert_eq!(app.staff_draws(Some(&rich)).await.status, 403);
+    assert_eq!(support::count(&pool, "draws").await, 1);
+}
+
+#[sqlx::test]
+async fn cancelling_a_draw_gives_every_entry_its_points_back_and_a_drawn_one_cannot_be(
+    pool: PgPool,
+) {
+    support::store(&pool).await;
+    let staff = support::staff(&pool).await;
+    let app = TestApp::new(pool.clone());
+    let item = open_draw(&pool, &app, &staff, 1, 300).await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let (id, cookie) = entrant(&pool, n, 900).await;
+        assert!(
+            app.enter_draw(Some(&cookie), item, &key())
+                .await
+                .status
+                .is_success()
+        );
+        ids.push(id);
+    }
+    let cancelled = app.cancel_draw(&staff, item).await;
+    assert!(cancelled.status.is_success(), "{}", cancelled.body);
+    for id in &ids {
+        assert_eq!(balance(&pool, *id).await, 900);
+        assert_eq!(lots(&pool, *id).await, [(300, 10), (600, 365)]);
+    }
+    let list = app.staff_draws(Some(&staff)).await.json();
+    assert!(
+        list["draws"][0]["state"]
+            .as_str()
+            .unwrap()
+            .starts_with("This draw was cancelled")
+    );
+    assert!(
+        support::audit_actions(&pool)
+            .await
+            .contains(&"draw.cancel".to_owned())
+    );
+    assert_eq!(
+        app::draws::ssr::run::draw_due(&pool, Utc::now() + Duration::days(2))
+            .await
+            .unwrap(),
+        0
+    );
+
+    // A drawn one stays drawn.
+    let other = open_draw(&pool, &app, &staff, 1, 300).await;
+    sqlx::query("UPDATE draws SET closes_at = now() WHERE drop_item_id = $1")
+        .bind(other)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(app::draws::ssr::run::draw_one(&pool, other).await.unwrap());
+    let refused = app.cancel_draw(&staff, other).await;
+    assert_eq!(refused.status, 409);
+    assert_eq!(
+        refused.app_error().to_string(),
+        "This draw has been drawn already; it can no longer be cancelled."
+    );
+    assert_invariants(&pool).await;
+}
