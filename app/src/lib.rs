@@ -30,6 +30,7 @@
 //! - campaigns -> insights (the segments' names, the uplift statistics)
 //! - member_care -> campaigns (a member's best next action)
 //! - draws -> redemptions (a winner's redemption gets the usual code)
+//! - catalog -> drops (the staff home warns of a rotation pool that ran dry)
 
 #![recursion_limit = "256"]
 

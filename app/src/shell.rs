@@ -16,6 +16,7 @@ use crate::catalog::{StaffHome, StaffRewardEdit, StaffRewards};
 use crate::domain::i18n::{Lang, tr};
 use crate::domain::wire::resource;
 use crate::draws::{DrawCheckPage, DrawPage, StaffDrawsPage};
+use crate::drops::rotation::RotationPage;
 use crate::drops::{StaffDropPage, StaffDropsPage, StaffSchedulePage};
 use crate::imports::ImportsPage;
 use crate::insights::InsightsPage;
@@ -248,6 +249,7 @@ enum StaffPage {
     Campaign,
     NextActions,
     Draws,
+    Rotation,
     Imports,
     NotFound,
 }
@@ -275,6 +277,7 @@ impl StaffPage {
             ["campaigns", _] => Self::Campaign,
             ["next-actions"] => Self::NextActions,
             ["draws"] => Self::Draws,
+            ["rotation"] => Self::Rotation,
             ["imports"] => Self::Imports,
             _ => Self::NotFound,
         }
@@ -301,6 +304,7 @@ impl StaffPage {
             Self::Campaign => view! { <CampaignPage /> }.into_any(),
             Self::NextActions => view! { <NextActionsPage /> }.into_any(),
             Self::Draws => view! { <StaffDrawsPage /> }.into_any(),
+            Self::Rotation => view! { <RotationPage /> }.into_any(),
             Self::Imports => view! { <ImportsPage /> }.into_any(),
             Self::NotFound => view! { <NotFound /> }.into_any(),
         }
@@ -366,6 +370,7 @@ mod tests {
             ("/staff/campaigns/4", StaffPage::Campaign),
             ("/staff/next-actions", StaffPage::NextActions),
             ("/staff/draws", StaffPage::Draws),
+            ("/staff/rotation", StaffPage::Rotation),
             ("/staff/members/3", StaffPage::Member),
             ("/staff/api-keys", StaffPage::ApiKeys),
             ("/staff/imports", StaffPage::Imports),

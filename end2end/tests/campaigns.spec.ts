@@ -26,7 +26,7 @@ test('staff start a campaign for an audience and its report shows the offered me
   await page.getByRole('link', { name: 'Campaigns: offers measured against a holdout' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Campaigns' })).toBeVisible();
   await page.getByLabel('Name (staff see it; members never do)').fill(campaign);
-  await page.getByLabel('Audience').selectOption({ label: audience });
+  await page.getByLabel('Audience', { exact: true }).selectOption({ label: audience });
   await page.getByLabel('Next best action it tries').selectOption({ label: 'Win-back offer' });
   await page.getByLabel("Bonus points on the member's next purchase").fill('200');
   await expect(page.getByLabel('Holdout, in percent of the audience')).toHaveValue('10');

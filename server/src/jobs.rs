@@ -16,6 +16,7 @@ const RECEIPTS_LOCK: i64 = 0x6a6f_6273_0005;
 const EXPIRING_LOCK: i64 = 0x6a6f_6273_0006;
 const BIRTHDAY_LOCK: i64 = 0x6a6f_6273_0008;
 const DRAWS_LOCK: i64 = 0x6a6f_6273_0009;
+const ROTATION_LOCK: i64 = 0x6a6f_6273_000a;
 
 /// How often the servers look for mail that has come due: reminders (15 minutes before a drop
 /// opens; a look every 20 seconds sends them within that of their time) and receipts.
@@ -44,6 +45,16 @@ pub async fn run(pool: PgPool) {
         })
         .await;
         once(&pool, CLEAN_UP_LOCK, "cleaning up", clean_up(&pool)).await;
+        // Schedules keep eight weeks of drops ahead, and templates fill the drops coming due.
+        once(&pool, ROTATION_LOCK, "rolling schedules", async {
+            let made = app::drops::ssr::keep_rolling(&pool, Utc::now()).await?;
+            let filled = app::drops::ssr::fill_due(&pool, Utc::now()).await?;
+            if made > 0 || filled > 0 {
+                tracing::info!(made, filled, "schedules rolled and drops filled");
+            }
+            Ok(())
+        })
+        .await;
         once(&pool, BIRTHDAY_LOCK, "giving birthday gifts", async {
             let n = app::account::ssr::grant_birthday_gifts(&pool, Utc::now()).await?;
             if n > 0 {

@@ -17,12 +17,19 @@ use crate::kit::{FieldError, FormError, Loaded, TierSelect, action_error, field_
 #[component]
 pub fn StaffHome() -> impl IntoView {
     let rewards = crate::domain::wire::resource(|| (), |_| list_staff_rewards(None));
+    let alerts =
+        crate::domain::wire::resource(|| (), |_| crate::drops::rotation::rotation_alerts());
     let tr = tr();
     view! {
         <Title text=staff_title(tr, None) />
         <Loaded data=rewards on_error=refused let:list>
             <section class="account-section" aria-labelledby="staff-heading">
                 <h1 id="staff-heading">{tr.t("catalog.home.heading")}</h1>
+                <Loaded data=alerts on_error=refused let:alerts>
+                    {alerts.into_iter().map(|a| view! {
+                        <p class="form-error" role="alert"><a href="/staff/rotation">{a}</a></p>
+                    }).collect_view()}
+                </Loaded>
                 <ul class="staff-links" role="list">
                     <li><a href="/staff/rewards">{tr.f("catalog.home.rewards", &[("count", &tr.number(list.len() as i64))])}</a></li>
                     <li><a href="/staff/drops">{tr.t("catalog.home.drops")}</a></li>
@@ -32,6 +39,7 @@ pub fn StaffHome() -> impl IntoView {
                     <li><a href="/staff/next-actions">{tr.t("catalog.home.next_actions")}</a></li>
                     <li><a href="/staff/campaigns">{tr.t("catalog.home.campaigns")}</a></li>
                     <li><a href="/staff/draws">{tr.t("catalog.home.draws")}</a></li>
+                    <li><a href="/staff/rotation">{tr.t("catalog.home.rotation")}</a></li>
                     <li><a href="/staff/imports">{tr.t("catalog.home.imports")}</a></li>
                     <li><a href="/staff/audit">{tr.t("catalog.home.audit")}</a></li>
                     <li><a href="/staff/team">{tr.t("catalog.home.team")}</a></li>

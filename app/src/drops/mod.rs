@@ -278,6 +278,8 @@ pub async fn create_schedule(
     Ok(created)
 }
 
+pub mod rotation;
+
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

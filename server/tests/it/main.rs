@@ -39,6 +39,7 @@ mod questions;
 mod redemptions;
 mod reminders;
 mod reports;
+mod rotation;
 mod sessions;
 mod staff;
 mod storm;

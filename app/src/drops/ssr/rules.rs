@@ -83,7 +83,7 @@ pub(super) fn local_input(zone: Tz, at: DateTime<Utc>) -> String {
 /// `date` written with chrono's `format` in the reader's language: English keeps chrono's own
 /// names ("Tue 24 Nov"); Spanish uses its locale's, without the full stops chrono's Spanish
 /// abbreviations end in ("mar 24 nov"), as `domain::i18n::format_date` writes dates.
-pub(super) fn local_format<D: LocalizedFormat>(tr: Tr, date: &D, format: &str) -> String {
+pub(crate) fn local_format<D: LocalizedFormat>(tr: Tr, date: &D, format: &str) -> String {
     match tr.locale() {
         Locale::En => date.plain(format),
         Locale::EsMx => date

@@ -29,6 +29,9 @@ pub use app::catalog::{ArchiveReward, GetStaffReward, ListStaffRewards, SaveRewa
 pub use app::draws::{
     CancelDraw, CheckDraw, CreateDraw, EnterDraw, GetDraw, GetStaffDraws, WithdrawDraw,
 };
+pub use app::drops::rotation::{
+    AddPool, GetRotation, RotationAlerts, SetFill, SetScheduleState, SkipDate,
+};
 pub use app::drops::{
     CancelDrop, CreateSchedule, GetDropCalendar, GetStaffDrop, PreviewSchedule, RemoveDropItem,
     SaveDrop, SaveDropItem,

@@ -7,6 +7,7 @@ use axum::http::Request;
 
 use super::client::TestApp;
 use super::endpoints::{AddInterest, DeleteMember, GetWants, OfferInterest};
+use super::endpoints::{AddPool, GetRotation, RotationAlerts, SetFill, SetScheduleState, SkipDate};
 use super::endpoints::{
     AdjustPoints, ArchiveReward, AuditEntries, CancelDrop, CancelForMember, CreateApiKey,
     CreateSchedule, GetDropCalendar, GetDropReport, GetImports, GetInsights, GetMemberCare,
@@ -319,6 +320,57 @@ impl TestApp {
     pub async fn delete_audience(&self, cookie: &str, id: i64) -> Reply {
         self.submit::<DeleteAudience>(&[("id", &id.to_string())], Some(cookie))
             .await
+    }
+
+    /// The rotation page: every schedule with its template.
+    pub async fn rotation(&self, cookie: &str) -> Reply {
+        self.call::<GetRotation>(&[], Some(cookie)).await
+    }
+
+    /// The staff home page's warnings about pools that ran dry.
+    pub async fn rotation_alerts(&self, cookie: &str) -> Reply {
+        self.call::<RotationAlerts>(&[], Some(cookie)).await
+    }
+
+    /// "Add a pool" (`schedule`, `source`, `picks`, `quantity`, `points_cost`,
+    /// `per_member_limit`, optionally `early_tier` and `early_minutes`).
+    pub async fn add_pool(&self, cookie: &str, form: &[(&str, &str)]) -> Reply {
+        self.submit::<AddPool>(form, Some(cookie)).await
+    }
+
+    pub async fn set_fill(
+        &self,
+        cookie: &str,
+        schedule: i64,
+        hours: &str,
+        no_repeat: &str,
+    ) -> Reply {
+        let schedule = schedule.to_string();
+        let form = [
+            ("schedule", schedule.as_str()),
+            ("fill_hours", hours),
+            ("no_repeat_drops", no_repeat),
+        ];
+        self.submit::<SetFill>(&form, Some(cookie)).await
+    }
+
+    pub async fn skip_date(&self, cookie: &str, schedule: i64, date: &str) -> Reply {
+        let schedule = schedule.to_string();
+        self.submit::<SkipDate>(
+            &[("schedule", schedule.as_str()), ("date", date)],
+            Some(cookie),
+        )
+        .await
+    }
+
+    /// Pause, resume or end a schedule.
+    pub async fn set_schedule_state(&self, cookie: &str, schedule: i64, state: &str) -> Reply {
+        let schedule = schedule.to_string();
+        self.submit::<SetScheduleState>(
+            &[("schedule", schedule.as_str()), ("state", state)],
+            Some(cookie),
+        )
+        .await
     }
 
     /// A draw's page (the member's own entry when `cookie` is a member's).
