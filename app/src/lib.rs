@@ -31,6 +31,7 @@
 //! - member_care -> campaigns (a member's best next action)
 //! - draws -> redemptions (a winner's redemption gets the usual code)
 //! - catalog -> drops (the staff home warns of a rotation pool that ran dry)
+//! - account -> draws (deleting an account withdraws its open draw entries)
 
 #![recursion_limit = "256"]
 

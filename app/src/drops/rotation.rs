@@ -93,10 +93,7 @@ pub async fn add_pool(
     super::ssr::rotation_staff::add_pool(&caller, schedule, &pool)
         .await
         .map_err(crate::domain::error::server::reply)?;
-    leptos_axum::redirect(&format!(
-        "/staff/rotation?saved={}#schedule-{schedule}",
-        crate::infra::fresh()
-    ));
+    super::ssr::rotation_staff::back_to(Some(schedule));
     Ok(())
 }
 
@@ -106,7 +103,7 @@ pub async fn remove_pool(pool: i64) -> Result<(), AppError> {
     super::ssr::rotation_staff::remove_pool(&caller, pool)
         .await
         .map_err(crate::domain::error::server::reply)?;
-    leptos_axum::redirect(&format!("/staff/rotation?saved={}", crate::infra::fresh()));
+    super::ssr::rotation_staff::back_to(None);
     Ok(())
 }
 
@@ -117,10 +114,7 @@ pub async fn set_schedule_state(schedule: i64, state: String) -> Result<(), AppE
     super::ssr::rotation_staff::set_state(&caller, schedule, &state)
         .await
         .map_err(crate::domain::error::server::reply)?;
-    leptos_axum::redirect(&format!(
-        "/staff/rotation?saved={}#schedule-{schedule}",
-        crate::infra::fresh()
-    ));
+    super::ssr::rotation_staff::back_to(Some(schedule));
     Ok(())
 }
 
@@ -132,10 +126,7 @@ pub async fn skip_date(schedule: i64, date: String) -> Result<Option<i64>, AppEr
         super::ssr::rotation_staff::skip_date(&caller, schedule, &date, chrono::Utc::now())
             .await
             .map_err(crate::domain::error::server::reply)?;
-    leptos_axum::redirect(&format!(
-        "/staff/rotation?saved={}#schedule-{schedule}",
-        crate::infra::fresh()
-    ));
+    super::ssr::rotation_staff::back_to(Some(schedule));
     Ok(cancelled)
 }
 
@@ -151,10 +142,7 @@ pub async fn set_fill(
     super::ssr::rotation_staff::set_fill(&caller, schedule, &fill_hours, &no_repeat_drops)
         .await
         .map_err(crate::domain::error::server::reply)?;
-    leptos_axum::redirect(&format!(
-        "/staff/rotation?saved={}#schedule-{schedule}",
-        crate::infra::fresh()
-    ));
+    super::ssr::rotation_staff::back_to(Some(schedule));
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 use chrono::{Duration, Utc};
 use sqlx::PgPool;
 
-use crate::draws::{balance, entrant, key, lots, open_draw};
+use crate::draws::{balance, entered, entrant, key, lots, open_draw};
 use crate::support::{self, TestApp, assert_invariants, field_error};
 
 #[sqlx::test]
@@ -129,17 +129,11 @@ async fn cancelling_a_draw_gives_every_entry_its_points_back_and_a_drawn_one_can
     let staff = support::staff(&pool).await;
     let app = TestApp::new(pool.clone());
     let item = open_draw(&pool, &app, &staff, 1, 300).await;
-    let mut ids = Vec::new();
-    for n in 0..3 {
-        let (id, cookie) = entrant(&pool, n, 900).await;
-        assert!(
-            app.enter_draw(Some(&cookie), item, &key())
-                .await
-                .status
-                .is_success()
-        );
-        ids.push(id);
-    }
+    let ids: Vec<i64> = entered(&pool, &app, item, 3, 900)
+        .await
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
     let cancelled = app.cancel_draw(&staff, item).await;
     assert!(cancelled.status.is_success(), "{}", cancelled.body);
     for id in &ids {
@@ -179,5 +173,52 @@ async fn cancelling_a_draw_gives_every_entry_its_points_back_and_a_drawn_one_can
         refused.app_error().to_string(),
         "This draw has been drawn already; it can no longer be cancelled."
     );
+    assert_invariants(&pool).await;
+}
+
+#[sqlx::test]
+async fn a_deleted_account_withdraws_from_its_draws_and_its_data_lists_them(pool: PgPool) {
+    support::store(&pool).await;
+    let staff = support::staff(&pool).await;
+    let app = TestApp::new(pool.clone());
+    let item = open_draw(&pool, &app, &staff, 1, 300).await;
+    let (id, cookie) = entrant(&pool, 1, 900).await;
+    assert!(
+        app.enter_draw(Some(&cookie), item, &key())
+            .await
+            .status
+            .is_success()
+    );
+    let data = app
+        .get_as(app::account::data_rights::MY_DATA_PATH, &cookie)
+        .await
+        .json();
+    assert_eq!(data["draw_entries"][0]["reward"], "Signed handbag");
+    assert_eq!(data["draw_entries"][0]["points_held"], 300);
+
+    let member = id.to_string();
+    let deleted = app
+        .delete_member(
+            &staff,
+            &[
+                ("member_id", member.as_str()),
+                ("open_redemptions", "honour"),
+                ("confirm", "m1@example.com"),
+            ],
+        )
+        .await;
+    assert!(deleted.status.is_success(), "{}", deleted.body);
+    let outcome: Option<String> =
+        sqlx::query_scalar("SELECT outcome FROM draw_entries WHERE account_id = $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        outcome.as_deref(),
+        Some("withdrawn"),
+        "a deleted account wins nothing"
+    );
+    assert_eq!(balance(&pool, id).await, 900);
     assert_invariants(&pool).await;
 }

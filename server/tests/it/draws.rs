@@ -86,6 +86,24 @@ pub(crate) async fn entrant(pool: &PgPool, n: usize, points: i64) -> (i64, Strin
     (id, cookie)
 }
 
+/// `n` entrants with `points` each, every one entered in the draw of `item`.
+pub(crate) async fn entered(
+    pool: &PgPool,
+    app: &TestApp,
+    item: i64,
+    n: usize,
+    points: i64,
+) -> Vec<(i64, String)> {
+    let mut members = Vec::new();
+    for i in 0..n {
+        let (id, cookie) = entrant(pool, i, points).await;
+        let reply = app.enter_draw(Some(&cookie), item, &key()).await;
+        assert!(reply.status.is_success(), "{}", reply.body);
+        members.push((id, cookie));
+    }
+    members
+}
+
 pub(crate) async fn balance(pool: &PgPool, id: i64) -> i64 {
     sqlx::query_scalar("SELECT balance FROM accounts WHERE id = $1")
         .bind(id)
@@ -277,17 +295,7 @@ async fn the_draw_picks_the_quantity_once_releases_the_rest_and_anyone_can_recom
     let staff = support::staff(&pool).await;
     let app = TestApp::new(pool.clone());
     let item = open_draw(&pool, &app, &staff, 5, 300).await;
-    let mut members = Vec::new();
-    for n in 0..30 {
-        let (id, cookie) = entrant(&pool, n, 900).await;
-        assert!(
-            app.enter_draw(Some(&cookie), item, &key())
-                .await
-                .status
-                .is_success()
-        );
-        members.push((id, cookie));
-    }
+    let members = entered(&pool, &app, item, 30, 900).await;
     // Gold entries carry two tickets, as the page says.
     sqlx::query("UPDATE accounts SET tier = 'gold' WHERE id = $1")
         .bind(members[0].0)
@@ -425,15 +433,7 @@ async fn a_draw_runs_once_across_two_servers_even_when_one_dies_mid_draw(pool: P
     let staff = support::staff(&pool).await;
     let app = TestApp::new(pool.clone());
     let item = open_draw(&pool, &app, &staff, 2, 100).await;
-    for n in 0..6 {
-        let (_, cookie) = entrant(&pool, n, 300).await;
-        assert!(
-            app.enter_draw(Some(&cookie), item, &key())
-                .await
-                .status
-                .is_success()
-        );
-    }
+    entered(&pool, &app, item, 6, 300).await;
     sqlx::query("UPDATE draws SET closes_at = now() WHERE drop_item_id = $1")
         .bind(item)
         .execute(&pool)

@@ -107,6 +107,12 @@ pub async fn my_data(conn: &mut PgConnection, id: i64) -> Result<Value, AppError
                                'mailed_at', m.mailed_at) ORDER BY m.assigned_at), '[]')
                            FROM campaign_members m JOIN campaigns c ON c.id = m.campaign_id
                            WHERE m.account_id = $1),
+             'draw_entries', (SELECT COALESCE(json_agg(json_build_object(
+                                  'reward', r.title, 'entry', e.code, 'tickets', e.tickets,
+                                  'points_held', e.points, 'entered_at', e.created_at,
+                                  'outcome', e.outcome, 'ended_at', e.ended_at) ORDER BY e.id), '[]')
+                              FROM draw_entries e JOIN drop_items di ON di.id = e.drop_item_id
+                              JOIN rewards r ON r.id = di.reward_id WHERE e.account_id = $1),
              'sessions', (SELECT COALESCE(json_agg(json_build_object(
                               'device', device, 'started_at', created_at, 'last_seen_at', last_seen_at)), '[]')
                           FROM sessions WHERE account_id = $1),
@@ -210,6 +216,17 @@ pub async fn erase(
     let email = sqlx::query_scalar!("SELECT email FROM accounts WHERE id = $1 FOR UPDATE", id)
         .fetch_one(&mut *tx)
         .await?;
+    // Open draw entries are withdrawn, their points back: a deleted account does not win.
+    let entries = sqlx::query_scalar!(
+        "SELECT id FROM draw_entries WHERE account_id = $1 AND outcome IS NULL",
+        id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for entry in entries {
+        crate::draws::ssr::entries::release(&mut tx, entry, "withdrawn", "Draw entry withdrawn")
+            .await?;
+    }
     // What they told us, where they were signed in, what we meant to tell them (by id and by
     // address), what was worked out about them; attempts keep their outcome, not the address.
     sqlx::query!(

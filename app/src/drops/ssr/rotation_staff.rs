@@ -31,6 +31,17 @@ fn whole(field: &str, raw: &str, low: i64, high: i64) -> Result<i64, AppError> {
         })
 }
 
+/// Back to the rotation page after a change (at the schedule changed), its data read afresh.
+pub fn back_to(schedule: Option<i64>) {
+    let at = schedule
+        .map(|id| format!("#schedule-{id}"))
+        .unwrap_or_default();
+    leptos_axum::redirect(&format!(
+        "/staff/rotation?saved={}{at}",
+        crate::infra::fresh()
+    ));
+}
+
 /// A pool as staff posted it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewPool {
