@@ -464,6 +464,9 @@ async fn each_campaign_mistake_is_explained_and_nothing_is_written(pool: PgPool)
     }
     assert_eq!(support::count(&pool, "campaigns").await, 1);
     assert_eq!(support::count(&pool, "campaign_members").await, 3);
+    let gone = app.campaign(&staff, 999_999).await;
+    assert_eq!(gone.status, 404);
+    assert_eq!(gone.app_error().to_string(), "That campaign was not found.");
 
     // Only staff start campaigns, read them, or see next best actions.
     let sneaky = form("Sneaky", gold.clone(), "100");

@@ -222,3 +222,63 @@ async fn a_deleted_account_withdraws_from_its_draws_and_its_data_lists_them(pool
     assert_eq!(balance(&pool, id).await, 900);
     assert_invariants(&pool).await;
 }
+
+#[sqlx::test]
+async fn entering_too_early_too_late_a_cancelled_or_unknown_draw_says_why(pool: PgPool) {
+    support::store(&pool).await;
+    let staff = support::staff(&pool).await;
+    let app = TestApp::new(pool.clone());
+    let item = open_draw(&pool, &app, &staff, 1, 300).await;
+    let (_, cookie) = entrant(&pool, 1, 900).await;
+    let message = |reply: crate::support::Reply| reply.app_error().to_string();
+
+    let stale = app.enter_draw(Some(&cookie), item, "not-a-key").await;
+    assert_eq!(stale.status, 400);
+    assert_eq!(
+        message(stale),
+        "This page is out of date. Reload it and enter again."
+    );
+    assert_eq!(
+        message(app.enter_draw(Some(&cookie), 999_999, &key()).await),
+        "That draw was not found."
+    );
+    sqlx::query("UPDATE draws SET opens_at = now() + interval '1 hour', closes_at = now() + interval '2 hours' WHERE drop_item_id = $1")
+        .bind(item)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(
+        message(app.enter_draw(Some(&cookie), item, &key()).await)
+            .starts_with("This drop opens at ")
+    );
+
+    // Entered while open, then the window closes: withdrawing is too late.
+    sqlx::query("UPDATE draws SET opens_at = now() - interval '1 hour' WHERE drop_item_id = $1")
+        .bind(item)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(
+        app.enter_draw(Some(&cookie), item, &key())
+            .await
+            .status
+            .is_success()
+    );
+    sqlx::query("UPDATE draws SET closes_at = now() WHERE drop_item_id = $1")
+        .bind(item)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(message(app.withdraw_draw(&cookie, item).await).starts_with("Entries closed "));
+
+    let other = open_draw(&pool, &app, &staff, 1, 300).await;
+    assert!(app.cancel_draw(&staff, other).await.status.is_success());
+    assert_eq!(
+        message(app.enter_draw(Some(&cookie), other, &key()).await),
+        "This draw was cancelled; it takes no entries."
+    );
+    assert_eq!(
+        message(app.cancel_draw(&staff, 999_999).await),
+        "That draw was not found."
+    );
+}

@@ -284,6 +284,20 @@ async fn two_servers_fill_a_drop_once_and_staff_changes_to_it_stick(pool: PgPool
             "Say where the rewards come from: category:gift, tag:travel, or rewards:12,15 with reward numbers.".to_owned()
         )
     );
+    let bad_fill = app.set_fill(&staff, schedule, "0", "4").await;
+    assert_eq!(
+        field_error(&bad_fill),
+        (
+            "fill_hours".to_owned(),
+            "Enter a whole number from 1 to 336.".to_owned()
+        )
+    );
+    let bad_state = app.set_schedule_state(&staff, schedule, "stop").await;
+    assert_eq!(bad_state.status, 400);
+    assert_eq!(
+        bad_state.app_error().to_string(),
+        "Choose pause, resume or end."
+    );
     let (_, member) = support::member_with(&pool, 1, 0).await;
     assert_eq!(app.rotation(&member).await.status, 403);
 }
