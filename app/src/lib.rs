@@ -32,6 +32,7 @@
 //! - draws -> redemptions (a winner's redemption gets the usual code)
 //! - catalog -> drops (the staff home warns of a rotation pool that ran dry)
 //! - account -> draws (deleting an account withdraws its open draw entries)
+//! - draws -> reports (a draw's presses judged automated as the post-drop report judges them)
 
 #![recursion_limit = "256"]
 

@@ -17,6 +17,7 @@ const EXPIRING_LOCK: i64 = 0x6a6f_6273_0006;
 const BIRTHDAY_LOCK: i64 = 0x6a6f_6273_0008;
 const DRAWS_LOCK: i64 = 0x6a6f_6273_0009;
 const ROTATION_LOCK: i64 = 0x6a6f_6273_000a;
+const DRAW_REMINDERS_LOCK: i64 = 0x6a6f_6273_000b;
 
 /// How often the servers look for mail that has come due: reminders (15 minutes before a drop
 /// opens; a look every 20 seconds sends them within that of their time) and receipts.
@@ -116,6 +117,20 @@ pub async fn mail_jobs(state: app::infra::state::AppState) {
             }
             Ok(())
         })
+        .await;
+        // Members who asked hear a few hours before a draw's entries close.
+        once(
+            &state.pool,
+            DRAW_REMINDERS_LOCK,
+            "writing draw reminders",
+            async {
+                let n = app::draws::ssr::reminders::mail_due(&state, Utc::now()).await?;
+                if n > 0 {
+                    tracing::info!(reminders = n, "draw reminders written");
+                }
+                Ok(())
+            },
+        )
         .await;
         once(&state.pool, RECEIPTS_LOCK, "writing receipts", async {
             let n = app::redemptions::ssr::mail_due_receipts(&state).await?;

@@ -60,6 +60,10 @@ pub struct DrawView {
     /// Made for this view of the page and kept by its form: a retried entry is the same entry.
     pub idempotency_key: String,
     pub mine: Option<MyEntry>,
+    /// Whether the member asked to hear before entries close (`None`: signed out, or closed).
+    pub reminded: Option<bool>,
+    /// How long before the close that reminder goes.
+    pub remind_hours: i32,
     /// After the close: the member's chance, roughly.
     pub odds: Option<String>,
     pub published: Option<Published>,
@@ -98,6 +102,26 @@ pub struct StaffDraw {
     pub state: String,
     pub can_cancel: bool,
     pub winners: Vec<String>,
+    pub stats: DrawStats,
+}
+
+/// A count with what it counts, in the reader's words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    pub label: String,
+    pub count: i64,
+}
+
+/// What staff see of a draw's presses: entries over time, refusals by reason, and accounts or
+/// addresses pressing faster than a person would (as the post-drop report judges them).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrawStats {
+    /// "per hour"
+    pub bucket: String,
+    pub timeline: Vec<Tally>,
+    pub refusals: Vec<Tally>,
+    /// "Account maya@example.com: 9 presses in one second, 40 in all".
+    pub suspects: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,6 +165,27 @@ pub async fn enter_draw(item: i64, idempotency_key: String) -> Result<String, Ap
         .map_err(crate::domain::error::server::reply)?;
     leptos_axum::redirect(&format!("/draws/{item}?entered=1#draw-entry-heading"));
     Ok(held.code)
+}
+
+/// The entry count alone: the open draw's page reads it again every few seconds.
+#[server(prefix = "/api/fn", endpoint = "draw/count", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
+pub async fn draw_count(item: i64) -> Result<String, AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Anyone>().await?;
+    ssr::view::live_counts(caller.pool(), item)
+        .await
+        .map_err(crate::domain::error::server::reply)
+}
+
+/// Emails the signed-in member a few hours before the draw's entries close, unless they have
+/// entered by then.
+#[server(prefix = "/api/fn", endpoint = "draw/remind", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
+pub async fn remind_draw(item: i64) -> Result<(), AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Member>().await?;
+    ssr::reminders::ask(&caller, item)
+        .await
+        .map_err(crate::domain::error::server::reply)?;
+    leptos_axum::redirect(&format!("/draws/{item}?reminded=1#draw-entry-heading"));
+    Ok(())
 }
 
 /// Withdraws the member's entry while the window is open; the points come back.

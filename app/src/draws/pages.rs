@@ -4,13 +4,16 @@ use leptos_router::hooks::{use_params, use_query_map};
 use leptos_router::params::Params;
 
 use super::{
-    CancelDraw, CreateDraw, DrawCheck, DrawView, EnterDraw, Published, StaffDrawsView,
-    WithdrawDraw, check_draw, get_draw, get_staff_draws,
+    CancelDraw, CreateDraw, DrawCheck, DrawStats, DrawView, EnterDraw, Published, RemindDraw,
+    StaffDrawsView, WithdrawDraw, check_draw, draw_count, get_draw, get_staff_draws,
 };
 use crate::AppError;
 use crate::domain::i18n::tr;
 use crate::kit::page::refused;
 use crate::kit::{FormError, Loaded, TextField, action_error};
+
+/// How often an open draw's page reads the entry count again.
+const COUNT_EVERY_MS: u32 = 15_000;
 
 /// `/draws/:item` and `/draws/:item/check`
 #[derive(Params, Debug, Clone, PartialEq)]
@@ -56,6 +59,8 @@ fn Draw(view: DrawView) -> impl IntoView {
     let enter_error = action_error(enter);
     let withdraw = ServerAction::<WithdrawDraw>::new();
     let withdraw_error = action_error(withdraw);
+    let remind = ServerAction::<RemindDraw>::new();
+    let remind_error = action_error(remind);
     let item = view.item_id.to_string();
     let notice = move || {
         let q = query.read();
@@ -63,6 +68,8 @@ fn Draw(view: DrawView) -> impl IntoView {
             Some(tr.t("draws.entered"))
         } else if q.get("withdrawn").is_some() {
             Some(tr.t("draws.withdrawn"))
+        } else if q.get("reminded").is_some() {
+            Some(tr.t("draws.reminded_now"))
         } else {
             None
         }
@@ -101,7 +108,7 @@ fn Draw(view: DrawView) -> impl IntoView {
         }
         .into_any(),
         (None, true, false) => view! {
-            <p><a class="button" href=format!("/sign-in?next=/draws/{item}")>{tr.t("draws.sign_in_to_enter")}</a></p>
+            <p><a class="button" href=format!("/sign-in?next=/draws/{}", view.item_id)>{tr.t("draws.sign_in_to_enter")}</a></p>
         }
         .into_any(),
         (None, false, _) => view! { <p class="hint">{tr.t("draws.not_entered")}</p> }.into_any(),
@@ -112,7 +119,7 @@ fn Draw(view: DrawView) -> impl IntoView {
             <h1 id="draw-heading">{view.title.clone()}</h1>
             <p class="reward-description">{view.description.clone()}</p>
             <p>{view.window.clone()}</p>
-            <p role="status">{view.counts.clone()}</p>
+            <LiveCount item=view.item_id initial=view.counts.clone() open=view.open />
             <ul class="draw-rules">
                 {view.rules.iter().map(|r| view! { <li>{r.clone()}</li> }).collect_view()}
             </ul>
@@ -121,6 +128,21 @@ fn Draw(view: DrawView) -> impl IntoView {
             <h2 id="draw-entry-heading">{tr.t("draws.your_entry")}</h2>
             {move || notice().map(|n| view! { <p class="form-success" role="status">{n}</p> })}
             {entry}
+            {match (view.reminded, view.mine.is_some()) {
+                (Some(false), false) => Some(view! {
+                    <ActionForm action=remind>
+                        <FormError error=remind_error />
+                        <input type="hidden" name="item" value=view.item_id.to_string() />
+                        <button type="submit" class="button button-secondary">
+                            {tr.count("draws.remind", i64::from(view.remind_hours), &[])}
+                        </button>
+                    </ActionForm>
+                }.into_any()),
+                (Some(true), false) => Some(view! {
+                    <p class="hint">{tr.count("draws.reminded", i64::from(view.remind_hours), &[])}</p>
+                }.into_any()),
+                _ => None,
+            }}
             {view.odds.clone().map(|odds| view! { <p>{odds}</p> })}
         </section>
         <section class="account-section" aria-labelledby="draw-fair-heading">
@@ -131,6 +153,24 @@ fn Draw(view: DrawView) -> impl IntoView {
             <p><a href=format!("/draws/{}/check", view.item_id)>{tr.t("draws.fair.check_link")}</a></p>
         </section>
     }
+}
+
+/// "12 winners · 340 entries", read again every few seconds while entries are open.
+#[component]
+fn LiveCount(item: i64, initial: String, open: bool) -> impl IntoView {
+    let counts = RwSignal::new(initial);
+    if open {
+        crate::kit::every::every(COUNT_EVERY_MS, move || {
+            leptos::task::spawn_local(async move {
+                if let Ok(now) = draw_count(item).await
+                    && counts.with_untracked(|c| *c != now)
+                {
+                    counts.set(now);
+                }
+            });
+        });
+    }
+    view! { <p class="draw-counts">{move || counts.get()}</p> }
 }
 
 #[component]
@@ -265,6 +305,7 @@ fn StaffDraws(view: StaffDrawsView) -> impl IntoView {
                                     {(!d.winners.is_empty()).then(|| view! {
                                         <p class="history-meta">{tr.f("draws.staff.winners", &[("codes", &d.winners.join(", "))])}</p>
                                     })}
+                                    <Stats title=d.title.clone() stats=d.stats />
                                     {d.can_cancel.then(|| view! {
                                         <ActionForm action=cancel attr:class="inline-form">
                                             <input type="hidden" name="item" value=d.item_id.to_string() />
@@ -309,5 +350,63 @@ fn StaffDraws(view: StaffDrawsView) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+    }
+}
+
+/// A draw's presses for staff: entries over time, refusals by reason, suspected automation.
+#[component]
+fn Stats(title: String, stats: DrawStats) -> impl IntoView {
+    let tr = tr();
+    let max = stats
+        .timeline
+        .iter()
+        .map(|t| t.count)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    view! {
+        <details class="draw-stats">
+            <summary>{tr.f("draws.staff.stats", &[("reward", &title)])}</summary>
+            <h3>{tr.f("draws.staff.timeline", &[("bucket", &stats.bucket)])}</h3>
+            {if stats.timeline.is_empty() {
+                view! { <p class="empty-state">{tr.t("draws.staff.not_open")}</p> }.into_any()
+            } else {
+                view! {
+                    <table class="report-table">
+                        <thead><tr><th scope="col">{tr.t("draws.staff.from")}</th><th scope="col">{tr.t("draws.staff.entries")}</th></tr></thead>
+                        <tbody>
+                            {stats.timeline.into_iter().map(|t| view! {
+                                <tr>
+                                    <td>{t.label}</td>
+                                    <td><span class="tally-bar" style=format!("--share:{}%", t.count * 100 / max)>{tr.number(t.count)}</span></td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+            <h3>{tr.t("draws.staff.refusals")}</h3>
+            {if stats.refusals.is_empty() {
+                view! { <p class="empty-state">{tr.t("draws.staff.no_refusals")}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="history" role="list">
+                        {stats.refusals.into_iter().map(|t| view! {
+                            <li class="history-line"><span>{t.label}</span><strong>{tr.number(t.count)}</strong></li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <h3>{tr.t("draws.staff.suspects")}</h3>
+            {if stats.suspects.is_empty() {
+                view! { <p class="empty-state">{tr.t("draws.staff.no_suspects")}</p> }.into_any()
+            } else {
+                view! {
+                    <ul role="list">
+                        {stats.suspects.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </details>
     }
 }

@@ -135,6 +135,8 @@ pub enum Kind {
     ExpiringPoints,
     /// A campaign's offer.
     Offer,
+    /// A draw's entries close soon and the member asked to hear.
+    DrawReminder,
 }
 
 impl Kind {
@@ -149,6 +151,7 @@ impl Kind {
             Kind::DropChanged => "drop_changed",
             Kind::ExpiringPoints => "expiring_points",
             Kind::Offer => "offer",
+            Kind::DrawReminder => "draw_reminder",
         }
     }
 
@@ -157,7 +160,7 @@ impl Kind {
     pub fn priority(self) -> i16 {
         match self {
             Kind::VerifyEmail | Kind::PasswordReset | Kind::SignUpAttempt => 0,
-            Kind::DropReminder | Kind::DropChanged => 1,
+            Kind::DropReminder | Kind::DropChanged | Kind::DrawReminder => 1,
             Kind::Receipt | Kind::ExpiringPoints | Kind::Offer | Kind::Test => 2,
         }
     }
@@ -166,7 +169,11 @@ impl Kind {
     pub fn essential(self) -> bool {
         !matches!(
             self,
-            Kind::DropReminder | Kind::DropChanged | Kind::ExpiringPoints | Kind::Offer
+            Kind::DropReminder
+                | Kind::DropChanged
+                | Kind::ExpiringPoints
+                | Kind::Offer
+                | Kind::DrawReminder
         )
     }
 }

@@ -3,6 +3,7 @@
 //! behind countdowns, live stock, focus after navigation and a page's HTTP status.
 
 pub mod countdown;
+pub mod every;
 pub mod focus;
 pub mod form;
 pub mod live;

@@ -14,9 +14,9 @@ use crate::infra::caller::Staff;
 use crate::infra::state::AppState;
 
 /// Attempts within one second from one account that look like a script rather than a thumb.
-const ACCOUNT_BURST: i64 = 5;
+pub const ACCOUNT_BURST: i64 = 5;
 /// The same for one address; higher, because a shop's or an office's members share one.
-const ADDRESS_BURST: i64 = 20;
+pub const ADDRESS_BURST: i64 = 20;
 /// About this many bars in the chart.
 const BARS: i64 = 30;
 

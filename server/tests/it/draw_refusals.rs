@@ -5,7 +5,7 @@ use chrono::{Duration, Utc};
 use sqlx::PgPool;
 
 use crate::draws::{balance, entered, entrant, key, lots, open_draw};
-use crate::support::{self, TestApp, assert_invariants, field_error};
+use crate::support::{self, TestApp, assert_invariants, field_error, patient_line};
 
 #[sqlx::test]
 async fn each_refusal_says_why_and_holds_nothing(pool: PgPool) {
@@ -67,6 +67,33 @@ async fn each_refusal_says_why_and_holds_nothing(pool: PgPool) {
     );
     assert_eq!(support::count(&pool, "draw_entries").await, 0);
     assert_eq!(balance(&pool, poor).await, 200);
+    // Staff see each refused press counted under its reason.
+    let listed = app.staff_draws(Some(&staff)).await.json();
+    let refusals: Vec<(String, i64)> = listed["draws"][0]["stats"]["refusals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["label"].as_str().unwrap().to_owned(),
+                t["count"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let mut expected: Vec<(String, i64)> = [
+        "Account too new",
+        "After entries closed",
+        "Email address not confirmed",
+        "No purchase yet",
+        "Not enough points",
+    ]
+    .iter()
+    .map(|label| ((*label).to_owned(), 1))
+    .collect();
+    let mut got = refusals.clone();
+    got.sort();
+    expected.sort();
+    assert_eq!(got, expected);
 
     // Staff form mistakes, and only staff give rewards by draw.
     let cases = [
@@ -281,4 +308,56 @@ async fn entering_too_early_too_late_a_cancelled_or_unknown_draw_says_why(pool: 
         message(app.cancel_draw(&staff, 999_999).await),
         "That draw was not found."
     );
+}
+
+#[sqlx::test]
+async fn staff_see_entries_over_time_and_a_script_pressing_enter_and_members_see_the_count_grow(
+    pool: PgPool,
+) {
+    support::store(&pool).await;
+    let staff = support::staff(&pool).await;
+    let app = TestApp::with_settings(pool.clone(), Default::default(), patient_line());
+    let item = open_draw(&pool, &app, &staff, 3, 300).await;
+    assert_eq!(app.draw_count(item).await.json(), "3 winners · 0 entries");
+    entered(&pool, &app, item, 3, 900).await;
+    assert_eq!(app.draw_count(item).await.json(), "3 winners · 3 entries");
+
+    // A script presses Enter twelve times at once: one entry, every press recorded, and more
+    // than five in one second from one account is flagged.
+    let (_, script) = entrant(&pool, 10, 900).await;
+    let press = key();
+    let presses = (0..12).map(|_| app.enter_draw(Some(&script), item, &press));
+    for reply in futures::future::join_all(presses).await {
+        assert!(reply.status.is_success(), "{}", reply.body);
+    }
+    assert_eq!(app.draw_count(item).await.json(), "3 winners · 4 entries");
+
+    let listed = app.staff_draws(Some(&staff)).await.json();
+    let stats = &listed["draws"][0]["stats"];
+    assert_eq!(stats["bucket"], "1 hour");
+    let timeline = stats["timeline"].as_array().unwrap();
+    // The window opened an hour ago: every entry so far is in the latest hour.
+    let counts: Vec<i64> = timeline
+        .iter()
+        .map(|t| t["count"].as_i64().unwrap())
+        .collect();
+    assert_eq!(counts.iter().sum::<i64>(), 4, "{timeline:?}");
+    assert_eq!(*counts.last().unwrap(), 4, "{timeline:?}");
+    assert_eq!(stats["refusals"].as_array().unwrap().len(), 0);
+    let suspects: Vec<&str> = stats["suspects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(suspects.len(), 1, "{suspects:?}");
+    assert!(
+        suspects[0].starts_with("Account m10@example.com: ")
+            && suspects[0].ends_with(", 12 in all"),
+        "{suspects:?}"
+    );
+    let reply = app.get_as("/staff/draws", &staff).await;
+    let page = reply.text();
+    assert!(page.contains("Suspected automation"));
+    assert!(page.contains("Account m10@example.com: "));
 }

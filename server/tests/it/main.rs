@@ -14,6 +14,7 @@ mod catalog_photos;
 mod data_rights;
 mod demo;
 mod draw_refusals;
+mod draw_reminders;
 mod draws;
 mod drops;
 mod earning_api;

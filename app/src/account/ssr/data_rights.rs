@@ -243,7 +243,9 @@ pub async fn erase(
               snapshots AS (DELETE FROM member_score_snapshots WHERE account_id = $1),
               sign_ins AS (DELETE FROM sign_in_attempts WHERE email = $2),
               resets AS (DELETE FROM password_reset_requests WHERE email = $2),
-              presses AS (UPDATE redemption_attempts SET client_ip = 'erased' WHERE account_id = $1)
+              presses AS (UPDATE redemption_attempts SET client_ip = 'erased' WHERE account_id = $1),
+              draw_asks AS (DELETE FROM draw_reminders WHERE account_id = $1),
+              draw_presses AS (UPDATE draw_attempts SET client_ip = 'erased' WHERE account_id = $1)
          SELECT 1 AS done",
         id,
         email

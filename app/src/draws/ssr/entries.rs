@@ -36,17 +36,75 @@ fn refused(key: &'static str, pairs: &[(&str, &str)]) -> AppError {
     }
 }
 
+/// A press on "Enter" that did not make an entry: what the member is told, and the reason
+/// staff see (`draw_attempts.outcome`; none when the draw is unknown or the database failed).
+struct Refusal {
+    reason: Option<&'static str>,
+    error: AppError,
+}
+
+fn no(reason: &'static str, error: AppError) -> Refusal {
+    Refusal {
+        reason: Some(reason),
+        error,
+    }
+}
+
+impl From<AppError> for Refusal {
+    fn from(error: AppError) -> Refusal {
+        Refusal {
+            reason: None,
+            error,
+        }
+    }
+}
+
+impl From<sqlx::Error> for Refusal {
+    fn from(error: sqlx::Error) -> Refusal {
+        Refusal::from(AppError::from(error))
+    }
+}
+
 /// Enters member `caller` in the draw of item `item_id`, holding its cost. A press repeated with
 /// the same key, or a second press while the entry is open, answers with the entry there is.
+/// Every press on a known draw is recorded with how it ended, for staff.
 pub async fn enter(caller: &Member, item_id: i64, key: &str) -> Result<Held, AppError> {
-    let tr = tr();
     let key = Uuid::parse_str(key.trim())
-        .map_err(|_| AppError::bad_request(tr.t("draws.error.bad_key")))?;
+        .map_err(|_| AppError::bad_request(tr().t("draws.error.bad_key")))?;
+    let (outcome, answer) = match try_enter(caller, item_id, key).await {
+        Ok((held, outcome)) => (Some(outcome), Ok(held)),
+        Err(refusal) => (refusal.reason, Err(refusal.error)),
+    };
+    if let Some(outcome) = outcome {
+        let ip = crate::infra::caller::client_ip(caller.state());
+        // The member's answer does not wait on this record, and does not change if it fails.
+        if let Err(e) = sqlx::query!(
+            "INSERT INTO draw_attempts (drop_item_id, account_id, client_ip, outcome) VALUES ($1, $2, $3, $4)",
+            item_id,
+            caller.account().id,
+            ip,
+            outcome
+        )
+        .execute(caller.pool())
+        .await
+        {
+            tracing::warn!(item = item_id, error = %e, "a draw entry attempt was not recorded");
+        }
+    }
+    answer
+}
+
+async fn try_enter(
+    caller: &Member,
+    item_id: i64,
+    key: Uuid,
+) -> Result<(Held, &'static str), Refusal> {
+    let tr = tr();
     let account = caller.account().id;
     let mut tx = caller.pool().begin().await?;
     let balance = lock_balance(&mut tx, account).await?;
     if let Some(held) = existing(&mut tx, account, item_id, key).await? {
-        return Ok(held);
+        return Ok((held, "again"));
     }
     let now = Utc::now();
     let draw = sqlx::query!(
@@ -76,49 +134,56 @@ pub async fn enter(caller: &Member, item_id: i64, key: &str) -> Result<Held, App
     let zone: chrono_tz::Tz = draw.time_zone.parse().unwrap_or(chrono_tz::UTC);
     let when = |at| crate::infra::store::format_time(zone, at);
     if draw.cancelled_at.is_some() {
-        return Err(refused("draws.error.cancelled", &[]));
+        return Err(no("cancelled", refused("draws.error.cancelled", &[])));
     }
     if now < draw.opens_at {
-        return Err(AppError::NotOpenYet {
-            opens: draw.opens_at.to_rfc3339(),
-            zone: zone.name().to_owned(),
-        });
+        return Err(no(
+            "early",
+            AppError::NotOpenYet {
+                opens: draw.opens_at.to_rfc3339(),
+                zone: zone.name().to_owned(),
+            },
+        ));
     }
     if now >= draw.closes_at || draw.drawn_at.is_some() {
-        return Err(refused(
-            "draws.error.closed",
-            &[("when", &when(draw.closes_at))],
+        return Err(no(
+            "closed",
+            refused("draws.error.closed", &[("when", &when(draw.closes_at))]),
         ));
     }
     if let (Some(rank), Some(name)) = (draw.min_rank, draw.min_name)
         && draw.member_rank < rank
     {
-        return Err(AppError::TierRequired { tier: name });
+        return Err(no("tier", AppError::TierRequired { tier: name }));
     }
     if !draw.in_audience {
-        return Err(AppError::AudienceOnly);
+        return Err(no("audience", AppError::AudienceOnly));
     }
     if draw.require_verified_email && draw.email_verified_at.is_none() {
-        return Err(refused("draws.error.verify_email", &[]));
+        return Err(no("unverified", refused("draws.error.verify_email", &[])));
     }
     let can_from = draw.joined_at + Duration::days(i64::from(draw.min_account_days));
     if now < can_from {
-        return Err(AppError::Conflict {
-            message: tr.count(
-                "draws.error.account_age",
-                i64::from(draw.min_account_days),
-                &[("when", &when(can_from))],
-            ),
-        });
+        return Err(no(
+            "account_age",
+            AppError::Conflict {
+                message: tr.count(
+                    "draws.error.account_age",
+                    i64::from(draw.min_account_days),
+                    &[("when", &when(can_from))],
+                ),
+            },
+        ));
     }
     if draw.require_purchase && !draw.bought {
-        return Err(refused("draws.error.purchase", &[]));
+        return Err(no("no_purchase", refused("draws.error.purchase", &[])));
     }
     if balance < draw.points_cost {
-        return Err(AppError::NotEnoughPoints {
-            needed: Points::new(draw.points_cost)?,
-            have: Points::new(balance)?,
-        });
+        let error = AppError::NotEnoughPoints {
+            needed: Points::new(draw.points_cost).map_err(AppError::from)?,
+            have: Points::new(balance).map_err(AppError::from)?,
+        };
+        return Err(no("points", error));
     }
     let code = entry_code();
     let hold = sqlx::query_scalar!(
@@ -146,11 +211,14 @@ pub async fn enter(caller: &Member, item_id: i64, key: &str) -> Result<Held, App
     let lots = take_lots(&mut tx, account, draw.points_cost).await?;
     record_lots(&mut tx, entry, &lots).await?;
     tx.commit().await?;
-    Ok(Held {
-        code,
-        tickets: draw.tickets,
-        points: draw.points_cost,
-    })
+    Ok((
+        Held {
+            code,
+            tickets: draw.tickets,
+            points: draw.points_cost,
+        },
+        "entered",
+    ))
 }
 
 /// The entry this key made, or the member's open entry in this draw.

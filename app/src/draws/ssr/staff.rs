@@ -5,6 +5,7 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use super::entries::release;
+use super::stats::Window;
 use crate::AppError;
 use crate::domain::i18n::tr;
 use crate::draws::{ItemChoice, StaffDraw, StaffDrawsView};
@@ -225,7 +226,10 @@ pub async fn cancel(caller: &Staff, item: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Every draw, newest first, and the rewards that could become one.
+/// Draws listed, newest first: each carries its presses' stats.
+const LISTED: i64 = 50;
+
+/// The latest draws, newest first, and the rewards that could become one.
 pub async fn view(pool: &PgPool) -> Result<StaffDrawsView, AppError> {
     let tr = tr();
     let store = crate::infra::store::load(pool).await?;
@@ -238,13 +242,24 @@ pub async fn view(pool: &PgPool) -> Result<StaffDrawsView, AppError> {
                         AND e.outcome = 'won' ORDER BY e.code) AS "winners!"
            FROM draws dr JOIN drop_items di ON di.id = dr.drop_item_id
            JOIN rewards r ON r.id = di.reward_id
-           ORDER BY dr.opens_at DESC"#
+           ORDER BY dr.opens_at DESC, dr.drop_item_id DESC LIMIT $1"#,
+        LISTED
     )
     .fetch_all(pool)
     .await?;
+    let windows: Vec<Window> = rows
+        .iter()
+        .map(|r| Window {
+            item: r.drop_item_id,
+            opens_at: r.opens_at,
+            closes_at: r.closes_at,
+        })
+        .collect();
+    let mut stats = super::stats::stats(pool, &store, &windows, chrono::Utc::now()).await?;
     let draws = rows
         .into_iter()
         .map(|r| StaffDraw {
+            stats: stats.remove(&r.drop_item_id).unwrap_or_default(),
             item_id: r.drop_item_id,
             title: r.title,
             window: tr.f(

@@ -103,6 +103,54 @@ fn published(row: &Row) -> Option<Published> {
     })
 }
 
+/// Entries that count (open, or drawn won or lost) and their tickets.
+struct Tally {
+    entries: i64,
+    tickets: i64,
+}
+
+async fn tally(pool: &PgPool, item: i64) -> Result<Tally, AppError> {
+    let t = sqlx::query!(
+        r#"SELECT count(*) FILTER (WHERE outcome IS NULL OR outcome IN ('won', 'lost')) AS "entries!",
+                  COALESCE(sum(tickets) FILTER (WHERE outcome IS NULL OR outcome IN ('won', 'lost')), 0)::bigint AS "tickets!"
+           FROM draw_entries WHERE drop_item_id = $1"#,
+        item
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(Tally {
+        entries: t.entries,
+        tickets: t.tickets,
+    })
+}
+
+/// "12 winners · 340 entries".
+fn counts_line(quantity: i32, entries: i64) -> String {
+    let tr = tr();
+    tr.f(
+        "draws.counts",
+        &[
+            (
+                "winners",
+                &tr.count("draws.winners", i64::from(quantity), &[]),
+            ),
+            ("entries", &tr.count("draws.entries", entries, &[])),
+        ],
+    )
+}
+
+/// The entry count alone, as the open page re-reads it.
+pub async fn live_counts(pool: &PgPool, item: i64) -> Result<String, AppError> {
+    let quantity = sqlx::query_scalar!(
+        "SELECT di.quantity FROM draws dr JOIN drop_items di ON di.id = dr.drop_item_id WHERE dr.drop_item_id = $1",
+        item
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| AppError::not_found(tr().t("draws.that_draw")))?;
+    Ok(counts_line(quantity, tally(pool, item).await?.entries))
+}
+
 pub async fn draw(pool: &PgPool, viewer: Option<i64>, item: i64) -> Result<DrawView, AppError> {
     let tr = tr();
     let row = row(pool, item).await?;
@@ -127,14 +175,7 @@ pub async fn draw(pool: &PgPool, viewer: Option<i64>, item: i64) -> Result<DrawV
     } else {
         tr.f("draws.window.closed", &[("when", &when(row.closes_at))])
     };
-    let counts = sqlx::query!(
-        r#"SELECT count(*) FILTER (WHERE outcome IS NULL OR outcome IN ('won', 'lost')) AS "entries!",
-                  COALESCE(sum(tickets) FILTER (WHERE outcome IS NULL OR outcome IN ('won', 'lost')), 0)::bigint AS "tickets!"
-           FROM draw_entries WHERE drop_item_id = $1"#,
-        item
-    )
-    .fetch_one(pool)
-    .await?;
+    let counts = tally(pool, item).await?;
     let mut rules = Vec::new();
     for (code, tier) in [("gold", "tiers.gold"), ("silver", "tiers.silver")] {
         if let Some(n) = row
@@ -194,6 +235,18 @@ pub async fn draw(pool: &PgPool, viewer: Option<i64>, item: i64) -> Result<DrawV
             )
         }),
     };
+    let reminded = match viewer {
+        Some(account) if !row.cancelled && row.drawn_at.is_none() && now < row.closes_at => Some(
+            sqlx::query_scalar!(
+                r#"SELECT EXISTS (SELECT 1 FROM draw_reminders WHERE drop_item_id = $1 AND account_id = $2) AS "on!""#,
+                item,
+                account
+            )
+            .fetch_one(pool)
+            .await?,
+        ),
+        _ => None,
+    };
     // The member's chance once the entries are known: their tickets' share of all tickets,
     // times the winners, at most certain. (Picking without replacement makes it a little
     // higher; "about" says so.)
@@ -215,22 +268,15 @@ pub async fn draw(pool: &PgPool, viewer: Option<i64>, item: i64) -> Result<DrawV
         description: row.description.clone(),
         cost,
         window,
-        counts: tr.f(
-            "draws.counts",
-            &[
-                (
-                    "winners",
-                    &tr.count("draws.winners", i64::from(row.quantity), &[]),
-                ),
-                ("entries", &tr.count("draws.entries", counts.entries, &[])),
-            ],
-        ),
+        counts: counts_line(row.quantity, counts.entries),
         rules,
         commitment: row.commitment.clone(),
         open,
         signed_in: viewer.is_some(),
         idempotency_key: uuid::Uuid::new_v4().to_string(),
         mine: mine.map(|(_, entry)| entry),
+        reminded,
+        remind_hours: super::reminders::LEAD_HOURS,
         odds,
         published: published(&row),
     })

@@ -27,7 +27,8 @@ pub use app::campaigns::{
 };
 pub use app::catalog::{ArchiveReward, GetStaffReward, ListStaffRewards, SaveReward};
 pub use app::draws::{
-    CancelDraw, CheckDraw, CreateDraw, EnterDraw, GetDraw, GetStaffDraws, WithdrawDraw,
+    CancelDraw, CheckDraw, CreateDraw, DrawCount, EnterDraw, GetDraw, GetStaffDraws, RemindDraw,
+    WithdrawDraw,
 };
 pub use app::drops::rotation::{
     AddPool, GetRotation, RotationAlerts, SetFill, SetScheduleState, SkipDate,

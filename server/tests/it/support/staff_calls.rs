@@ -16,7 +16,8 @@ use super::endpoints::{
     SaveReward, SearchMembers, SetRole, StartImport, UndoImport,
 };
 use super::endpoints::{
-    CancelDraw, CheckDraw, CreateDraw, EnterDraw, GetDraw, GetStaffDraws, WithdrawDraw,
+    CancelDraw, CheckDraw, CreateDraw, DrawCount, EnterDraw, GetDraw, GetStaffDraws, RemindDraw,
+    WithdrawDraw,
 };
 use super::endpoints::{CountAudience, DeleteAudience, GetAudiences, SaveAudience};
 use super::endpoints::{
@@ -392,6 +393,18 @@ impl TestApp {
             cookie,
         )
         .await
+    }
+
+    /// "Email me before entries close".
+    pub async fn remind_draw(&self, cookie: &str, item: i64) -> Reply {
+        self.submit::<RemindDraw>(&[("item", &item.to_string())], Some(cookie))
+            .await
+    }
+
+    /// The entry count the open draw's page reads again every few seconds.
+    pub async fn draw_count(&self, item: i64) -> Reply {
+        self.call::<DrawCount>(&[("item", &item.to_string())], None)
+            .await
     }
 
     pub async fn withdraw_draw(&self, cookie: &str, item: i64) -> Reply {
