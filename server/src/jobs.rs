@@ -26,7 +26,7 @@ const MAIL_EVERY: Duration = Duration::from_secs(20);
 /// daytime and goes at most weekly.
 const EXPIRING_EVERY_LOOKS: u64 = 30;
 
-/// Attempt records (sign-in, redemption) kept this long: limits look back 15 minutes, and the
+/// Attempt records (sign-in, redemption and draw presses) kept this long: limits look back 15 minutes, and the
 /// post-drop report a few weeks.
 const KEEP_SIGN_IN_ATTEMPTS_DAYS: i32 = 30;
 const KEEP_REDEMPTION_ATTEMPTS_DAYS: i32 = 180;
@@ -206,6 +206,13 @@ pub async fn clean_up(pool: &PgPool) -> anyhow::Result<()> {
     .await?;
     sqlx::query!(
         "DELETE FROM redemption_attempts WHERE at < now() - make_interval(days => $1)",
+        KEEP_REDEMPTION_ATTEMPTS_DAYS
+    )
+    .execute(pool)
+    .await?;
+    // Presses on a draw's Enter, kept as long as redemption presses.
+    sqlx::query!(
+        "DELETE FROM draw_attempts WHERE at < now() - make_interval(days => $1)",
         KEEP_REDEMPTION_ATTEMPTS_DAYS
     )
     .execute(pool)

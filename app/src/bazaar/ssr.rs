@@ -98,6 +98,11 @@ pub async fn bazaar(
                                       AND EXISTS (SELECT 1 FROM audiences au, audience_facts f
                                                   WHERE au.id = di.early_access_audience_id
                                                     AND f.account_id = $2 AND fits_audience(f, au.rules))
+                                     THEN di.early_access
+                                     WHEN di.early_access_campaign_id IS NOT NULL
+                                      AND EXISTS (SELECT 1 FROM campaign_members cm
+                                                  WHERE cm.campaign_id = di.early_access_campaign_id
+                                                    AND cm.account_id = $2 AND NOT cm.held_out)
                                      THEN di.early_access ELSE interval '0' END AS "opens_at!",
                   di.audience_id IS NOT NULL AS "for_audience!", di.audience_shown,
                   di.allocation = 'draw' AS "drawn!",

@@ -8,6 +8,11 @@
 //!   treated and held-out members with 95% intervals, and finished campaigns teach next best
 //!   actions the response each action gets per segment.
 
+#![allow(
+    clippy::too_many_arguments,
+    reason = "`create_campaign`'s arguments are its form's fields; not `expect` on the function: the server-function macro's code trips the lint in a different place in each build"
+)]
+
 mod pages;
 
 use leptos::prelude::*;
@@ -38,6 +43,8 @@ pub struct CampaignsView {
     pub campaigns: Vec<CampaignRow>,
     pub audiences: Vec<Choice>,
     pub actions: Vec<Choice>,
+    /// Rewards of coming drops a campaign could give early access to.
+    pub early_items: Vec<Choice>,
 }
 
 /// One figure of a report, every value written by the server in the reader's words.
@@ -119,6 +126,8 @@ pub async fn create_campaign(
     with_email: Option<String>,
     holdout: String,
     days: String,
+    early_item: Option<String>,
+    early_hours: Option<String>,
 ) -> Result<i64, AppError> {
     let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
     let campaign = crate::domain::campaign::NewCampaign::parse(
@@ -129,6 +138,8 @@ pub async fn create_campaign(
         with_email.is_some(),
         &holdout,
         &days,
+        early_item.as_deref().unwrap_or_default(),
+        early_hours.as_deref().unwrap_or_default(),
     )
     .map_err(crate::domain::error::server::reply)?;
     let id = ssr::campaign::create(&caller, &campaign)

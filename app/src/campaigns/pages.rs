@@ -105,6 +105,15 @@ fn NewCampaignForm(view: CampaignsView) -> impl IntoView {
                     <FieldError error field="action" id="campaign-action-error" />
                 </div>
                 <TextField error field="bonus_points" label=tr.t("campaigns.form.bonus_points") inputmode="numeric" hint=tr.t("campaigns.form.bonus_hint") />
+                <div class="field">
+                    <label for="campaign-early-item">{tr.t("campaigns.form.early_item")}</label>
+                    <select id="campaign-early-item" name="early_item" aria-invalid=field_invalid(error, "early_item") aria-describedby="campaign-early-item-error">
+                        <option value="">{tr.t("campaigns.form.early_none")}</option>
+                        {view.early_items.into_iter().map(|a| view! { <option value=a.value>{a.label}</option> }).collect_view()}
+                    </select>
+                    <FieldError error field="early_item" id="campaign-early-item-error" />
+                </div>
+                <TextField error field="early_hours" label=tr.t("campaigns.form.early_hours") inputmode="numeric" value="2" hint=tr.t("campaigns.form.early_hint") />
                 <div class="field field-check">
                     <input id="campaign-with-email" name="with_email" type="checkbox" value="on" />
                     <label for="campaign-with-email">{tr.t("campaigns.form.with_email")}</label>

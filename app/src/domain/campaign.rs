@@ -19,6 +19,9 @@ pub const HOLDOUT_RANGE: (u8, u8) = (1, 50);
 pub const DAYS_MAX: u16 = 90;
 /// The most bonus points one offer gives (`campaigns_bonus_range`).
 pub const BONUS_MAX: i64 = 100_000;
+/// The most hours of early access a campaign gives (`campaigns_early_hours_range`): a day, as
+/// for early access staff set on a drop.
+pub const EARLY_HOURS_MAX: i64 = 24;
 
 /// The next best actions: what a campaign tries, and what staff are told to do per member.
 /// The birthday gift is not one: it is granted automatically.
@@ -95,6 +98,8 @@ pub struct NewCampaign {
     pub with_email: bool,
     pub holdout_pct: u8,
     pub days: u16,
+    /// Early access for the treated members: a drop item and how many hours before its drop.
+    pub early_access: Option<(i64, i64)>,
 }
 
 fn invalid(field: &str, tr: Tr, key: &'static str, pairs: &[(&str, &str)]) -> AppError {
@@ -111,7 +116,12 @@ fn whole(raw: &str, low: i64, high: i64) -> Option<i64> {
 }
 
 impl NewCampaign {
-    /// Reads the form; the first mistake, by field, in the reader's language.
+    /// Reads the form; the first mistake, by field, in the reader's language. `early_item`
+    /// empty means no early access.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the arguments are the form's fields, read in one place"
+    )]
     pub fn parse(
         name: &str,
         audience: &str,
@@ -120,6 +130,8 @@ impl NewCampaign {
         with_email: bool,
         holdout: &str,
         days: &str,
+        early_item: &str,
+        early_hours: &str,
     ) -> Result<NewCampaign, AppError> {
         let tr = crate::domain::i18n::tr();
         let name = name.trim();
@@ -149,7 +161,24 @@ impl NewCampaign {
                 )
             })?,
         };
-        if bonus_points == 0 && !with_email {
+        let early_access = match early_item.trim() {
+            "" => None,
+            raw => {
+                let item = raw
+                    .parse::<i64>()
+                    .map_err(|_| invalid("early_item", tr, "campaigns.error.early_item", &[]))?;
+                let hours = whole(early_hours.trim(), 1, EARLY_HOURS_MAX).ok_or_else(|| {
+                    invalid(
+                        "early_hours",
+                        tr,
+                        "campaigns.error.early_hours",
+                        &[("max", &EARLY_HOURS_MAX.to_string())],
+                    )
+                })?;
+                Some((item, hours))
+            }
+        };
+        if bonus_points == 0 && !with_email && early_access.is_none() {
             return Err(invalid(
                 "bonus_points",
                 tr,
@@ -186,6 +215,7 @@ impl NewCampaign {
             with_email,
             holdout_pct,
             days,
+            early_access,
         })
     }
 }
@@ -203,8 +233,18 @@ mod tests {
 
     #[test]
     fn a_filled_form_reads_as_a_campaign() {
-        let campaign =
-            NewCampaign::parse(" Win back ", "3", "win_back", "1,500", true, "10%", "14").unwrap();
+        let campaign = NewCampaign::parse(
+            " Win back ",
+            "3",
+            "win_back",
+            "1,500",
+            true,
+            "10%",
+            "14",
+            "",
+            "",
+        )
+        .unwrap();
         assert_eq!(
             campaign,
             NewCampaign {
@@ -215,10 +255,24 @@ mod tests {
                 with_email: true,
                 holdout_pct: 10,
                 days: 14,
+                early_access: None,
             }
         );
-        let mail_only = NewCampaign::parse("Hello", "3", "early_access", "", true, "5", "7");
+        let mail_only =
+            NewCampaign::parse("Hello", "3", "early_access", "", true, "5", "7", "", "");
         assert_eq!(mail_only.unwrap().bonus_points, 0);
+        let early_only = NewCampaign::parse(
+            "First pick",
+            "3",
+            "early_access",
+            "",
+            false,
+            "10",
+            "7",
+            "42",
+            "6",
+        );
+        assert_eq!(early_only.unwrap().early_access, Some((42, 6)));
     }
 
     #[test]
@@ -263,7 +317,7 @@ mod tests {
         for ([name, audience, action, bonus, holdout, days], (field, message)) in cases {
             assert_eq!(
                 error(NewCampaign::parse(
-                    name, audience, action, bonus, false, holdout, days
+                    name, audience, action, bonus, false, holdout, days, "", ""
                 )),
                 (field.to_owned(), message.to_owned()),
                 "{name} {audience} {action} {bonus} {holdout} {days}"
@@ -271,11 +325,30 @@ mod tests {
         }
         assert_eq!(
             error(NewCampaign::parse(
-                "A", "3", "win_back", "0", false, "10", "14"
+                "A", "3", "win_back", "0", false, "10", "14", "", ""
             )),
             (
                 "bonus_points".to_owned(),
-                "Offer bonus points, an email, or both: a campaign that gives nothing has nothing to measure."
+                "Offer bonus points, early access, an email, or any of them together: a campaign that gives nothing has nothing to measure."
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            error(NewCampaign::parse(
+                "A", "3", "win_back", "0", false, "10", "14", "7", "25"
+            )),
+            (
+                "early_hours".to_owned(),
+                "Give early access 1 to 24 hours before the drop opens.".to_owned()
+            )
+        );
+        assert_eq!(
+            error(NewCampaign::parse(
+                "A", "3", "win_back", "0", false, "10", "14", "soon", "2"
+            )),
+            (
+                "early_item".to_owned(),
+                "Choose a reward of a drop that opens later than the early access would start, and has no early access yet."
                     .to_owned()
             )
         );

@@ -452,7 +452,7 @@ async fn each_campaign_mistake_is_explained_and_nothing_is_written(pool: PgPool)
             form("Nothing", gold.clone(), ""),
             (
                 "bonus_points",
-                "Offer bonus points, an email, or both: a campaign that gives nothing has nothing to measure.",
+                "Offer bonus points, early access, an email, or any of them together: a campaign that gives nothing has nothing to measure.",
             ),
         ),
     ];

@@ -9,6 +9,7 @@ mod audiences;
 mod auth;
 mod bazaar;
 mod birthday;
+mod campaign_early_access;
 mod campaigns;
 mod catalog_photos;
 mod data_rights;

@@ -32,8 +32,8 @@ pub async fn create(caller: &Staff, campaign: &NewCampaign) -> Result<i64, AppEr
     .ok_or_else(|| AppError::invalid("audience", tr.t("campaigns.error.no_audience")))?;
     let id = sqlx::query_scalar!(
         r#"INSERT INTO campaigns (name, audience_id, action, bonus_points, with_email, holdout_pct,
-                                  ends_at, created_by)
-           VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(days => $7), $8)
+                                  ends_at, created_by, early_item_id, early_hours)
+           VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(days => $7), $8, $9, $10)
            RETURNING id"#,
         campaign.name,
         campaign.audience_id,
@@ -42,7 +42,9 @@ pub async fn create(caller: &Staff, campaign: &NewCampaign) -> Result<i64, AppEr
         campaign.with_email,
         i16::from(campaign.holdout_pct),
         i32::from(campaign.days),
-        caller.account().id
+        caller.account().id,
+        campaign.early_access.map(|(item, _)| item),
+        campaign.early_access.map(|(_, hours)| hours as i16)
     )
     .fetch_one(&mut *tx)
     .await
@@ -51,8 +53,15 @@ pub async fn create(caller: &Staff, campaign: &NewCampaign) -> Result<i64, AppEr
             "name",
             tr.f("campaigns.error.name_taken", &[("name", &campaign.name)]),
         ),
+        Some("campaigns_early_item_id_fkey") => {
+            AppError::invalid("early_item", tr.t("campaigns.error.early_item"))
+        }
         _ => e.into(),
     })?;
+    let early = match campaign.early_access {
+        Some((item, hours)) => Some(super::early::grant(&mut tx, id, item, hours).await?),
+        None => None,
+    };
     let drawn = sqlx::query!(
         r#"WITH audience AS (
                SELECT f.account_id, f.segment, random() AS r
@@ -82,7 +91,7 @@ pub async fn create(caller: &Staff, campaign: &NewCampaign) -> Result<i64, AppEr
         ));
     }
     let mailed = if campaign.with_email {
-        write_offers(caller, &mut tx, id, campaign).await?
+        write_offers(caller, &mut tx, id, campaign, early.as_ref()).await?
     } else {
         0
     };
@@ -96,6 +105,8 @@ pub async fn create(caller: &Staff, campaign: &NewCampaign) -> Result<i64, AppEr
             "name": campaign.name, "audience": audience.name, "action": campaign.action.code(),
             "bonus_points": campaign.bonus_points, "with_email": campaign.with_email,
             "holdout_pct": campaign.holdout_pct, "days": campaign.days,
+            "early_item": campaign.early_access.map(|(item, _)| item),
+            "early_hours": campaign.early_access.map(|(_, hours)| hours),
             "members": drawn.members, "held_out": drawn.held_out, "mailed": mailed,
         })),
     )
@@ -112,6 +123,7 @@ async fn write_offers(
     tx: &mut sqlx::PgConnection,
     id: i64,
     campaign: &NewCampaign,
+    early: Option<&super::early::Granted>,
 ) -> Result<u64, AppError> {
     let cap = Terms::from_setting(
         &sqlx::query_scalar!("SELECT next_action_terms FROM store_settings")
@@ -149,21 +161,33 @@ async fn write_offers(
         let until = crate::domain::i18n::format_date(tr.locale(), zone, r.ends_at);
         let (unsubscribe, list_unsubscribe) =
             mail::unsubscribe_parts(&key, &site, tr, r.id, Topic::Offers);
-        let (subject, body) = if campaign.bonus_points > 0 {
+        let mut paragraphs = Vec::new();
+        let mut subject = None;
+        if campaign.bonus_points > 0 {
             let points = tr.points(crate::domain::points::Points::new(campaign.bonus_points)?);
-            (
-                tr.f("campaigns.mail.bonus_subject", &[("points", &points)]),
-                tr.f(
-                    "campaigns.mail.bonus_body",
-                    &[("points", &points), ("until", &until)],
-                ),
-            )
-        } else {
-            (
-                tr.t("campaigns.mail.subject").to_owned(),
-                tr.f("campaigns.mail.body", &[("until", &until)]),
-            )
-        };
+            subject = Some(tr.f("campaigns.mail.bonus_subject", &[("points", &points)]));
+            paragraphs.push(tr.f(
+                "campaigns.mail.bonus_body",
+                &[("points", &points), ("until", &until)],
+            ));
+        }
+        if let Some(early) = early {
+            let reward = match (tr.lang(), &early.title_es) {
+                (crate::domain::i18n::Lang::Es, Some(es)) => es.as_str(),
+                _ => early.title.as_str(),
+            };
+            let when = crate::domain::i18n::format_date(tr.locale(), zone, early.opens_at);
+            subject
+                .get_or_insert_with(|| tr.f("campaigns.mail.early_subject", &[("reward", reward)]));
+            paragraphs.push(tr.f(
+                "campaigns.mail.early_body",
+                &[("reward", reward), ("when", &when)],
+            ));
+        }
+        if paragraphs.is_empty() {
+            paragraphs.push(tr.f("campaigns.mail.body", &[("until", &until)]));
+        }
+        let subject = subject.unwrap_or_else(|| tr.t("campaigns.mail.subject").to_owned());
         messages.push(Outgoing {
             account_id: Some(r.id),
             to: &r.email,
@@ -172,7 +196,7 @@ async fn write_offers(
                 tr,
                 subject,
                 greeting: tr.f("mail.greeting", &[("name", &r.display_name)]),
-                paragraphs: vec![body],
+                paragraphs,
                 action: Some((tr.t("campaigns.mail.action"), &site)),
                 footer: vec![
                     tr.f("campaigns.mail.why", &[("url", &account_page)]),
@@ -203,7 +227,9 @@ async fn rows(pool: &PgPool, only: Option<i64>) -> Result<Vec<CampaignRow>, AppE
     let store = crate::infra::store::load(pool).await?;
     let rows = sqlx::query!(
         r#"SELECT c.id, c.name, au.name AS audience, c.action, c.bonus_points, c.with_email,
-                  c.ends_at, c.ends_at <= now() AS "ended!",
+                  c.ends_at, c.ends_at <= now() AS "ended!", c.early_hours,
+                  (SELECT r.title FROM drop_items di JOIN rewards r ON r.id = di.reward_id
+                   WHERE di.id = c.early_item_id) AS "early_title?",
                   (SELECT count(*) FROM campaign_members m WHERE m.campaign_id = c.id) AS "members!",
                   (SELECT count(*) FROM campaign_members m
                    WHERE m.campaign_id = c.id AND m.held_out) AS "held_out!"
@@ -220,6 +246,13 @@ async fn rows(pool: &PgPool, only: Option<i64>) -> Result<Vec<CampaignRow>, AppE
             if r.bonus_points > 0 {
                 let points = tr.points(crate::domain::points::Points::new(r.bonus_points)?);
                 offer.push(tr.f("campaigns.offer.bonus", &[("points", &points)]));
+            }
+            if let (Some(reward), Some(hours)) = (&r.early_title, r.early_hours) {
+                offer.push(tr.count(
+                    "campaigns.offer.early",
+                    i64::from(hours),
+                    &[("reward", reward)],
+                ));
             }
             if r.with_email {
                 offer.push(tr.t("campaigns.offer.email").to_owned());
@@ -261,6 +294,7 @@ pub async fn view(pool: &PgPool) -> Result<CampaignsView, AppError> {
         .collect();
     Ok(CampaignsView {
         campaigns: rows(pool, None).await?,
+        early_items: super::early::choices(pool).await?,
         audiences,
         actions: Action::TRIED
             .into_iter()

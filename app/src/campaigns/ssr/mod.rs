@@ -3,4 +3,5 @@
 pub mod actions;
 pub mod bonus;
 pub mod campaign;
+pub mod early;
 pub mod next;

@@ -422,7 +422,13 @@ pub async fn save_item(
            ON CONFLICT ON CONSTRAINT drop_items_reward_once_per_drop DO UPDATE SET
                quantity = EXCLUDED.quantity, remaining = EXCLUDED.remaining,
                points_cost = EXCLUDED.points_cost, per_member_limit = EXCLUDED.per_member_limit,
-               early_access_tier = EXCLUDED.early_access_tier, early_access = EXCLUDED.early_access,
+               early_access_tier = EXCLUDED.early_access_tier,
+               -- A campaign's early access (not on the form) stays unless staff set another.
+               early_access = CASE WHEN EXCLUDED.early_access IS NULL
+                                   AND drop_items.early_access_campaign_id IS NOT NULL
+                                   THEN drop_items.early_access ELSE EXCLUDED.early_access END,
+               early_access_campaign_id = CASE WHEN EXCLUDED.early_access IS NULL
+                                               THEN drop_items.early_access_campaign_id END,
                early_access_audience_id = EXCLUDED.early_access_audience_id,
                audience_id = EXCLUDED.audience_id, audience_shown = EXCLUDED.audience_shown
            RETURNING id"#,

@@ -205,8 +205,10 @@ pub async fn detail(
     let items = sqlx::query!(
         r#"SELECT di.id, di.reward_id, r.title, di.quantity, di.remaining, di.points_cost AS "points_cost: Points", di.per_member_limit,
                   t.name AS "early_tier?", (extract(epoch FROM di.early_access) / 60)::bigint AS early_minutes,
-                  ea.name AS "early_audience?", au.name AS "audience?", di.audience_shown
+                  ea.name AS "early_audience?", au.name AS "audience?", di.audience_shown,
+                  ec.name AS "early_campaign?"
            FROM drop_items di JOIN rewards r ON r.id = di.reward_id
+           LEFT JOIN campaigns ec ON ec.id = di.early_access_campaign_id
            LEFT JOIN tiers t ON t.code = di.early_access_tier
            LEFT JOIN audiences ea ON ea.id = di.early_access_audience_id
            LEFT JOIN audiences au ON au.id = di.audience_id
@@ -227,6 +229,13 @@ pub async fn detail(
             points_cost: r.points_cost,
             per_member_limit: r.per_member_limit,
             early_access: match (r.early_tier, r.early_audience, r.early_minutes) {
+                (None, None, Some(m)) => r.early_campaign.map(|campaign| {
+                    tr.count(
+                        "drops.items.early_campaign",
+                        m,
+                        &[("campaign", &campaign)],
+                    )
+                }),
                 (Some(tier), _, Some(m)) => {
                     let tier = Tier::parse_name(&tier).map_or(tier, |t| t.label(tr).to_owned());
                     Some(tr.count("drops.items.early_access", m, &[("tier", &tier)]))

@@ -47,11 +47,13 @@ pub(super) struct Item {
     pub(super) zone: chrono_tz::Tz,
 }
 
-/// Who an item's early access is for: a tier (by rank) and those above it, or an audience.
+/// Who an item's early access is for: a tier (by rank) and those above it, an audience, or a
+/// campaign's treated members.
 #[derive(Clone, Copy)]
 pub(super) enum EarlyFor {
     Tier(i16),
     Audience(i64),
+    Campaign(i64),
 }
 
 impl Item {
@@ -60,6 +62,9 @@ impl Item {
         match self.early_access {
             Some((EarlyFor::Tier(rank), early)) if member.rank >= rank => self.starts_at - early,
             Some((EarlyFor::Audience(audience), early)) if member.audiences.contains(&audience) => {
+                self.starts_at - early
+            }
+            Some((EarlyFor::Campaign(campaign), early)) if member.campaigns.contains(&campaign) => {
                 self.starts_at - early
             }
             _ => self.starts_at,
@@ -74,6 +79,15 @@ impl Item {
         };
         self.audience.into_iter().chain(early)
     }
+
+    /// The campaign whose treated members have early access, if one has.
+    pub(super) fn campaigns(&self) -> impl Iterator<Item = i64> {
+        match self.early_access {
+            Some((EarlyFor::Campaign(id), _)) => Some(id),
+            _ => None,
+        }
+        .into_iter()
+    }
 }
 
 /// Where one member stands: their tier and balance, and which of the batch's items'
@@ -82,6 +96,8 @@ pub(super) struct MemberRow {
     pub(super) rank: i16,
     pub(super) balance: i64,
     pub(super) audiences: Vec<i64>,
+    /// Which of the batch's items' early-access campaigns treat them.
+    pub(super) campaigns: Vec<i64>,
 }
 
 /// The tier an item requires is its own if it has one, else its reward's: a minimum tier set in
@@ -98,6 +114,7 @@ pub(super) async fn items(
                   mt.rank AS "min_rank?", mt.name AS "min_name?",
                   ea.rank AS "early_rank?", (extract(epoch FROM di.early_access))::bigint AS early_secs,
                   di.audience_id, di.audience_shown, di.early_access_audience_id,
+                  di.early_access_campaign_id,
                   di.allocation = 'draw' AS "drawn!",
                   (extract(epoch FROM s.redemption_cancel_window))::bigint AS "window_secs!",
                   s.time_zone
@@ -141,6 +158,7 @@ pub(super) async fn items(
                     .early_rank
                     .map(EarlyFor::Tier)
                     .or(r.early_access_audience_id.map(EarlyFor::Audience))
+                    .or(r.early_access_campaign_id.map(EarlyFor::Campaign))
                     .zip(r.early_secs.map(Duration::seconds)),
                 drawn: r.drawn,
                 cancel_window: Duration::seconds(r.window_secs),
@@ -154,19 +172,25 @@ pub(super) async fn items(
 /// The members `ids` with which of `audiences` each is in now, judged by the database's
 /// `fits_audience` in the same statement (and, in the writer, the same transaction) as the
 /// rest: the batch makes no extra round trip for it, and none at all is read without one.
+/// Likewise which of `campaigns` treat them (a held-out member is not treated).
 pub(super) async fn members(
     conn: &mut PgConnection,
     ids: &[i64],
     audiences: &[i64],
+    campaigns: &[i64],
 ) -> Result<std::collections::HashMap<i64, MemberRow>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"SELECT a.id, a.balance, t.rank,
                   ARRAY(SELECT au.id FROM audiences au, audience_facts f
                         WHERE au.id = ANY($2) AND f.account_id = a.id
-                          AND fits_audience(f, au.rules)) AS "audiences!"
+                          AND fits_audience(f, au.rules)) AS "audiences!",
+                  ARRAY(SELECT cm.campaign_id FROM campaign_members cm
+                        WHERE cm.campaign_id = ANY($3) AND cm.account_id = a.id
+                          AND NOT cm.held_out) AS "campaigns!"
            FROM accounts a JOIN tiers t ON t.code = a.tier WHERE a.id = ANY($1)"#,
         ids,
-        audiences
+        audiences,
+        campaigns
     )
     .fetch_all(conn)
     .await?;
@@ -177,6 +201,7 @@ pub(super) async fn members(
                 rank: r.rank,
                 balance: r.balance,
                 audiences: r.audiences,
+                campaigns: r.campaigns,
             };
             (r.id, member)
         })
@@ -257,7 +282,8 @@ pub async fn preview(
         .filter(|item| !item.cancelled && item.starts_at <= now + Duration::days(1))
         .ok_or_else(|| AppError::not_found(tr.t("redemptions.the_reward")))?;
     let audiences: Vec<i64> = item.audiences().collect();
-    let member = members(&mut conn, &[me.id], &audiences)
+    let campaigns: Vec<i64> = item.campaigns().collect();
+    let member = members(&mut conn, &[me.id], &audiences, &campaigns)
         .await?
         .remove(&me.id)
         .ok_or_else(|| AppError::not_found(tr.t("redemptions.the_member")))?;

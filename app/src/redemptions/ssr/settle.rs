@@ -176,7 +176,8 @@ pub(super) async fn try_settle(
     .await?;
     let items = items(&mut tx, &item_ids).await?;
     let audiences: Vec<i64> = items.values().flat_map(Item::audiences).collect();
-    let mut members = members(&mut tx, &accounts, &audiences).await?;
+    let campaigns: Vec<i64> = items.values().flat_map(Item::campaigns).collect();
+    let mut members = members(&mut tx, &accounts, &audiences, &campaigns).await?;
     let mut earlier = earlier(&mut tx, &holders, &keyed).await?;
 
     let mut remaining: HashMap<i64, i32> = items
