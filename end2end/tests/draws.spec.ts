@@ -23,8 +23,14 @@ test('a member enters a draw, sees the points held, the draw runs, and the check
   await card(page, title).getByRole('link', { name: 'Enter the draw' }).click();
   await expect(page.getByRole('heading', { level: 1, name: title })).toBeVisible();
   await expect(page.getByText('Every entry has one ticket: the same chance for everyone.')).toBeVisible();
+  await expect(page.getByText('1 winner · 0 entries')).toBeVisible();
+  // Not ready to enter yet: a reminder before the close.
+  await page.getByRole('button', { name: 'Email me 3 hours before entries close' }).click();
+  await expect(page.getByText('Reminder set: we will email you before entries close.')).toBeVisible();
+  await expect(page.getByText('We will email you 3 hours before entries close, unless you have entered by then.')).toBeVisible();
   await page.getByRole('button', { name: 'Enter the draw (holds 300 points)' }).click();
   await expect(page.getByText('300 points held for the draw · 1 ticket')).toBeVisible();
+  await expect(page.getByText('1 winner · 1 entry')).toBeVisible();
   const entryId = (await page.getByText(/^Your entry's id in the published list: /).textContent())!
     .replace("Your entry's id in the published list: ", '');
   await page.goto('/account');

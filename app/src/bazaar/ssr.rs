@@ -104,12 +104,17 @@ pub async fn bazaar(
                                                   WHERE cm.campaign_id = di.early_access_campaign_id
                                                     AND cm.account_id = $2 AND NOT cm.held_out)
                                      THEN di.early_access ELSE interval '0' END AS "opens_at!",
-                  di.audience_id IS NOT NULL AS "for_audience!", di.audience_shown,
+                  di.audience_id IS NOT NULL OR di.campaign_id IS NOT NULL AS "for_audience!",
+                  di.audience_shown AND di.campaign_id IS NULL AS "audience_shown!",
                   di.allocation = 'draw' AS "drawn!",
-                  di.audience_id IS NULL
+                  (di.audience_id IS NULL
                       OR EXISTS (SELECT 1 FROM audiences au, audience_facts f
                                  WHERE au.id = di.audience_id
-                                   AND f.account_id = $2 AND fits_audience(f, au.rules)) AS "in_audience!",
+                                   AND f.account_id = $2 AND fits_audience(f, au.rules)))
+                  AND (di.campaign_id IS NULL
+                      OR EXISTS (SELECT 1 FROM campaign_members cm
+                                 WHERE cm.campaign_id = di.campaign_id
+                                   AND cm.account_id = $2 AND NOT cm.held_out)) AS "in_audience!",
                   mt.rank AS "min_rank?", mt.name AS "min_name?", me.rank AS "member_rank?",
                   COALESCE((SELECT h.held FROM holdings h
                             WHERE h.drop_item_id = di.id AND h.account_id = $2), 0)::bigint AS "already!",

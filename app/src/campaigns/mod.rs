@@ -128,6 +128,7 @@ pub async fn create_campaign(
     days: String,
     early_item: Option<String>,
     early_hours: Option<String>,
+    exclusive: Option<String>,
 ) -> Result<i64, AppError> {
     let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
     let campaign = crate::domain::campaign::NewCampaign::parse(
@@ -140,6 +141,7 @@ pub async fn create_campaign(
         &days,
         early_item.as_deref().unwrap_or_default(),
         early_hours.as_deref().unwrap_or_default(),
+        exclusive.is_some(),
     )
     .map_err(crate::domain::error::server::reply)?;
     let id = ssr::campaign::create(&caller, &campaign)

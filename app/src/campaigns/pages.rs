@@ -115,6 +115,10 @@ fn NewCampaignForm(view: CampaignsView) -> impl IntoView {
                 </div>
                 <TextField error field="early_hours" label=tr.t("campaigns.form.early_hours") inputmode="numeric" value="2" hint=tr.t("campaigns.form.early_hint") />
                 <div class="field field-check">
+                    <input id="campaign-exclusive" name="exclusive" type="checkbox" value="on" />
+                    <label for="campaign-exclusive">{tr.t("campaigns.form.exclusive")}</label>
+                </div>
+                <div class="field field-check">
                     <input id="campaign-with-email" name="with_email" type="checkbox" value="on" />
                     <label for="campaign-with-email">{tr.t("campaigns.form.with_email")}</label>
                 </div>

@@ -98,8 +98,17 @@ pub struct NewCampaign {
     pub with_email: bool,
     pub holdout_pct: u8,
     pub days: u16,
-    /// Early access for the treated members: a drop item and how many hours before its drop.
-    pub early_access: Option<(i64, i64)>,
+    /// A reward of a coming drop offered to the treated members.
+    pub reward: Option<OfferedReward>,
+}
+
+/// A reward of a coming drop a campaign offers its treated members: early access to it (hours
+/// before its drop opens), theirs only (no one else sees it), or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OfferedReward {
+    pub item: i64,
+    pub early_hours: Option<i64>,
+    pub exclusive: bool,
 }
 
 fn invalid(field: &str, tr: Tr, key: &'static str, pairs: &[(&str, &str)]) -> AppError {
@@ -117,7 +126,8 @@ fn whole(raw: &str, low: i64, high: i64) -> Option<i64> {
 
 impl NewCampaign {
     /// Reads the form; the first mistake, by field, in the reader's language. `early_item`
-    /// empty means no early access.
+    /// empty means no reward offered; `early_hours` empty means no early access, which only a
+    /// reward theirs only (`exclusive`) may leave out.
     #[expect(
         clippy::too_many_arguments,
         reason = "the arguments are the form's fields, read in one place"
@@ -132,6 +142,7 @@ impl NewCampaign {
         days: &str,
         early_item: &str,
         early_hours: &str,
+        exclusive: bool,
     ) -> Result<NewCampaign, AppError> {
         let tr = crate::domain::i18n::tr();
         let name = name.trim();
@@ -161,24 +172,34 @@ impl NewCampaign {
                 )
             })?,
         };
-        let early_access = match early_item.trim() {
+        let reward = match early_item.trim() {
+            "" if exclusive => {
+                return Err(invalid("early_item", tr, "campaigns.error.early_item", &[]));
+            }
             "" => None,
             raw => {
                 let item = raw
                     .parse::<i64>()
                     .map_err(|_| invalid("early_item", tr, "campaigns.error.early_item", &[]))?;
-                let hours = whole(early_hours.trim(), 1, EARLY_HOURS_MAX).ok_or_else(|| {
-                    invalid(
-                        "early_hours",
-                        tr,
-                        "campaigns.error.early_hours",
-                        &[("max", &EARLY_HOURS_MAX.to_string())],
-                    )
-                })?;
-                Some((item, hours))
+                let early_hours = match early_hours.trim() {
+                    "" if exclusive => None,
+                    hours => Some(whole(hours, 1, EARLY_HOURS_MAX).ok_or_else(|| {
+                        invalid(
+                            "early_hours",
+                            tr,
+                            "campaigns.error.early_hours",
+                            &[("max", &EARLY_HOURS_MAX.to_string())],
+                        )
+                    })?),
+                };
+                Some(OfferedReward {
+                    item,
+                    early_hours,
+                    exclusive,
+                })
             }
         };
-        if bonus_points == 0 && !with_email && early_access.is_none() {
+        if bonus_points == 0 && !with_email && reward.is_none() {
             return Err(invalid(
                 "bonus_points",
                 tr,
@@ -215,7 +236,7 @@ impl NewCampaign {
             with_email,
             holdout_pct,
             days,
-            early_access,
+            reward,
         })
     }
 }
@@ -243,6 +264,7 @@ mod tests {
             "14",
             "",
             "",
+            false,
         )
         .unwrap();
         assert_eq!(
@@ -255,11 +277,21 @@ mod tests {
                 with_email: true,
                 holdout_pct: 10,
                 days: 14,
-                early_access: None,
+                reward: None,
             }
         );
-        let mail_only =
-            NewCampaign::parse("Hello", "3", "early_access", "", true, "5", "7", "", "");
+        let mail_only = NewCampaign::parse(
+            "Hello",
+            "3",
+            "early_access",
+            "",
+            true,
+            "5",
+            "7",
+            "",
+            "",
+            false,
+        );
         assert_eq!(mail_only.unwrap().bonus_points, 0);
         let early_only = NewCampaign::parse(
             "First pick",
@@ -271,8 +303,36 @@ mod tests {
             "7",
             "42",
             "6",
+            false,
         );
-        assert_eq!(early_only.unwrap().early_access, Some((42, 6)));
+        assert_eq!(
+            early_only.unwrap().reward,
+            Some(OfferedReward {
+                item: 42,
+                early_hours: Some(6),
+                exclusive: false
+            })
+        );
+        let theirs_only = NewCampaign::parse(
+            "Just for you",
+            "3",
+            "win_back",
+            "",
+            false,
+            "10",
+            "7",
+            "42",
+            "",
+            true,
+        );
+        assert_eq!(
+            theirs_only.unwrap().reward,
+            Some(OfferedReward {
+                item: 42,
+                early_hours: None,
+                exclusive: true
+            })
+        );
     }
 
     #[test]
@@ -317,7 +377,7 @@ mod tests {
         for ([name, audience, action, bonus, holdout, days], (field, message)) in cases {
             assert_eq!(
                 error(NewCampaign::parse(
-                    name, audience, action, bonus, false, holdout, days, "", ""
+                    name, audience, action, bonus, false, holdout, days, "", "", false
                 )),
                 (field.to_owned(), message.to_owned()),
                 "{name} {audience} {action} {bonus} {holdout} {days}"
@@ -325,7 +385,7 @@ mod tests {
         }
         assert_eq!(
             error(NewCampaign::parse(
-                "A", "3", "win_back", "0", false, "10", "14", "", ""
+                "A", "3", "win_back", "0", false, "10", "14", "", "", false
             )),
             (
                 "bonus_points".to_owned(),
@@ -335,7 +395,7 @@ mod tests {
         );
         assert_eq!(
             error(NewCampaign::parse(
-                "A", "3", "win_back", "0", false, "10", "14", "7", "25"
+                "A", "3", "win_back", "0", false, "10", "14", "7", "25", false
             )),
             (
                 "early_hours".to_owned(),
@@ -344,13 +404,21 @@ mod tests {
         );
         assert_eq!(
             error(NewCampaign::parse(
-                "A", "3", "win_back", "0", false, "10", "14", "soon", "2"
+                "A", "3", "win_back", "0", false, "10", "14", "soon", "2", false
             )),
             (
                 "early_item".to_owned(),
                 "Choose a reward of a drop that opens later than the early access would start, and has no early access yet."
                     .to_owned()
             )
+        );
+        // "Theirs only" needs the reward it sets aside.
+        assert_eq!(
+            error(NewCampaign::parse(
+                "A", "3", "win_back", "0", false, "10", "14", "", "", true
+            ))
+            .0,
+            "early_item"
         );
     }
 

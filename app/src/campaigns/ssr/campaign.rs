@@ -32,8 +32,8 @@ pub async fn create(caller: &Staff, campaign: &NewCampaign) -> Result<i64, AppEr
     .ok_or_else(|| AppError::invalid("audience", tr.t("campaigns.error.no_audience")))?;
     let id = sqlx::query_scalar!(
         r#"INSERT INTO campaigns (name, audience_id, action, bonus_points, with_email, holdout_pct,
-                                  ends_at, created_by, early_item_id, early_hours)
-           VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(days => $7), $8, $9, $10)
+                                  ends_at, created_by, early_item_id, early_hours, exclusive)
+           VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(days => $7), $8, $9, $10, $11)
            RETURNING id"#,
         campaign.name,
         campaign.audience_id,
@@ -43,8 +43,12 @@ pub async fn create(caller: &Staff, campaign: &NewCampaign) -> Result<i64, AppEr
         i16::from(campaign.holdout_pct),
         i32::from(campaign.days),
         caller.account().id,
-        campaign.early_access.map(|(item, _)| item),
-        campaign.early_access.map(|(_, hours)| hours as i16)
+        campaign.reward.map(|r| r.item),
+        campaign
+            .reward
+            .and_then(|r| r.early_hours)
+            .map(|hours| hours as i16),
+        campaign.reward.is_some_and(|r| r.exclusive)
     )
     .fetch_one(&mut *tx)
     .await
@@ -58,8 +62,8 @@ pub async fn create(caller: &Staff, campaign: &NewCampaign) -> Result<i64, AppEr
         }
         _ => e.into(),
     })?;
-    let early = match campaign.early_access {
-        Some((item, hours)) => Some(super::early::grant(&mut tx, id, item, hours).await?),
+    let early = match campaign.reward {
+        Some(reward) => Some(super::early::grant(&mut tx, id, reward).await?),
         None => None,
     };
     let drawn = sqlx::query!(
@@ -105,8 +109,9 @@ pub async fn create(caller: &Staff, campaign: &NewCampaign) -> Result<i64, AppEr
             "name": campaign.name, "audience": audience.name, "action": campaign.action.code(),
             "bonus_points": campaign.bonus_points, "with_email": campaign.with_email,
             "holdout_pct": campaign.holdout_pct, "days": campaign.days,
-            "early_item": campaign.early_access.map(|(item, _)| item),
-            "early_hours": campaign.early_access.map(|(_, hours)| hours),
+            "early_item": campaign.reward.map(|r| r.item),
+            "early_hours": campaign.reward.and_then(|r| r.early_hours),
+            "exclusive": campaign.reward.is_some_and(|r| r.exclusive),
             "members": drawn.members, "held_out": drawn.held_out, "mailed": mailed,
         })),
     )
@@ -177,12 +182,19 @@ async fn write_offers(
                 _ => early.title.as_str(),
             };
             let when = crate::domain::i18n::format_date(tr.locale(), zone, early.opens_at);
-            subject
-                .get_or_insert_with(|| tr.f("campaigns.mail.early_subject", &[("reward", reward)]));
-            paragraphs.push(tr.f(
-                "campaigns.mail.early_body",
-                &[("reward", reward), ("when", &when)],
-            ));
+            let (subject_key, body_key) = if early.exclusive {
+                (
+                    "campaigns.mail.exclusive_subject",
+                    "campaigns.mail.exclusive_body",
+                )
+            } else {
+                ("campaigns.mail.early_subject", "campaigns.mail.early_body")
+            };
+            subject.get_or_insert_with(|| tr.f(subject_key, &[("reward", reward)]));
+            paragraphs.push(tr.f(body_key, &[("reward", reward), ("when", &when)]));
+            if early.exclusive && early.early {
+                paragraphs.push(tr.t("campaigns.mail.exclusive_early").to_owned());
+            }
         }
         if paragraphs.is_empty() {
             paragraphs.push(tr.f("campaigns.mail.body", &[("until", &until)]));
@@ -227,7 +239,7 @@ async fn rows(pool: &PgPool, only: Option<i64>) -> Result<Vec<CampaignRow>, AppE
     let store = crate::infra::store::load(pool).await?;
     let rows = sqlx::query!(
         r#"SELECT c.id, c.name, au.name AS audience, c.action, c.bonus_points, c.with_email,
-                  c.ends_at, c.ends_at <= now() AS "ended!", c.early_hours,
+                  c.ends_at, c.ends_at <= now() AS "ended!", c.early_hours, c.exclusive,
                   (SELECT r.title FROM drop_items di JOIN rewards r ON r.id = di.reward_id
                    WHERE di.id = c.early_item_id) AS "early_title?",
                   (SELECT count(*) FROM campaign_members m WHERE m.campaign_id = c.id) AS "members!",
@@ -247,12 +259,17 @@ async fn rows(pool: &PgPool, only: Option<i64>) -> Result<Vec<CampaignRow>, AppE
                 let points = tr.points(crate::domain::points::Points::new(r.bonus_points)?);
                 offer.push(tr.f("campaigns.offer.bonus", &[("points", &points)]));
             }
-            if let (Some(reward), Some(hours)) = (&r.early_title, r.early_hours) {
-                offer.push(tr.count(
-                    "campaigns.offer.early",
-                    i64::from(hours),
-                    &[("reward", reward)],
-                ));
+            if let Some(reward) = &r.early_title {
+                if r.exclusive {
+                    offer.push(tr.f("campaigns.offer.exclusive", &[("reward", reward)]));
+                }
+                if let Some(hours) = r.early_hours {
+                    offer.push(tr.count(
+                        "campaigns.offer.early",
+                        i64::from(hours),
+                        &[("reward", reward)],
+                    ));
+                }
             }
             if r.with_email {
                 offer.push(tr.t("campaigns.offer.email").to_owned());

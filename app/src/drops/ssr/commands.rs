@@ -453,6 +453,9 @@ pub async fn save_item(
         Some("drop_items_audience_id_fkey") => {
             AppError::invalid("audience", tr.t("drops.invalid.audience"))
         }
+        Some("drop_items_one_group_only") => {
+            AppError::invalid("audience", tr.t("drops.invalid.set_aside"))
+        }
         _ => e.into(),
     })?;
     // Early access may now reach back past the present: that would open the drop by editing it.

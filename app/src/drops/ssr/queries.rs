@@ -206,9 +206,10 @@ pub async fn detail(
         r#"SELECT di.id, di.reward_id, r.title, di.quantity, di.remaining, di.points_cost AS "points_cost: Points", di.per_member_limit,
                   t.name AS "early_tier?", (extract(epoch FROM di.early_access) / 60)::bigint AS early_minutes,
                   ea.name AS "early_audience?", au.name AS "audience?", di.audience_shown,
-                  ec.name AS "early_campaign?"
+                  ec.name AS "early_campaign?", ac.name AS "campaign?"
            FROM drop_items di JOIN rewards r ON r.id = di.reward_id
            LEFT JOIN campaigns ec ON ec.id = di.early_access_campaign_id
+           LEFT JOIN campaigns ac ON ac.id = di.campaign_id
            LEFT JOIN tiers t ON t.code = di.early_access_tier
            LEFT JOIN audiences ea ON ea.id = di.early_access_audience_id
            LEFT JOIN audiences au ON au.id = di.audience_id
@@ -247,14 +248,16 @@ pub async fn detail(
                 )),
                 _ => None,
             },
-            audience: r.audience.map(|audience| {
+            audience: r.campaign.map(|campaign| {
+                tr.f("drops.items.for_campaign", &[("campaign", &campaign)])
+            }).or(r.audience.map(|audience| {
                 let key = if r.audience_shown {
                     "drops.items.audience_shown"
                 } else {
                     "drops.items.audience_hidden"
                 };
                 tr.f(key, &[("audience", &audience)])
-            }),
+            })),
         })
     })
     .collect::<Result<Vec<_>, AppError>>()?;

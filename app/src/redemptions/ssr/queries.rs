@@ -38,6 +38,8 @@ pub(super) struct Item {
     pub(super) audience: Option<i64>,
     /// Whether members outside `audience` see the item (greyed, with why) or not at all.
     pub(super) audience_shown: bool,
+    /// The campaign whose treated members the item is set aside for (no one else sees it).
+    pub(super) campaign: Option<i64>,
     pub(super) early_access: Option<(EarlyFor, Duration)>,
     /// Given by a draw (issue 26): members enter on the draw's page, never press Redeem.
     pub(super) drawn: bool,
@@ -80,13 +82,24 @@ impl Item {
         self.audience.into_iter().chain(early)
     }
 
-    /// The campaign whose treated members have early access, if one has.
+    /// The campaigns the item's rules name (set aside for its treated members, or their early
+    /// access).
     pub(super) fn campaigns(&self) -> impl Iterator<Item = i64> {
-        match self.early_access {
+        let early = match self.early_access {
             Some((EarlyFor::Campaign(id), _)) => Some(id),
             _ => None,
-        }
-        .into_iter()
+        };
+        self.campaign.into_iter().chain(early)
+    }
+
+    /// Whether `member` may not see the item at all: it is kept out of sight of those outside
+    /// its audience, or set aside for a campaign that does not treat them.
+    pub(super) fn hidden_from(&self, member: &MemberRow) -> bool {
+        self.audience
+            .is_some_and(|a| !self.audience_shown && !member.audiences.contains(&a))
+            || self
+                .campaign
+                .is_some_and(|c| !member.campaigns.contains(&c))
     }
 }
 
@@ -114,7 +127,7 @@ pub(super) async fn items(
                   mt.rank AS "min_rank?", mt.name AS "min_name?",
                   ea.rank AS "early_rank?", (extract(epoch FROM di.early_access))::bigint AS early_secs,
                   di.audience_id, di.audience_shown, di.early_access_audience_id,
-                  di.early_access_campaign_id,
+                  di.early_access_campaign_id, di.campaign_id,
                   di.allocation = 'draw' AS "drawn!",
                   (extract(epoch FROM s.redemption_cancel_window))::bigint AS "window_secs!",
                   s.time_zone
@@ -154,6 +167,7 @@ pub(super) async fn items(
                 required_tier: r.min_rank.zip(r.min_name),
                 audience: r.audience_id,
                 audience_shown: r.audience_shown,
+                campaign: r.campaign_id,
                 early_access: r
                     .early_rank
                     .map(EarlyFor::Tier)
@@ -288,10 +302,7 @@ pub async fn preview(
         .remove(&me.id)
         .ok_or_else(|| AppError::not_found(tr.t("redemptions.the_member")))?;
     // An item staff keep out of sight of members outside its audience is not there for them.
-    if item
-        .audience
-        .is_some_and(|a| !item.audience_shown && !member.audiences.contains(&a))
-    {
+    if item.hidden_from(&member) {
         return Err(AppError::not_found(tr.t("redemptions.the_reward")));
     }
     let held = earlier(&mut conn, &[(me.id, item_id)], &[])

@@ -47,6 +47,9 @@ pub(super) fn blocked(
     if item
         .audience
         .is_some_and(|audience| !member.audiences.contains(&audience))
+        || item
+            .campaign
+            .is_some_and(|campaign| !member.campaigns.contains(&campaign))
     {
         return Some(AppError::AudienceOnly);
     }
