@@ -27,7 +27,7 @@ pub async fn grant_birthday_gifts(pool: &PgPool, now: DateTime<Utc>) -> Result<u
     let leap = NaiveDate::from_ymd_opt(today.year(), 2, 29).is_some();
     let expires_at = now + Duration::days(i64::from(settings.birthday_window_days));
     let mut given = 0;
-    loop {
+    'batches: loop {
         let mut tx = pool.begin().await?;
         // Due: the birthday is this month and on or before today (so a member who gives a day
         // earlier this month still gets this year's gift), no gift in twelve months.
@@ -69,9 +69,11 @@ pub async fn grant_birthday_gifts(pool: &PgPool, now: DateTime<Utc>) -> Result<u
                 expires_at,
             )
             .await?;
-            // Servers skip each other's locked members; should two still meet, the key refuses
-            // the second gift and its batch rolls back, credit and all.
-            sqlx::query!(
+            // Servers skip each other's locked members, but one that read the member just
+            // before the other committed still finds them due (its `NOT EXISTS` saw the old
+            // snapshot): the key refuses that second gift, and its batch rolls back, credit and
+            // all, and looks again — the next look sees the gift.
+            let recorded = sqlx::query!(
                 "INSERT INTO birthday_gifts (account_id, year, granted_at, points, expires_at, ledger_entry_id)
                  VALUES ($1, $2, $3, $4, $5, $6)",
                 member.account_id,
@@ -82,7 +84,19 @@ pub async fn grant_birthday_gifts(pool: &PgPool, now: DateTime<Utc>) -> Result<u
                 entry
             )
             .execute(&mut *tx)
-            .await?;
+            .await;
+            match recorded {
+                Err(e)
+                    if crate::domain::error::server::violated_constraint(&e)
+                        == Some("birthday_gifts_pkey") =>
+                {
+                    tx.rollback().await?;
+                    continue 'batches;
+                }
+                other => {
+                    other?;
+                }
+            }
             let tr = super::tr_for(member.language.as_deref());
             let message = tr.count(
                 "account.birthday.notice",
