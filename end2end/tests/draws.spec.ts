@@ -55,3 +55,36 @@ test('a member enters a draw, sees the points held, the draw runs, and the check
   await expect(picks.getByRole('row').nth(1).getByRole('cell').nth(2)).toHaveText(entryId);
   await expect(page.getByText('The winners recomputed here are the members the portal named as winners.')).toBeVisible();
 });
+
+test('the entry count on an open draw grows while a member watches, without reloading @phone @js', async ({ page, browser }, info) => {
+  test.setTimeout(90_000);
+  const stamp = `${info.project.name}-${Date.now()}`;
+  const watcher = `watch-${stamp}@example.com`;
+  const entrant = `enter-${stamp}@example.com`;
+  for (const email of [watcher, entrant]) {
+    memberWithPoints(email, 1000);
+    sql(`UPDATE accounts SET email_verified_at = now() WHERE email = '${email}'`);
+  }
+  const title = dropOpeningIn(-60, `Studio visit ${stamp}`, 1, 200);
+  const item = itemOf(title);
+  sql(`UPDATE drop_items SET allocation = 'draw' WHERE id = ${item}`);
+  sql(`WITH s AS (SELECT decode(md5(random()::text) || md5(random()::text), 'hex') AS seed)
+       INSERT INTO draws (drop_item_id, opens_at, closes_at, seed, commitment)
+       SELECT ${item}, now() - interval '1 minute', now() + interval '1 hour', seed, encode(sha256(seed), 'hex') FROM s`);
+
+  await signIn(page, watcher);
+  await page.goto(`/draws/${item}`);
+  await expect(page.getByText('1 winner · 0 entries')).toBeVisible();
+
+  // Another member enters from their own phone while the first keeps the page open.
+  const other = await browser.newContext({ ...info.project.use });
+  const theirs = await other.newPage();
+  await signIn(theirs, entrant);
+  await theirs.goto(`/draws/${item}`);
+  await theirs.getByRole('button', { name: 'Enter the draw (holds 200 points)' }).click();
+  await expect(theirs.getByText('1 winner · 1 entry')).toBeVisible();
+  await other.close();
+
+  // The open page reads the count again every 15 seconds: no reload, no press.
+  await expect(page.getByText('1 winner · 1 entry')).toBeVisible({ timeout: 25_000 });
+});
