@@ -103,6 +103,31 @@ pub struct NextActionsView {
     pub chosen: Option<String>,
     pub chosen_label: Option<String>,
     pub members: Vec<ActionMember>,
+    pub terms: TermsView,
+}
+
+/// What staff expect of one action, as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionTermsRow {
+    pub action: String,
+    pub label: String,
+    /// "15%".
+    pub response: String,
+    /// "$60.00".
+    pub extra_spend: String,
+    pub cost: String,
+}
+
+/// The next-action terms: the store's as the form's values, each action's as the table shows
+/// them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TermsView {
+    /// In percent, "30".
+    pub margin: String,
+    pub messages_per_week: String,
+    /// "100.00".
+    pub reach_within: String,
+    pub actions: Vec<ActionTermsRow>,
 }
 
 /// Every campaign, and what the form offers. Staff only.
@@ -163,11 +188,58 @@ pub async fn get_campaign(id: i64) -> Result<CampaignReport, AppError> {
 /// The next best actions: how many members each is best for, and the members of one. Staff
 /// only.
 #[server(prefix = "/api/fn", endpoint = "staff/next_actions", input = server_fn::codec::GetUrl, output = crate::domain::wire::Answer)]
-pub async fn get_next_actions(action: Option<String>) -> Result<NextActionsView, AppError> {
+pub async fn get_next_actions(
+    action: Option<String>,
+    saved: Option<i64>,
+) -> Result<NextActionsView, AppError> {
     let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
+    // `saved` only makes the page read again after a change to the terms.
+    let _ = saved;
     ssr::actions::view(caller.pool(), action.as_deref())
         .await
         .map_err(crate::domain::error::server::reply)
+}
+
+/// Changes what staff expect of one action until campaigns measure it. Staff only; audited.
+#[server(prefix = "/api/fn", endpoint = "staff/next_actions/action_terms", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
+pub async fn save_action_terms(
+    terms_action: String,
+    response: String,
+    extra_spend: String,
+    cost: String,
+) -> Result<(), AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
+    let entry = crate::domain::action_terms::ActionTermsEntry::parse(
+        &terms_action,
+        &response,
+        &extra_spend,
+        &cost,
+    )
+    .map_err(crate::domain::error::server::reply)?;
+    ssr::actions::save_action_terms(&caller, &entry)
+        .await
+        .map_err(crate::domain::error::server::reply)?;
+    ssr::actions::terms_saved();
+    Ok(())
+}
+
+/// Changes the store's margin, weekly message cap and "reach tier" distance. Staff only;
+/// audited.
+#[server(prefix = "/api/fn", endpoint = "staff/next_actions/store_terms", input = server_fn::codec::PostUrl, output = crate::domain::wire::Answer)]
+pub async fn save_store_terms(
+    margin: String,
+    messages_per_week: String,
+    reach_within: String,
+) -> Result<(), AppError> {
+    let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
+    let store =
+        crate::domain::action_terms::StoreTerms::parse(&margin, &messages_per_week, &reach_within)
+            .map_err(crate::domain::error::server::reply)?;
+    ssr::actions::save_store_terms(&caller, &store)
+        .await
+        .map_err(crate::domain::error::server::reply)?;
+    ssr::actions::terms_saved();
+    Ok(())
 }
 
 /// The CSV of the members an action is best for.

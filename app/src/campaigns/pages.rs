@@ -3,14 +3,17 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{
-    CampaignReport, CampaignsView, CreateCampaign, NextActionsView, get_campaign, get_campaigns,
-    get_next_actions, next_actions_csv_path,
+    CampaignReport, CampaignsView, CreateCampaign, NextActionsView, SaveActionTerms,
+    SaveStoreTerms, TermsView, get_campaign, get_campaigns, get_next_actions,
+    next_actions_csv_path,
 };
 use crate::domain::campaign::HOLDOUT_DEFAULT;
 use crate::domain::i18n::tr;
 use crate::kit::page::refused;
 use crate::kit::params::use_id;
-use crate::kit::{FieldError, FormError, Loaded, TextField, action_error, field_invalid};
+use crate::kit::{
+    FieldError, FormError, Loaded, SelectField, TextField, action_error, field_invalid,
+};
 
 /// `/staff/campaigns`: the store's campaigns and the form that starts one.
 #[component]
@@ -203,7 +206,16 @@ fn Report(report: CampaignReport) -> impl IntoView {
 pub fn NextActionsPage() -> impl IntoView {
     let query = use_query_map();
     let action = Memo::new(move |_| query.read().get("action"));
-    let view = crate::domain::wire::resource(move || action.get(), get_next_actions);
+    let saved = Memo::new(move |_| {
+        query
+            .read()
+            .get("saved")
+            .and_then(|s| s.parse::<i64>().ok())
+    });
+    let view = crate::domain::wire::resource(
+        move || (action.get(), saved.get()),
+        |(action, saved)| get_next_actions(action, saved),
+    );
     let tr = tr();
     view! {
         <Title text=tr.f("campaigns.next.page_title", &[("brand", tr.t("shell.brand"))]) />
@@ -213,7 +225,8 @@ pub fn NextActionsPage() -> impl IntoView {
             <p class="hint">{tr.t("campaigns.next.intro")}</p>
         </section>
         <Loaded data=view on_error=refused let:view>
-            <NextActions view />
+            <NextActions view=view.clone() />
+            <TermsForms terms=view.terms saved=saved.get_untracked().is_some() />
         </Loaded>
     }
 }
@@ -277,5 +290,64 @@ fn NextActions(view: NextActionsView) -> impl IntoView {
                 </section>
             }
         })}
+    }
+}
+
+/// What staff expect of each action until campaigns measure it, and the store-wide terms:
+/// two plain forms (they work before the WebAssembly loads).
+#[component]
+fn TermsForms(terms: TermsView, saved: bool) -> impl IntoView {
+    let tr = tr();
+    let save_action = ServerAction::<SaveActionTerms>::new();
+    let action_err = action_error(save_action);
+    let save_store = ServerAction::<SaveStoreTerms>::new();
+    let store_err = action_error(save_store);
+    let choices = terms.actions.clone();
+    view! {
+        <section class="account-section" aria-labelledby="terms-heading">
+            <h2 id="terms-heading">{tr.t("campaigns.terms.heading")}</h2>
+            <p class="hint">{tr.t("campaigns.terms.intro")}</p>
+            {saved.then(|| view! { <p class="form-success" role="status">{tr.t("campaigns.terms.saved")}</p> })}
+            <table class="table">
+                <caption>{tr.t("campaigns.terms.caption")}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{tr.t("campaigns.terms.action")}</th>
+                        <th scope="col">{tr.t("campaigns.terms.response")}</th>
+                        <th scope="col">{tr.t("campaigns.terms.extra_spend")}</th>
+                        <th scope="col">{tr.t("campaigns.terms.cost")}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {terms.actions.into_iter().map(|a| view! {
+                        <tr>
+                            <th scope="row">{a.label}</th>
+                            <td>{a.response}</td>
+                            <td>{a.extra_spend}</td>
+                            <td>{a.cost}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <ActionForm action=save_action attr:class="account-form" attr:aria-labelledby="terms-action-heading">
+                <h3 id="terms-action-heading">{tr.t("campaigns.terms.change_heading")}</h3>
+                <FormError error=action_err />
+                <SelectField error=action_err field="terms_action" label=tr.t("campaigns.terms.action")>
+                    {choices.into_iter().map(|a| view! { <option value=a.action>{a.label}</option> }).collect_view()}
+                </SelectField>
+                <TextField error=action_err field="response" label=tr.t("campaigns.terms.response") inputmode="decimal" hint=tr.t("campaigns.terms.response_hint") required=true />
+                <TextField error=action_err field="extra_spend" label=tr.t("campaigns.terms.extra_spend") inputmode="decimal" hint=tr.t("campaigns.terms.extra_spend_hint") required=true />
+                <TextField error=action_err field="cost" label=tr.t("campaigns.terms.cost") inputmode="decimal" hint=tr.t("campaigns.terms.cost_hint") required=true />
+                <button type="submit" class="button" disabled=move || save_action.pending().get()>{tr.t("campaigns.terms.save_action")}</button>
+            </ActionForm>
+            <ActionForm action=save_store attr:class="account-form" attr:aria-labelledby="terms-store-heading">
+                <h3 id="terms-store-heading">{tr.t("campaigns.terms.store_heading")}</h3>
+                <FormError error=store_err />
+                <TextField error=store_err field="margin" label=tr.t("campaigns.terms.margin") inputmode="decimal" value=terms.margin hint=tr.t("campaigns.terms.margin_hint") required=true />
+                <TextField error=store_err field="messages_per_week" label=tr.t("campaigns.terms.messages") inputmode="numeric" value=terms.messages_per_week hint=tr.t("campaigns.terms.messages_hint") required=true />
+                <TextField error=store_err field="reach_within" label=tr.t("campaigns.terms.reach_within") inputmode="decimal" value=terms.reach_within required=true />
+                <button type="submit" class="button" disabled=move || save_store.pending().get()>{tr.t("campaigns.terms.save_store")}</button>
+            </ActionForm>
+        </section>
     }
 }

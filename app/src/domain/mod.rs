@@ -3,6 +3,7 @@
 //! encoding. Everything above may use it; it uses nothing above.
 
 pub mod account;
+pub mod action_terms;
 pub mod audience;
 pub mod birthday;
 pub mod campaign;

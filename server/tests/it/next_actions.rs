@@ -208,3 +208,223 @@ async fn a_finished_campaigns_measured_response_replaces_the_stores_expectation(
         "Best next: no action — nothing is worth more than it costs for this member now."
     );
 }
+
+#[sqlx::test]
+async fn staff_change_what_they_expect_of_an_action_and_each_members_best_action_follows(
+    pool: PgPool,
+) {
+    let [ana, ..] = hand_computed_store(&pool).await;
+    let staff = support::staff(&pool).await;
+    let (_, member) = support::member_with(&pool, 90, 0).await;
+    let app = TestApp::new(pool.clone());
+    let best = || async {
+        app.member_care(&staff, &ana.to_string()).await.json()["best_next"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        best().await,
+        "Best next: Win-back offer, expected value $1.00"
+    );
+
+    // Staff expect every member offered a win-back to respond: 0.4 · 1 · 0.3 · 10000 − 500.
+    let saved = app
+        .save_action_terms(
+            Some(&staff),
+            &[
+                ("terms_action", "win_back"),
+                ("response", "100"),
+                ("extra_spend", "100.00"),
+                ("cost", "$5"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert_eq!(
+        best().await,
+        "Best next: Win-back offer, expected value $7.00"
+    );
+    let page = app.next_actions(Some(&staff), None).await.json();
+    assert_eq!(
+        page["terms"]["actions"][0],
+        json!({ "action": "win_back", "label": "Win-back offer", "response": "100%",
+                "extra_spend": "$100.00", "cost": "$5.00" })
+    );
+
+    // No messages this week for anyone: the win-back (an email) is off for ana.
+    let saved = app
+        .save_store_terms(
+            Some(&staff),
+            &[
+                ("margin", "30"),
+                ("messages_per_week", "0"),
+                ("reach_within", "100"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert_eq!(
+        best().await,
+        "Best next: no action — nothing is worth more than it costs for this member now."
+    );
+    let page = app.next_actions(Some(&staff), None).await.json();
+    assert_eq!(
+        (
+            &page["terms"]["margin"],
+            &page["terms"]["messages_per_week"],
+            &page["terms"]["reach_within"]
+        ),
+        (&json!("30"), &json!("0"), &json!("100.00"))
+    );
+    assert_eq!(
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM audit_log WHERE action = 'next_actions.terms'"
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap(),
+        2
+    );
+
+    // Each mistake says what to write, and nothing changes.
+    let stored = || async {
+        sqlx::query_scalar::<_, Value>("SELECT next_action_terms FROM store_settings")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let before = stored().await;
+    for (form, field, message) in [
+        (
+            [
+                ("terms_action", "nothing"),
+                ("response", "10"),
+                ("extra_spend", "1"),
+                ("cost", "1"),
+            ],
+            "terms_action",
+            "Choose one of the actions to change.",
+        ),
+        (
+            [
+                ("terms_action", "win_back"),
+                ("response", "150"),
+                ("extra_spend", "1"),
+                ("cost", "1"),
+            ],
+            "response",
+            "Enter the expected response as a percentage from 0 to 100, like 15.",
+        ),
+        (
+            [
+                ("terms_action", "win_back"),
+                ("response", "10"),
+                ("extra_spend", "20000"),
+                ("cost", "1"),
+            ],
+            "extra_spend",
+            "Enter the extra spend as an amount from 0 to 10000, like 60.00.",
+        ),
+        (
+            [
+                ("terms_action", "win_back"),
+                ("response", "10"),
+                ("extra_spend", "1"),
+                ("cost", "-3"),
+            ],
+            "cost",
+            "Enter the cost as an amount from 0 to 10000, like 3.00.",
+        ),
+    ] {
+        let reply = app.save_action_terms(Some(&staff), &form).await;
+        assert_eq!(reply.status, 422, "{}", reply.body);
+        assert_eq!(
+            support::field_error(&reply),
+            (field.to_owned(), message.to_owned())
+        );
+    }
+    for (form, field, message) in [
+        (
+            [
+                ("margin", "thirty"),
+                ("messages_per_week", "2"),
+                ("reach_within", "100"),
+            ],
+            "margin",
+            "Enter the margin as a percentage from 0 to 100, like 30.",
+        ),
+        (
+            [
+                ("margin", "30"),
+                ("messages_per_week", "50"),
+                ("reach_within", "100"),
+            ],
+            "messages_per_week",
+            "Enter a whole number of messages from 0 to 21.",
+        ),
+        (
+            [
+                ("margin", "30"),
+                ("messages_per_week", "2"),
+                ("reach_within", "lots"),
+            ],
+            "reach_within",
+            "Enter the distance to the next tier as an amount from 0 to 10000, like 100.00.",
+        ),
+    ] {
+        let reply = app.save_store_terms(Some(&staff), &form).await;
+        assert_eq!(reply.status, 422, "{}", reply.body);
+        assert_eq!(
+            support::field_error(&reply),
+            (field.to_owned(), message.to_owned())
+        );
+    }
+    // Only staff change the terms.
+    let good = [
+        ("terms_action", "win_back"),
+        ("response", "1"),
+        ("extra_spend", "1"),
+        ("cost", "1"),
+    ];
+    assert_eq!(
+        app.save_action_terms(Some(&member), &good).await.status,
+        403
+    );
+    assert_eq!(app.save_action_terms(None, &good).await.status, 401);
+    assert_eq!(stored().await, before);
+
+    // The page shows the terms and both forms, in Spanish too.
+    for (language, expected) in [
+        (
+            "en",
+            [
+                "What you expect of each action",
+                "100%",
+                "Save the store's terms",
+            ],
+        ),
+        (
+            "es",
+            [
+                "Lo que esperas de cada acción",
+                "100 %",
+                "Guardar los términos de la tienda",
+            ],
+        ),
+    ] {
+        let page = app
+            .send(
+                axum::http::Request::get("/staff/next-actions")
+                    .header("cookie", &staff)
+                    .header("accept-language", language)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        let text = support::visible_text(&page.body);
+        for words in expected {
+            assert!(text.contains(words), "{language}: {words} in {text}");
+        }
+    }
+}

@@ -10,12 +10,15 @@ use tower_sessions::Session;
 
 use super::next::{Action, Facts, Learned, Ranked, Terms, best};
 use crate::AppError;
-use crate::campaigns::{ActionCount, ActionMember, NextActionsView};
+use crate::campaigns::{ActionCount, ActionMember, ActionTermsRow, NextActionsView, TermsView};
+use crate::domain::action_terms::{ActionTermsEntry, StoreTerms};
 use crate::domain::i18n::tr;
+use crate::infra::audit::audit;
 use crate::infra::caller::{Staff, authorize_session};
 use crate::infra::state::AppState;
 use crate::insights::ssr::rfm::Segment;
 use crate::insights::ssr::uplift::MIN_GROUP;
+use serde_json::json;
 
 /// One member as the lists show them, with what is known of them.
 pub struct Known {
@@ -123,14 +126,13 @@ pub async fn learned(pool: &PgPool) -> Result<Learned, AppError> {
 }
 
 /// Each member with their best action, the members without one left out.
-async fn ranked(pool: &PgPool) -> Result<Vec<(Known, Ranked)>, AppError> {
-    let terms = terms(pool).await?;
+async fn ranked(pool: &PgPool, terms: &Terms) -> Result<Vec<(Known, Ranked)>, AppError> {
     let learned = learned(pool).await?;
     Ok(known(pool, None)
         .await?
         .into_iter()
         .map(|k| {
-            let best = best(&k.facts, &terms, &learned);
+            let best = best(&k.facts, terms, &learned);
             (k, best)
         })
         .filter(|(_, best)| best.action != Action::Nothing)
@@ -146,7 +148,8 @@ pub async fn view(pool: &PgPool, chosen: Option<&str>) -> Result<NextActionsView
     let tr = tr();
     let store = crate::infra::store::load(pool).await?;
     let chosen = chosen.and_then(Action::parse);
-    let mut all = ranked(pool).await?;
+    let terms = terms(pool).await?;
+    let mut all = ranked(pool, &terms).await?;
     all.sort_by(|a, b| {
         b.1.value_cents
             .cmp(&a.1.value_cents)
@@ -182,7 +185,85 @@ pub async fn view(pool: &PgPool, chosen: Option<&str>) -> Result<NextActionsView
         chosen: chosen.map(|a| a.code().to_owned()),
         chosen_label: chosen.map(|a| a.label(tr).to_owned()),
         members,
+        terms: terms_view(&terms, &store),
     })
+}
+/// The terms as the next-actions page shows them: each action's in a table, the store's in
+/// the form that changes them.
+fn terms_view(terms: &Terms, store: &crate::infra::store::Store) -> TermsView {
+    let tr = tr();
+    let percent = |rate: f64| {
+        // Whole percents read as "15", a tenth as "12.5".
+        let tenths = (rate * 1000.0).round() / 10.0;
+        tr.f("campaigns.terms.percent", &[("n", &tenths.to_string())])
+    };
+    TermsView {
+        margin: ((terms.margin_rate * 1000.0).round() / 10.0).to_string(),
+        messages_per_week: terms.messages_per_week.to_string(),
+        reach_within: format!("{:.2}", terms.reach_tier_within_cents as f64 / 100.0),
+        actions: Action::TRIED
+            .into_iter()
+            .filter_map(|action| {
+                let t = terms.of(action)?;
+                Some(ActionTermsRow {
+                    action: action.code().to_owned(),
+                    label: action.label(tr).to_owned(),
+                    response: percent(t.response),
+                    extra_spend: store.money(t.extra_spend_cents),
+                    cost: store.money(t.cost_cents),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// Changes the store-wide terms. Audited with the terms as they were.
+pub async fn save_store_terms(caller: &Staff, store: &StoreTerms) -> Result<(), AppError> {
+    let patch = json!({
+        "margin_rate": store.margin_rate,
+        "messages_per_week": store.messages_per_week,
+        "reach_tier_within_cents": store.reach_tier_within_cents,
+    });
+    save_terms(caller, "store", patch).await
+}
+
+/// Changes what staff expect of one action. Audited with the terms as they were.
+pub async fn save_action_terms(caller: &Staff, entry: &ActionTermsEntry) -> Result<(), AppError> {
+    let patch = json!({ entry.action.code(): entry.terms });
+    save_terms(caller, entry.action.code(), patch).await
+}
+
+/// Merges `patch` into the stored terms, in one transaction with its audit record.
+async fn save_terms(caller: &Staff, part: &str, patch: serde_json::Value) -> Result<(), AppError> {
+    let mut tx = caller.pool().begin().await?;
+    let before = sqlx::query_scalar!("SELECT next_action_terms FROM store_settings FOR UPDATE")
+        .fetch_one(&mut *tx)
+        .await?;
+    sqlx::query!(
+        "UPDATE store_settings SET next_action_terms = next_action_terms || $1::jsonb",
+        patch
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit(
+        &mut tx,
+        caller.account().id,
+        "next_actions.terms",
+        &format!("next_action_terms:{part}"),
+        Some(before),
+        Some(patch),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Back to the page, which reads the lists again under the new terms.
+pub fn terms_saved() {
+    leptos_axum::redirect(&format!(
+        "/staff/next-actions?saved={}#terms-heading",
+        chrono::Utc::now().timestamp_millis()
+    ));
 }
 
 fn segment_label(segment: Option<&str>) -> String {
@@ -271,7 +352,8 @@ async fn csv_inner(
         .filter(|a| *a != Action::Nothing)
         .ok_or_else(|| AppError::invalid("action", tr.t("campaigns.error.no_action")))?;
     let store = crate::infra::store::load(caller.pool()).await?;
-    let mut all = ranked(caller.pool()).await?;
+    let terms = terms(caller.pool()).await?;
+    let mut all = ranked(caller.pool(), &terms).await?;
     all.retain(|(_, r)| r.action == action);
     all.sort_by(|a, b| {
         b.1.value_cents

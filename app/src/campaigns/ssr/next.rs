@@ -13,59 +13,9 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
-
 pub use crate::domain::campaign::Action;
 
-/// What staff expect of one action until campaigns have measured it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct ActionTerms {
-    /// The share of members who respond with a purchase they would not otherwise have made.
-    pub response: f64,
-    /// What a responding member spends extra, in cents ("reach tier" uses the member's gap
-    /// when it is larger).
-    pub extra_spend_cents: i64,
-    /// What taking the action costs the store per member, in cents (the offer's points at
-    /// their value, the message).
-    pub cost_cents: i64,
-}
-
-/// The store's terms (`store_settings.next_action_terms`); keys left out take these defaults.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Terms {
-    /// The store's margin on extra spend (0.3: 30 cents of each dollar).
-    pub margin_rate: f64,
-    /// Messages a member gets at most in seven days (the contact cap).
-    pub messages_per_week: i64,
-    /// "Reach tier" is offered to members at most this far, in cents, from the next tier.
-    pub reach_tier_within_cents: i64,
-    pub win_back: ActionTerms,
-    pub reach_tier: ActionTerms,
-    pub expiring_points: ActionTerms,
-    pub ask_preference: ActionTerms,
-    pub early_access: ActionTerms,
-}
-
-impl Default for Terms {
-    fn default() -> Self {
-        let terms = |response, extra_spend_cents, cost_cents| ActionTerms {
-            response,
-            extra_spend_cents,
-            cost_cents,
-        };
-        Terms {
-            margin_rate: 0.3,
-            messages_per_week: 2,
-            reach_tier_within_cents: 10_000,
-            win_back: terms(0.15, 6_000, 300),
-            reach_tier: terms(0.25, 4_000, 10),
-            expiring_points: terms(0.20, 2_500, 10),
-            ask_preference: terms(0.05, 2_000, 0),
-            early_access: terms(0.12, 3_500, 10),
-        }
-    }
-}
+pub use crate::domain::action_terms::{ActionTerms, Terms};
 
 impl Terms {
     /// The store's terms from their stored JSON; anything unreadable is the defaults (logged).
@@ -74,17 +24,6 @@ impl Terms {
             tracing::warn!("store_settings.next_action_terms ignored: {e}");
             Terms::default()
         })
-    }
-
-    pub fn of(&self, action: Action) -> Option<ActionTerms> {
-        match action {
-            Action::WinBack => Some(self.win_back),
-            Action::ReachTier => Some(self.reach_tier),
-            Action::ExpiringPoints => Some(self.expiring_points),
-            Action::AskPreference => Some(self.ask_preference),
-            Action::EarlyAccess => Some(self.early_access),
-            Action::Nothing => None,
-        }
     }
 }
 

@@ -23,7 +23,8 @@ pub use app::audiences::{CountAudience, DeleteAudience, GetAudiences, SaveAudien
 pub use app::audit_log::AuditEntries;
 pub use app::bazaar::{GetBazaar, Remind};
 pub use app::campaigns::{
-    CreateCampaign, GetCampaign, GetCampaigns, GetNextActions, next_actions_csv_path,
+    CreateCampaign, GetCampaign, GetCampaigns, GetNextActions, SaveActionTerms, SaveStoreTerms,
+    next_actions_csv_path,
 };
 pub use app::catalog::{ArchiveReward, GetStaffReward, ListStaffRewards, SaveReward};
 pub use app::draws::{

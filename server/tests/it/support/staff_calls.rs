@@ -21,7 +21,8 @@ use super::endpoints::{
 };
 use super::endpoints::{CountAudience, DeleteAudience, GetAudiences, SaveAudience};
 use super::endpoints::{
-    CreateCampaign, GetCampaign, GetCampaigns, GetNextActions, next_actions_csv_path,
+    CreateCampaign, GetCampaign, GetCampaigns, GetNextActions, SaveActionTerms, SaveStoreTerms,
+    next_actions_csv_path,
 };
 use super::http::{ORIGIN, Reply};
 
@@ -453,6 +454,16 @@ impl TestApp {
             }
             None => self.call::<GetNextActions>(&[], cookie).await,
         }
+    }
+
+    /// "Save the action's terms" (`terms_action`, `response`, `extra_spend`, `cost`).
+    pub async fn save_action_terms(&self, cookie: Option<&str>, form: &[(&str, &str)]) -> Reply {
+        self.submit::<SaveActionTerms>(form, cookie).await
+    }
+
+    /// "Save the store's terms" (`margin`, `messages_per_week`, `reach_within`).
+    pub async fn save_store_terms(&self, cookie: Option<&str>, form: &[(&str, &str)]) -> Reply {
+        self.submit::<SaveStoreTerms>(form, cookie).await
     }
 
     /// The CSV of the members an action is best for.
