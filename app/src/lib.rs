@@ -28,6 +28,7 @@
 //! - audiences -> account (the months' names for the birthday-month rule)
 //! - campaigns -> audiences (a campaign is aimed at an audience; the form's choices)
 //! - campaigns -> insights (the segments' names, the uplift statistics)
+//! - campaigns -> redemptions (a reward a campaign gives gets a code like a redemption's)
 //! - member_care -> campaigns (a member's best next action)
 //! - draws -> redemptions (a winner's redemption gets the usual code)
 //! - catalog -> drops (the staff home warns of a rotation pool that ran dry)

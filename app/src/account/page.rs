@@ -2,7 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{AccountView, DeviceSession, HistoryLine, MailSettings, Notice, Reminder, get_account};
+use super::{
+    AccountView, DeviceSession, Gift, HistoryLine, MailSettings, Notice, Reminder, get_account,
+};
 use crate::account::{ChangePassword, EndOtherSessions, EndSession};
 use crate::domain::account::Tier;
 use crate::domain::i18n::{Tr, tr};
@@ -115,6 +117,7 @@ fn AccountContent(data: AccountView) -> impl IntoView {
         {data.question.map(|question| view! { <super::questions::QuestionPrompt question back="/account".to_owned() /> })}
         <EmailStatus email=data.email.clone() mail=data.mail.clone() />
         <Notices notices=data.notices.clone() />
+        <Gifts gifts=data.gifts.clone() />
         <Reminders reminders=data.reminders.clone() />
         <RedemptionsList />
         <History lines=data.history page=data.page has_more=data.has_more />
@@ -142,6 +145,30 @@ fn Notices(notices: Vec<Notice>) -> impl IntoView {
                         <li class="notice">
                             <p>{n.message}</p>
                             <p class="history-meta">{n.at_label}</p>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        }
+    })
+}
+
+/// Rewards campaigns gave the member; shown only when there are some.
+#[component]
+fn Gifts(gifts: Vec<Gift>) -> impl IntoView {
+    let tr = tr();
+    (!gifts.is_empty()).then(|| {
+        view! {
+            <section class="account-section" aria-labelledby="gifts-heading">
+                <h2 id="gifts-heading">{tr.t("account.gifts.heading")}</h2>
+                <ul class="history" role="list">
+                    {gifts.into_iter().map(|g| view! {
+                        <li class="history-line">
+                            <div>
+                                <p class="history-reason">{g.title}</p>
+                                <p class="history-meta">{g.code}</p>
+                                <p class="history-meta">{g.until}</p>
+                            </div>
                         </li>
                     }).collect_view()}
                 </ul>

@@ -41,6 +41,15 @@ pub struct Reminder {
     pub starts_label: String,
 }
 
+/// A reward a campaign gave the member outright, with the code they show in store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gift {
+    pub title: String,
+    pub code: String,
+    /// "Show the code in store by Fri 18 Dec.", or that the offer ended.
+    pub until: String,
+}
+
 /// A message for the member, e.g. that a drop they wanted moved or was cancelled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
@@ -78,6 +87,8 @@ pub struct AccountView {
     /// When the first of them goes, in words: "The first expire in 9 days (Fri 11 Dec, …)".
     pub expiring_first_label: Option<String>,
     pub reminders: Vec<Reminder>,
+    /// Rewards campaigns gave the member, newest first.
+    pub gifts: Vec<Gift>,
     /// The latest messages, newest first.
     pub notices: Vec<Notice>,
     pub history: Vec<HistoryLine>,

@@ -45,6 +45,8 @@ pub struct CampaignsView {
     pub actions: Vec<Choice>,
     /// Rewards of coming drops a campaign could give early access to.
     pub early_items: Vec<Choice>,
+    /// Rewards of the catalogue a campaign could give outright.
+    pub gift_rewards: Vec<Choice>,
 }
 
 /// One figure of a report, every value written by the server in the reader's words.
@@ -154,6 +156,7 @@ pub async fn create_campaign(
     early_item: Option<String>,
     early_hours: Option<String>,
     exclusive: Option<String>,
+    gift_reward: Option<String>,
 ) -> Result<i64, AppError> {
     let caller = crate::infra::caller::authorize::<crate::infra::caller::Staff>().await?;
     let campaign = crate::domain::campaign::NewCampaign::parse(
@@ -167,6 +170,7 @@ pub async fn create_campaign(
         early_item.as_deref().unwrap_or_default(),
         early_hours.as_deref().unwrap_or_default(),
         exclusive.is_some(),
+        gift_reward.as_deref().unwrap_or_default(),
     )
     .map_err(crate::domain::error::server::reply)?;
     let id = ssr::campaign::create(&caller, &campaign)

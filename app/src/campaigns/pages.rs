@@ -121,6 +121,15 @@ fn NewCampaignForm(view: CampaignsView) -> impl IntoView {
                     <input id="campaign-exclusive" name="exclusive" type="checkbox" value="on" />
                     <label for="campaign-exclusive">{tr.t("campaigns.form.exclusive")}</label>
                 </div>
+                <div class="field">
+                    <label for="campaign-gift-reward">{tr.t("campaigns.form.gift_reward")}</label>
+                    <select id="campaign-gift-reward" name="gift_reward" aria-invalid=field_invalid(error, "gift_reward") aria-describedby="campaign-gift-reward-hint campaign-gift-reward-error">
+                        <option value="">{tr.t("campaigns.form.gift_none")}</option>
+                        {view.gift_rewards.into_iter().map(|a| view! { <option value=a.value>{a.label}</option> }).collect_view()}
+                    </select>
+                    <p class="hint" id="campaign-gift-reward-hint">{tr.t("campaigns.form.gift_hint")}</p>
+                    <FieldError error field="gift_reward" id="campaign-gift-reward-error" />
+                </div>
                 <div class="field field-check">
                     <input id="campaign-with-email" name="with_email" type="checkbox" value="on" />
                     <label for="campaign-with-email">{tr.t("campaigns.form.with_email")}</label>

@@ -100,6 +100,8 @@ pub struct NewCampaign {
     pub days: u16,
     /// A reward of a coming drop offered to the treated members.
     pub reward: Option<OfferedReward>,
+    /// A reward of the catalogue given outright to each treated member (its id).
+    pub gift: Option<i64>,
 }
 
 /// A reward of a coming drop a campaign offers its treated members: early access to it (hours
@@ -127,7 +129,8 @@ fn whole(raw: &str, low: i64, high: i64) -> Option<i64> {
 impl NewCampaign {
     /// Reads the form; the first mistake, by field, in the reader's language. `early_item`
     /// empty means no reward offered; `early_hours` empty means no early access, which only a
-    /// reward theirs only (`exclusive`) may leave out.
+    /// reward theirs only (`exclusive`) may leave out. `gift_reward` empty means no reward given
+    /// outright.
     #[expect(
         clippy::too_many_arguments,
         reason = "the arguments are the form's fields, read in one place"
@@ -143,6 +146,7 @@ impl NewCampaign {
         early_item: &str,
         early_hours: &str,
         exclusive: bool,
+        gift_reward: &str,
     ) -> Result<NewCampaign, AppError> {
         let tr = crate::domain::i18n::tr();
         let name = name.trim();
@@ -199,7 +203,14 @@ impl NewCampaign {
                 })
             }
         };
-        if bonus_points == 0 && !with_email && reward.is_none() {
+        let gift = match gift_reward.trim() {
+            "" => None,
+            raw => Some(
+                raw.parse::<i64>()
+                    .map_err(|_| invalid("gift_reward", tr, "campaigns.error.gift_reward", &[]))?,
+            ),
+        };
+        if bonus_points == 0 && !with_email && reward.is_none() && gift.is_none() {
             return Err(invalid(
                 "bonus_points",
                 tr,
@@ -237,6 +248,7 @@ impl NewCampaign {
             holdout_pct,
             days,
             reward,
+            gift,
         })
     }
 }
@@ -265,6 +277,7 @@ mod tests {
             "",
             "",
             false,
+            "",
         )
         .unwrap();
         assert_eq!(
@@ -278,6 +291,7 @@ mod tests {
                 holdout_pct: 10,
                 days: 14,
                 reward: None,
+                gift: None,
             }
         );
         let mail_only = NewCampaign::parse(
@@ -291,6 +305,7 @@ mod tests {
             "",
             "",
             false,
+            "",
         );
         assert_eq!(mail_only.unwrap().bonus_points, 0);
         let early_only = NewCampaign::parse(
@@ -304,6 +319,7 @@ mod tests {
             "42",
             "6",
             false,
+            "",
         );
         assert_eq!(
             early_only.unwrap().reward,
@@ -324,6 +340,7 @@ mod tests {
             "42",
             "",
             true,
+            "",
         );
         assert_eq!(
             theirs_only.unwrap().reward,
@@ -377,7 +394,7 @@ mod tests {
         for ([name, audience, action, bonus, holdout, days], (field, message)) in cases {
             assert_eq!(
                 error(NewCampaign::parse(
-                    name, audience, action, bonus, false, holdout, days, "", "", false
+                    name, audience, action, bonus, false, holdout, days, "", "", false, ""
                 )),
                 (field.to_owned(), message.to_owned()),
                 "{name} {audience} {action} {bonus} {holdout} {days}"
@@ -385,17 +402,17 @@ mod tests {
         }
         assert_eq!(
             error(NewCampaign::parse(
-                "A", "3", "win_back", "0", false, "10", "14", "", "", false
+                "A", "3", "win_back", "0", false, "10", "14", "", "", false, ""
             )),
             (
                 "bonus_points".to_owned(),
-                "Offer bonus points, early access, an email, or any of them together: a campaign that gives nothing has nothing to measure."
+                "Offer bonus points, early access, a reward, an email, or any of them together: a campaign that gives nothing has nothing to measure."
                     .to_owned()
             )
         );
         assert_eq!(
             error(NewCampaign::parse(
-                "A", "3", "win_back", "0", false, "10", "14", "7", "25", false
+                "A", "3", "win_back", "0", false, "10", "14", "7", "25", false, ""
             )),
             (
                 "early_hours".to_owned(),
@@ -404,7 +421,7 @@ mod tests {
         );
         assert_eq!(
             error(NewCampaign::parse(
-                "A", "3", "win_back", "0", false, "10", "14", "soon", "2", false
+                "A", "3", "win_back", "0", false, "10", "14", "soon", "2", false, ""
             )),
             (
                 "early_item".to_owned(),
@@ -415,10 +432,24 @@ mod tests {
         // "Theirs only" needs the reward it sets aside.
         assert_eq!(
             error(NewCampaign::parse(
-                "A", "3", "win_back", "0", false, "10", "14", "", "", true
+                "A", "3", "win_back", "0", false, "10", "14", "", "", true, ""
             ))
             .0,
             "early_item"
+        );
+        // A reward given outright is an offer on its own; its field takes a reward's id.
+        let gift = NewCampaign::parse(
+            "A", "3", "win_back", "0", false, "10", "14", "", "", false, "12",
+        );
+        assert_eq!(gift.unwrap().gift, Some(12));
+        assert_eq!(
+            error(NewCampaign::parse(
+                "A", "3", "win_back", "0", false, "10", "14", "", "", false, "a mug"
+            )),
+            (
+                "gift_reward".to_owned(),
+                "Choose a reward of the catalogue that is not archived.".to_owned()
+            )
         );
     }
 

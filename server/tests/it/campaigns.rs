@@ -226,7 +226,10 @@ async fn treated_members_get_the_bonus_once_on_their_next_purchase_and_held_out_
             .unwrap();
     assert_eq!(reasons, ["Purchase", "Bonus points offer", "Purchase"]);
     let report = app.campaign(&staff, id).await.json();
-    assert_eq!(report["given"], "bonuses paid: 1 · emails written: 0");
+    assert_eq!(
+        report["given"],
+        "bonuses paid: 1 · emails written: 0 · rewards given: 0"
+    );
     // A purchase after the window earns no bonus.
     sqlx::query("UPDATE campaigns SET ends_at = now() - interval '10 minutes', starts_at = now() - interval '1 day'")
         .execute(&pool)
@@ -301,7 +304,10 @@ async fn an_email_campaign_writes_only_to_treated_members_who_want_offers_under_
         assert!(inbox(quiet).is_empty(), "{quiet}");
     }
     let report = app.campaign(&staff, id).await.json();
-    assert_eq!(report["given"], "bonuses paid: 0 · emails written: 1");
+    assert_eq!(
+        report["given"],
+        "bonuses paid: 0 · emails written: 1 · rewards given: 0"
+    );
 
     // The offer's unsubscribe link turns offers off.
     let token = offer.token("/account?step=unsubscribe&token=");
@@ -452,7 +458,7 @@ async fn each_campaign_mistake_is_explained_and_nothing_is_written(pool: PgPool)
             form("Nothing", gold.clone(), ""),
             (
                 "bonus_points",
-                "Offer bonus points, early access, an email, or any of them together: a campaign that gives nothing has nothing to measure.",
+                "Offer bonus points, early access, a reward, an email, or any of them together: a campaign that gives nothing has nothing to measure.",
             ),
         ),
     ];

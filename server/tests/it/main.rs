@@ -10,6 +10,7 @@ mod auth;
 mod bazaar;
 mod birthday;
 mod campaign_early_access;
+mod campaign_gifts;
 mod campaigns;
 mod catalog_photos;
 mod data_rights;

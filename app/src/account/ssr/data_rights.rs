@@ -104,8 +104,11 @@ pub async fn my_data(conn: &mut PgConnection, id: i64) -> Result<Value, AppError
              'campaigns', (SELECT COALESCE(json_agg(json_build_object(
                                'campaign', c.name, 'group', CASE WHEN m.held_out THEN 'held_out' ELSE 'offered' END,
                                'assigned_at', m.assigned_at, 'bonus_points_paid', m.bonus_entry_id IS NOT NULL,
-                               'mailed_at', m.mailed_at) ORDER BY m.assigned_at), '[]')
+                               'mailed_at', m.mailed_at, 'gift', gr.title, 'gift_code', g.code)
+                               ORDER BY m.assigned_at), '[]')
                            FROM campaign_members m JOIN campaigns c ON c.id = m.campaign_id
+                           LEFT JOIN campaign_gifts g ON g.campaign_id = m.campaign_id AND g.account_id = m.account_id
+                           LEFT JOIN rewards gr ON gr.id = g.reward_id
                            WHERE m.account_id = $1),
              'draw_entries', (SELECT COALESCE(json_agg(json_build_object(
                                   'reward', r.title, 'entry', e.code, 'tickets', e.tickets,

@@ -2,8 +2,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::AppError;
 use crate::account::statement::{
-    AccountView, DeviceSession, HISTORY_PAGE_SIZE, HistoryLine, MailSettings, NextTier, Notice,
-    Reminder,
+    AccountView, DeviceSession, Gift, HISTORY_PAGE_SIZE, HistoryLine, MailSettings, NextTier,
+    Notice, Reminder,
 };
 use crate::domain::i18n::{Locale, format_hundredths, tr};
 use crate::domain::points::Points;
@@ -93,6 +93,32 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
         starts_at: r.starts_at,
     })
     .collect();
+    let gifts = sqlx::query!(
+        r#"SELECT CASE WHEN $2 = 'es' THEN COALESCE(r.title_es, r.title) ELSE r.title END AS "title!",
+                  g.code, c.ends_at, c.ends_at <= $3 AS "ended!"
+           FROM campaign_gifts g JOIN rewards r ON r.id = g.reward_id
+           JOIN campaigns c ON c.id = g.campaign_id
+           WHERE g.account_id = $1 ORDER BY g.granted_at DESC LIMIT 10"#,
+        me.id,
+        tr.lang().code(),
+        now
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|g| {
+        let until = store.format_time(g.ends_at);
+        Gift {
+            title: g.title,
+            code: tr.f("account.gifts.code", &[("code", &g.code)]),
+            until: if g.ended {
+                tr.f("account.gifts.ended", &[("until", &until)])
+            } else {
+                tr.f("account.gifts.until", &[("until", &until)])
+            },
+        }
+    })
+    .collect();
     let notices = sqlx::query!(
         "SELECT message, created_at FROM member_notices WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT 10",
         me.id
@@ -152,6 +178,7 @@ pub async fn account(caller: &Member, page: i64) -> Result<AccountView, AppError
     let question = super::questions::due(&mut conn, me.id).await?;
 
     Ok(AccountView {
+        gifts,
         likes,
         question,
         mail,

@@ -32,8 +32,8 @@ pub async fn create(caller: &Staff, campaign: &NewCampaign) -> Result<i64, AppEr
     .ok_or_else(|| AppError::invalid("audience", tr.t("campaigns.error.no_audience")))?;
     let id = sqlx::query_scalar!(
         r#"INSERT INTO campaigns (name, audience_id, action, bonus_points, with_email, holdout_pct,
-                                  ends_at, created_by, early_item_id, early_hours, exclusive)
-           VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(days => $7), $8, $9, $10, $11)
+                                  ends_at, created_by, early_item_id, early_hours, exclusive, gift_reward_id)
+           VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(days => $7), $8, $9, $10, $11, $12)
            RETURNING id"#,
         campaign.name,
         campaign.audience_id,
@@ -48,7 +48,8 @@ pub async fn create(caller: &Staff, campaign: &NewCampaign) -> Result<i64, AppEr
             .reward
             .and_then(|r| r.early_hours)
             .map(|hours| hours as i16),
-        campaign.reward.is_some_and(|r| r.exclusive)
+        campaign.reward.is_some_and(|r| r.exclusive),
+        campaign.gift
     )
     .fetch_one(&mut *tx)
     .await
@@ -59,6 +60,9 @@ pub async fn create(caller: &Staff, campaign: &NewCampaign) -> Result<i64, AppEr
         ),
         Some("campaigns_early_item_id_fkey") => {
             AppError::invalid("early_item", tr.t("campaigns.error.early_item"))
+        }
+        Some("campaigns_gift_reward_id_fkey") => {
+            AppError::invalid("gift_reward", tr.t("campaigns.error.gift_reward"))
         }
         _ => e.into(),
     })?;
@@ -94,8 +98,16 @@ pub async fn create(caller: &Staff, campaign: &NewCampaign) -> Result<i64, AppEr
             ),
         ));
     }
+    let gift = match campaign.gift {
+        Some(reward) => Some(super::gift::grant(&mut tx, id, reward).await?),
+        None => None,
+    };
     let mailed = if campaign.with_email {
-        write_offers(caller, &mut tx, id, campaign, early.as_ref()).await?
+        let given = Given {
+            early: early.as_ref(),
+            gift: gift.as_ref(),
+        };
+        write_offers(caller, &mut tx, id, campaign, given).await?
     } else {
         0
     };
@@ -112,6 +124,7 @@ pub async fn create(caller: &Staff, campaign: &NewCampaign) -> Result<i64, AppEr
             "early_item": campaign.reward.map(|r| r.item),
             "early_hours": campaign.reward.and_then(|r| r.early_hours),
             "exclusive": campaign.reward.is_some_and(|r| r.exclusive),
+            "gift_reward": campaign.gift,
             "members": drawn.members, "held_out": drawn.held_out, "mailed": mailed,
         })),
     )
@@ -128,7 +141,7 @@ async fn write_offers(
     tx: &mut sqlx::PgConnection,
     id: i64,
     campaign: &NewCampaign,
-    early: Option<&super::early::Granted>,
+    given: Given<'_>,
 ) -> Result<u64, AppError> {
     let cap = Terms::from_setting(
         &sqlx::query_scalar!("SELECT next_action_terms FROM store_settings")
@@ -138,10 +151,11 @@ async fn write_offers(
     .messages_per_week;
     let due = sqlx::query!(
         r#"SELECT a.id, a.email, a.display_name, a.language,
-                  COALESCE(a.time_zone, s.time_zone) AS "zone!", c.ends_at
+                  COALESCE(a.time_zone, s.time_zone) AS "zone!", c.ends_at, g.code AS "gift_code?"
            FROM campaign_members m
            JOIN campaigns c ON c.id = m.campaign_id
            JOIN accounts a ON a.id = m.account_id
+           LEFT JOIN campaign_gifts g ON g.campaign_id = m.campaign_id AND g.account_id = m.account_id
            CROSS JOIN store_settings s
            WHERE m.campaign_id = $1 AND NOT m.held_out
              AND a.mail_offers AND a.email_undeliverable_at IS NULL AND a.deleted_at IS NULL
@@ -176,11 +190,17 @@ async fn write_offers(
                 &[("points", &points), ("until", &until)],
             ));
         }
-        if let Some(early) = early {
-            let reward = match (tr.lang(), &early.title_es) {
-                (crate::domain::i18n::Lang::Es, Some(es)) => es.as_str(),
-                _ => early.title.as_str(),
-            };
+        if let (Some(gift), Some(code)) = (given.gift, &r.gift_code) {
+            let reward = in_language(tr, &gift.title, gift.title_es.as_deref());
+            subject
+                .get_or_insert_with(|| tr.f("campaigns.mail.gift_subject", &[("reward", reward)]));
+            paragraphs.push(tr.f(
+                "campaigns.mail.gift_body",
+                &[("reward", reward), ("code", code), ("until", &until)],
+            ));
+        }
+        if let Some(early) = given.early {
+            let reward = in_language(tr, &early.title, early.title_es.as_deref());
             let when = crate::domain::i18n::format_date(tr.locale(), zone, early.opens_at);
             let (subject_key, body_key) = if early.exclusive {
                 (
@@ -233,6 +253,20 @@ async fn write_offers(
     Ok(marked.rows_affected())
 }
 
+/// What the treated members were given besides bonus points, for the offer's email.
+struct Given<'a> {
+    early: Option<&'a super::early::Granted>,
+    gift: Option<&'a super::gift::Given>,
+}
+
+/// A reward's title in the reader's language (English when it has no Spanish one).
+fn in_language<'a>(tr: Tr, title: &'a str, title_es: Option<&'a str>) -> &'a str {
+    match (tr.lang(), title_es) {
+        (crate::domain::i18n::Lang::Es, Some(es)) => es,
+        _ => title,
+    }
+}
+
 /// The list's rows, newest first (`only` one of them for a report).
 async fn rows(pool: &PgPool, only: Option<i64>) -> Result<Vec<CampaignRow>, AppError> {
     let tr = tr();
@@ -242,6 +276,7 @@ async fn rows(pool: &PgPool, only: Option<i64>) -> Result<Vec<CampaignRow>, AppE
                   c.ends_at, c.ends_at <= now() AS "ended!", c.early_hours, c.exclusive,
                   (SELECT r.title FROM drop_items di JOIN rewards r ON r.id = di.reward_id
                    WHERE di.id = c.early_item_id) AS "early_title?",
+                  (SELECT r.title FROM rewards r WHERE r.id = c.gift_reward_id) AS "gift_title?",
                   (SELECT count(*) FROM campaign_members m WHERE m.campaign_id = c.id) AS "members!",
                   (SELECT count(*) FROM campaign_members m
                    WHERE m.campaign_id = c.id AND m.held_out) AS "held_out!"
@@ -270,6 +305,9 @@ async fn rows(pool: &PgPool, only: Option<i64>) -> Result<Vec<CampaignRow>, AppE
                         &[("reward", reward)],
                     ));
                 }
+            }
+            if let Some(reward) = &r.gift_title {
+                offer.push(tr.f("campaigns.offer.gift", &[("reward", reward)]));
             }
             if r.with_email {
                 offer.push(tr.t("campaigns.offer.email").to_owned());
@@ -312,6 +350,7 @@ pub async fn view(pool: &PgPool) -> Result<CampaignsView, AppError> {
     Ok(CampaignsView {
         campaigns: rows(pool, None).await?,
         early_items: super::early::choices(pool).await?,
+        gift_rewards: super::gift::choices(pool).await?,
         audiences,
         actions: Action::TRIED
             .into_iter()
@@ -401,6 +440,7 @@ struct Seen {
     held_out: bool,
     paid: bool,
     mailed: bool,
+    gifted: bool,
     bought: f64,
     spend: f64,
     redemptions: f64,
@@ -421,6 +461,8 @@ pub async fn report(pool: &PgPool, id: i64) -> Result<CampaignReport, AppError> 
         .ok_or_else(|| AppError::not_found(tr.t("campaigns.that_campaign")))?;
     let members = sqlx::query!(
         r#"SELECT m.held_out, m.bonus_entry_id IS NOT NULL AS "paid!", m.mailed_at IS NOT NULL AS "mailed!",
+                  EXISTS (SELECT 1 FROM campaign_gifts g WHERE g.campaign_id = m.campaign_id
+                            AND g.account_id = m.account_id) AS "gifted!",
                   c.ends_at > now() AS "running!",
                   (SELECT count(*) FROM purchases p WHERE p.account_id = m.account_id
                      AND p.refunded_at IS NULL AND p.purchased_at >= c.starts_at
@@ -448,6 +490,7 @@ pub async fn report(pool: &PgPool, id: i64) -> Result<CampaignReport, AppError> 
             held_out: m.held_out,
             paid: m.paid,
             mailed: m.mailed,
+            gifted: m.gifted,
             bought: flag(m.purchases > 0),
             spend: m.spend as f64,
             redemptions: m.redemptions as f64,
@@ -490,6 +533,7 @@ pub async fn report(pool: &PgPool, id: i64) -> Result<CampaignReport, AppError> 
             &[
                 ("paid", &tr.number(count(|m| m.paid))),
                 ("mailed", &tr.number(count(|m| m.mailed))),
+                ("gifts", &tr.number(count(|m| m.gifted))),
             ],
         ),
         running,

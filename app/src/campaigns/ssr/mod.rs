@@ -4,4 +4,5 @@ pub mod actions;
 pub mod bonus;
 pub mod campaign;
 pub mod early;
+pub mod gift;
 pub mod next;
