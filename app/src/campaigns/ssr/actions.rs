@@ -262,7 +262,7 @@ async fn save_terms(caller: &Staff, part: &str, patch: serde_json::Value) -> Res
 pub fn terms_saved() {
     leptos_axum::redirect(&format!(
         "/staff/next-actions?saved={}#terms-heading",
-        chrono::Utc::now().timestamp_millis()
+        crate::infra::fresh()
     ));
 }
 

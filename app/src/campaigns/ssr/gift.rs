@@ -17,11 +17,9 @@ pub struct Given {
     pub title_es: Option<String>,
 }
 
-/// `GF-7K3M-Q9XD`: a redemption's code (40 random bits, an alphabet nobody misreads) with a
-/// prefix of its own.
+/// `GF-7K3M-Q9XD`: a redemption's kind of code with a prefix of its own.
 fn gift_code() -> String {
-    let code = crate::redemptions::ssr::new_code();
-    format!("GF-{}", code.trim_start_matches("RB-"))
+    crate::redemptions::ssr::code_with_prefix("GF")
 }
 
 /// Gives every treated member of campaign `campaign` the reward `reward`, each with a code.

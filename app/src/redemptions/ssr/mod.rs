@@ -13,5 +13,5 @@ mod settle;
 pub use cancel::{CancelBy, cancel, cancel_as};
 pub use queries::{mine, one, page, preview};
 pub use receipts::mail_due_receipts;
-pub use rules::new_code;
+pub use rules::{code_with_prefix, new_code};
 pub use settle::{Press, Settled, redeem, settle};

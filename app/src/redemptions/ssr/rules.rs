@@ -85,12 +85,18 @@ pub(super) fn attempt_outcome(refusal: &AppError) -> Option<&'static str> {
     })
 }
 
-/// `RB-7K3M-Q9XD`: 40 random bits in Crockford's base32 (no I, L, O or U to misread).
+/// `RB-7K3M-Q9XD`: a redemption's code.
 pub fn new_code() -> String {
+    code_with_prefix("RB")
+}
+
+/// `{prefix}-7K3M-Q9XD`: 40 random bits in Crockford's base32 (no I, L, O or U to misread).
+/// Other codes members show in store (a campaign's gift) use it with a prefix of their own.
+pub fn code_with_prefix(prefix: &str) -> String {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     let bits = u64::from_le_bytes(Uuid::new_v4().as_bytes()[..8].try_into().expect("8 bytes"));
     let chars: String = (0..8)
         .map(|i| ALPHABET[((bits >> (i * 5)) & 31) as usize] as char)
         .collect();
-    format!("RB-{}-{}", &chars[..4], &chars[4..])
+    format!("{prefix}-{}-{}", &chars[..4], &chars[4..])
 }
