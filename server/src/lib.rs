@@ -62,6 +62,9 @@ pub fn pool_size(setting: Option<&str>, cores: usize) -> anyhow::Result<u32> {
 /// The longest a request waits for a database connection before it is answered 503.
 pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(800);
 
+/// A pooled connection idle this long is checked before use (see `connect`).
+const CHECK_CONNECTIONS_IDLE_FOR: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// A server starting while PostgreSQL restarts (a failover, the whole machine booting) keeps
 /// trying this long before it gives up.
 const START_WAITING_FOR_DATABASE: std::time::Duration = std::time::Duration::from_secs(60);
@@ -82,7 +85,21 @@ pub async fn connect(
         .max_connections(max_connections)
         // While PostgreSQL is unreachable, a request hears "press again in a moment" within a
         // second instead of hanging; the pool reconnects by itself when it is back.
-        .acquire_timeout(ACQUIRE_TIMEOUT);
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        // sqlx checks every connection with a round trip when it is taken from the pool, on top
+        // of the one it makes when the connection is put back: on a busy page of seven queries
+        // that is a third of the round trips. A connection put back moments ago answered then;
+        // one that sat idle may have been cut (a database restart takes far longer than this),
+        // so only that one is checked. A failed check drops it and the pool takes another.
+        .test_before_acquire(false)
+        .before_acquire(|connection, taken| {
+            Box::pin(async move {
+                if taken.idle_for >= CHECK_CONNECTIONS_IDLE_FOR {
+                    sqlx::Connection::ping(connection).await?;
+                }
+                Ok(true)
+            })
+        });
     let started = std::time::Instant::now();
     let pool = loop {
         match options.clone().connect_with(connect_options.clone()).await {
@@ -249,7 +266,10 @@ pub fn router(state: AppState, line: Admission, config: &HttpConfig, pages: &Pag
         .leptos_routes_with_context(
             &state,
             routes,
-            move || leptos::prelude::provide_context(line.clone()),
+            move || {
+                leptos::prelude::provide_context(line.clone());
+                leptos::prelude::provide_context(app::infra::caller::PageCaller::default());
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -199,6 +199,18 @@ impl Deref for Admin {
     }
 }
 
+/// Who is calling, looked up once for a page: the header, the page's own data and anything
+/// else rendered with it each authorize, and each would read the account again. The server
+/// provides a fresh one for every request; it is used only while a `GET` renders, since a
+/// mutation may sign someone in or out between two checks.
+#[derive(Clone, Default)]
+pub struct PageCaller(std::sync::Arc<tokio::sync::OnceCell<Option<(Viewer, bool)>>>);
+
+fn reading_a_page() -> bool {
+    leptos::prelude::use_context::<axum::http::request::Parts>()
+        .is_some_and(|parts| parts.method == axum::http::Method::GET)
+}
+
 /// Checks policy `P` for the current request and returns its proof. On failure the response
 /// status is already set, so a server function can simply `?` it.
 pub async fn authorize<P: Policy>() -> Result<P, AppError> {
@@ -228,13 +240,20 @@ pub async fn authorize_session<P: Policy>(
         }
         _ => AppError::internal("reading the session", e),
     };
-    let account_id: Option<i64> = session.get(ACCOUNT_ID).await.map_err(read)?;
-    let signed_in_at: Option<i64> = session.get(SIGNED_IN_AT).await.map_err(read)?;
-    let signed_in = match (account_id, signed_in_at, session.id()) {
-        (Some(id), Some(at), Some(session_id)) => {
-            current_viewer(&state.pool, &session, &session_key(&session_id), id, at).await?
+    let look = async {
+        let account_id: Option<i64> = session.get(ACCOUNT_ID).await.map_err(read)?;
+        let signed_in_at: Option<i64> = session.get(SIGNED_IN_AT).await.map_err(read)?;
+        match (account_id, signed_in_at, session.id()) {
+            (Some(id), Some(at), Some(session_id)) => {
+                current_viewer(&state.pool, &session, &session_key(&session_id), id, at).await
+            }
+            _ => Ok(None),
         }
-        _ => None,
+    };
+    let signed_in = match leptos::prelude::use_context::<PageCaller>().filter(|_| reading_a_page())
+    {
+        Some(memo) => memo.0.get_or_try_init(|| look).await?.clone(),
+        None => look.await?,
     };
     let (viewer, two_factor) = match signed_in {
         Some((viewer, two_factor)) => (Some(viewer), two_factor),

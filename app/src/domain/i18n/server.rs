@@ -93,11 +93,16 @@ static CATALOGS: LazyLock<[Catalog; 3]> = LazyLock::new(|| {
 
 /// The catalog a page in `locale` speaks.
 pub fn catalog_for(locale: Locale) -> &'static Catalog {
-    &CATALOGS[match locale {
+    &CATALOGS[slot(locale)]
+}
+
+/// Where a locale's catalog (and its page JSON) sits in the arrays built at start-up.
+fn slot(locale: Locale) -> usize {
+    match locale {
         Locale::En => 0,
         Locale::EsMx => 1,
         Locale::EsEs => 2,
-    }]
+    }
 }
 
 /// The catalog as the page carries it to the browser, inside `<script type="application/json">`:
@@ -117,9 +122,14 @@ pub fn page_json(catalog: &Catalog) -> String {
         .replace('<', "\\u003c")
 }
 
-/// The catalog of the request being answered, for its page.
-pub fn page_catalog() -> String {
-    page_json(catalog_for(current().locale()))
+/// The catalog of the request being answered, for its page. It is the same for every page in
+/// a locale, so it is written once: every page carries it, and writing it anew for each took
+/// more of a page's time than any one query.
+pub fn page_catalog() -> &'static str {
+    static PAGE_JSON: LazyLock<[String; 3]> = LazyLock::new(|| {
+        [Locale::En, Locale::EsMx, Locale::EsEs].map(|locale| page_json(catalog_for(locale)))
+    });
+    &PAGE_JSON[slot(current().locale())]
 }
 
 static DEFAULT: OnceLock<Lang> = OnceLock::new();
