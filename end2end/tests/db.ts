@@ -33,3 +33,21 @@ export function dropOpeningIn(inSeconds: number, title: string, quantity = 5, co
 export function itemOf(title: string): string {
   return sql(`SELECT di.id FROM drop_items di JOIN rewards r ON r.id = di.reward_id WHERE r.title = '${title}'`);
 }
+
+/// A member with `points` and a confirmed address (a draw asks for one by default).
+export function confirmedMemberWithPoints(email: string, points: number): void {
+  memberWithPoints(email, points);
+  sql(`UPDATE accounts SET email_verified_at = now() WHERE email = '${email}'`);
+}
+
+/// A reward given by draw (one winner) in a drop that opened a minute ago, its entries open for
+/// an hour, with a seed committed to as staff's set-up commits to one; returns its drop item.
+export function openDraw(title: string, cost: number): string {
+  dropOpeningIn(-60, title, 1, cost);
+  const item = itemOf(title);
+  sql(`UPDATE drop_items SET allocation = 'draw' WHERE id = ${item}`);
+  sql(`WITH s AS (SELECT decode(md5(random()::text) || md5(random()::text), 'hex') AS seed)
+       INSERT INTO draws (drop_item_id, opens_at, closes_at, seed, commitment)
+       SELECT ${item}, now() - interval '1 minute', now() + interval '1 hour', seed, encode(sha256(seed), 'hex') FROM s`);
+  return item;
+}

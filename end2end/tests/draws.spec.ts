@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { dropOpeningIn, itemOf, memberWithPoints, sql } from './db';
+import { confirmedMemberWithPoints, openDraw, sql } from './db';
 import { signIn } from './sign-in';
 import { card } from './bazaar-page';
 
@@ -7,15 +7,9 @@ test('a member enters a draw, sees the points held, the draw runs, and the check
   test.setTimeout(120_000);
   const stamp = `${info.project.name}-${Date.now()}`;
   const email = `draw-${stamp}@example.com`;
-  memberWithPoints(email, 1000);
-  sql(`UPDATE accounts SET email_verified_at = now() WHERE email = '${email}'`);
-  // A reward given by draw in a drop that opened a minute ago: one winner, entries open an hour.
-  const title = dropOpeningIn(-60, `Signed print ${stamp}`, 1, 300);
-  const item = itemOf(title);
-  sql(`UPDATE drop_items SET allocation = 'draw' WHERE id = ${item}`);
-  sql(`WITH s AS (SELECT decode(md5(random()::text) || md5(random()::text), 'hex') AS seed)
-       INSERT INTO draws (drop_item_id, opens_at, closes_at, seed, commitment)
-       SELECT ${item}, now() - interval '1 minute', now() + interval '1 hour', seed, encode(sha256(seed), 'hex') FROM s`);
+  confirmedMemberWithPoints(email, 1000);
+  const title = `Signed print ${stamp}`;
+  const item = openDraw(title, 300);
 
   await signIn(page, email);
   await expect(page.getByTestId('balance')).toHaveText('1,000 pts');
@@ -61,16 +55,8 @@ test('the entry count on an open draw grows while a member watches, without relo
   const stamp = `${info.project.name}-${Date.now()}`;
   const watcher = `watch-${stamp}@example.com`;
   const entrant = `enter-${stamp}@example.com`;
-  for (const email of [watcher, entrant]) {
-    memberWithPoints(email, 1000);
-    sql(`UPDATE accounts SET email_verified_at = now() WHERE email = '${email}'`);
-  }
-  const title = dropOpeningIn(-60, `Studio visit ${stamp}`, 1, 200);
-  const item = itemOf(title);
-  sql(`UPDATE drop_items SET allocation = 'draw' WHERE id = ${item}`);
-  sql(`WITH s AS (SELECT decode(md5(random()::text) || md5(random()::text), 'hex') AS seed)
-       INSERT INTO draws (drop_item_id, opens_at, closes_at, seed, commitment)
-       SELECT ${item}, now() - interval '1 minute', now() + interval '1 hour', seed, encode(sha256(seed), 'hex') FROM s`);
+  for (const email of [watcher, entrant]) confirmedMemberWithPoints(email, 1000);
+  const item = openDraw(`Studio visit ${stamp}`, 200);
 
   await signIn(page, watcher);
   await page.goto(`/draws/${item}`);

@@ -66,8 +66,16 @@ if [ -n "${BENCH_COMPARE:-}" ]; then
   mkdir -p "$OUT/previous"
   cp "$ROOT/target/release/bazaar" "$ROOT/target/release/hash.txt" "$OUT/previous/"
   rm -f "$ROOT/target/release/bazaar"
+  # Cargo writes target/release/bazaar only when it links it: if this checkout's server was
+  # already built, the next build would leave the other commit's binary in its place (and the
+  # storm would run the old schema). Touching the server's entry point makes cargo link it again.
+  touch "$ROOT/server/src/main.rs"
 fi
 build_release
+if [ -n "${BENCH_COMPARE:-}" ] && cmp -s "$ROOT/target/release/bazaar" "$OUT/previous/bazaar"; then
+  echo "target/release/bazaar is still $BENCH_COMPARE's build; not measuring" >&2
+  exit 1
+fi
 say "Building the load generator (server/benches/storm/, release)"
 # Its own target folder: cargo builds a package's binaries for its benches, and relinking
 # target/release/bazaar without cargo-leptos' build settings would break the page it serves.

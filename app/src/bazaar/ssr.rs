@@ -408,7 +408,7 @@ pub async fn mail_due_reminders(
     state: &crate::infra::state::AppState,
     now: chrono::DateTime<Utc>,
 ) -> Result<usize, AppError> {
-    use crate::domain::i18n::{Lang, format_date};
+    use crate::domain::i18n::format_date;
     use crate::infra::mail;
     let key = mail::server_key(&state.pool, "unsubscribe").await?;
     let site = mail::site_url(state);
@@ -456,10 +456,7 @@ pub async fn mail_due_reminders(
         let mut messages = Vec::with_capacity(due.len());
         for r in &due {
             let (tr, zone) = mail::reader(r.language.as_deref(), &r.zone);
-            let title = match (tr.lang(), &r.title_es) {
-                (Lang::Es, Some(es)) => es.as_str(),
-                _ => r.title.as_str(),
-            };
+            let title = tr.written(&r.title, r.title_es.as_deref());
             let when = format_date(tr.locale(), zone, r.starts_at);
             let bazaar = format!("{site}/");
             let footer = tr.f("mail.reminder.why", &[("drop", title)]);

@@ -191,7 +191,7 @@ async fn write_offers(
             ));
         }
         if let (Some(gift), Some(code)) = (given.gift, &r.gift_code) {
-            let reward = in_language(tr, &gift.title, gift.title_es.as_deref());
+            let reward = tr.written(&gift.title, gift.title_es.as_deref());
             subject
                 .get_or_insert_with(|| tr.f("campaigns.mail.gift_subject", &[("reward", reward)]));
             paragraphs.push(tr.f(
@@ -200,7 +200,7 @@ async fn write_offers(
             ));
         }
         if let Some(early) = given.early {
-            let reward = in_language(tr, &early.title, early.title_es.as_deref());
+            let reward = tr.written(&early.title, early.title_es.as_deref());
             let when = crate::domain::i18n::format_date(tr.locale(), zone, early.opens_at);
             let (subject_key, body_key) = if early.exclusive {
                 (
@@ -257,14 +257,6 @@ async fn write_offers(
 struct Given<'a> {
     early: Option<&'a super::early::Granted>,
     gift: Option<&'a super::gift::Given>,
-}
-
-/// A reward's title in the reader's language (English when it has no Spanish one).
-fn in_language<'a>(tr: Tr, title: &'a str, title_es: Option<&'a str>) -> &'a str {
-    match (tr.lang(), title_es) {
-        (crate::domain::i18n::Lang::Es, Some(es)) => es,
-        _ => title,
-    }
 }
 
 /// The list's rows, newest first (`only` one of them for a report).

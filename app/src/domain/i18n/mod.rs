@@ -251,6 +251,15 @@ impl Tr {
         self.locale.lang()
     }
 
+    /// What staff wrote in both languages (a reward's or a drop's title), in this reader's: the
+    /// Spanish version for a Spanish reader when staff wrote one, else the English one.
+    pub fn written<'a>(self, english: &'a str, spanish: Option<&'a str>) -> &'a str {
+        match (self.lang(), spanish) {
+            (Lang::Es, Some(spanish)) => spanish,
+            _ => english,
+        }
+    }
+
     /// The text for `key`. A key the catalog lacks shows as itself, so a slip is visible on the
     /// page rather than blank (and the catalog check in the tests fails first).
     pub fn t(self, key: &'static str) -> &'static str {

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::AppError;
-use crate::domain::i18n::{Lang, format_date, tr};
+use crate::domain::i18n::{format_date, tr};
 use crate::infra::caller::Member;
 use crate::infra::mail;
 use crate::infra::state::AppState;
@@ -114,10 +114,7 @@ pub async fn mail_due(state: &AppState, now: DateTime<Utc>) -> Result<usize, App
         let mut messages = Vec::with_capacity(due.len());
         for r in &due {
             let (tr, zone) = mail::reader(r.language.as_deref(), &r.zone);
-            let title = match (tr.lang(), &r.title_es) {
-                (Lang::Es, Some(es)) => es.as_str(),
-                _ => r.title.as_str(),
-            };
+            let title = tr.written(&r.title, r.title_es.as_deref());
             let when = format_date(tr.locale(), zone, r.closes_at);
             let points = tr.points(crate::domain::points::Points::new(r.points_cost)?);
             let page = format!("{site}/draws/{}", r.drop_item_id);

@@ -62,7 +62,6 @@ async fn tell_reminded(
     id: i64,
     change: Change,
 ) -> Result<i64, AppError> {
-    use crate::domain::i18n::Lang;
     use crate::infra::mail::{self, Compose, Kind, Outgoing, Topic};
     let rows = sqlx::query!(
         r#"SELECT r.account_id, a.email, a.display_name, a.language,
@@ -87,10 +86,7 @@ async fn tell_reminded(
     let mut notices = Vec::with_capacity(rows.len());
     for r in &rows {
         let (tr, zone) = mail::reader(r.language.as_deref(), &r.zone);
-        let title = match (tr.lang(), &r.title_es) {
-            (Lang::Es, Some(es)) => es.as_str(),
-            _ => r.title.as_str(),
-        };
+        let title = tr.written(&r.title, r.title_es.as_deref());
         let at = |t| format_date(tr.locale(), zone, t);
         let (notice, subject, body) = match change {
             Change::Moved { from, to } => {

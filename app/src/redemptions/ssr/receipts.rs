@@ -5,7 +5,6 @@
 use chrono::Utc;
 
 use crate::AppError;
-use crate::domain::i18n::Lang;
 use crate::domain::points::Points;
 use crate::infra::mail::{self, Compose, Kind, Outgoing};
 use crate::infra::state::AppState;
@@ -43,10 +42,7 @@ pub async fn mail_due_receipts(state: &AppState) -> Result<usize, AppError> {
     let mut messages = Vec::with_capacity(due.len());
     for r in &due {
         let (tr, zone) = mail::reader(r.language.as_deref(), &r.zone);
-        let title = match (tr.lang(), &r.title_es) {
-            (Lang::Es, Some(es)) => es.as_str(),
-            _ => r.title.as_str(),
-        };
+        let title = tr.written(&r.title, r.title_es.as_deref());
         let when = crate::domain::i18n::format_date(tr.locale(), zone, r.created_at);
         let points = tr.points(Points::new(r.points)?);
         let page = format!("{site}/redemptions/{}", r.code);
