@@ -51,25 +51,25 @@ else
 fi
 
 if [ -n "${BENCH_COMPARE:-}" ]; then
-  # The other commit builds in a worktree of its own, in the same target folder (its crates
-  # are other packages to cargo, so each side's build stays fresh); its server binary and the
-  # hash.txt beside it are copied out before this checkout's build replaces them.
+  # The other commit builds in a worktree and a target folder of its own. Not in this
+  # checkout's: cargo names a path package's build by its path within the workspace, so the
+  # two checkouts' crates are the same units to it, and whichever built last counts as fresh
+  # for both (the runs before 2026-12-04 17:30 UTC measured one commit's server twice). The
+  # worktree is kept while it is at the same commit, so its build stays fresh between runs.
   PREVIOUS_SRC="$OUT/previous-src"
+  PREVIOUS_TARGET="$OUT/previous-target"
   say "Building $BENCH_COMPARE's portal (release) in target/bench/previous-src, to compare the signed-in bazaar page"
-  git -C "$ROOT" worktree remove --force "$PREVIOUS_SRC" 2>/dev/null || rm -rf "$PREVIOUS_SRC"
-  git -C "$ROOT" worktree prune
-  git -C "$ROOT" worktree add --detach "$PREVIOUS_SRC" "$BENCH_COMPARE"
+  if [ "$(git -C "$PREVIOUS_SRC" rev-parse HEAD 2>/dev/null)" != "$(git -C "$ROOT" rev-parse "$BENCH_COMPARE^{commit}")" ]; then
+    git -C "$ROOT" worktree remove --force "$PREVIOUS_SRC" 2>/dev/null || rm -rf "$PREVIOUS_SRC"
+    git -C "$ROOT" worktree prune
+    git -C "$ROOT" worktree add --detach "$PREVIOUS_SRC" "$BENCH_COMPARE"
+  fi
   # An older commit's .sqlx may lack an entry a later commit added for a query it already had
   # (c5fc9ec's does); entries are keyed by the query's text, so this checkout's only add.
   cp -n "$ROOT"/.sqlx/*.json "$PREVIOUS_SRC/.sqlx/"
-  (cd "$PREVIOUS_SRC" && CARGO_TARGET_DIR="$ROOT/target" cargo leptos build --release --split --precompress)
+  (cd "$PREVIOUS_SRC" && CARGO_TARGET_DIR="$PREVIOUS_TARGET" cargo leptos build --release --split --precompress)
   mkdir -p "$OUT/previous"
-  cp "$ROOT/target/release/bazaar" "$ROOT/target/release/hash.txt" "$OUT/previous/"
-  rm -f "$ROOT/target/release/bazaar"
-  # Cargo writes target/release/bazaar only when it links it: if this checkout's server was
-  # already built, the next build would leave the other commit's binary in its place (and the
-  # storm would run the old schema). Touching the server's entry point makes cargo link it again.
-  touch "$ROOT/server/src/main.rs"
+  cp "$PREVIOUS_TARGET/release/bazaar" "$PREVIOUS_TARGET/release/hash.txt" "$OUT/previous/"
 fi
 build_release
 if [ -n "${BENCH_COMPARE:-}" ] && cmp -s "$ROOT/target/release/bazaar" "$OUT/previous/bazaar"; then
