@@ -320,6 +320,7 @@ impl LazyRoute for StaffRoute {
     }
 
     fn view(_this: Self) -> AnyView {
+        crate::domain::i18n::ensure_staff_words();
         let pathname = leptos_router::hooks::use_location().pathname;
         // Leaving the console, the path stops being a staff path before this view is gone:
         // the page stays what it was rather than flashing "not found".

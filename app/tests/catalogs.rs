@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
-use app::domain::i18n::{Locale, parse_catalog};
+use app::domain::i18n::{Locale, STAFF_ONLY, parse_catalog};
 
 const PLURAL_FORMS: [&str; 6] = ["zero", "one", "two", "few", "many", "other"];
 
@@ -84,6 +84,53 @@ fn problems(root: &Path, code: &str) -> Vec<String> {
     problems
 }
 
+/// Where code may name a key the staff console alone carries to the browser: the console's
+/// features, the server's own code, and the domain types only staff forms parse.
+fn may_use_staff_words(path: &str) -> bool {
+    let path = path.replace('\\', "/");
+    path.contains("/ssr/")
+        || path.ends_with("/ssr.rs")
+        || STAFF_ONLY
+            .iter()
+            .any(|section| path.contains(&format!("src/{section}/")))
+        || [
+            "src/domain/campaign.rs",
+            "src/domain/action_terms.rs",
+            "src/infra/",
+        ]
+        .iter()
+        .any(|staff| path.contains(staff))
+}
+
+/// Each key of a staff-only section named by code a member's page may run, as `file: key`.
+fn staff_words_outside_the_console(files: &[(String, String)]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (path, text) in files.iter().filter(|(path, _)| !may_use_staff_words(path)) {
+        for section in STAFF_ONLY {
+            for (at, _) in text.match_indices(&format!("\"{section}.")) {
+                let key: String = text[at + 1..].chars().take_while(|c| *c != '"').collect();
+                found.push(format!("{path}: {key}"));
+            }
+        }
+    }
+    found
+}
+
+/// Every Rust file under `dir`, as (path, text).
+fn files_in(dir: &Path, into: &mut Vec<(String, String)>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files_in(&path, into);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            into.push((
+                path.display().to_string(),
+                fs::read_to_string(&path).unwrap(),
+            ));
+        }
+    }
+}
+
 /// The text of every Rust file under `dirs`.
 fn code_in(dirs: &[&Path]) -> String {
     fn walk(dir: &Path, into: &mut String) {
@@ -144,5 +191,34 @@ fn a_key_missing_in_spanish_or_used_by_no_code_fails_the_check() {
             "shop.price has no Spanish text",
             "shop.stale is used by no code"
         ]
+    );
+}
+
+#[test]
+fn no_page_outside_the_staff_console_needs_the_words_it_leaves_out() {
+    let mut files = Vec::new();
+    files_in(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let found = staff_words_outside_the_console(&files);
+    assert!(
+        found.is_empty(),
+        "a member's page would show these keys as they are (they are left out of its catalog; \
+         see STAFF_ONLY):\n{}",
+        found.join("\n")
+    );
+    // The check finds such a key where a member's page would show it, and only there.
+    let member_page = (
+        "app/src/bazaar/page.rs".to_owned(),
+        r#"tr.t("campaigns.heading")"#.to_owned(),
+    );
+    let console = (
+        "app/src/campaigns/pages.rs".to_owned(),
+        r#"tr.t("campaigns.heading")"#.to_owned(),
+    );
+    assert_eq!(
+        staff_words_outside_the_console(&[member_page, console]),
+        ["app/src/bazaar/page.rs: campaigns.heading"]
     );
 }

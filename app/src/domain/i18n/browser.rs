@@ -2,6 +2,7 @@
 
 use std::sync::OnceLock;
 
+use leptos::prelude::GetUntracked;
 use wasm_bindgen::JsValue;
 
 use super::{Catalog, Locale, Plural, Tr};
@@ -33,6 +34,25 @@ pub fn page_zone() -> Option<String> {
     leptos::prelude::document()
         .document_element()?
         .get_attribute("data-zone")
+}
+
+/// The staff console's words came with this page; if not (the console was reached in the
+/// browser from a member's page, which leaves them out), the console loads again from the
+/// server, with them. A page that carried no catalog at all is left as it is.
+pub fn ensure_staff_words() {
+    let lacking = PAGE
+        .get()
+        .is_some_and(|c| !c.entries.is_empty() && !c.has_section(super::STAFF_ONLY[0]));
+    if lacking {
+        let location = leptos_router::hooks::use_location();
+        let search = location.search.get_untracked();
+        let href = if search.is_empty() {
+            location.pathname.get_untracked()
+        } else {
+            format!("{}?{search}", location.pathname.get_untracked())
+        };
+        let _ = leptos::prelude::window().location().assign(&href);
+    }
 }
 
 /// Only the server writes whole documents.

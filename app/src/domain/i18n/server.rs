@@ -8,7 +8,7 @@ use icu_decimal::DecimalFormatter;
 use icu_decimal::input::Decimal;
 use icu_plurals::{PluralCategory, PluralRules};
 
-use super::{Catalog, Lang, Locale, Plural, Tr};
+use super::{Catalog, Lang, Locale, Plural, STAFF_ONLY, Tr};
 
 /// Each catalog file, `(name, English, Spanish)`, compiled in. A new file under `app/locales`
 /// is listed here (the catalog test checks).
@@ -105,15 +105,18 @@ fn slot(locale: Locale) -> usize {
     }
 }
 
+/// Sections only the server uses (emails, the integrators' API): never sent to a browser.
+const SERVER_ONLY: [&str; 2] = ["api", "mail"];
+
 /// The catalog as the page carries it to the browser, inside `<script type="application/json">`:
 /// one flat array, the locale's tag and then each key followed by its text (the browser reads
 /// it with `JSON.parse` and a loop, with no decoder in the bundle). `<` is written as `\u003c`
-/// so no text in it can close the script element.
-pub fn page_json(catalog: &Catalog) -> String {
+/// so no text in it can close the script element. `staff`: with the console's sections.
+pub fn page_json(catalog: &Catalog, staff: bool) -> String {
     let mut flat = vec![catalog.locale.tag()];
     for (key, text) in &catalog.entries {
-        // The integrators' API's words are never shown by the browser.
-        if !key.starts_with("api.") {
+        let section = key.split('.').next().unwrap_or_default();
+        if !SERVER_ONLY.contains(&section) && (staff || !STAFF_ONLY.contains(&section)) {
             flat.extend([key.as_str(), text.as_str()]);
         }
     }
@@ -122,15 +125,21 @@ pub fn page_json(catalog: &Catalog) -> String {
         .replace('<', "\\u003c")
 }
 
-/// The catalog of the request being answered, for its page. It is the same for every page in
-/// a locale, so it is written once: every page carries it, and writing it anew for each took
-/// more of a page's time than any one query.
+/// The catalog of the request being answered, for its page. It is the same for every page of a
+/// kind in a locale, so it is written once: writing it anew for each page took more of a
+/// page's time than any one query.
 pub fn page_catalog() -> &'static str {
-    static PAGE_JSON: LazyLock<[String; 3]> = LazyLock::new(|| {
-        [Locale::En, Locale::EsMx, Locale::EsEs].map(|locale| page_json(catalog_for(locale)))
+    static PAGE_JSON: LazyLock<[[String; 2]; 3]> = LazyLock::new(|| {
+        [Locale::En, Locale::EsMx, Locale::EsEs]
+            .map(|locale| [false, true].map(|staff| page_json(catalog_for(locale), staff)))
     });
-    &PAGE_JSON[slot(current().locale())]
+    let staff = leptos::prelude::use_context::<axum::http::request::Parts>()
+        .is_some_and(|parts| parts.uri.path().starts_with("/staff"));
+    &PAGE_JSON[slot(current().locale())][usize::from(staff)]
 }
+
+/// The server writes each page whole, with the words it needs.
+pub fn ensure_staff_words() {}
 
 static DEFAULT: OnceLock<Lang> = OnceLock::new();
 
