@@ -76,3 +76,14 @@ test('the staff console is downloaded only by staff pages, and works once it arr
   await expect(page.getByRole('heading', { level: 1, name: 'Staff console' })).toBeVisible();
   expect(await page.evaluate(() => (window as any).__still_here)).toBe(true);
 });
+
+test('staff reach the console from their account page and every page of it speaks in words @js', async ({ page }) => {
+  // A member's page leaves the console's words out of its catalog; the console, reached in the
+  // browser from one, loads again with them.
+  await signIn(page, DEMO_STAFF.email, DEMO_STAFF.password);
+  await page.getByRole('banner').getByRole('link', { name: 'Staff', exact: true }).click();
+  await page.getByRole('main').getByRole('link', { name: 'Campaigns: offers measured against a holdout' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Campaigns', exact: true })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Start a campaign' })).toBeVisible();
+  await expect(page.getByText(/campaigns\.[a-z_]+/)).toHaveCount(0);
+});
