@@ -38,6 +38,7 @@ mod migrations;
 mod next_actions;
 mod outage;
 mod outbox;
+mod page_words;
 mod questions;
 mod redemptions;
 mod reminders;
