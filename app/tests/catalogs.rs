@@ -133,21 +133,11 @@ fn files_in(dir: &Path, into: &mut Vec<(String, String)>) {
 
 /// The text of every Rust file under `dirs`.
 fn code_in(dirs: &[&Path]) -> String {
-    fn walk(dir: &Path, into: &mut String) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, into);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                into.push_str(&fs::read_to_string(&path).unwrap());
-            }
-        }
-    }
-    let mut code = String::new();
+    let mut files = Vec::new();
     for dir in dirs {
-        walk(dir, &mut code);
+        files_in(dir, &mut files);
     }
-    code
+    files.into_iter().map(|(_, text)| text).collect()
 }
 
 #[test]

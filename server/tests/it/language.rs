@@ -8,7 +8,12 @@ use sqlx::PgPool;
 use crate::support::{self, TestApp};
 
 /// A page as a browser asking for `accept_language` (and sending `cookie`) gets it.
-async fn page(app: &TestApp, uri: &str, accept_language: &str, cookie: Option<&str>) -> String {
+pub(crate) async fn page(
+    app: &TestApp,
+    uri: &str,
+    accept_language: &str,
+    cookie: Option<&str>,
+) -> String {
     let mut request = Request::get(uri).header("accept-language", accept_language);
     if let Some(cookie) = cookie {
         request = request.header("cookie", cookie);

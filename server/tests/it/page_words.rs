@@ -2,25 +2,8 @@
 
 use sqlx::PgPool;
 
+use crate::language::page;
 use crate::support;
-
-/// A page as a browser asking for `accept_language` (and sending `cookie`) gets it.
-async fn page(
-    app: &support::TestApp,
-    uri: &str,
-    accept_language: &str,
-    cookie: Option<&str>,
-) -> String {
-    let mut request = axum::http::Request::get(uri).header("accept-language", accept_language);
-    if let Some(cookie) = cookie {
-        request = request.header("cookie", cookie);
-    }
-    let reply = app
-        .send(request.body(axum::body::Body::empty()).unwrap())
-        .await;
-    assert_eq!(reply.status, 200, "{uri}: {}", reply.body);
-    reply.body
-}
 
 /// The page's catalog (the `i18n` script's text).
 fn catalog_of(page: &str) -> &str {
