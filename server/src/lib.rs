@@ -273,7 +273,6 @@ pub fn router(state: AppState, line: Admission, config: &HttpConfig, pages: &Pag
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
             hashed_files,
             media::site_file_cache,
@@ -289,6 +288,9 @@ pub fn router(state: AppState, line: Admission, config: &HttpConfig, pages: &Pag
             pages,
             page_cache::serve,
         ))
+        // Outside the page cache, which asks the request's session whether a member is signed in:
+        // the session's record is then read once, for the cache and the page alike.
+        .layer(sessions)
         // Outside the page cache, which keys on the language chosen here.
         .layer(axum::middleware::from_fn_with_state(
             language::Choice {

@@ -15,7 +15,6 @@
 //! - each `Accept-Encoding` gets its own entry, because the body is stored compressed.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -26,6 +25,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
+use tower_sessions::Session;
 
 /// Different URLs (query strings) kept at once; beyond this, pages are rendered uncached
 /// rather than letting made-up query strings fill memory.
@@ -82,28 +82,12 @@ impl PageCache {
     }
 
     /// The slot for this request, or `None` when it must not be cached.
-    async fn slot(&self, slot: Option<Slot>, cookie: Option<String>) -> Option<Slot> {
+    async fn slot(&self, slot: Option<Slot>, session: Option<&Session>) -> Option<Slot> {
         let slot = slot?;
-        if self.signed_in(cookie).await {
+        if signed_in(session).await {
             return None;
         }
         Some(slot)
-    }
-
-    /// Whether the request carries a session that is signed in. A made-up or expired session
-    /// cookie is a visitor like any other: it must not buy a fresh render of the page.
-    async fn signed_in(&self, cookie: Option<String>) -> bool {
-        let Some(id) = cookie else {
-            return false;
-        };
-        let Ok(id) = tower_sessions::session::Id::from_str(&id) else {
-            return false;
-        };
-        crate::sessions::PgSessionStore::new(self.pool.clone())
-            .is_signed_in(&id)
-            .await
-            // Not knowing, render for them: never serve a member the visitors' page wrongly.
-            .unwrap_or(true)
     }
 
     fn slot_for(&self, request: &Request) -> Option<Slot> {
@@ -165,6 +149,23 @@ impl PageCache {
     }
 }
 
+/// Whether the request's session has an account signed in to it. It asks the session the
+/// session layer (outside this one) made for the request, which loads its record once for
+/// whoever asks: the page rendered next reads the same record, so a member's page costs no
+/// query for this. A made-up or expired session cookie is a visitor like any other: it must not
+/// buy a fresh render of the page.
+async fn signed_in(session: Option<&Session>) -> bool {
+    let Some(session) = session else {
+        // No session layer outside: never serve a member the visitors' page wrongly.
+        return true;
+    };
+    session
+        .get_value(app::infra::caller::ACCOUNT_ID)
+        .await
+        // Not knowing, render for them, for the same reason.
+        .map_or(true, |account| account.is_some())
+}
+
 /// What a cached page is keyed on: its path and the one query parameter the bazaar reads,
 /// `category`, when it names a category. Anything else in the query string (tracking tags,
 /// junk) does not change the page, so it shares the page's entry instead of pushing real pages
@@ -179,22 +180,11 @@ fn page_key(uri: &axum::http::Uri) -> Option<String> {
     });
     match category {
         None | Some("") => Some(uri.path().to_owned()),
-        Some(slug) => app::domain::category::Category::from_str(slug)
+        Some(slug) => slug
+            .parse::<app::domain::category::Category>()
             .ok()
             .map(|category| format!("{}?category={}", uri.path(), category.slug())),
     }
-}
-
-/// The value of the `bazaar_session` cookie, if the request sends one.
-fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == "bazaar_session" || *name == "__Host-bazaar_session")
-        .map(|(_, value)| value.to_owned())
 }
 
 impl Page {
@@ -207,8 +197,11 @@ impl Page {
 }
 
 pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next) -> Response {
-    let (slot, cookie) = (cache.slot_for(&request), session_cookie(request.headers()));
-    let Some(slot) = cache.slot(slot, cookie).await else {
+    let slot = cache.slot_for(&request);
+    let Some(slot) = cache
+        .slot(slot, request.extensions().get::<Session>())
+        .await
+    else {
         return next.run(request).await;
     };
     // Held while rendering: whoever comes meanwhile waits for this render instead of starting

@@ -21,19 +21,6 @@ impl PgSessionStore {
     }
 }
 
-impl PgSessionStore {
-    /// Whether `id` names a live session with an account signed in to it.
-    pub async fn is_signed_in(&self, id: &Id) -> Result<bool, sqlx::Error> {
-        sqlx::query_scalar!(
-            r#"SELECT EXISTS (SELECT 1 FROM sessions WHERE id_sha256 = $1 AND expires_at > now()
-                              AND data ? 'account_id') AS "signed_in!""#,
-            key(id)
-        )
-        .fetch_one(&self.pool)
-        .await
-    }
-}
-
 fn key(id: &Id) -> Vec<u8> {
     app::infra::caller::session_key(id)
 }

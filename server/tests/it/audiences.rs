@@ -356,6 +356,9 @@ async fn early_access_by_audience_opens_the_drop_for_its_members_first(pool: PgP
         .execute(&pool)
         .await
         .unwrap();
+    // Ana's bazaar offers it to her now; bo's (below) says when it opens.
+    let for_ana = app.bazaar(Some(&store.ana.1)).await.json();
+    assert_eq!(for_ana["rewards"][0]["action"], "Redeem");
     assert!(
         app.redeem(&store.ana.1, item, &key())
             .await

@@ -110,6 +110,32 @@ async fn a_member_who_loves_experiences_sees_one_first_in_for_you_and_why(pool: 
 }
 
 #[sqlx::test]
+async fn a_member_who_loves_travel_sees_a_reward_tagged_travel_first_and_why(pool: PgPool) {
+    let (app, _) = store_with_an_experience(&pool).await;
+    sqlx::query("UPDATE rewards SET tags = '{travel}' WHERE title = 'Wine tasting'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (_, cookie) = support::member_with(&pool, 1, 1000).await;
+    let travel = interest_id(&pool, "travel").await;
+    let saved = app
+        .save_likes(Some(&cookie), &[("interests[]", &travel)])
+        .await;
+    assert!(
+        saved.status.is_redirection() || saved.status.is_success(),
+        "{}",
+        saved.body
+    );
+    assert_eq!(
+        for_you(&app, Some(&cookie)).await[0],
+        (
+            "Wine tasting".to_owned(),
+            Some("Because you love Travel".to_owned())
+        )
+    );
+}
+
+#[sqlx::test]
 async fn visitors_and_members_who_shared_nothing_get_the_popular_affordable_new_default(
     pool: PgPool,
 ) {
